@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: MIT
+# ccktf: build the kernel (build/ccktf.efi), run it, test it. See README.md.
+#   make            build build/ccktf.efi
+#   make run        boot it under QEMU/OVMF and print a summary (PLATFORM=, MEMORY=, TESTS=, ARGS=)
+#   make test       host unit tests, the harness's own tests, and every in-kernel test under pytest
+#   make esp        build/esp/EFI/BOOT/BOOTX64.EFI, for booting from an EFI system partition
+#   make clean
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+CC := gcc
+NASM := nasm
+LD := ld
+OBJCOPY := objcopy
+VERSION := $(shell cat VERSION)
+
+# Debian's interpreter has python3-pytest; a python3 earlier on PATH (pyenv, venv) may not.
+PYTHON ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import pytest' 2>/dev/null && { echo $$p; exit; }; done; echo /usr/bin/python3)
+
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -fno-toplevel-reorder \
+	-fcf-protection=none -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)/= \
+	-Ikernel/include -Ikernel -Iarch/x86/include -DCCKTF_VERSION='"$(VERSION)"' -MMD -MP
+NASMFLAGS := -f elf64 -w+all -w-reloc-rel-dword
+LDFLAGS := -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -T linker/ccktf.ld
+
+KERNEL_C := $(sort $(wildcard kernel/*.c kernel/*/*.c arch/x86/*.c arch/x86/*/*.c tests/*/*.c))
+KERNEL_C := $(filter-out tests/host/%,$(KERNEL_C))
+KERNEL_ASM := $(sort $(filter-out arch/x86/boot/pe_header.asm,$(wildcard arch/x86/*/*.asm)))
+KERNEL_OBJS := $(patsubst %.c,build/obj/%.o,$(KERNEL_C)) $(patsubst %.asm,build/obj/%.o,$(KERNEL_ASM))
+# entry.asm first, so that efi_entry is the first code in .text
+KERNEL_OBJS := build/obj/arch/x86/boot/entry.o $(filter-out build/obj/arch/x86/boot/entry.o,$(KERNEL_OBJS))
+
+all: build/ccktf.efi
+
+build/obj/%.o: %.c Makefile VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+build/obj/%.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+
+build/ccktf.elf: $(KERNEL_OBJS) linker/ccktf.ld
+	$(LD) $(LDFLAGS) $(KERNEL_OBJS) -o $@
+
+build/pe_header.bin: arch/x86/boot/pe_header.asm build/ccktf.elf linker/pe_layout.sh
+	$(NASM) -f bin $$(linker/pe_layout.sh build/ccktf.elf) $< -o $@
+
+build/ccktf.body: build/ccktf.elf
+	$(OBJCOPY) -O binary $< $@
+
+build/ccktf.efi: build/pe_header.bin build/ccktf.body
+	cat $^ > $@
+
+esp: build/esp/EFI/BOOT/BOOTX64.EFI
+build/esp/EFI/BOOT/BOOTX64.EFI: build/ccktf.efi
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+include tests/host/host.mk
+
+# --- front door -------------------------------------------------------------------------------------
+PLATFORM ?= auto
+MEMORY ?=
+TESTS ?=
+ARGS ?=
+HARNESS := PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m ccktf
+
+deps:
+	@ci/deps.sh
+
+run: deps build/ccktf.efi
+	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) $(if $(MEMORY),--memory $(MEMORY)) \
+		$(if $(TESTS),--tests '$(TESTS)') $(if $(ARGS),--append '$(ARGS)')
+
+test-host: $(HOST_TESTS)
+	$(HOST_TESTS)
+
+test: deps build/ccktf.efi test-host
+	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -c harness/pytest.ini harness/tests harness/kernel_tests
+
+clean:
+	rm -rf build
+
+.PHONY: all esp deps run test test-host clean
+-include $(KERNEL_OBJS:.o=.d)

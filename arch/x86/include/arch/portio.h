@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Port I/O behind one small interface. The native backend executes in/out; a TDX guest after
+ * ExitBootServices must use TDG.VP.VMCALL<Instruction.IO>, an SEV-ES/SNP guest the GHCB IOIO exit.
+ * A platform installs its backend with portio_set_ops(); drivers (the UART, debug-exit) only call these.
+ */
+#ifndef ARCH_PORTIO_H
+#define ARCH_PORTIO_H
+
+#include <ccktf/types.h>
+
+struct portio_ops {
+	const char *name;
+	u32 (*in)(u16 port, unsigned size);           /* size: 1, 2 or 4 bytes */
+	void (*out)(u16 port, unsigned size, u32 value);
+};
+
+extern const struct portio_ops portio_native;
+
+void portio_set_ops(const struct portio_ops *ops);
+const struct portio_ops *portio_get_ops(void);
+
+u8 inb(u16 port);
+void outb(u16 port, u8 value);
+u32 inl(u16 port);
+void outl(u16 port, u32 value);
+
+/* The raw instructions, for backends and models that must really execute them. */
+static inline u32 native_in(u16 port, unsigned size)
+{
+	u32 v = 0;
+
+	if (size == 1)
+		asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
+	else if (size == 2)
+		asm volatile("inw %w1, %w0" : "=a"(v) : "Nd"(port));
+	else
+		asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void native_out(u16 port, unsigned size, u32 v)
+{
+	if (size == 1)
+		asm volatile("outb %b0, %w1" : : "a"(v), "Nd"(port));
+	else if (size == 2)
+		asm volatile("outw %w0, %w1" : : "a"(v), "Nd"(port));
+	else
+		asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
+}
+
+#endif

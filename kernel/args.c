@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Parses boot arguments through one table of keys, which also produces the usage message. */
+#include <ccktf/args.h>
+#include <ccktf/console.h>
+#include <ccktf/format.h>
+#include <ccktf/string.h>
+
+struct arg_key {
+	const char *name;
+	const char *values; /* for the usage message */
+	bool (*parse)(struct kernel_args *args, const char *value);
+};
+
+static bool parse_u64(const char *s, u64 *out)
+{
+	unsigned base = 10;
+	u64 v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
+			     *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) :
+			     *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10) : 99;
+		if (d >= base || v > (~0ull - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_flag(const char *s, bool *out)
+{
+	if (strcmp(s, "0") && strcmp(s, "1"))
+		return false;
+	*out = s[0] == '1';
+	return true;
+}
+
+static bool parse_tests(struct kernel_args *a, const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') && !strchr("_.*?,", *p))
+			return false;
+	a->tests = v;
+	return *v != '\0';
+}
+
+static bool parse_platform(struct kernel_args *a, const char *v)
+{
+	static const char *const names[] = { "auto", "none", "tdx", "snp", "sim-tdx", "sim-snp" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i]))
+			return (a->platform = names[i]), true;
+	return false;
+}
+
+static bool parse_crash(struct kernel_args *a, const char *v)
+{
+	static const char *const names[] = { [CRASH_NONE] = "none", [CRASH_PF] = "pf", [CRASH_UD] = "ud",
+					     [CRASH_GP] = "gp",     [CRASH_DE] = "de", [CRASH_HANG] = "hang" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i]))
+			return (a->crash = (enum crash_kind)i), true;
+	return false;
+}
+
+static bool parse_seed(struct kernel_args *a, const char *v)
+{
+	return parse_u64(v, &a->seed);
+}
+
+static bool parse_list(struct kernel_args *a, const char *v)
+{
+	return parse_flag(v, &a->list);
+}
+
+static bool parse_demo_fail(struct kernel_args *a, const char *v)
+{
+	return parse_flag(v, &a->demo_fail);
+}
+
+static const struct arg_key keys[] = {
+	{ "tests", "GLOB[,GLOB] over suite.test", parse_tests },
+	{ "list", "0|1", parse_list },
+	{ "platform", "auto|none|tdx|snp|sim-tdx|sim-snp", parse_platform },
+	{ "seed", "decimal or 0x-hex", parse_seed },
+	{ "demo_fail", "0|1", parse_demo_fail },
+	{ "crash", "none|pf|ud|gp|de|hang", parse_crash },
+};
+
+static const struct arg_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static bool parse_word(struct kernel_args *args, char *word, char *err, size_t err_size)
+{
+	char *eq = strchr(word, '=');
+	const struct arg_key *key;
+
+	if (!eq) {
+		snprintf(err, err_size, "'%s' is not a key=value word", word);
+		return false;
+	}
+	*eq = '\0';
+	key = find_key(word);
+	if (!key) {
+		snprintf(err, err_size, "unknown key '%s'", word);
+		return false;
+	}
+	if (!key->parse(args, eq + 1)) {
+		snprintf(err, err_size, "bad value '%s' for %s (expected %s)", eq + 1, word, key->values);
+		return false;
+	}
+	return true;
+}
+
+static void set_defaults(struct kernel_args *a)
+{
+	a->tests = "*";
+	a->platform = "auto";
+	a->seed = 1;
+	a->list = false;
+	a->demo_fail = false;
+	a->crash = CRASH_NONE;
+}
+
+bool args_parse(struct kernel_args *args, char *err, size_t err_size)
+{
+	char *p = args->text;
+
+	set_defaults(args);
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			return true;
+		char *word = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		if (!parse_word(args, word, err, err_size))
+			return false;
+	}
+}
+
+void args_print_valid_keys(void)
+{
+	printk("# ccktf: valid keys:");
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		printk(" %s", keys[i].name);
+	printk("\n");
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		printk("# ccktf:   %s=%s\n", keys[i].name, keys[i].values);
+}

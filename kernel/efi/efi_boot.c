@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* Everything the kernel asks of boot services, up to and including ExitBootServices. */
+#include <ccktf/boot.h>
+#include <ccktf/format.h>
+#include <ccktf/string.h>
+
+#define MEMMAP_SLACK_DESCRIPTORS 8 /* allocating the buffer itself may split a descriptor or two */
+#define EXIT_BOOT_SERVICES_TRIES 8
+
+static efi_guid_t loaded_image_guid(void)
+{
+	return EFI_LOADED_IMAGE_PROTOCOL_GUID;
+}
+
+/* LoadOptions are UCS-2 (UEFI 2.10 section 9.1); ccktf's words are printable ASCII. */
+static bool ucs2_to_ascii(const efi_char16_t *in, size_t chars, char *out, size_t out_size, char *err,
+			  size_t err_size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < chars && in[i]; i++) {
+		if (in[i] < 0x20 || in[i] > 0x7e) {
+			snprintf(err, err_size, "LoadOptions character %zu is 0x%x, not printable ASCII", i,
+				 (unsigned)in[i]);
+			return false;
+		}
+		if (n + 1 >= out_size) {
+			snprintf(err, err_size, "LoadOptions longer than %zu characters", out_size - 1);
+			return false;
+		}
+		out[n++] = (char)in[i];
+	}
+	out[n] = '\0';
+	return true;
+}
+
+efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_size)
+{
+	efi_guid_t guid = loaded_image_guid();
+	struct efi_loaded_image *li;
+	efi_status_t s = b->st->boot_services->handle_protocol(b->image, &guid, (void **)&li);
+
+	b->args.text[0] = '\0';
+	if (EFI_IS_ERROR(s)) {
+		snprintf(err, err_size, "HandleProtocol(LoadedImage) failed: 0x%llx", (unsigned long long)s);
+		return s;
+	}
+	if (!li->load_options || li->load_options_size < 2)
+		return EFI_SUCCESS;
+	if (!ucs2_to_ascii(li->load_options, li->load_options_size / 2, b->args.text, sizeof(b->args.text), err,
+			   err_size))
+		return EFI_INVALID_PARAMETER;
+	return EFI_SUCCESS;
+}
+
+static efi_status_t grow_memmap_buffer(struct boot_info *b, struct efi_memmap_snapshot *m, u64 needed)
+{
+	struct efi_boot_services *bs = b->st->boot_services;
+
+	if (m->buf)
+		bs->free_pool(m->buf);
+	m->capacity = needed + MEMMAP_SLACK_DESCRIPTORS * MAX(m->desc_size, (u64)EFI_MEMORY_DESCRIPTOR_MIN_SIZE);
+	return bs->allocate_pool(EFI_LOADER_DATA, m->capacity, &m->buf);
+}
+
+/* Reads the map into m->buf, growing the buffer until it fits (UEFI 2.10 section 7.2, GetMemoryMap). */
+efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m)
+{
+	for (;;) {
+		m->map_size = m->capacity;
+		efi_status_t s = b->st->boot_services->get_memory_map(&m->map_size, m->buf, &m->map_key,
+								      &m->desc_size, &m->desc_version);
+		if (s != EFI_BUFFER_TOO_SMALL)
+			return s;
+		s = grow_memmap_buffer(b, m, m->map_size);
+		if (EFI_IS_ERROR(s))
+			return s;
+	}
+}
+
+void efi_copy_config_tables(struct boot_info *b)
+{
+	b->config_table_total = b->st->number_of_table_entries;
+	b->config_table_count = MIN(b->config_table_total, (u64)BOOT_MAX_CONFIG_TABLES);
+	memcpy(b->config_tables, b->st->configuration_table, b->config_table_count * sizeof(b->config_tables[0]));
+}
+
+void *efi_allocate_pages(struct boot_info *b, u64 pages, u32 memory_type)
+{
+	efi_physical_addr_t addr = 0;
+	efi_status_t s = b->st->boot_services->allocate_pages(EFI_ALLOCATE_ANY_PAGES, memory_type, pages, &addr);
+
+	return EFI_IS_ERROR(s) ? NULL : (void *)(uintptr_t)addr;
+}
+
+/*
+ * UEFI 2.10 section 7.4, ExitBootServices: if the map key is stale (an event allocated memory after our
+ * GetMemoryMap), it returns EFI_INVALID_PARAMETER and the caller must get a fresh map and try again;
+ * between the two only GetMemoryMap may be called, so the buffer must already be big enough.
+ */
+efi_status_t efi_exit_boot_services(struct boot_info *b)
+{
+	efi_status_t s = EFI_INVALID_PARAMETER;
+
+	for (unsigned i = 0; i < EXIT_BOOT_SERVICES_TRIES && s == EFI_INVALID_PARAMETER; i++) {
+		b->exit_boot_services_attempts = i + 1;
+		b->memmap.map_size = b->memmap.capacity;
+		s = b->st->boot_services->get_memory_map(&b->memmap.map_size, b->memmap.buf, &b->memmap.map_key,
+							 &b->memmap.desc_size, &b->memmap.desc_version);
+		if (EFI_IS_ERROR(s))
+			return s;
+		s = b->st->boot_services->exit_boot_services(b->image, b->memmap.map_key);
+	}
+	b->boot_services_exited = !EFI_IS_ERROR(s);
+	return s;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The firmware's entry into the kernel (called by arch/x86/boot/entry.asm after self-relocation):
+ * arguments, what the firmware knows (memory map, configuration tables, identity), TSC calibration, the
+ * suites that need boot services, then ExitBootServices and the hand-over to kernel_main().
+ */
+#include <arch/uart.h>
+#include <ccktf/boot.h>
+#include <ccktf/console.h>
+#include <ccktf/exit.h>
+#include <ccktf/format.h>
+#include <ccktf/kernel.h>
+#include <ccktf/ktest.h>
+#include <ccktf/platform.h>
+#include <ccktf/string.h>
+
+#define KERNEL_STACK_PAGES 16
+
+struct boot_info boot_info;
+
+static void usage_error(const char *msg)
+{
+	printk("# ccktf: usage error: %s\n", msg);
+	args_print_valid_keys();
+	ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
+}
+
+static __noreturn void fatal(const char *what, efi_status_t s)
+{
+	printk("# ccktf: FATAL: %s failed with EFI status 0x%llx\n", what, (unsigned long long)s);
+	ccktf_exit(CCKTF_EXIT_CRASHED);
+}
+
+static void read_args(struct boot_info *b)
+{
+	char err[160];
+
+	if (EFI_IS_ERROR(efi_read_load_options(b, err, sizeof(err))))
+		usage_error(err);
+	printk("# ccktf: args=\"%s\"\n", b->args.text);
+	if (!args_parse(&b->args, err, sizeof(err)))
+		usage_error(err);
+}
+
+static void select_platform(struct boot_info *b)
+{
+	char err[160];
+	const struct platform_ops *p = platform_select(b->args.platform, err, sizeof(err));
+
+	if (!p)
+		usage_error(err);
+	printk("# ccktf: version=%s platform=%s\n", CCKTF_VERSION, p->name);
+}
+
+static void read_firmware_identity(struct boot_info *b)
+{
+	const efi_char16_t *v = b->st->firmware_vendor;
+	size_t i;
+
+	for (i = 0; v && v[i] && i + 1 < sizeof(b->fw_vendor); i++)
+		b->fw_vendor[i] = v[i] >= 0x20 && v[i] < 0x7f ? (char)v[i] : '?';
+	b->fw_vendor[i] = '\0';
+	b->fw_revision = b->st->firmware_revision;
+	b->uefi_revision = b->st->hdr.revision;
+	printk("# firmware: vendor=\"%s\" revision=0x%x uefi=%u.%u\n", b->fw_vendor, b->fw_revision,
+	       b->uefi_revision >> 16, (b->uefi_revision & 0xffff) / 10);
+}
+
+static void stall_us(u64 us)
+{
+	boot_info.st->boot_services->stall(us);
+}
+
+static void calibrate_tsc(struct boot_info *b)
+{
+	tsc_calibrate(stall_us, &b->tsc);
+	printk("# metric: name=tsc.frequency value=%llu unit=Hz platform=%s source=stall\n",
+	       (unsigned long long)b->tsc.measured_hz, platform_name());
+	if (b->tsc.cpuid_hz)
+		printk("# metric: name=tsc.frequency value=%llu unit=Hz platform=%s source=%s\n",
+		       (unsigned long long)b->tsc.cpuid_hz, platform_name(), b->tsc.cpuid_source);
+	else
+		printk("# tsc: CPUID 0x15/0x16 give no frequency on this CPU; only the Stall() measurement\n");
+}
+
+static void read_memmap(struct boot_info *b)
+{
+	efi_status_t s = efi_read_memmap(b, &b->memmap_boot);
+
+	if (EFI_IS_ERROR(s))
+		fatal("GetMemoryMap", s);
+	memmap_print(&b->memmap_boot);
+}
+
+static void read_config_tables(struct boot_info *b)
+{
+	char guid[40];
+
+	efi_copy_config_tables(b);
+	printk("# config tables: %llu\n", (unsigned long long)b->config_table_total);
+	for (u64 i = 0; i < b->config_table_count; i++) {
+		const char *name = efi_guid_name(&b->config_tables[i].guid);
+		efi_guid_format(&b->config_tables[i].guid, guid, sizeof(guid));
+		printk("#   %s at %p (%s)\n", guid, b->config_tables[i].table, name ? name : "unknown");
+	}
+}
+
+static void setup_platform_before_exit(void)
+{
+	const char *err = platform_current()->setup_before_exit();
+
+	if (err) {
+		printk("# ccktf: FATAL: platform %s setup before ExitBootServices failed: %s\n", platform_name(),
+		       err);
+		ccktf_exit(CCKTF_EXIT_CRASHED);
+	}
+}
+
+/* Everything allocated for after ExitBootServices, while allocation is still possible. */
+static void prepare_take_over(struct boot_info *b, struct machine_plan *plan)
+{
+	plan->top = memmap_top(&b->memmap_boot);
+	plan->table_pages = paging_pages_needed(plan->top);
+	plan->tables = efi_allocate_pages(b, plan->table_pages, EFI_LOADER_DATA);
+	plan->stack_pages = KERNEL_STACK_PAGES;
+	plan->stack = efi_allocate_pages(b, KERNEL_STACK_PAGES, EFI_LOADER_DATA);
+	if (!plan->tables || !plan->stack)
+		fatal("AllocatePages for page tables and stack", EFI_OUT_OF_RESOURCES);
+	b->memmap.desc_size = b->memmap_boot.desc_size;
+	if (EFI_IS_ERROR(efi_read_memmap(b, &b->memmap)))
+		fatal("GetMemoryMap", EFI_OUT_OF_RESOURCES);
+}
+
+EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st);
+EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
+{
+	struct boot_info *b = &boot_info;
+	struct machine_plan plan;
+	efi_status_t s;
+
+	b->image = image;
+	b->st = st;
+	uart_init();
+	console_set_writer(uart_write);
+	machine_set_runtime_services(st->runtime_services);
+	st->boot_services->set_watchdog_timer(0, 0, 0, NULL); /* the default 5-minute watchdog would reset */
+	printk("KTAP version 1\n");
+	read_args(b);
+	select_platform(b);
+	kernel_list_if_asked(&b->args);
+	read_firmware_identity(b);
+	read_memmap(b);
+	read_config_tables(b);
+	calibrate_tsc(b);
+	setup_platform_before_exit();
+	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
+	prepare_take_over(b, &plan);
+	s = efi_exit_boot_services(b);
+	if (EFI_IS_ERROR(s))
+		fatal("ExitBootServices", s);
+	machine_take_over(&plan, kernel_main);
+}

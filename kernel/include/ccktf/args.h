@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Boot arguments: space-separated key=value words (docs/protocol.md, "Boot arguments"). */
+#ifndef CCKTF_ARGS_H
+#define CCKTF_ARGS_H
+
+#include <ccktf/types.h>
+
+#define ARGS_TEXT_MAX 8192
+
+enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
+
+struct kernel_args {
+	char text[ARGS_TEXT_MAX]; /* the words, NUL-separated after parsing */
+	const char *tests;        /* tests=GLOB[,GLOB] */
+	const char *platform;     /* platform=NAME */
+	u64 seed;
+	bool list;
+	bool demo_fail;
+	enum crash_kind crash;
+};
+
+/*
+ * Parses args->text in place. On a usage error returns false with a message in err, which names the
+ * offending word; args_print_valid_keys() then lists what is accepted.
+ */
+bool args_parse(struct kernel_args *args, char *err, size_t err_size);
+void args_print_valid_keys(void);
+
+#endif

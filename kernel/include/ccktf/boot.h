@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* What the kernel learned from the firmware before ExitBootServices, kept for the tests that run after. */
+#ifndef CCKTF_BOOT_H
+#define CCKTF_BOOT_H
+
+#include <arch/machine.h>
+#include <ccktf/args.h>
+#include "efi/efi_api.h"
+
+#define BOOT_MAX_CONFIG_TABLES 64
+
+/* A raw EFI memory map as GetMemoryMap returned it: step by desc_size, never by sizeof. */
+struct efi_memmap_snapshot {
+	void *buf;
+	u64 capacity; /* bytes allocated at buf */
+	u64 map_size;
+	u64 map_key;
+	u64 desc_size;
+	u32 desc_version;
+};
+
+struct boot_info {
+	efi_handle_t image;
+	struct efi_system_table *st;
+	char fw_vendor[64];
+	u32 fw_revision;
+	u32 uefi_revision;
+	struct efi_memmap_snapshot memmap;      /* the map ExitBootServices accepted */
+	struct efi_memmap_snapshot memmap_boot; /* the first map read, early in boot */
+	struct efi_configuration_table config_tables[BOOT_MAX_CONFIG_TABLES];
+	u64 config_table_count;
+	u64 config_table_total; /* as the system table reported it, even beyond BOOT_MAX_CONFIG_TABLES */
+	struct tsc_info tsc;
+	unsigned exit_boot_services_attempts;
+	bool boot_services_exited;
+	struct kernel_args args;
+};
+
+extern struct boot_info boot_info;
+
+/* kernel/efi/efi_boot.c */
+efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_size);
+efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m);
+void efi_copy_config_tables(struct boot_info *b);
+void *efi_allocate_pages(struct boot_info *b, u64 pages, u32 memory_type);
+efi_status_t efi_exit_boot_services(struct boot_info *b);
+
+/* kernel/efi/efi_names.c */
+const char *efi_guid_name(const efi_guid_t *guid);
+const char *efi_memory_type_name(u32 type);
+void efi_guid_format(const efi_guid_t *g, char *buf, size_t size);
+
+#endif

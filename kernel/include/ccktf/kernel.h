@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* The portable core's run of a boot (kernel/main.c), driven by the firmware entry (kernel/efi/). */
+#ifndef CCKTF_KERNEL_H
+#define CCKTF_KERNEL_H
+
+#include <ccktf/args.h>
+#include <ccktf/ktest.h>
+
+struct efi_memmap_snapshot;
+
+/* list=1: prints the selected tests and exits. */
+void kernel_list_if_asked(const struct kernel_args *args);
+/* Runs one phase of the selected suites; the first call prints the KTAP plan. */
+void kernel_run_phase(enum ktest_phase phase);
+/* After ExitBootServices, on the kernel's own stack: the remaining suites, then the verdict. */
+__noreturn void kernel_main(void);
+
+/* kernel/efi/efi_memmap.c */
+void memmap_print(const struct efi_memmap_snapshot *m);
+u64 memmap_top(const struct efi_memmap_snapshot *m);
+
+#endif

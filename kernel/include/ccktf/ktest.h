@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ccktf's test API, shaped after Linux KUnit: suites of cases that register themselves through linker
+ * sections (no central list), assertion macros that report file, line and the compared values, skips
+ * with a reason, and KTAP version 1 output (docs/protocol.md).
+ *
+ *	KTEST_SUITE(efi, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+ *
+ *	KTEST(efi, descriptor_size_sane)
+ *	{
+ *		KEXPECT_GE(t, boot_info.memmap.desc_size, 40);
+ *	}
+ *
+ * EXPECT records a failure and goes on; ASSERT records it and returns from the test function (so use it
+ * in the test body itself, not in a helper).
+ */
+#ifndef CCKTF_KTEST_H
+#define CCKTF_KTEST_H
+
+#include <ccktf/types.h>
+
+enum ktest_phase {
+	KTEST_BEFORE_EXIT_BOOT_SERVICES, /* firmware still owns the machine; boot services usable */
+	KTEST_AFTER_EXIT_BOOT_SERVICES,  /* the kernel owns the machine */
+	KTEST_PHASES,
+};
+
+enum ktest_status { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
+
+/* Case flags. */
+#define KTEST_F_DEMO_FAIL (1u << 0) /* fails on purpose; runs only with demo_fail=1 */
+
+struct ktest_suite {
+	const char *name;
+	enum ktest_phase phase;
+	/* Optional: returns NULL to run the suite, or the reason to skip all of it. */
+	const char *(*skip_reason)(void);
+};
+
+struct ktest;
+
+struct ktest_case {
+	const struct ktest_suite *suite;
+	const char *name;
+	void (*run)(struct ktest *t);
+	unsigned flags;
+};
+
+struct ktest {
+	const struct ktest_case *tcase;
+	enum ktest_status status;
+	char skip_reason[96];
+};
+
+#define KTEST_SUITE(sname, phase_, skip_reason_)                                         \
+	const struct ktest_suite ktest_suite_##sname __section("ktest_suites") __used   \
+		__attribute__((aligned(8))) = { #sname, (phase_), (skip_reason_) }
+
+#define KTEST_CASE(sname, tname, flags_)                                                     \
+	extern const struct ktest_suite ktest_suite_##sname;                                 \
+	static void ktest_##sname##_##tname(struct ktest *t);                                \
+	static const struct ktest_case ktest_case_##sname##_##tname __section("ktest_cases") \
+		__used __attribute__((aligned(8))) = { &ktest_suite_##sname, #tname,        \
+						       ktest_##sname##_##tname, (flags_) };  \
+	static void ktest_##sname##_##tname(struct ktest *t)
+
+#define KTEST(sname, tname) KTEST_CASE(sname, tname, 0)
+
+/* Reporting, used by the macros below and by tests directly. */
+void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...) __printf(4, 5);
+void ktest_skip(struct ktest *t, const char *fmt, ...) __printf(2, 3);
+bool ktest_check_u64(struct ktest *t, const char *file, int line, bool ok, const char *op, u64 a, u64 b,
+		     const char *a_text, const char *b_text);
+bool ktest_check_true(struct ktest *t, const char *file, int line, bool cond, const char *text);
+bool ktest_check_str(struct ktest *t, const char *file, int line, const char *a, const char *b,
+		     const char *a_text, const char *b_text);
+
+/* Evaluates each operand once; compares as u64, prints hex and signed decimal. */
+#define KTEST_CMP(t, a, op, b)                                                                 \
+	({                                                                                     \
+		u64 ktest_a_ = (u64)(a), ktest_b_ = (u64)(b);                                  \
+		ktest_check_u64((t), __FILE__, __LINE__, ktest_a_ op ktest_b_, #op, ktest_a_, \
+				ktest_b_, #a, #b);                                             \
+	})
+
+#define KEXPECT_EQ(t, a, b) ((void)KTEST_CMP(t, a, ==, b))
+#define KEXPECT_NE(t, a, b) ((void)KTEST_CMP(t, a, !=, b))
+#define KEXPECT_LT(t, a, b) ((void)KTEST_CMP(t, a, <, b))
+#define KEXPECT_LE(t, a, b) ((void)KTEST_CMP(t, a, <=, b))
+#define KEXPECT_GT(t, a, b) ((void)KTEST_CMP(t, a, >, b))
+#define KEXPECT_GE(t, a, b) ((void)KTEST_CMP(t, a, >=, b))
+#define KEXPECT_TRUE(t, c) ((void)ktest_check_true((t), __FILE__, __LINE__, (c), #c))
+#define KEXPECT_FALSE(t, c) ((void)ktest_check_true((t), __FILE__, __LINE__, !(c), "!(" #c ")"))
+#define KEXPECT_STREQ(t, a, b) ((void)ktest_check_str((t), __FILE__, __LINE__, (a), (b), #a, #b))
+
+#define KTEST_RETURN_UNLESS(check) \
+	do {                       \
+		if (!(check))      \
+			return;    \
+	} while (0)
+
+#define KASSERT_EQ(t, a, b) KTEST_RETURN_UNLESS(KTEST_CMP(t, a, ==, b))
+#define KASSERT_NE(t, a, b) KTEST_RETURN_UNLESS(KTEST_CMP(t, a, !=, b))
+#define KASSERT_LT(t, a, b) KTEST_RETURN_UNLESS(KTEST_CMP(t, a, <, b))
+#define KASSERT_LE(t, a, b) KTEST_RETURN_UNLESS(KTEST_CMP(t, a, <=, b))
+#define KASSERT_GT(t, a, b) KTEST_RETURN_UNLESS(KTEST_CMP(t, a, >, b))
+#define KASSERT_GE(t, a, b) KTEST_RETURN_UNLESS(KTEST_CMP(t, a, >=, b))
+#define KASSERT_TRUE(t, c) KTEST_RETURN_UNLESS(ktest_check_true((t), __FILE__, __LINE__, (c), #c))
+#define KASSERT_FALSE(t, c) KTEST_RETURN_UNLESS(ktest_check_true((t), __FILE__, __LINE__, !(c), "!(" #c ")"))
+
+/* Skips the rest of the test, with a reason. */
+#define KTEST_SKIP(t, ...)                  \
+	do {                                \
+		ktest_skip((t), __VA_ARGS__); \
+		return;                     \
+	} while (0)
+
+/* Selection and running (kernel/test/runner.c). */
+struct ktest_selection {
+	const char *globs; /* comma-separated, from tests= */
+	bool demo_fail;    /* demo_fail=1 */
+};
+
+struct ktest_totals {
+	unsigned pass, fail, skip;
+};
+
+void ktest_list(const struct ktest_selection *sel);
+/* Prints the top-level plan (the number of selected suites); call once before the first phase. */
+void ktest_begin(const struct ktest_selection *sel);
+void ktest_run_phase(const struct ktest_selection *sel, enum ktest_phase phase, struct ktest_totals *totals);
+/* The test that is running now, or NULL: lets the crash handler name it. */
+const struct ktest_case *ktest_current(void);
+
+/* Glob matching with '*' and '?' over [pattern, pattern_end) (kernel/test/select.c). */
+bool glob_match(const char *pattern, const char *pattern_end, const char *text);
+bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *c);
+
+#endif

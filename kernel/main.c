@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* One boot's run: the selected suites in their phases, then the totals and the verdict. */
+#include <ccktf/boot.h>
+#include <ccktf/console.h>
+#include <ccktf/exit.h>
+#include <ccktf/kernel.h>
+#include <ccktf/platform.h>
+
+static struct ktest_totals totals;
+static bool plan_printed;
+
+static struct ktest_selection selection(const struct kernel_args *args)
+{
+	return (struct ktest_selection){ .globs = args->tests, .demo_fail = args->demo_fail };
+}
+
+void kernel_list_if_asked(const struct kernel_args *args)
+{
+	struct ktest_selection sel = selection(args);
+
+	if (!args->list)
+		return;
+	ktest_list(&sel);
+	ccktf_exit(CCKTF_EXIT_PASSED);
+}
+
+void kernel_run_phase(enum ktest_phase phase)
+{
+	struct ktest_selection sel = selection(&boot_info.args);
+
+	if (!plan_printed)
+		ktest_begin(&sel);
+	plan_printed = true;
+	ktest_run_phase(&sel, phase, &totals);
+}
+
+static void setup_platform_after_exit(void)
+{
+	const char *err = platform_current()->setup_after_exit();
+
+	if (err) {
+		printk("# ccktf: FATAL: platform %s setup after ExitBootServices failed: %s\n", platform_name(), err);
+		ccktf_exit(CCKTF_EXIT_CRASHED);
+	}
+}
+
+void kernel_main(void)
+{
+	printk("# ccktf: ExitBootServices done after %u attempt(s); the kernel owns the machine\n",
+	       boot_info.exit_boot_services_attempts);
+	setup_platform_after_exit();
+	if (boot_info.args.crash != CRASH_NONE) {
+		printk("# ccktf: injecting crash=%u as asked\n", (unsigned)boot_info.args.crash);
+		machine_inject_crash(boot_info.args.crash);
+	}
+	kernel_run_phase(KTEST_AFTER_EXIT_BOOT_SERVICES);
+	printk("# ccktf: totals pass:%u fail:%u skip:%u total:%u\n", totals.pass, totals.fail, totals.skip,
+	       totals.pass + totals.fail + totals.skip);
+	ccktf_exit(totals.fail ? CCKTF_EXIT_FAILED : CCKTF_EXIT_PASSED);
+}

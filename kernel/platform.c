@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Chooses the platform: by name, or (platform=auto) the detected one with the highest priority. */
+#include <ccktf/format.h>
+#include <ccktf/platform.h>
+#include <ccktf/string.h>
+
+extern const struct platform_ops *const __start_platforms[], *const __stop_platforms[];
+
+static const struct platform_ops *current;
+
+#define for_each_platform(p) \
+	for (const struct platform_ops *const *p = __start_platforms; p < __stop_platforms; p++)
+
+static const struct platform_ops *detect_best(void)
+{
+	const struct platform_ops *best = NULL;
+
+	for_each_platform(p)
+		if ((*p)->auto_priority >= 0 && (!best || (*p)->auto_priority > best->auto_priority) &&
+		    (*p)->detect())
+			best = *p;
+	return best;
+}
+
+static const struct platform_ops *find(const char *name)
+{
+	for_each_platform(p)
+		if (!strcmp((*p)->name, name))
+			return *p;
+	return NULL;
+}
+
+const struct platform_ops *platform_select(const char *name, char *err, size_t err_size)
+{
+	const struct platform_ops *p = !strcmp(name, "auto") ? detect_best() : find(name);
+
+	if (!p)
+		snprintf(err, err_size, "platform '%s' is not built into this kernel", name);
+	else if (!p->detect())
+		snprintf(err, err_size, "platform '%s' was not detected on this machine", name);
+	else
+		return current = p;
+	return NULL;
+}
+
+const struct platform_ops *platform_current(void)
+{
+	return current;
+}
+
+const char *platform_name(void)
+{
+	return current ? current->name : "none";
+}

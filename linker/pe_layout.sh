@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Prints the nasm -D defines that arch/x86/boot/pe_header.asm needs, read from the linked ELF's symbols,
+# and refuses an ELF the self-relocation in arch/x86/boot/entry.asm could not handle.
+set -eu
+elf=$1
+if readelf -rW "$elf" | awk '/^ *[0-9a-f]+ +[0-9a-f]+ R_X86_64_/ && $3 != "R_X86_64_RELATIVE" { bad = 1; print "pe_layout.sh: unsupported relocation: " $0 > "/dev/stderr" } END { exit bad }'; then :; else
+	exit 1
+fi
+nm -P "$elf" | awk '
+	{ addr[$1] = "0x" $3 }
+	END {
+		need["__text_start"]; need["__text_end"]; need["__reloc_start"]; need["__reloc_end"]
+		need["__data_start"]; need["__data_file_end"]; need["__data_end"]; need["efi_entry"]
+		for (s in need) if (!(s in addr)) { print "pe_layout.sh: missing symbol " s > "/dev/stderr"; exit 1 }
+		printf "-DTEXT_RVA=%s -DTEXT_SIZE=(%s-%s) ", addr["__text_start"], addr["__text_end"], addr["__text_start"]
+		printf "-DRELOC_RVA=%s -DRELOC_FSIZE=(%s-%s) ", addr["__reloc_start"], addr["__reloc_end"], addr["__reloc_start"]
+		printf "-DDATA_RVA=%s -DDATA_FSIZE=(%s-%s) ", addr["__data_start"], addr["__data_file_end"], addr["__data_start"]
+		printf "-DDATA_VSIZE=(%s-%s) -DIMAGE_SIZE=%s -DENTRY_RVA=%s\n", addr["__data_end"], addr["__data_start"], addr["__data_end"], addr["efi_entry"]
+	}'

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's formatter and glob matcher, checked on the host against the behaviour the kernel relies on. */
+#include <ccktf/ktest.h>
+#include <string.h>
+
+/* The kernel's vsnprintf is compiled into the host tests under another name (see tests/host/host.mk). */
+int kernel_snprintf(char *buf, size_t size, const char *fmt, ...);
+
+KTEST_SUITE(host_format, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+
+static bool formats_as(struct ktest *t, const char *expected, const char *got)
+{
+	return ktest_check_str(t, __FILE__, __LINE__, got, expected, "formatted", "expected");
+}
+
+KTEST(host_format, integers)
+{
+	char b[64];
+
+	kernel_snprintf(b, sizeof(b), "%d|%5d|%-5d|%05d|%u", -42, 7, 7, -7, 4000000000u);
+	formats_as(t, "-42|    7|7    |-0007|4000000000", b);
+	kernel_snprintf(b, sizeof(b), "%llx|%lld|%zu|%016lx", 0xdeadbeefcafeull, -9000000000ll, (size_t)12, 0xabcul);
+	formats_as(t, "deadbeefcafe|-9000000000|12|0000000000000abc", b);
+}
+
+KTEST(host_format, strings_and_truncation)
+{
+	char b[8];
+	int n = kernel_snprintf(b, sizeof(b), "%s-%.2s", "abcdef", "xyz");
+
+	KEXPECT_EQ(t, n, 9);
+	formats_as(t, "abcdef-", b);
+	KEXPECT_EQ(t, kernel_snprintf(NULL, 0, "%s", "four"), 4);
+}
+
+KTEST(host_format, glob)
+{
+	const char *g = "efi.mem*";
+
+	KEXPECT_TRUE(t, glob_match(g, g + strlen(g), "efi.memmap_sorted"));
+	KEXPECT_FALSE(t, glob_match(g, g + strlen(g), "efi.config"));
+	g = "a?c*";
+	KEXPECT_TRUE(t, glob_match(g, g + strlen(g), "abc"));
+	KEXPECT_FALSE(t, glob_match(g, g + strlen(g), "ac"));
+}
