@@ -22,7 +22,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpie -fvisibility=hidden -mno-red-zo
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -fno-toplevel-reorder \
 	-fcf-protection=none -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)/= \
 	-Ikernel/include -Ikernel -Iarch/x86/include -DCCKTF_VERSION='"$(VERSION)"' -MMD -MP
-NASMFLAGS := -f elf64 -w+all -w-reloc-rel-dword
+NASMFLAGS := -f elf64 -w+all
 LDFLAGS := -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -T linker/ccktf.ld
 
 KERNEL_C := $(sort $(wildcard kernel/*.c kernel/*/*.c arch/x86/*.c arch/x86/*/*.c tests/*/*.c))
@@ -34,25 +34,39 @@ KERNEL_OBJS := build/obj/arch/x86/boot/entry.o $(filter-out build/obj/arch/x86/b
 
 all: build/ccktf.efi
 
+# V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 build/obj/%.o: %.c Makefile VERSION
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 build/obj/%.o: %.asm Makefile
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+	$(call say,NASM,$<)
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
 
 build/ccktf.elf: $(KERNEL_OBJS) linker/ccktf.ld
-	$(LD) $(LDFLAGS) $(KERNEL_OBJS) -o $@
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) $(KERNEL_OBJS) -o $@
 
 build/pe_header.bin: arch/x86/boot/pe_header.asm build/ccktf.elf linker/pe_layout.sh
-	$(NASM) -f bin $$(linker/pe_layout.sh build/ccktf.elf) $< -o $@
+	$(call say,PEHDR,$@)
+	$(Q)$(NASM) -f bin $$(linker/pe_layout.sh build/ccktf.elf) $< -o $@
 
 build/ccktf.body: build/ccktf.elf
-	$(OBJCOPY) -O binary $< $@
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 build/ccktf.efi: build/pe_header.bin build/ccktf.body
-	cat $^ > $@
+	$(call say,EFI,$@)
+	$(Q)cat $^ > $@
 
 esp: build/esp/EFI/BOOT/BOOTX64.EFI
 build/esp/EFI/BOOT/BOOTX64.EFI: build/ccktf.efi

@@ -61,13 +61,18 @@ static bool parse_platform(struct kernel_args *a, const char *v)
 	return false;
 }
 
+static const char *const crash_names[] = { [CRASH_NONE] = "none", [CRASH_PF] = "pf", [CRASH_UD] = "ud",
+					   [CRASH_GP] = "gp",	  [CRASH_DE] = "de", [CRASH_HANG] = "hang" };
+
+const char *args_crash_name(enum crash_kind kind)
+{
+	return (unsigned)kind < ARRAY_SIZE(crash_names) ? crash_names[kind] : "?";
+}
+
 static bool parse_crash(struct kernel_args *a, const char *v)
 {
-	static const char *const names[] = { [CRASH_NONE] = "none", [CRASH_PF] = "pf", [CRASH_UD] = "ud",
-					     [CRASH_GP] = "gp",     [CRASH_DE] = "de", [CRASH_HANG] = "hang" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(v, names[i]))
+	for (size_t i = 0; i < ARRAY_SIZE(crash_names); i++)
+		if (!strcmp(v, crash_names[i]))
 			return (a->crash = (enum crash_kind)i), true;
 	return false;
 }

@@ -50,7 +50,7 @@ void kernel_main(void)
 	       boot_info.exit_boot_services_attempts);
 	setup_platform_after_exit();
 	if (boot_info.args.crash != CRASH_NONE) {
-		printk("# ccktf: injecting crash=%u as asked\n", (unsigned)boot_info.args.crash);
+		printk("# ccktf: injecting a crash as asked (crash=%s)\n", args_crash_name(boot_info.args.crash));
 		machine_inject_crash(boot_info.args.crash);
 	}
 	kernel_run_phase(KTEST_AFTER_EXIT_BOOT_SERVICES);

@@ -4,16 +4,14 @@
 #include <ccktf/console.h>
 #include <ccktf/kernel.h>
 
-#define for_each_snapshot_desc(m, d)                                                                   \
-	for (const struct efi_memory_descriptor *d = (m)->buf;                                         \
-	     (const u8 *)d + (m)->desc_size <= (const u8 *)(m)->buf + (m)->map_size && (m)->desc_size; \
-	     d = (const void *)((const u8 *)d + (m)->desc_size))
-
 void memmap_print(const struct efi_memmap_snapshot *m)
 {
+	struct memmap view = memmap_view(m);
+	const struct efi_memory_descriptor *d;
+
 	printk("# memmap: %llu bytes, descriptor size %llu, version %u\n", (unsigned long long)m->map_size,
 	       (unsigned long long)m->desc_size, m->desc_version);
-	for_each_snapshot_desc(m, d)
+	for_each_memmap_desc(&view, i, d)
 		printk("#   %016llx-%016llx %-16s attr=0x%llx\n", (unsigned long long)d->phys_start,
 		       (unsigned long long)(d->phys_start + d->num_pages * EFI_PAGE_SIZE),
 		       efi_memory_type_name(d->type), (unsigned long long)d->attribute);
@@ -27,10 +25,12 @@ static bool is_io(u32 type)
 /* The end of the highest memory that is not MMIO, at least 4 GiB (the MMIO hole lies below it). */
 u64 memmap_top(const struct efi_memmap_snapshot *m)
 {
+	struct memmap view = memmap_view(m);
+	const struct efi_memory_descriptor *d;
 	u64 top = 4 * GiB;
 
-	for_each_snapshot_desc(m, d)
+	for_each_memmap_desc(&view, i, d)
 		if (!is_io(d->type))
-			top = MAX(top, d->phys_start + d->num_pages * EFI_PAGE_SIZE);
+			top = MAX(top, memmap_desc_range(d).end);
 	return top;
 }

@@ -6,9 +6,12 @@
 
 static console_write_fn console_writer;
 
-void console_set_writer(console_write_fn write)
+console_write_fn console_set_writer(console_write_fn write)
 {
+	console_write_fn previous = console_writer;
+
 	console_writer = write;
+	return previous;
 }
 
 void console_write(const char *s, size_t n)

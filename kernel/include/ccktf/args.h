@@ -25,5 +25,6 @@ struct kernel_args {
  */
 bool args_parse(struct kernel_args *args, char *err, size_t err_size);
 void args_print_valid_keys(void);
+const char *args_crash_name(enum crash_kind kind);
 
 #endif

@@ -6,6 +6,7 @@
 #include <arch/machine.h>
 #include <ccktf/args.h>
 #include "efi/efi_api.h"
+#include "mm/memmap.h"
 
 #define BOOT_MAX_CONFIG_TABLES 64
 
@@ -37,6 +38,12 @@ struct boot_info {
 };
 
 extern struct boot_info boot_info;
+
+/* The snapshot as a read-only view for the checks in mm/memmap.h. */
+static inline struct memmap memmap_view(const struct efi_memmap_snapshot *s)
+{
+	return (struct memmap){ s->buf, s->map_size, s->desc_size, s->desc_version };
+}
 
 /* kernel/efi/efi_boot.c */
 efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_size);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Checks that the tools ccktf needs are installed, and installs the missing Debian packages when it can
+# (as root), or prints the exact command to run when it cannot. Used by `make run`, `make test`, .ci/run.
+#   ci/deps.sh            tools to build, boot and test
+#   ci/deps.sh --bench    also what the benchmark plots need
+set -euo pipefail
+
+missing=()
+need() { # need PACKAGE CHECK...: the package is missing when the check fails
+	local pkg=$1
+	shift
+	"$@" >/dev/null 2>&1 || missing+=("$pkg")
+}
+have() { command -v "$1"; }
+ovmf_present() { ls /usr/share/qemu/firmware/*.json && ls /usr/share/OVMF/OVMF_CODE*.fd; }
+
+need make have make
+need gcc have gcc
+need binutils have objcopy
+need nasm have nasm
+need qemu-system-x86 have qemu-system-x86_64
+need ovmf ovmf_present
+need python3-pytest /usr/bin/python3 -c 'import pytest'
+if [ "${1:-}" = "--bench" ]; then
+	need python3-matplotlib /usr/bin/python3 -c 'import matplotlib'
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ccktf: missing Debian packages: ${missing[*]}" >&2
+	echo "ccktf: install them with: sudo apt-get update && sudo $cmd" >&2
+	exit 1
+fi
+echo "ccktf: installing missing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+$cmd

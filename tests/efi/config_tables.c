@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* The system table and the configuration tables it lists (UEFI 2.10 sections 4.3 and 4.6). */
+#include <ccktf/boot.h>
+#include <ccktf/ktest.h>
+#include <ccktf/string.h>
+
+static const struct efi_configuration_table *find_table(efi_guid_t guid)
+{
+	for (u64 i = 0; i < boot_info.config_table_count; i++)
+		if (efi_guid_equal(&boot_info.config_tables[i].guid, &guid))
+			return &boot_info.config_tables[i];
+	return NULL;
+}
+
+static u8 checksum(const u8 *p, size_t n)
+{
+	u8 sum = 0;
+
+	while (n--)
+		sum += *p++;
+	return sum;
+}
+
+KTEST(efi, system_table_header)
+{
+	KEXPECT_EQ(t, boot_info.st->hdr.signature, EFI_SYSTEM_TABLE_SIGNATURE);
+	KEXPECT_GE(t, boot_info.uefi_revision, 2u << 16);
+	KEXPECT_GE(t, boot_info.st->hdr.header_size, sizeof(struct efi_table_header));
+}
+
+KTEST(efi, config_tables_all_kept)
+{
+	KEXPECT_LE(t, boot_info.config_table_total, BOOT_MAX_CONFIG_TABLES);
+	KEXPECT_GT(t, boot_info.config_table_count, 0);
+}
+
+KTEST(efi, config_table_guids_unique)
+{
+	for (u64 i = 0; i < boot_info.config_table_count; i++)
+		for (u64 j = i + 1; j < boot_info.config_table_count; j++)
+			KEXPECT_FALSE(t, efi_guid_equal(&boot_info.config_tables[i].guid,
+							&boot_info.config_tables[j].guid));
+}
+
+/* ACPI 6.5 section 5.2.5.3: "RSD PTR ", checksum over the first 20 bytes, extended over the length. */
+KTEST(efi, acpi20_rsdp_valid)
+{
+	const struct efi_configuration_table *ct = find_table(EFI_ACPI_20_TABLE_GUID);
+	const u8 *rsdp;
+
+	KASSERT_TRUE(t, ct != NULL);
+	rsdp = ct->table;
+	KEXPECT_EQ(t, memcmp(rsdp, "RSD PTR ", 8), 0);
+	KEXPECT_EQ(t, checksum(rsdp, 20), 0);
+	KEXPECT_GE(t, rsdp[15], 2); /* revision */
+	KEXPECT_EQ(t, checksum(rsdp, *(const u32 *)(rsdp + 20)), 0);
+}
+
+KTEST(efi, smbios_entry_point_present)
+{
+	const struct efi_configuration_table *v3 = find_table(EFI_SMBIOS3_TABLE_GUID);
+	const struct efi_configuration_table *v2 = find_table(EFI_SMBIOS_TABLE_GUID);
+
+	KASSERT_TRUE(t, v3 || v2);
+	if (v3)
+		KEXPECT_EQ(t, memcmp(v3->table, "_SM3_", 5), 0);
+	else
+		KEXPECT_EQ(t, memcmp(v2->table, "_SM_", 4), 0);
+}
+
+KTEST(efi, config_tables_named)
+{
+	char guid[40];
+	unsigned unknown = 0;
+
+	for (u64 i = 0; i < boot_info.config_table_count; i++) {
+		if (efi_guid_name(&boot_info.config_tables[i].guid))
+			continue;
+		efi_guid_format(&boot_info.config_tables[i].guid, guid, sizeof(guid));
+		ktest_log(t, "no name known for %s", guid);
+		unknown++;
+	}
+	KEXPECT_LT(t, unknown, boot_info.config_table_count);
+}
