@@ -77,6 +77,50 @@ static bool parse_crash(struct kernel_args *a, const char *v)
 	return false;
 }
 
+/* A size with an optional K, M or G suffix (powers of 1024). */
+static bool parse_size(const char *s, u64 *out)
+{
+	char digits[24];
+	size_t n = strlen(s);
+	unsigned shift = 0;
+
+	if (n && strchr("KMG", s[n - 1])) {
+		shift = s[n - 1] == 'K' ? 10 : s[n - 1] == 'M' ? 20 : 30;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(digits))
+		return false;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (!parse_u64(digits, out) || *out > (~0ull >> shift))
+		return false;
+	*out <<= shift;
+	return true;
+}
+
+static bool parse_sim_unaccepted(struct kernel_args *a, const char *v)
+{
+	if (!strcmp(v, "above4g")) {
+		a->sim_unaccepted = 0;
+		return true;
+	}
+	return parse_size(v, &a->sim_unaccepted) && a->sim_unaccepted >= 4096 &&
+	       a->sim_unaccepted % 4096 == 0;
+}
+
+static bool parse_sim_host_map(struct kernel_args *a, const char *v)
+{
+	if (strcmp(v, "2m") && strcmp(v, "4k"))
+		return false;
+	a->sim_host_4k = v[0] == '4';
+	return true;
+}
+
+static bool parse_allow_unaccepted(struct kernel_args *a, const char *v)
+{
+	return parse_flag(v, &a->allow_unaccepted);
+}
+
 static bool parse_seed(struct kernel_args *a, const char *v)
 {
 	return parse_u64(v, &a->seed);
@@ -99,6 +143,9 @@ static const struct arg_key keys[] = {
 	{ "seed", "decimal or 0x-hex", parse_seed },
 	{ "demo_fail", "0|1", parse_demo_fail },
 	{ "crash", "none|pf|ud|gp|de|hang", parse_crash },
+	{ "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)", parse_sim_unaccepted },
+	{ "sim_host_map", "2m|4k", parse_sim_host_map },
+	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
 };
 
 static const struct arg_key *find_key(const char *name)
@@ -139,6 +186,9 @@ static void set_defaults(struct kernel_args *a)
 	a->list = false;
 	a->demo_fail = false;
 	a->crash = CRASH_NONE;
+	a->sim_unaccepted = 0;
+	a->sim_host_4k = false;
+	a->allow_unaccepted = true;
 }
 
 bool args_parse(struct kernel_args *args, char *err, size_t err_size)

@@ -5,6 +5,7 @@
 #include <ccktf/exit.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
+#include <ccktf/unaccepted.h>
 
 static struct ktest_totals totals;
 static bool plan_printed;
@@ -34,14 +35,23 @@ void kernel_run_phase(enum ktest_phase phase)
 	ktest_run_phase(&sel, phase, &totals);
 }
 
+void kernel_fatal_if(const char *what, const char *err)
+{
+	if (!err)
+		return;
+	printk("# ccktf: FATAL: platform %s: %s failed: %s\n", platform_name(), what, err);
+	ccktf_exit(CCKTF_EXIT_CRASHED);
+}
+
 static void setup_platform_after_exit(void)
 {
-	const char *err = platform_current()->setup_after_exit();
+	const struct platform_ops *p = platform_current();
+	char line[200];
 
-	if (err) {
-		printk("# ccktf: FATAL: platform %s setup after ExitBootServices failed: %s\n", platform_name(), err);
-		ccktf_exit(CCKTF_EXIT_CRASHED);
-	}
+	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
+	p->describe(line, sizeof(line));
+	printk("# platform: %s: %s\n", p->name, line);
+	kernel_fatal_if("accepting the parts Linux accepts at boot", unaccepted_accept_deferred());
 }
 
 void kernel_main(void)

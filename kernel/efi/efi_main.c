@@ -13,6 +13,7 @@
 #include <ccktf/ktest.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
+#include <ccktf/unaccepted.h>
 
 #define KERNEL_STACK_PAGES 16
 
@@ -105,15 +106,11 @@ static void read_config_tables(struct boot_info *b)
 	}
 }
 
-static void setup_platform_before_exit(void)
+static void setup_platform_before_exit(struct boot_info *b)
 {
-	const char *err = platform_current()->setup_before_exit();
-
-	if (err) {
-		printk("# ccktf: FATAL: platform %s setup before ExitBootServices failed: %s\n", platform_name(),
-		       err);
-		ccktf_exit(CCKTF_EXIT_CRASHED);
-	}
+	kernel_fatal_if("setup before ExitBootServices", platform_current()->setup_before_exit(b));
+	kernel_fatal_if("finding unaccepted memory", unaccepted_setup(b));
+	unaccepted_print_summary();
 }
 
 /* Everything allocated for after ExitBootServices, while allocation is still possible. */
@@ -152,11 +149,13 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	read_memmap(b);
 	read_config_tables(b);
 	calibrate_tsc(b);
-	setup_platform_before_exit();
+	setup_platform_before_exit(b);
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
 	prepare_take_over(b, &plan);
 	s = efi_exit_boot_services(b);
 	if (EFI_IS_ERROR(s))
 		fatal("ExitBootServices", s);
+	if (platform_current()->adjust_memmap)
+		platform_current()->adjust_memmap(&b->memmap);
 	machine_take_over(&plan, kernel_main);
 }

@@ -3,7 +3,10 @@
  * The kernel's own page tables: an identity map of [0, top) with 2 MiB pages (Intel SDM vol. 3A 4.5),
  * except the first 2 MiB, mapped with 4 KiB pages and page 0 left not-present, so a null-pointer access
  * faults (#PF, CR2 = 0) instead of reading the real-mode IVT. Built from a pool allocated before
- * ExitBootServices.
+ * ExitBootServices, with PAGING_SPARE_TABLES extra pages for later 2M -> 4K splits.
+ *
+ * A platform may ask for an encryption mask (SEV's C-bit, AMD APM vol. 2 15.34.4) that every entry
+ * carries, table pointers included; paging_set_page_flags() then clears it on one page to share it.
  */
 #include <arch/machine.h>
 #include <ccktf/string.h>
@@ -15,9 +18,26 @@
 #define ENTRIES 512
 #define PAGE 4096ull
 
+#define PAGING_SPARE_TABLES 8
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
 struct pool {
 	u64 next, end;
 };
+
+static struct pool spare;
+static u64 *root;
+static u64 encryption_mask;
+
+void paging_set_encryption_mask(u64 mask)
+{
+	encryption_mask = mask;
+}
+
+u64 paging_encryption_mask(void)
+{
+	return encryption_mask;
+}
 
 static u64 *new_table(struct pool *p)
 {
@@ -34,14 +54,20 @@ u64 paging_pages_needed(u64 top)
 {
 	u64 gib = ALIGN_UP(top, GiB) / GiB;
 
-	return 1 /* PML4 */ + ALIGN_UP(gib, ENTRIES) / ENTRIES /* PDPTs */ + gib /* PDs */ + 1 /* first 2M */;
+	return 1 /* PML4 */ + ALIGN_UP(gib, ENTRIES) / ENTRIES /* PDPTs */ + gib /* PDs */ + 1 /* first 2M */ +
+	       PAGING_SPARE_TABLES;
+}
+
+static u64 table_entry(const u64 *table)
+{
+	return (u64)(uintptr_t)table | PTE_TABLE | encryption_mask;
 }
 
 static void map_first_2m(u64 *pd_entry, u64 *pt)
 {
 	for (u64 i = 1; i < ENTRIES; i++)
-		pt[i] = i * PAGE | PTE_TABLE;
-	*pd_entry = (u64)(uintptr_t)pt | PTE_TABLE;
+		pt[i] = i * PAGE | PTE_TABLE | encryption_mask;
+	*pd_entry = table_entry(pt);
 }
 
 static bool map_gib(struct pool *p, u64 *pdpt_entry, u64 base)
@@ -51,14 +77,14 @@ static bool map_gib(struct pool *p, u64 *pdpt_entry, u64 base)
 	if (!pd)
 		return false;
 	for (u64 i = 0; i < ENTRIES; i++)
-		pd[i] = (base + i * 2 * MiB) | PTE_TABLE | PTE_LARGE;
+		pd[i] = (base + i * 2 * MiB) | PTE_TABLE | PTE_LARGE | encryption_mask;
 	if (base == 0) {
 		u64 *pt = new_table(p);
 		if (!pt)
 			return false;
 		map_first_2m(&pd[0], pt);
 	}
-	*pdpt_entry = (u64)(uintptr_t)pd | PTE_TABLE;
+	*pdpt_entry = table_entry(pd);
 	return true;
 }
 
@@ -76,10 +102,63 @@ u64 paging_build(u64 pool, u64 pool_pages, u64 top)
 			pdpt = new_table(&p);
 			if (!pdpt)
 				return 0;
-			pml4[gib / ENTRIES] = (u64)(uintptr_t)pdpt | PTE_TABLE;
+			pml4[gib / ENTRIES] = table_entry(pdpt);
 		}
 		if (!map_gib(&p, &pdpt[gib % ENTRIES], base))
 			return 0;
 	}
-	return (u64)(uintptr_t)pml4;
+	p.end = MIN(p.end, p.next + PAGING_SPARE_TABLES * PAGE);
+	spare = p;
+	root = pml4;
+	return (u64)(uintptr_t)pml4 | encryption_mask;
+}
+
+static u64 *next_table(u64 entry)
+{
+	return (u64 *)(uintptr_t)(entry & PTE_ADDR_MASK & ~encryption_mask);
+}
+
+/* The page-directory entry that maps addr, or NULL when addr is beyond the map. */
+static u64 *pd_entry_of(u64 addr)
+{
+	u64 *pml4e = &root[addr >> 39 & 511], *pdpte;
+
+	if (!root || !(*pml4e & PTE_PRESENT))
+		return NULL;
+	pdpte = &next_table(*pml4e)[addr >> 30 & 511];
+	return *pdpte & PTE_PRESENT ? &next_table(*pdpte)[addr >> 21 & 511] : NULL;
+}
+
+static bool split_2m(u64 *pde)
+{
+	u64 *pt = new_table(&spare), base = *pde & PTE_ADDR_MASK & ~encryption_mask;
+	u64 flags = *pde & ~PTE_ADDR_MASK & ~PTE_LARGE;
+
+	if (!pt)
+		return false;
+	for (u64 i = 0; i < ENTRIES; i++)
+		pt[i] = (base + i * PAGE) | flags;
+	*pde = table_entry(pt);
+	return true;
+}
+
+bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
+{
+	u64 *pde = pd_entry_of(addr), *pte;
+
+	if (!pde || !(*pde & PTE_PRESENT) || ((*pde & PTE_LARGE) && !split_2m(pde)))
+		return false;
+	pte = &next_table(*pde)[addr >> 12 & 511];
+	*pte = (*pte | set) & ~clear;
+	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+	return true;
+}
+
+u64 paging_page_entry(u64 addr)
+{
+	u64 *pde = pd_entry_of(addr);
+
+	if (!pde || !(*pde & PTE_PRESENT) || (*pde & PTE_LARGE))
+		return pde ? *pde : 0;
+	return next_table(*pde)[addr >> 12 & 511];
 }

@@ -17,6 +17,11 @@ struct kernel_args {
 	bool list;
 	bool demo_fail;
 	enum crash_kind crash;
+	/* Hardware models (sim-tdx, sim-snp) */
+	u64 sim_unaccepted;  /* bytes to present as unaccepted; 0: all memory above 4 GiB */
+	bool sim_host_4k;    /* sim_host_map=4k: the host maps private memory with 4 KiB pages */
+	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself) */
+	bool allow_unaccepted;
 };
 
 /*

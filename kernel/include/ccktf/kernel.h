@@ -15,6 +15,9 @@ void kernel_run_phase(enum ktest_phase phase);
 /* After ExitBootServices, on the kernel's own stack: the remaining suites, then the verdict. */
 __noreturn void kernel_main(void);
 
+/* A step of platform setup that returned an error message: report it and exit "crashed". */
+void kernel_fatal_if(const char *what, const char *err);
+
 /* kernel/efi/efi_memmap.c */
 void memmap_print(const struct efi_memmap_snapshot *m);
 u64 memmap_top(const struct efi_memmap_snapshot *m);

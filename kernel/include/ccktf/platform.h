@@ -2,21 +2,56 @@
 /*
  * The confidential-computing platform the kernel runs on, behind one ops table (as Linux arch/x86/coco/
  * splits TDX and SEV). Platforms register themselves in the "platforms" linker section; the core never
- * asks "is this TDX?".
+ * asks "is this TDX?". Hardware models (sim-tdx, sim-snp) are platforms too: they run the real backend
+ * and answer its instructions from a trap handler.
  */
 #ifndef CCKTF_PLATFORM_H
 #define CCKTF_PLATFORM_H
 
 #include <ccktf/types.h>
+#include "mm/accept.h"
+
+struct boot_info;
+struct efi_memmap_snapshot;
+
+/*
+ * What tests may ask of a hardware model, to force the cases real hardware produces only sometimes.
+ * NULL on real hardware: tests that need it skip.
+ */
+struct platform_model_ops {
+	/* The host maps the 2 MiB region at addr with 4 KiB pages (a 2M accept then gets SIZE_MISMATCH). */
+	void (*set_host_4k)(u64 addr, bool host_4k);
+	/* The next accept that touches the 4 KiB page at addr fails with this raw status (0: clear). */
+	void (*inject_error)(u64 addr, u64 raw_status);
+	/* Writes a non-zero pattern into a page that is not yet accepted (a model has no real protection). */
+	void (*poison)(u64 addr);
+	/* The model's own view: is the 4 KiB page at addr accepted (TDX) / validated (SNP)? */
+	bool (*page_accepted)(u64 addr);
+};
 
 struct platform_ops {
 	const char *name;     /* none, tdx, snp, sim-tdx, sim-snp: printed with every result */
 	int auto_priority;    /* platform=auto picks the detected platform with the highest; <0: never auto */
 	bool (*detect)(void); /* is the hardware (or model) there? */
-	/* Called once before ExitBootServices, then once after it (the platform may install exception hooks
-	 * and its port-I/O backend). Return NULL on success or a message saying what failed. */
-	const char *(*setup_before_exit)(void);
+	/*
+	 * Before ExitBootServices (boot services usable): e.g. SNP's AllowUnacceptedMemory(), a model taking
+	 * the memory it will present as unaccepted. Returns NULL, or a message saying what failed.
+	 */
+	const char *(*setup_before_exit)(struct boot_info *b);
+	/* A model presents part of memory as unaccepted: rewrites the types in a map the firmware returned. */
+	void (*adjust_memmap)(struct efi_memmap_snapshot *m);
+	/* After ExitBootServices, on the kernel's IDT: exception hooks, the port-I/O backend. */
 	const char *(*setup_after_exit)(void);
+	/* One line saying what was detected (TD attributes and GPAW, SEV status, ...), for the boot log. */
+	void (*describe)(char *buf, size_t size);
+	/*
+	 * Accepts [start, start + size), 4 KiB aligned; returns the bytes accepted from start (a prefix: less
+	 * than size is a hard error, recorded in stats). NULL: the platform has nothing to accept.
+	 */
+	u64 (*accept_range)(u64 start, u64 size, struct accept_stats *stats);
+	/* Does accepting a page zero it? (TDX: yes; SNP PVALIDATE: no.) */
+	bool accept_zeroes;
+	const struct platform_model_ops *model; /* NULL on real hardware */
 };
 
 #define PLATFORM_REGISTER(ops_) \

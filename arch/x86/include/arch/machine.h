@@ -23,6 +23,14 @@ u64 tsc_to_ns(u64 cycles);
 /* Page tables (arch/x86/cpu/paging.c): identity map of [0, top), page 0 left unmapped (null guard). */
 u64 paging_pages_needed(u64 top);
 u64 paging_build(u64 pool, u64 pool_pages, u64 top);
+/* Before the take-over: a mask every entry carries (SEV's C-bit). */
+void paging_set_encryption_mask(u64 mask);
+u64 paging_encryption_mask(void);
+/* After the take-over: sets and clears flag bits of the 4 KiB mapping of addr (splitting a 2 MiB page),
+ * e.g. clears the C-bit to share a page with the host. False when addr is not mapped or no table is left. */
+bool paging_set_page_flags(u64 addr, u64 set, u64 clear);
+/* The leaf entry (4 KiB PTE or 2 MiB PDE) that maps addr, 0 if none: lets a model check a page's C-bit. */
+u64 paging_page_entry(u64 addr);
 
 /* What machine_take_over needs, allocated while boot services still run. */
 struct machine_plan {
