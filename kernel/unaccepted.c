@@ -73,8 +73,12 @@ static const char *build_and_install(struct boot_info *b, const struct memmap *m
 		return u->finding.msg;
 	if (!plan.table_bytes)
 		return NULL;
-	if (EFI_IS_ERROR(b->st->boot_services->allocate_pool(EFI_ACPI_RECLAIM_MEMORY, plan.table_bytes, &table)))
+	/* Rounded up and zeroed: Linux reads the bitmap an unsigned long at a time, past size's last byte. */
+	u64 bytes = ALIGN_UP(plan.table_bytes, 8);
+
+	if (EFI_IS_ERROR(b->st->boot_services->allocate_pool(EFI_ACPI_RECLAIM_MEMORY, bytes, &table)))
 		return "AllocatePool(EfiACPIReclaimMemory) for the unaccepted-memory table failed";
+	memset(table, 0, bytes);
 	unaccepted_init(table, &plan);
 	if (!unaccepted_populate(table, m, defer_accept, u, &u->finding))
 		return u->finding.msg;

@@ -22,8 +22,19 @@ typedef long long s64;
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 #define ALIGN_UP(x, a) ALIGN_DOWN((x) + (u64)(a) - 1, (a))
 #define IS_ALIGNED(x, a) (((x) & ((u64)(a) - 1)) == 0)
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Each argument is evaluated once, so MIN(f(), n) calls f() once. */
+#define MIN(a, b)                           \
+	({                                  \
+		__auto_type min_a_ = (a);   \
+		__auto_type min_b_ = (b);   \
+		min_a_ < min_b_ ? min_a_ : min_b_; \
+	})
+#define MAX(a, b)                           \
+	({                                  \
+		__auto_type max_a_ = (a);   \
+		__auto_type max_b_ = (b);   \
+		max_a_ > max_b_ ? max_a_ : max_b_; \
+	})
 
 #define __packed __attribute__((packed))
 #define __noreturn __attribute__((noreturn))

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform-independent acceptance engine, in two layers.
+ *
+ * 1. accept_pages(): walks [start, start + size) page by page through a platform's per-page acceptor
+ *    (TDX TDG.MEM.PAGE.ACCEPT, SNP PVALIDATE). Level policy: the largest level the platform supports AND the
+ *    address alignment AND the remaining length allow (accept_pick_level()); the platform's level mask
+ *    keeps it from wasting a 1G attempt on every call where 1G is not supported (the TDX module accepts
+ *    only 4K and 2M). On SIZE_MISMATCH that piece is redone one level down (one 2M becomes 512 4K);
+ *    BUSY is retried ACCEPT_BUSY_RETRIES times (edk2 MdePkg/Library/TdxLib/AcceptPages.c, TdAcceptPages());
+ *    ALREADY_ACCEPTED counts as accepted. Hard errors, which stop the walk: FAILED at any level, BUSY after
+ *    the retries at any level, SIZE_MISMATCH at 4K (as edk2; Linux arch/x86/coco/tdx/tdx-shared.c instead
+ *    retries smaller on any status: a backend that wants that reports SIZE_MISMATCH).
+ *
+ * 2. accept_memory(): the bitmap layer, after Linux drivers/firmware/efi/unaccepted_memory.c,
+ *    accept_memory(): clips the request to the range the table covers (the rest is a no-op), widens it to
+ *    whole units (a unit is accepted and cleared as a whole when any part of it is requested, as Linux
+ *    does), hands each run of set bits to the platform's range acceptor and clears the bits of exactly
+ *    the units it accepted. The first hard error stops it; bits for what was not accepted stay set.
+ *    Single-threaded: no lock, no accepting_list, and no Linux "guard unit" (Linux accepts one more unit
+ *    when the end is unit-aligned, for load_unaligned_zeropad(); a caller that needs that asks for it).
+ */
+#ifndef CCKTF_MM_ACCEPT_H
+#define CCKTF_MM_ACCEPT_H
+
+#include <ccktf/types.h>
+#include "mm/unaccepted.h"
+
+enum accept_level {
+	ACCEPT_4K = 0, /* the TDX level encoding in RCX[2:0] (arch/x86/coco/tdx/tdx-shared.c) */
+	ACCEPT_2M = 1,
+	ACCEPT_1G = 2,
+	ACCEPT_LEVELS,
+	ACCEPT_LEVEL_NONE = -1,
+};
+
+#define ACCEPT_LEVEL_BIT(l) (1u << (l))
+#define ACCEPT_LEVELS_4K_2M (ACCEPT_LEVEL_BIT(ACCEPT_4K) | ACCEPT_LEVEL_BIT(ACCEPT_2M))
+#define ACCEPT_LEVELS_ALL (ACCEPT_LEVELS_4K_2M | ACCEPT_LEVEL_BIT(ACCEPT_1G))
+#define ACCEPT_BUSY_RETRIES 3
+
+static inline u64 accept_level_size(enum accept_level l)
+{
+	return 4096ull << (9 * l);
+}
+
+enum accept_answer {
+	ACCEPT_DONE,
+	ACCEPT_ALREADY_ACCEPTED,
+	ACCEPT_SIZE_MISMATCH,
+	ACCEPT_BUSY,
+	ACCEPT_FAILED,
+};
+
+/* A platform's per-page accept. raw_status: what the hardware said, for reports. */
+struct page_acceptor {
+	const char *name;
+	unsigned level_mask; /* ACCEPT_LEVEL_BIT()s; must include 4K */
+	enum accept_answer (*accept_page)(void *ctx, u64 addr, enum accept_level level, u64 *raw_status);
+	void *ctx;
+};
+
+struct accept_stats {
+	u64 bytes[ACCEPT_LEVELS]; /* accepted, including already-accepted pieces */
+	u64 calls[ACCEPT_LEVELS]; /* accept_page() calls, retries included */
+	u64 already_accepted;	  /* ALREADY_ACCEPTED answers */
+	u64 size_mismatch_fallbacks;
+	u64 busy_retries;
+	u64 errors;
+	/* The first hard error since the stats were zeroed. */
+	u64 first_error_addr;
+	u64 first_error_status;
+	int first_error_level; /* enum accept_level */
+	int first_error_answer; /* enum accept_answer */
+	const char *first_error_reason;
+};
+
+const char *accept_answer_name(enum accept_answer a);
+/* The largest level in mask that addr is aligned to and that fits in remaining; ACCEPT_LEVEL_NONE if none. */
+enum accept_level accept_pick_level(unsigned mask, u64 addr, u64 remaining);
+/*
+ * Accepts [start, start + size) (4 KiB aligned). Returns the bytes accepted from start, a prefix: size on
+ * success, less after a hard error (recorded in stats, which the caller zeroes and which accumulate).
+ * stats may be NULL.
+ */
+u64 accept_pages(const struct page_acceptor *a, u64 start, u64 size, struct accept_stats *stats);
+
+/* A platform's whole-range accept: returns the bytes accepted from start (a prefix); less than size is a
+ * hard error. SNP implements it directly (one batched page-state change); TDX uses accept_range_by_pages(). */
+struct range_acceptor {
+	u64 (*accept_range)(void *ctx, u64 start, u64 size);
+	void *ctx;
+};
+
+/* Adapter: a range acceptor that runs accept_pages(); ctx is a struct accept_pages_ctx. */
+struct accept_pages_ctx {
+	const struct page_acceptor *acceptor;
+	struct accept_stats *stats;
+};
+u64 accept_range_by_pages(void *ctx, u64 start, u64 size);
+
+enum accept_memory_status {
+	ACCEPT_MEMORY_OK = 0,
+	ACCEPT_MEMORY_PLATFORM_ERROR = -1, /* the range acceptor stopped short */
+	ACCEPT_MEMORY_BAD_TABLE = -2,	   /* the header failed unaccepted_header_ok(): nothing touched */
+};
+
+struct accept_memory_result {
+	u64 runs;	   /* range-acceptor calls */
+	u64 units_cleared;
+	u64 fail_addr;	   /* first address not accepted, after a platform error */
+};
+
+/* Accepts what the table still marks unaccepted in [start, start + size). result may be NULL. */
+int accept_memory(struct efi_unaccepted_memory *t, u64 start, u64 size, const struct range_acceptor *ra,
+		  struct accept_memory_result *result);
+
+#endif
