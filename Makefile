@@ -92,8 +92,10 @@ run: deps build/ccktf.efi
 test-host: $(HOST_TESTS)
 	$(HOST_TESTS)
 
+# The harness's own tests (parser, command line, real boots: crash, hang, usage error, ESP), then every
+# in-kernel test as its own pytest item (one boot per configuration in harness/ccktf/configs.py).
 test: deps build/ccktf.efi test-host
-	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -c harness/pytest.ini harness/tests harness/kernel_tests
+	$(PYTHON) -m pytest harness/tests harness/kernel_tests
 
 clean:
 	rm -rf build

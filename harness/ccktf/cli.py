@@ -1,0 +1,111 @@
+"""Command line: ``python3 -m ccktf {run,list} [options]``.
+
+Subcommands are registered in ``COMMANDS`` (name -> Command); later ones (``bench``, ``conformance``)
+add an entry with their own options and handler. Exit status: 0 passed, 1 tests failed, 2 error
+(harness problem, crash, hang, usage error, truncated output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from . import kargs, qemu, report, runner
+from .errors import CcktfError
+from .firmware import ENV_OVERRIDE, resolve_firmware
+from .verdict import Outcome
+
+EXIT_STATUS = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.ERROR: 2}
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    execute: Callable[[argparse.Namespace], int]
+    configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+
+
+def boot_options() -> argparse.ArgumentParser:
+    """Options shared by every subcommand that boots the kernel."""
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("boot options")
+    group.add_argument("--kernel", type=Path, default=runner.DEFAULT_KERNEL,
+                       help="kernel image (default: %(default)s)")
+    group.add_argument("--platform", help="passed as platform= (auto, none, tdx, snp, sim-tdx, sim-snp)")
+    group.add_argument("--tests", metavar="GLOB[,GLOB]", help="passed as tests= (suite.test globs)")
+    group.add_argument("--append", default="", metavar="ARGS", help="extra kernel arguments, e.g. 'seed=7'")
+    group.add_argument("--memory", default="512M", help="guest memory, e.g. 512M or 6G (default: %(default)s)")
+    group.add_argument("--smp", type=int, default=1, help="vCPUs (default: %(default)s)")
+    group.add_argument("--profile", default="tcg", choices=sorted(qemu.PROFILES),
+                       help="QEMU profile (default: %(default)s; only tcg works on this host)")
+    group.add_argument("--firmware", metavar="PATH",
+                       help=f"OVMF image: combined (-bios) or *CODE*.fd paired with *VARS*.fd; "
+                            f"default ${ENV_OVERRIDE}, else QEMU's firmware descriptors")
+    group.add_argument("--boot", default="kernel", choices=qemu.BOOT_MODES,
+                       help="kernel: -kernel/-append; esp: BOOTX64.EFI on a FAT disk, no arguments")
+    group.add_argument("--timeout", type=float, default=runner.DEFAULT_TIMEOUT,
+                       help="seconds before a hang is declared (default: %(default)s)")
+    group.add_argument("--log-dir", type=Path, default=runner.DEFAULT_LOG_DIR,
+                       help="per-run log directories go here (default: %(default)s)")
+    group.add_argument("--qemu", default=qemu.DEFAULT_QEMU, help=argparse.SUPPRESS)
+    group.add_argument("-v", "--verbose", action="store_true", help="stream the serial output live")
+    return parser
+
+
+def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
+    tests = kargs.split_globs(args.tests) if args.tests else None
+    append = kargs.kernel_args(tests, args.platform, list_only=(mode == "list"), extra=args.append)
+    return runner.RunOptions(
+        kernel=args.kernel, firmware=resolve_firmware(args.firmware), append=append, profile=args.profile,
+        memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout, log_dir=args.log_dir,
+        label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
+
+
+def print_serial(line: str) -> None:
+    print(f"| {line}", flush=True)
+
+
+def execute_run(args: argparse.Namespace) -> int:
+    run = runner.run(run_options(args, "run"))
+    print(report.summarize_run(run))
+    return EXIT_STATUS[run.verdict.outcome]
+
+
+def execute_list(args: argparse.Namespace) -> int:
+    run = runner.run(run_options(args, "list"))
+    if run.verdict.passed:
+        print(report.summarize_listing(run))
+    else:
+        print(report.summarize_run(run))
+    return EXIT_STATUS[run.verdict.outcome]
+
+
+COMMANDS = {command.name: command for command in (
+    Command("run", "boot the kernel, run its tests and summarize the results", execute_run),
+    Command("list", "boot the kernel with list=1 and print its tests", execute_list),
+)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python3 -m ccktf", description="ccktf host harness")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    shared = boot_options()
+    for command in COMMANDS.values():
+        sub = subparsers.add_parser(command.name, help=command.help, parents=[shared])
+        command.configure(sub)
+        sub.set_defaults(execute=command.execute)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.execute(args)
+    except (CcktfError, ValueError) as error:
+        print(f"ccktf: error: {error}", file=sys.stderr)
+        return EXIT_ERROR

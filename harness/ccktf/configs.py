@@ -1,0 +1,26 @@
+"""The boot configurations the kernel's tests run under in pytest (one boot per configuration).
+
+Adding a configuration is one line in ``BOOT_CONFIGS``; its ``id`` becomes part of every item id
+(``test_kernel[none:selftest.formatter]``), so ``pytest -k sim-tdx`` selects a configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BootConfig:
+    id: str
+    platform: str            # passed as platform= (docs/protocol.md "Boot arguments")
+    memory: str = "512M"
+    extra: str = ""          # further kernel arguments, e.g. "seed=7"
+    smp: int = 1
+    profile: str = "tcg"
+
+
+BOOT_CONFIGS = [
+    BootConfig("none", platform="none", memory="512M"),
+    # BootConfig("sim-tdx", platform="sim-tdx", memory="6G"),
+    # BootConfig("sim-snp", platform="sim-snp", memory="6G"),
+]

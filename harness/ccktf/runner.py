@@ -1,0 +1,221 @@
+"""Run the kernel under QEMU once: stage the run directory, read the serial line live, enforce the
+timeout, keep the logs, parse (``ccktf.ktap``) and judge (``ccktf.verdict``).
+
+Every run gets its own directory under the log directory (default ``build/runs/``)::
+
+    build/runs/20250101-120000-001-selftest/
+        cmdline.txt       the QEMU command line (shell-quoted)
+        serial.log        the raw serial bytes, written as they arrive
+        firmware.log      serial output before "KTAP version 1" (escapes stripped)
+        kernel.log        serial output from "KTAP version 1" on (escapes and CRs stripped)
+        qemu-stderr.log   QEMU's own messages
+        verdict.txt       the verdict and its reasons
+        OVMF_VARS.fd, ESP/  per-run firmware variables and ESP (see ccktf.qemu)
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from . import ktap, qemu, verdict
+from .errors import CcktfError
+from .firmware import Firmware
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_KERNEL = PROJECT_ROOT / "build" / "ccktf.efi"
+DEFAULT_LOG_DIR = PROJECT_ROOT / "build" / "runs"
+DEFAULT_TIMEOUT = 120.0
+TAIL_LINES = 30
+KILL_GRACE = 2.0
+
+
+class RunError(CcktfError):
+    """The run could not be started (missing kernel, missing QEMU, bad configuration)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """One boot. ``mode`` is ``run`` or ``list`` (it only changes how the verdict reads the stream)."""
+
+    kernel: Path
+    firmware: Firmware
+    append: str = ""
+    profile: str = "tcg"
+    memory: str = "512M"
+    smp: int = 1
+    boot: str = "kernel"
+    timeout: float = DEFAULT_TIMEOUT
+    log_dir: Path = DEFAULT_LOG_DIR
+    label: str = ""
+    mode: str = "run"
+    qemu: str = qemu.DEFAULT_QEMU
+    echo: Optional[Callable[[str], None]] = None  # called with each serial line, escapes stripped
+
+
+@dataclass
+class ProcessEnd:
+    status: Optional[int]  # None when QEMU had to be killed
+    timed_out: bool
+    seconds: float
+
+
+@dataclass
+class Run:
+    """The result of one boot."""
+
+    run_dir: Path
+    command_line: str
+    ktap: ktap.KtapResult
+    status: Optional[int]
+    timed_out: bool
+    seconds: float
+    verdict: verdict.Verdict
+
+    @property
+    def serial_log(self) -> Path:
+        return self.run_dir / "serial.log"
+
+    def serial_tail(self, lines: int = TAIL_LINES) -> str:
+        """The last lines of the serial output (kernel output if any, else firmware), escapes stripped."""
+        text = self.ktap.kernel_output or self.ktap.firmware_output
+        return "\n".join(ktap.strip_escapes(text).rstrip("\n").split("\n")[-lines:])
+
+
+def allocate_run_dir(log_dir: Path, label: str = "") -> Path:
+    """A new, unique ``<timestamp>-<counter>[-label]`` directory under ``log_dir``."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    suffix = f"-{label}" if label else ""
+    for counter in range(1, 1000):
+        candidate = log_dir / f"{stamp}-{counter:03d}{suffix}"
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise RunError(f"cannot allocate a run directory in {log_dir}")
+
+
+def stage(plan: qemu.LaunchPlan) -> None:
+    """Copy the files the command line refers to into the run directory (never touch the originals)."""
+    for source, destination in plan.staged:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGTERM QEMU's process group, then SIGKILL if it does not go."""
+    for sig, grace in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class _LineEcho:
+    """Turns serial chunks into whole lines for ``RunOptions.echo``."""
+
+    def __init__(self, echo: Optional[Callable[[str], None]]):
+        self.echo = echo
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.echo is None:
+            return
+        self.pending += self.decoder.decode(chunk)
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.echo(ktap.strip_escapes(line))
+
+    def flush(self) -> None:
+        if self.echo is not None and self.pending:
+            self.echo(ktap.strip_escapes(self.pending))
+
+
+def run_process(argv: list[str], cwd: Path, serial: Path, stderr: Path, timeout: float,
+                echo: Optional[Callable[[str], None]] = None) -> ProcessEnd:
+    """Run QEMU with the serial line on its stdout, copying it to ``serial`` live, until EOF or timeout."""
+    start = time.monotonic()
+    deadline = start + timeout
+    lines = _LineEcho(echo)
+    with open(serial, "wb") as log, open(stderr, "wb") as err:
+        try:
+            process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=err, start_new_session=True)
+        except OSError as error:
+            raise RunError(f"cannot start {argv[0]}: {error} (Debian package: qemu-system-x86)") from error
+        with process, selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while (remaining := deadline - time.monotonic()) > 0:
+                if not selector.select(timeout=remaining):
+                    continue
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                log.write(chunk)
+                log.flush()
+                lines.feed(chunk)
+            lines.flush()
+            timed_out = not wait_for_exit(process, deadline)
+            return ProcessEnd(None if timed_out else process.returncode, timed_out, time.monotonic() - start)
+
+
+def wait_for_exit(process: subprocess.Popen, deadline: float) -> bool:
+    """Wait until the deadline; kill the process group and return False if QEMU is still running."""
+    try:
+        process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        return True
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        return False
+
+
+def write_logs(run_dir: Path, parsed: ktap.KtapResult, judged: verdict.Verdict) -> None:
+    (run_dir / "firmware.log").write_text(ktap.strip_escapes(parsed.firmware_output))
+    (run_dir / "kernel.log").write_text(ktap.strip_escapes(parsed.kernel_output))
+    (run_dir / "verdict.txt").write_text(f"{judged}\n")
+
+
+def run(options: RunOptions) -> Run:
+    """Boot once and judge the result. Raises RunError (or another CcktfError) when it cannot start."""
+    if not options.kernel.is_file():
+        raise RunError(f"kernel image {options.kernel} not found: build it with 'make' (or pass --kernel)")
+    if options.timeout <= 0:
+        raise RunError(f"timeout must be positive, not {options.timeout}")
+    config = qemu.LaunchConfig(kernel=options.kernel, firmware=options.firmware,
+                               profile=qemu.get_profile(options.profile), append=options.append,
+                               memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu)
+    run_dir = allocate_run_dir(options.log_dir, options.label)
+    plan = qemu.build_launch(config, run_dir)
+    (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")
+    stage(plan)
+    end = run_process(plan.argv, run_dir, run_dir / "serial.log", run_dir / "qemu-stderr.log",
+                      options.timeout, options.echo)
+    parsed = ktap.parse((run_dir / "serial.log").read_bytes().decode("utf-8", errors="replace"))
+    judged = verdict.decide(parsed, end.status, end.timed_out, options.timeout, options.mode)
+    judged.reasons.extend(qemu_stderr_reasons(run_dir, judged))
+    write_logs(run_dir, parsed, judged)
+    return Run(run_dir, plan.command_line, parsed, end.status, end.timed_out, end.seconds, judged)
+
+
+def qemu_stderr_reasons(run_dir: Path, judged: verdict.Verdict) -> list[str]:
+    """QEMU's own complaints, worth showing when the run went wrong."""
+    text = (run_dir / "qemu-stderr.log").read_text(errors="replace").strip()
+    if judged.outcome is not verdict.Outcome.ERROR or not text:
+        return []
+    return [f"QEMU said: {line}" for line in text.splitlines()[-5:]]

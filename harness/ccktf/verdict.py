@@ -1,0 +1,119 @@
+"""The verdict of one boot: passed, failed or error. Never a false pass.
+
+Inputs are the parsed serial stream (``ccktf.ktap``), QEMU's exit status and whether the runner had to
+kill QEMU at the timeout. docs/protocol.md "Exit": the kernel writes its exit code to isa-debug-exit and
+QEMU exits with ``code * 2 + 1``; status 0 is a normal shutdown (the kernel's fallback when the device is
+absent), where the ``# ccktf: exit=`` line is the only verdict. Anything else is an error.
+
+``passed``  the stream is complete and consistent, QEMU's status agrees, and every test passed or skipped.
+``failed``  the same, except that at least one test failed (and the kernel said ``exit=failed``).
+``error``   anything else: a timeout, QEMU dying, a crash, a usage error, a truncated or malformed
+            stream, an exit line that disagrees with QEMU's status or with the test results.
+"""
+
+from __future__ import annotations
+
+import enum
+import signal
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .ktap import EXIT_CODES, KtapResult, Status, strip_escapes
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+
+
+@dataclass
+class Verdict:
+    outcome: Outcome
+    reasons: list[str] = field(default_factory=list)  # empty when passed
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED
+
+    def __str__(self) -> str:
+        return self.outcome.value.upper() + "".join(f"\n  - {reason}" for reason in self.reasons)
+
+
+def device_exit_code(status: int) -> Optional[int]:
+    """The kernel's exit code from QEMU's status: None for a normal shutdown (status 0).
+
+    Raises ValueError for any status isa-debug-exit cannot produce from a ccktf exit code.
+    """
+    if status == 0:
+        return None
+    if status < 0:
+        raise ValueError(f"QEMU was killed by signal {signal.Signals(-status).name}")
+    code, odd = divmod(status - 1, 2)
+    if odd or code not in EXIT_CODES.values():
+        raise ValueError(f"QEMU exited with status {status}, which no ccktf exit code produces (QEMU error?)")
+    return code
+
+
+def qemu_reasons(result: KtapResult, status: Optional[int], timed_out: bool, timeout: Optional[float]) -> list[str]:
+    """What QEMU's end says is wrong: a timeout, an unexpected status, or a status the exit line contradicts."""
+    if timed_out:
+        return [f"timed out after {timeout:g} s: the kernel hung (QEMU killed)"]
+    if status is None:
+        return ["QEMU did not exit"]
+    try:
+        code = device_exit_code(status)
+    except ValueError as error:
+        return [str(error)]
+    if code is not None and result.exit is not None and result.exit.code != code:
+        return [f"exit line says code={result.exit.code} but QEMU's status {status} means code={code}"]
+    return []
+
+
+def firmware_reasons(result: KtapResult) -> list[str]:
+    """OVMF's own exception report (``!!!! X64 Exception Type ...``): the image died before KTAP began."""
+    return [f"firmware reported a CPU exception: {line.strip(' !')}"
+            for line in strip_escapes(result.firmware_output).splitlines() if line.startswith("!!!! X64 Exception")]
+
+
+def kernel_reasons(result: KtapResult) -> list[str]:
+    """What the kernel itself reported as abnormal: a crash or a usage error."""
+    reasons = []
+    if result.crash:
+        reasons.append(f"kernel crashed: {result.crash.summary()}")
+    if result.usage_errors or (result.exit and result.exit.kind == "usage-error"):
+        message = "; ".join(result.usage_errors) or "(no message)"
+        reasons.append(f"kernel usage error: {message}")
+    return reasons
+
+
+def consistency_reasons(result: KtapResult, mode: str) -> list[str]:
+    """Whether the exit line agrees with the results, and whether anything was run or listed at all."""
+    counts = result.counts()
+    failed = counts[Status.FAIL] + counts[Status.ERROR]
+    kind = result.exit.kind if result.exit else None
+    if kind == "passed" and failed:
+        return [f"exit=passed although {failed} test(s) did not pass"]
+    if kind == "failed" and not failed:
+        return ["exit=failed although no test failed"]
+    if mode == "list" and kind == "passed" and not result.listing:
+        return ["the kernel listed no tests (does the --tests selection match anything?)"]
+    if mode == "run" and kind == "passed" and not any(True for _ in result.tests()):
+        return ["no tests ran (does the --tests selection match anything?)"]
+    return []
+
+
+def decide(result: KtapResult, status: Optional[int], timed_out: bool = False,
+           timeout: Optional[float] = None, mode: str = "run") -> Verdict:
+    """The verdict of one boot; ``mode`` is ``run`` or ``list`` (``list=1``)."""
+    reasons = (qemu_reasons(result, status, timed_out, timeout)
+               + firmware_reasons(result)
+               + kernel_reasons(result)
+               + [f"protocol: {problem}" for problem in result.problems]
+               + consistency_reasons(result, mode))
+    if reasons:
+        return Verdict(Outcome.ERROR, reasons)
+    failed = [t.full_name for t in result.tests() if t.status is Status.FAIL]
+    if failed:
+        return Verdict(Outcome.FAILED, [f"{len(failed)} test(s) failed: {', '.join(failed)}"])
+    return Verdict(Outcome.PASSED)

@@ -1,0 +1,74 @@
+"""Fixtures for the harness's own tests: a fake QEMU, fake firmware and a fake kernel image."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ccktf.firmware import Firmware
+from ccktf.runner import RunOptions
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+FAKE_QEMU = HERE / "fake_qemu.py"
+
+
+@dataclass
+class FakeQemu:
+    """Configures fake_qemu.py through the environment; see its docstring."""
+
+    monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
+    path: str = str(FAKE_QEMU)
+
+    def serve(self, stream: str, status: int = 0, hang: bool = False) -> None:
+        """``stream``: a fixture name (fixtures/NAME.ktap) or literal text."""
+        fixture = FIXTURES / f"{stream}.ktap"
+        if not fixture.is_file():
+            fixture = self.tmp_path / "stream.ktap"
+            fixture.write_text(stream)
+        self.monkeypatch.setenv("FAKE_QEMU_STREAM", str(fixture))
+        self.monkeypatch.setenv("FAKE_QEMU_STATUS", str(status))
+        if hang:
+            self.monkeypatch.setenv("FAKE_QEMU_HANG", "1")
+
+    def serve_by_args(self, streams: Path) -> None:
+        self.monkeypatch.setenv("FAKE_QEMU_STREAMS", str(streams))
+
+    @property
+    def argv_file(self) -> Path:
+        return self.tmp_path / "fake-qemu-argv.txt"
+
+    def invocations(self) -> list[list[str]]:
+        if not self.argv_file.exists():
+            return []
+        text = self.argv_file.read_text()
+        return [chunk.strip("\n").split("\n") for chunk in text.split("--\n") if chunk.strip()]
+
+
+@pytest.fixture
+def fake_qemu(monkeypatch, tmp_path) -> FakeQemu:
+    fake = FakeQemu(monkeypatch, tmp_path)
+    monkeypatch.setenv("FAKE_QEMU_ARGV", str(fake.argv_file))
+    return fake
+
+
+@pytest.fixture
+def fake_firmware(tmp_path) -> Firmware:
+    code, vars_template = tmp_path / "CODE.fd", tmp_path / "VARS.fd"
+    code.write_bytes(b"code")
+    vars_template.write_bytes(b"vars")
+    return Firmware(code, vars_template, "test")
+
+
+@pytest.fixture
+def fake_kernel(tmp_path) -> Path:
+    kernel = tmp_path / "ccktf.efi"
+    kernel.write_bytes(b"MZ fake")
+    return kernel
+
+
+@pytest.fixture
+def fake_run_options(fake_qemu, fake_firmware, fake_kernel, tmp_path) -> RunOptions:
+    return RunOptions(kernel=fake_kernel, firmware=fake_firmware, qemu=fake_qemu.path, log_dir=tmp_path / "runs",
+                      timeout=10)

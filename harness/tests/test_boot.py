@@ -1,0 +1,79 @@
+"""Real boots of build/ccktf.efi under QEMU/TCG (about 8 boots, 3-5 s each plus one timeout).
+
+They fail, never skip, when the kernel is missing; --ccktf-skip-boot skips them explicitly.
+"""
+
+import pytest
+
+from ccktf.ktap import Status
+from ccktf.verdict import Outcome
+
+pytestmark = pytest.mark.boot
+HANG_TIMEOUT = 15
+
+
+@pytest.fixture(scope="module")
+def selftest_listing(ccktf_boot):
+    run = ccktf_boot("tests=selftest.* list=1", label="selftest-list", mode="list")
+    assert run.verdict.outcome is Outcome.PASSED, run.verdict
+    return run.ktap.listing
+
+
+def test_list_names_suite_dot_test(ccktf_boot):
+    run = ccktf_boot("list=1", label="list", mode="list")
+    assert run.verdict.outcome is Outcome.PASSED, run.verdict
+    assert run.status == 1  # isa-debug-exit: passed (0) * 2 + 1
+    assert any(name.startswith("selftest.") for name in run.ktap.listing)
+    assert all(name.count(".") == 1 for name in run.ktap.listing)
+
+
+def test_selftests_pass_and_match_the_listing(ccktf_boot, selftest_listing):
+    run = ccktf_boot("tests=selftest.*", label="selftest")
+    assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail()}"
+    assert [t.full_name for t in run.ktap.tests()] == selftest_listing
+    assert all(t.status in (Status.PASS, Status.SKIP) for t in run.ktap.tests())
+    assert run.ktap.platform and run.ktap.exit.kind == "passed"
+    assert run.ktap.firmware_output and run.ktap.kernel_output.startswith("KTAP version 1")
+
+
+def test_demo_fail_reports_assertion_diagnostics(ccktf_boot):
+    run = ccktf_boot("tests=selftest.* demo_fail=1", label="demo-fail")
+    assert run.verdict.outcome is Outcome.FAILED, run.verdict
+    assert run.status == 3
+    failed = [t for t in run.ktap.tests() if t.status is Status.FAIL]
+    assert failed, "demo_fail=1 must make at least one test fail"
+    for test in failed:
+        assert any("ASSERTION FAILED at " in line for line in test.diagnostics), test
+        assert any("expected " in line for line in test.diagnostics), test
+
+
+def test_page_fault_is_a_crash_with_registers(ccktf_boot):
+    run = ccktf_boot("crash=pf", label="crash-pf", timeout=60)
+    assert not run.timed_out and run.status == 7
+    assert run.verdict.outcome is Outcome.ERROR
+    crash = run.ktap.crash
+    assert crash.vector == 14 and crash.cr2 == "0x0" and crash.rip
+    assert {"rax", "rsp", "r15"} <= set(crash.registers) | set(crash.fields)
+    assert any(reason.startswith("kernel crashed: vector 14 (#PF)") for reason in run.verdict.reasons)
+
+
+def test_hang_is_stopped_by_the_timeout(ccktf_boot):
+    run = ccktf_boot("crash=hang", label="hang", timeout=HANG_TIMEOUT)
+    assert run.timed_out and run.status is None
+    assert run.verdict.reasons[0] == f"timed out after {HANG_TIMEOUT} s: the kernel hung (QEMU killed)"
+    assert run.ktap.version_seen, "the kernel should have started before hanging"
+    assert "hang" in run.serial_tail()
+
+
+def test_unknown_argument_is_a_usage_error(ccktf_boot):
+    run = ccktf_boot("bogus=1", label="usage")
+    assert run.status == 5 and run.ktap.exit.kind == "usage-error"
+    assert run.verdict.outcome is Outcome.ERROR
+    assert any("bogus" in message for message in run.ktap.usage_errors)
+
+
+def test_esp_boot_mode_runs_with_default_arguments(ccktf_boot):
+    run = ccktf_boot("", label="esp", boot="esp")
+    assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail()}"
+    assert (run.run_dir / "ESP/EFI/BOOT/BOOTX64.EFI").is_file()
+    assert run.ktap.args == ""

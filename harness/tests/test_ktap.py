@@ -1,0 +1,200 @@
+"""The KTAP parser against fixture streams (docs/protocol.md)."""
+
+import pytest
+from conftest import FIXTURES
+
+from ccktf import ktap
+from ccktf.ktap import Status
+
+
+def parse_fixture(name: str) -> ktap.KtapResult:
+    return ktap.parse((FIXTURES / f"{name}.ktap").read_bytes().decode())
+
+
+def problem_text(result: ktap.KtapResult) -> str:
+    return "\n".join(map(str, result.problems))
+
+
+def statuses(result: ktap.KtapResult) -> dict[str, Status]:
+    return {t.full_name: t.status for t in result.tests()}
+
+
+def test_valid_stream_has_no_problems_and_all_results():
+    result = parse_fixture("valid")
+    assert result.problems == []
+    assert result.header == {"version": "0.1.0", "platform": "none"}
+    assert result.args == "tests=selftest.*"
+    assert result.plan == 2
+    assert [s.name for s in result.suites] == ["selftest", "efi"]
+    assert [s.status for s in result.suites] == [Status.PASS, Status.PASS]
+    assert statuses(result) == {
+        "selftest.assert_eq_passes": Status.PASS,
+        "selftest.logs_and_passes": Status.PASS,
+        "selftest.skip_with_reason": Status.SKIP,
+        "efi.memmap_descriptor_size": Status.PASS,
+    }
+    assert result.find("efi.memmap_descriptor_size").duration_us == 12
+    assert result.find("selftest.skip_with_reason").skip_reason == "demonstrates a skip"
+    assert result.diagnostics == ["# memory map: 42 descriptors"]
+    assert result.exit == ktap.ExitLine("passed", 0)
+    assert result.totals == {"pass": 3, "fail": 0, "skip": 1, "total": 4}
+
+
+def test_failing_test_carries_its_diagnostics():
+    result = parse_fixture("failing")
+    assert result.problems == []
+    failed = result.find("selftest.assert_fails")
+    assert failed.status is Status.FAIL
+    assert failed.diagnostics == [
+        "ASSERTION FAILED at tests/selftest/selftest.c:42",
+        "expected a == b, a = 0x1 (1), b = 0x2 (2)",
+    ]
+    assert failed.duration_us == 5
+    assert result.find("selftest.assert_eq_passes").diagnostics == []
+    assert result.suites[0].status is Status.FAIL
+    assert result.exit == ktap.ExitLine("failed", 1)
+
+
+def test_suite_with_every_test_skipped():
+    result = parse_fixture("all_skipped")
+    assert result.problems == []
+    assert result.suites[0].status is Status.SKIP
+    assert result.suites[0].skip_reason == "all tests skipped"
+    assert result.counts()[Status.SKIP] == 2
+
+
+def test_metrics_with_their_suite_and_test():
+    result = parse_fixture("metrics")
+    assert result.problems == []
+    top, throughput, drift = result.metrics
+    assert (top.name, top.value, top.unit, top.platform, top.suite, top.test) == (
+        "tsc.frequency", 2.5e9, "Hz", "sim-tdx", None, None)
+    assert throughput.value == 15.625 and throughput.unit == "MiB/s"
+    assert throughput.extra == {"level": "2m", "size": "4096"}
+    assert (throughput.suite, throughput.test) == ("bench", "accept_throughput")
+    assert (drift.value, drift.test) == (-3.0, "drift")
+
+
+def test_crash_names_the_running_test_as_error():
+    result = parse_fixture("crashed")
+    crash = result.crash
+    assert (crash.vector, crash.mnemonic, crash.rip, crash.cr2) == (14, "#PF", "0xfe2a1040", "0x0")
+    assert crash.test == "crash.inject_pf"
+    assert len(crash.register_lines) == 4
+    assert crash.registers["r15"] == "0xe" and crash.registers["rax"] == "0x0"
+    assert result.exit == ktap.ExitLine("crashed", 3)
+    assert statuses(result) == {"crash.before": Status.PASS, "crash.inject_pf": Status.ERROR}
+    running = result.find("crash.inject_pf")
+    assert running.diagnostics[0] == "injecting a null-pointer page fault"
+    assert "kernel crashed" in running.diagnostics[-1]
+    assert result.suites[0].status is Status.ERROR
+    assert "1 of 2 tests reported" in problem_text(result)
+
+
+def test_truncated_stream_is_never_a_pass():
+    result = parse_fixture("truncated")
+    text = problem_text(result)
+    assert "1 of 3 tests reported" in text
+    assert "top-level plan 1..2 but 1 suites reported" in text
+    assert "no '# ccktf: exit=' line" in text
+    tests = list(result.tests())
+    assert [t.status for t in tests] == [Status.PASS, Status.ERROR, Status.ERROR]
+    assert tests[1].name == "logs_and_passes"  # its diagnostic named it
+    assert tests[2].name is None and tests[2].full_name == "selftest.#3"
+
+
+@pytest.mark.parametrize("fixture, message", [
+    ("malformed_metric", "malformed metric line: metric value '2.5e9' is not a decimal number"),
+    ("plan_mismatch", "suite selftest reported before its plan was complete: 2 of 3 tests reported"),
+    ("missing_exit", "no '# ccktf: exit=' line"),
+    ("out_of_order", "test logs_and_passes numbered 2, expected 1"),
+    ("no_version", "no 'KTAP version 1' line"),
+])
+def test_contract_violations_are_problems(fixture, message):
+    assert message in problem_text(parse_fixture(fixture))
+
+
+def test_plan_mismatch_reports_unreported_tests_as_errors():
+    result = parse_fixture("plan_mismatch")
+    assert result.counts()[Status.ERROR] == 1
+    assert "suite selftest reported pass but its tests say fail" in problem_text(result)
+
+
+def test_firmware_noise_before_the_header_is_split_off():
+    result = parse_fixture("firmware_noise")
+    assert result.problems == []
+    assert "BdsDxe: starting Boot0001" in result.firmware_output
+    assert result.firmware_output.endswith("\x1b[01;01H")
+    assert result.kernel_output.startswith("KTAP version 1\r\n")
+    assert statuses(result) == {"selftest.assert_eq_passes": Status.PASS}
+
+
+def test_listing():
+    result = parse_fixture("listing")
+    assert result.problems == []
+    assert result.listing == ["selftest.assert_eq_passes", "selftest.skip_with_reason",
+                              "efi.memmap_descriptor_size"]
+    assert result.plan == 0
+
+
+def test_usage_error_needs_no_plan():
+    result = parse_fixture("usage_error")
+    assert result.problems == []
+    assert result.usage_errors == ["unknown key 'foo'"]
+    assert result.exit == ktap.ExitLine("usage-error", 2)
+
+
+def test_empty_capture():
+    result = ktap.parse("")
+    assert not result.version_seen
+    assert len(result.problems) == 1
+
+
+@pytest.mark.parametrize("line, message", [
+    ("# ccktf: exit=passed code=1", "exit=passed must have code=0, not 1"),
+    ("# ccktf: exit=weird code=9", "unknown exit kind 'weird'"),
+])
+def test_exit_line_kind_and_code_must_agree(line, message):
+    result = ktap.parse(f"KTAP version 1\n1..0\n{line}\n")
+    assert [str(p) for p in result.problems] == [f"line 3: {message}"]
+
+
+def test_output_after_exit_line_is_a_problem():
+    result = ktap.parse("KTAP version 1\n1..0\n# ccktf: exit=passed code=0\nok 1 late\n")
+    assert "output after the exit line" in problem_text(result)
+
+
+def test_totals_must_match_results():
+    text = parse_fixture("valid").kernel_output.replace("totals pass:3", "totals pass:4")
+    assert "totals line" in problem_text(ktap.parse(text))
+
+
+def test_suite_summary_must_match_results():
+    text = parse_fixture("valid").kernel_output.replace("# efi: pass:1", "# efi: pass:7")
+    assert "suite efi summary" in problem_text(ktap.parse(text))
+
+
+def test_result_beyond_the_plan():
+    text = parse_fixture("valid").kernel_output.replace("    1..1\n", "    1..0\n")
+    assert "beyond the plan 1..0 of suite efi" in problem_text(ktap.parse(text))
+
+
+def test_garbage_line_is_a_problem():
+    result = ktap.parse("KTAP version 1\n1..0\nhello\n# ccktf: exit=passed code=0\n")
+    assert [str(p) for p in result.problems] == ["line 3: not a KTAP line: 'hello'"]
+
+
+@pytest.mark.parametrize("text, error", [
+    ("name=a value=1 unit=Hz", "lacks platform"),
+    ("name=A.b value=1 unit=Hz platform=none", "not dotted lower case"),
+    ("name=a value=1 unit=Hz platform=mars", "'mars' is not one of"),
+    ("name=a value=1 unit=Hz platform=none name=b", "repeated"),
+    ("name=a value=1 unit=Hz platform=none junk", "not key=value"),
+])
+def test_metric_line_validation(text, error):
+    with pytest.raises(ValueError, match=error):
+        ktap.parse_metric(text)
+
+
+def test_strip_escapes():
+    assert ktap.strip_escapes("\x1b[2J\x1b[01;01HKTAP version 1\r") == "KTAP version 1"
