@@ -133,6 +133,7 @@ def firmware_from_path(path: Path, source: str) -> Firmware:
     """The override: a combined image for -bios, or a CODE file paired with its VARS template."""
     if not path.is_file():
         raise FirmwareError(f"firmware {path} (from {source}) does not exist")
+    path = path.resolve()  # QEMU runs in the run directory
     if "CODE" not in path.name:
         return Firmware(path, None, source)
     vars_template = path.with_name(path.name.replace("CODE", "VARS", 1))

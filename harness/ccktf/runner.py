@@ -197,7 +197,8 @@ def run(options: RunOptions) -> Run:
         raise RunError(f"kernel image {options.kernel} not found: build it with 'make' (or pass --kernel)")
     if options.timeout <= 0:
         raise RunError(f"timeout must be positive, not {options.timeout}")
-    config = qemu.LaunchConfig(kernel=options.kernel, firmware=options.firmware,
+    # QEMU runs in the run directory: every path it is given must be absolute.
+    config = qemu.LaunchConfig(kernel=options.kernel.resolve(), firmware=options.firmware,
                                profile=qemu.get_profile(options.profile), append=options.append,
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu)
     run_dir = allocate_run_dir(options.log_dir, options.label)

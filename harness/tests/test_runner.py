@@ -2,6 +2,7 @@
 
 import dataclasses
 import time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,13 @@ def test_missing_kernel_is_a_clear_error(fake_run_options, tmp_path):
 def test_missing_qemu_is_a_clear_error(fake_run_options, tmp_path):
     with pytest.raises(RunError, match="cannot start .*no-such-qemu"):
         run_with(fake_run_options, qemu=str(tmp_path / "no-such-qemu"))
+
+
+
+def test_relative_kernel_path_reaches_qemu_absolute(fake_qemu, fake_run_options, monkeypatch):
+    """QEMU runs in the run directory, so a relative --kernel must be resolved before it is passed on."""
+    fake_qemu.serve("firmware_noise", status=1)
+    kernel = fake_run_options.kernel.resolve()
+    monkeypatch.chdir(kernel.parent)
+    run = run_with(fake_run_options, kernel=Path(kernel.name))
+    assert str(kernel) in fake_qemu.invocations()[0], run.command_line
