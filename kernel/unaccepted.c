@@ -8,6 +8,8 @@
  */
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
+#include <ccktf/format.h>
+#include <ccktf/metric.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include <ccktf/unaccepted.h>
@@ -36,19 +38,9 @@ static void count_ranges(const struct memmap *m, struct unaccepted_boot *u)
 	}
 }
 
-static struct efi_unaccepted_memory *installed_table(struct boot_info *b)
-{
-	efi_guid_t guid = LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID;
-
-	for (u64 i = 0; i < b->st->number_of_table_entries; i++)
-		if (efi_guid_equal(&b->st->configuration_table[i].guid, &guid))
-			return b->st->configuration_table[i].table;
-	return NULL;
-}
-
 static bool reuse_previous(struct boot_info *b, const struct memmap *m, struct unaccepted_boot *u)
 {
-	struct efi_unaccepted_memory *t = installed_table(b);
+	struct efi_unaccepted_memory *t = efi_config_table(b->st, LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
 
 	if (!t)
 		return false;
@@ -147,4 +139,31 @@ void unaccepted_print_summary(void)
 	       unaccepted.ranges, unaccepted.bytes / MiB, unaccepted.deferred_count);
 	if (unaccepted.table)
 		print_table(unaccepted.table);
+}
+
+static void print_level_stats(enum accept_level level, const char *name)
+{
+	char extra[16];
+
+	snprintf(extra, sizeof(extra), "level=%s", name);
+	metric_u64("accept.bytes", unaccepted.stats.bytes[level], "bytes", extra);
+	metric_u64("accept.calls", unaccepted.stats.calls[level], "count", extra);
+}
+
+/* What this boot accepted, per page level, with the engine's counters. */
+void unaccepted_print_stats(void)
+{
+	const struct accept_stats *s = &unaccepted.stats;
+
+	if (!unaccepted.table)
+		return;
+	print_level_stats(ACCEPT_4K, "4k");
+	print_level_stats(ACCEPT_2M, "2m");
+	print_level_stats(ACCEPT_1G, "1g");
+	metric_u64("accept.already_accepted", s->already_accepted, "count", NULL);
+	metric_u64("accept.size_mismatch_fallbacks", s->size_mismatch_fallbacks, "count", NULL);
+	metric_u64("accept.busy_retries", s->busy_retries, "count", NULL);
+	metric_u64("accept.errors", s->errors, "count", NULL);
+	metric_u64("unaccepted.remaining", unaccepted_count_set(unaccepted.table) * unaccepted.table->unit_size,
+		   "bytes", NULL);
 }

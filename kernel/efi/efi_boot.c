@@ -78,6 +78,14 @@ efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m)
 	}
 }
 
+void *efi_config_table(const struct efi_system_table *st, efi_guid_t guid)
+{
+	for (u64 i = 0; i < st->number_of_table_entries; i++)
+		if (efi_guid_equal(&st->configuration_table[i].guid, &guid))
+			return st->configuration_table[i].table;
+	return NULL;
+}
+
 void efi_copy_config_tables(struct boot_info *b)
 {
 	b->config_table_total = b->st->number_of_table_entries;

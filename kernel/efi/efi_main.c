@@ -11,6 +11,7 @@
 #include <ccktf/format.h>
 #include <ccktf/kernel.h>
 #include <ccktf/ktest.h>
+#include <ccktf/metric.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include <ccktf/unaccepted.h>
@@ -74,12 +75,13 @@ static void stall_us(u64 us)
 
 static void calibrate_tsc(struct boot_info *b)
 {
+	char source[32];
+
 	tsc_calibrate(stall_us, &b->tsc);
-	printk("# metric: name=tsc.frequency value=%llu unit=Hz platform=%s source=stall\n",
-	       (unsigned long long)b->tsc.measured_hz, platform_name());
+	metric_u64("tsc.frequency", b->tsc.measured_hz, "Hz", "source=stall");
+	snprintf(source, sizeof(source), "source=%s", b->tsc.cpuid_source);
 	if (b->tsc.cpuid_hz)
-		printk("# metric: name=tsc.frequency value=%llu unit=Hz platform=%s source=%s\n",
-		       (unsigned long long)b->tsc.cpuid_hz, platform_name(), b->tsc.cpuid_source);
+		metric_u64("tsc.frequency", b->tsc.cpuid_hz, "Hz", source);
 	else
 		printk("# tsc: CPUID 0x15/0x16 give no frequency on this CPU; only the Stall() measurement\n");
 }

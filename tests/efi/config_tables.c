@@ -4,12 +4,9 @@
 #include <ccktf/ktest.h>
 #include <ccktf/string.h>
 
-static const struct efi_configuration_table *find_table(efi_guid_t guid)
+static const void *find_table(efi_guid_t guid)
 {
-	for (u64 i = 0; i < boot_info.config_table_count; i++)
-		if (efi_guid_equal(&boot_info.config_tables[i].guid, &guid))
-			return &boot_info.config_tables[i];
-	return NULL;
+	return efi_config_table(boot_info.st, guid);
 }
 
 static u8 checksum(const u8 *p, size_t n)
@@ -45,11 +42,9 @@ KTEST(efi, config_table_guids_unique)
 /* ACPI 6.5 section 5.2.5.3: "RSD PTR ", checksum over the first 20 bytes, extended over the length. */
 KTEST(efi, acpi20_rsdp_valid)
 {
-	const struct efi_configuration_table *ct = find_table(EFI_ACPI_20_TABLE_GUID);
-	const u8 *rsdp;
+	const u8 *rsdp = find_table(EFI_ACPI_20_TABLE_GUID);
 
-	KASSERT_TRUE(t, ct != NULL);
-	rsdp = ct->table;
+	KASSERT_TRUE(t, rsdp != NULL);
 	KEXPECT_EQ(t, memcmp(rsdp, "RSD PTR ", 8), 0);
 	KEXPECT_EQ(t, checksum(rsdp, 20), 0);
 	KEXPECT_GE(t, rsdp[15], 2); /* revision */
@@ -58,14 +53,13 @@ KTEST(efi, acpi20_rsdp_valid)
 
 KTEST(efi, smbios_entry_point_present)
 {
-	const struct efi_configuration_table *v3 = find_table(EFI_SMBIOS3_TABLE_GUID);
-	const struct efi_configuration_table *v2 = find_table(EFI_SMBIOS_TABLE_GUID);
+	const void *v3 = find_table(EFI_SMBIOS3_TABLE_GUID), *v2 = find_table(EFI_SMBIOS_TABLE_GUID);
 
 	KASSERT_TRUE(t, v3 || v2);
 	if (v3)
-		KEXPECT_EQ(t, memcmp(v3->table, "_SM3_", 5), 0);
+		KEXPECT_EQ(t, memcmp(v3, "_SM3_", 5), 0);
 	else
-		KEXPECT_EQ(t, memcmp(v2->table, "_SM_", 4), 0);
+		KEXPECT_EQ(t, memcmp(v2, "_SM_", 4), 0);
 }
 
 KTEST(efi, config_tables_named)

@@ -49,6 +49,8 @@ static inline struct memmap memmap_view(const struct efi_memmap_snapshot *s)
 efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_size);
 efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m);
 void efi_copy_config_tables(struct boot_info *b);
+/* The configuration table with this GUID in the system table's list, or NULL. */
+void *efi_config_table(const struct efi_system_table *st, efi_guid_t guid);
 void *efi_allocate_pages(struct boot_info *b, u64 pages, u32 memory_type);
 efi_status_t efi_exit_boot_services(struct boot_info *b);
 

@@ -35,5 +35,7 @@ const char *unaccepted_accept_deferred(void);
 /* Accepts what the table still marks unaccepted in [start, start + size), through the platform. */
 int unaccepted_accept(u64 start, u64 size, struct accept_memory_result *result);
 void unaccepted_print_summary(void);
+/* Metric lines: bytes and calls per page level, fallbacks, retries, errors, what remains unaccepted. */
+void unaccepted_print_stats(void);
 
 #endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Acceptance through the real platform path: the Linux-format bitmap (kernel/mm/accept.c) driving the
+ * platform's accept_range (TDX TDG.MEM.PAGE.ACCEPT; SNP page-state change + PVALIDATE). On a hardware
+ * model, the model forces the cases hardware produces only sometimes (size mismatch, errors).
+ */
+#include <ccktf/boot.h>
+#include <ccktf/string.h>
+#include "accept_util.h"
+
+KTEST_SUITE(accept, KTEST_AFTER_EXIT_BOOT_SERVICES, accept_skip_reason);
+
+#define UNIT UNACCEPTED_UNIT_SIZE
+#define PAGE 4096ull
+#define POISON 0x5a5a5a5aa5a5a5a5ull
+
+static u64 unit_index(u64 addr)
+{
+	return (addr - unaccepted.table->phys_base) / UNIT;
+}
+
+static bool unit_unaccepted(u64 addr)
+{
+	return unaccepted_test(unaccepted.table, unit_index(addr));
+}
+
+KTEST(accept, table_installed_as_configuration_table)
+{
+	const struct efi_unaccepted_memory *tbl = efi_config_table(boot_info.st, LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
+	struct memmap m = memmap_view(&boot_info.memmap);
+	const struct efi_memory_descriptor *d;
+
+	KASSERT_TRUE(t, tbl == unaccepted.table);
+	KEXPECT_EQ(t, tbl->version, UNACCEPTED_TABLE_VERSION);
+	KEXPECT_EQ(t, tbl->unit_size, UNACCEPTED_UNIT_SIZE);
+	d = memmap_find(&m, (u64)(uintptr_t)tbl, NULL);
+	KASSERT_TRUE(t, d != NULL);
+	if (!unaccepted.reused) /* survives ExitBootServices, as Linux since v6.6 */
+		KEXPECT_EQ(t, d->type, EFI_ACPI_RECLAIM_MEMORY);
+}
+
+KTEST(accept, table_matches_memory_map)
+{
+	struct memmap m = memmap_view(&boot_info.memmap);
+	struct mm_error e;
+
+	mm_error_clear(&e);
+	if (!unaccepted_validate(unaccepted.table, (u64)(uintptr_t)unaccepted.table, &m, &e))
+		ktest_fail(t, __FILE__, __LINE__, "%s (%s)", e.msg, mm_code_name(e.code));
+	KEXPECT_GT(t, unaccepted_count_set(unaccepted.table), 0);
+}
+
+KTEST(accept, clears_exactly_the_accepted_unit)
+{
+	struct range r;
+	struct accept_memory_result res = { 0 };
+	u64 before = unaccepted.stats.bytes[ACCEPT_4K] + unaccepted.stats.bytes[ACCEPT_2M];
+
+	KASSERT_TRUE(t, take_units(3, &r));
+	KASSERT_EQ(t, unaccepted_accept(r.start + UNIT, UNIT, &res), ACCEPT_MEMORY_OK);
+	KEXPECT_TRUE(t, unit_unaccepted(r.start));
+	KEXPECT_FALSE(t, unit_unaccepted(r.start + UNIT));
+	KEXPECT_TRUE(t, unit_unaccepted(r.start + 2 * UNIT));
+	KEXPECT_EQ(t, res.units_cleared, 1);
+	KEXPECT_EQ(t, unaccepted.stats.bytes[ACCEPT_4K] + unaccepted.stats.bytes[ACCEPT_2M] - before, UNIT);
+}
+
+KTEST(accept, accepted_memory_reads_zero)
+{
+	const struct platform_model_ops *model = accept_model();
+	struct range r;
+
+	if (!platform_current()->accept_zeroes)
+		KTEST_SKIP(t, "%s does not zero on accept (SNP PVALIDATE leaves contents as they are)",
+			   platform_name());
+	KASSERT_TRUE(t, take_units(1, &r));
+	if (model) { /* a model has no protection: put something there that the accept must erase */
+		model->poison(r.start);
+		model->poison(r.end - PAGE);
+	}
+	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
+	KEXPECT_TRUE(t, memory_is_zero(r.start, UNIT));
+}
+
+KTEST(accept, validate_keeps_contents)
+{
+	const struct platform_model_ops *model = accept_model();
+	struct range r;
+
+	if (platform_current()->accept_zeroes)
+		KTEST_SKIP(t, "%s zeroes on accept", platform_name());
+	if (!model)
+		KTEST_SKIP(t, "the contents of never-validated memory are undefined on hardware");
+	KASSERT_TRUE(t, take_units(1, &r));
+	model->poison(r.start);
+	u64 first = *(volatile u64 *)(uintptr_t)r.start;
+	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
+	KEXPECT_NE(t, first, 0);
+	KEXPECT_EQ(t, *(volatile u64 *)(uintptr_t)r.start, first);
+}
+
+/* Linux drivers/firmware/efi/unaccepted_memory.c: any unit a request touches is accepted whole. */
+KTEST(accept, unaligned_request_accepts_whole_units)
+{
+	struct range r;
+	struct accept_memory_result res = { 0 };
+
+	KASSERT_TRUE(t, take_units(2, &r));
+	KASSERT_EQ(t, unaccepted_accept(r.start + PAGE, UNIT, &res), ACCEPT_MEMORY_OK);
+	KEXPECT_FALSE(t, unit_unaccepted(r.start));
+	KEXPECT_FALSE(t, unit_unaccepted(r.start + UNIT));
+	KEXPECT_EQ(t, res.units_cleared, 2);
+}
+
+KTEST(accept, double_accept_is_reported_and_corrupts_nothing)
+{
+	struct range r;
+	u64 already = unaccepted.stats.already_accepted;
+
+	KASSERT_TRUE(t, take_units(1, &r));
+	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
+	fill_pattern(r.start, UNIT, POISON);
+	/* The bitmap says accepted, so the engine would not call the platform: ask the platform directly. */
+	KEXPECT_EQ(t, platform_current()->accept_range(r.start, UNIT, &unaccepted.stats), UNIT);
+	KEXPECT_GT(t, unaccepted.stats.already_accepted, already);
+	KEXPECT_TRUE(t, memory_is_pattern(r.start, UNIT, POISON));
+	KEXPECT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK); /* bit clear: a no-op */
+	KEXPECT_TRUE(t, memory_is_pattern(r.start, UNIT, POISON));
+}
+
+KTEST(accept, size_mismatch_falls_back_to_4k)
+{
+	const struct platform_model_ops *model = accept_model();
+	struct accept_stats before = unaccepted.stats;
+	struct range r;
+
+	if (!model)
+		KTEST_SKIP(t, "needs a hardware model to make the host map 4 KiB pages");
+	KASSERT_TRUE(t, take_units(1, &r));
+	model->set_host_4k(r.start, true);
+	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
+	KEXPECT_EQ(t, unaccepted.stats.size_mismatch_fallbacks - before.size_mismatch_fallbacks, 1);
+	KEXPECT_EQ(t, unaccepted.stats.bytes[ACCEPT_4K] - before.bytes[ACCEPT_4K], UNIT);
+	KEXPECT_EQ(t, unaccepted.stats.calls[ACCEPT_4K] - before.calls[ACCEPT_4K], UNIT / PAGE);
+	KEXPECT_FALSE(t, unit_unaccepted(r.start));
+	for (u64 a = r.start; a < r.end; a += PAGE)
+		KASSERT_TRUE(t, model->page_accepted(a));
+}
+
+KTEST(accept, outside_the_bitmap_is_a_no_op)
+{
+	struct accept_stats before = unaccepted.stats;
+	struct accept_memory_result res = { 0 };
+	u64 base = unaccepted.table->phys_base;
+
+	if (base < UNIT)
+		KTEST_SKIP(t, "the bitmap starts at 0: nothing lies below it");
+	KEXPECT_EQ(t, unaccepted_accept(base - UNIT, UNIT, &res), ACCEPT_MEMORY_OK);
+	KEXPECT_EQ(t, res.runs, 0);
+	KEXPECT_EQ(t, memcmp(&before, &unaccepted.stats, sizeof(before)), 0);
+}
+
+KTEST(accept, error_at_4k_is_a_hard_error)
+{
+	const struct platform_model_ops *model = accept_model();
+	struct accept_memory_result res = { 0 };
+	u64 errors = unaccepted.stats.errors, bad;
+	struct range r;
+
+	if (!model)
+		KTEST_SKIP(t, "needs a hardware model to inject an error");
+	KASSERT_TRUE(t, take_units(1, &r));
+	bad = r.start + 5 * PAGE;
+	model->set_host_4k(r.start, true);
+	model->inject_error(bad, 0xc000010000000000ull);
+	KEXPECT_EQ(t, unaccepted_accept(r.start, UNIT, &res), ACCEPT_MEMORY_PLATFORM_ERROR);
+	KEXPECT_EQ(t, unaccepted.stats.errors, errors + 1);
+	KEXPECT_EQ(t, res.fail_addr, bad);
+	KEXPECT_TRUE(t, unit_unaccepted(r.start)); /* not accepted: the bit stays set */
+	model->inject_error(bad, 0);
+	KEXPECT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
+	KEXPECT_FALSE(t, unit_unaccepted(r.start));
+}

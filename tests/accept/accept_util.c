@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#include "accept_util.h"
+
+static u64 next_unit; /* units below this were handed to an earlier test */
+
+const char *accept_skip_reason(void)
+{
+	if (!platform_current()->accept_range)
+		return "this platform has nothing to accept (platform=none)";
+	if (!unaccepted.table)
+		return "no unaccepted memory in this guest (model: give it more than 4 GiB, or sim_unaccepted=SIZE)";
+	return NULL;
+}
+
+bool take_units(u64 n, struct range *r)
+{
+	const struct efi_unaccepted_memory *t = unaccepted.table;
+	u64 start, end, limit = unaccepted_units(t);
+
+	while (unaccepted_next_run(t, next_unit, limit, &start, &end)) {
+		next_unit = end;
+		if (end - start < n)
+			continue;
+		next_unit = start + n;
+		*r = range_make(unaccepted_unit_range(t, start).start, unaccepted_unit_range(t, start + n - 1).end);
+		return true;
+	}
+	return false;
+}
+
+const struct platform_model_ops *accept_model(void)
+{
+	return platform_current()->model;
+}
+
+bool memory_is_zero(u64 start, u64 len)
+{
+	return memory_is_pattern(start, len, 0);
+}
+
+bool memory_is_pattern(u64 start, u64 len, u64 pattern)
+{
+	const volatile u64 *p = (const volatile u64 *)(uintptr_t)start;
+
+	for (u64 i = 0; i < len / 8; i++)
+		if (p[i] != pattern)
+			return false;
+	return true;
+}
+
+void fill_pattern(u64 start, u64 len, u64 pattern)
+{
+	volatile u64 *p = (volatile u64 *)(uintptr_t)start;
+
+	for (u64 i = 0; i < len / 8; i++)
+		p[i] = pattern;
+}

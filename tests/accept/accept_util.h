@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the acceptance suites: fresh unaccepted units, counters, the model. */
+#ifndef TESTS_ACCEPT_UTIL_H
+#define TESTS_ACCEPT_UTIL_H
+
+#include <ccktf/ktest.h>
+#include <ccktf/platform.h>
+#include <ccktf/unaccepted.h>
+
+/* NULL when there is something to accept, else why the suite skips. */
+const char *accept_skip_reason(void);
+/* n consecutive units still marked unaccepted, never handed out before; false when none are left. */
+bool take_units(u64 n, struct range *r);
+/* The model, or NULL (on hardware): tests that need it skip. */
+const struct platform_model_ops *accept_model(void);
+bool memory_is_zero(u64 start, u64 len);
+bool memory_is_pattern(u64 start, u64 len, u64 pattern);
+void fill_pattern(u64 start, u64 len, u64 pattern);
+
+#endif
