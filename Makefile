@@ -77,7 +77,8 @@ include tests/host/host.mk
 
 # --- front door -------------------------------------------------------------------------------------
 PLATFORM ?= auto
-MEMORY ?=
+# Models present memory above 4 GiB as unaccepted (as OVMF does): give them a guest large enough.
+MEMORY ?= $(if $(filter sim-%,$(PLATFORM)),6G,512M)
 TESTS ?=
 ARGS ?=
 HARNESS := PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m ccktf
@@ -86,7 +87,7 @@ deps:
 	@ci/deps.sh
 
 run: deps build/ccktf.efi
-	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) $(if $(MEMORY),--memory $(MEMORY)) \
+	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
 		$(if $(TESTS),--tests '$(TESTS)') $(if $(ARGS),--append '$(ARGS)')
 
 test-host: $(HOST_TESTS)
