@@ -18,7 +18,7 @@ VERSION := $(shell cat VERSION)
 # Debian's interpreter has python3-pytest; a python3 earlier on PATH (pyenv, venv) may not.
 PYTHON ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import pytest' 2>/dev/null && { echo $$p; exit; }; done; echo /usr/bin/python3)
 
-CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only \
+CFLAGS := -Itests -std=gnu11 -O2 -g -ffreestanding -fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -fno-toplevel-reorder \
 	-fcf-protection=none -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)/= \
 	-Ikernel/include -Ikernel -Iarch/x86/include -DCCKTF_VERSION='"$(VERSION)"' -MMD -MP

@@ -121,6 +121,16 @@ static bool parse_allow_unaccepted(struct kernel_args *a, const char *v)
 	return parse_flag(v, &a->allow_unaccepted);
 }
 
+static bool parse_bench(struct kernel_args *a, const char *v)
+{
+	static const char *const names[] = { [BENCH_OFF] = "off", [BENCH_SHORT] = "short", [BENCH_FULL] = "full" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i]))
+			return (a->bench = (enum bench_mode)i), true;
+	return false;
+}
+
 static bool parse_seed(struct kernel_args *a, const char *v)
 {
 	return parse_u64(v, &a->seed);
@@ -146,6 +156,7 @@ static const struct arg_key keys[] = {
 	{ "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)", parse_sim_unaccepted },
 	{ "sim_host_map", "2m|4k", parse_sim_host_map },
 	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
+	{ "bench", "off|short|full", parse_bench },
 };
 
 static const struct arg_key *find_key(const char *name)
@@ -189,6 +200,7 @@ static void set_defaults(struct kernel_args *a)
 	a->sim_unaccepted = 0;
 	a->sim_host_4k = false;
 	a->allow_unaccepted = true;
+	a->bench = BENCH_OFF;
 }
 
 bool args_parse(struct kernel_args *args, char *err, size_t err_size)

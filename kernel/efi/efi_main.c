@@ -14,6 +14,7 @@
 #include <ccktf/metric.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
+#include <ccktf/time.h>
 #include <ccktf/unaccepted.h>
 
 #define KERNEL_STACK_PAGES 16
@@ -154,7 +155,9 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	setup_platform_before_exit(b);
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
 	prepare_take_over(b, &plan);
+	u64 start = time_now_ns();
 	s = efi_exit_boot_services(b);
+	b->exit_boot_services_ns = time_now_ns() - start;
 	if (EFI_IS_ERROR(s))
 		fatal("ExitBootServices", s);
 	if (platform_current()->adjust_memmap)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Freestanding string functions. GCC emits calls to memset/memcpy/memmove/memcmp even in freestanding code. */
+/*
+ * Freestanding string functions. GCC emits calls to memset/memcpy/memmove/memcmp even in freestanding code.
+ * memset and memcpy are weak: an architecture provides faster ones (arch/x86/lib/string.c).
+ */
 #include <ccktf/string.h>
 
-void *memset(void *dst, int c, size_t n)
+__attribute__((weak)) void *memset(void *dst, int c, size_t n)
 {
 	u8 *d = dst;
 
@@ -11,7 +14,7 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+__attribute__((weak)) void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	u8 *d = dst;
 	const u8 *s = src;

@@ -76,6 +76,12 @@ struct accept_stats {
 };
 
 const char *accept_answer_name(enum accept_answer a);
+/*
+ * Caps the levels every acceptor may use (4K always stays allowed); returns the previous cap.
+ * Default: all levels, each platform's own mask applies.
+ */
+unsigned accept_set_level_cap(unsigned mask);
+
 /* The largest level in mask that addr is aligned to and that fits in remaining; ACCEPT_LEVEL_NONE if none. */
 enum accept_level accept_pick_level(unsigned mask, u64 addr, u64 remaining);
 /*

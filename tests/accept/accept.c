@@ -6,7 +6,7 @@
  */
 #include <ccktf/boot.h>
 #include <ccktf/string.h>
-#include "accept_util.h"
+#include "lib/accept_util.h"
 
 KTEST_SUITE(accept, KTEST_AFTER_EXIT_BOOT_SERVICES, accept_skip_reason);
 

@@ -589,3 +589,19 @@ KTEST(host_accept_memory, plan_populate_accept_validate)
 	KEXPECT_TRUE(t, unaccepted_validate(x.tbl, 2 * GiB, &m, NULL));
 	tdx_teardown(&x);
 }
+
+KTEST(host_accept_pages, level_cap_limits_every_acceptor)
+{
+	struct fake *f = fake_new(64 * MiB, 4 * MiB);
+	struct page_acceptor a = acceptor(f, ACCEPT_LEVELS_4K_2M);
+	struct accept_stats st = { 0 };
+	unsigned previous = accept_set_level_cap(ACCEPT_LEVEL_BIT(ACCEPT_4K));
+
+	KEXPECT_EQ(t, accept_pages(&a, 64 * MiB, 2 * MiB, &st), 2 * MiB);
+	KEXPECT_EQ(t, accept_set_level_cap(previous), ACCEPT_LEVEL_BIT(ACCEPT_4K));
+	KEXPECT_EQ(t, f->calls[ACCEPT_2M], 0);
+	KEXPECT_EQ(t, st.calls[ACCEPT_4K], 512);
+	KEXPECT_EQ(t, accept_pages(&a, 66 * MiB, 2 * MiB, &st), 2 * MiB); /* the cap is lifted again */
+	KEXPECT_EQ(t, f->calls[ACCEPT_2M], 1);
+	fake_free(f);
+}

@@ -8,6 +8,7 @@
 #define ARGS_TEXT_MAX 8192
 
 enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
+enum bench_mode { BENCH_OFF, BENCH_SHORT, BENCH_FULL };
 
 struct kernel_args {
 	char text[ARGS_TEXT_MAX]; /* the words, NUL-separated after parsing */
@@ -22,6 +23,7 @@ struct kernel_args {
 	bool sim_host_4k;    /* sim_host_map=4k: the host maps private memory with 4 KiB pages */
 	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself) */
 	bool allow_unaccepted;
+	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
 };
 
 /*

@@ -33,6 +33,7 @@ struct boot_info {
 	u64 config_table_total; /* as the system table reported it, even beyond BOOT_MAX_CONFIG_TABLES */
 	struct tsc_info tsc;
 	unsigned exit_boot_services_attempts;
+	u64 exit_boot_services_ns; /* the GetMemoryMap + ExitBootServices calls, retries included */
 	bool boot_services_exited;
 	struct kernel_args args;
 };

@@ -49,6 +49,9 @@ struct platform_ops {
 	 * than size is a hard error, recorded in stats). NULL: the platform has nothing to accept.
 	 */
 	u64 (*accept_range)(u64 start, u64 size, struct accept_stats *stats);
+	/* One call into the platform that does nothing useful (a TDCALL, a VMGEXIT): the fixed cost of a
+	 * round trip, for the benchmarks. NULL when there is nothing to call. */
+	void (*round_trip)(void);
 	/* Does accepting a page zero it? (TDX: yes; SNP PVALIDATE: no.) */
 	bool accept_zeroes;
 	const struct platform_model_ops *model; /* NULL on real hardware */

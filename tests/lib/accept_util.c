@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "accept_util.h"
+#include "lib/accept_util.h"
 
 static u64 next_unit; /* units below this were handed to an earlier test */
 

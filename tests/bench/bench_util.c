@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#include <ccktf/boot.h>
+#include <ccktf/console.h>
+#include <ccktf/format.h>
+#include <ccktf/metric.h>
+#include "bench_util.h"
+
+u64 bench_zero_mibps_milli;
+
+const char *bench_skip_reason(void)
+{
+	if (boot_info.args.bench == BENCH_OFF)
+		return "benchmarks run only when asked: bench=short or bench=full (make bench)";
+	return accept_skip_reason();
+}
+
+bool bench_full(void)
+{
+	return boot_info.args.bench == BENCH_FULL;
+}
+
+u64 bench_unaccepted_left(void)
+{
+	return unaccepted_count_set(unaccepted.table) * unaccepted.table->unit_size;
+}
+
+/* MiB/s * 1000 = bytes * 10^12 / (2^20 * ns), in two steps that stay within 64 bits up to 16 TiB. */
+u64 mibps_milli(u64 bytes, u64 ns)
+{
+	u64 mib_micro = (bytes / 1024) * 1000000 / 1024; /* MiB * 10^6 */
+
+	return ns ? mib_micro * 1000000 / ns : 0;
+}
+
+void bench_latency_metrics(const char *name, const struct histogram *h, const char *extra)
+{
+	static const struct {
+		const char *stat;
+		unsigned pct;
+	} stats[] = { { "min", 0 }, { "median", 50 }, { "p99", 99 }, { "max", 100 } };
+	char ctx[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(stats); i++) {
+		snprintf(ctx, sizeof(ctx), "%s%sstat=%s", extra ? extra : "", extra ? " " : "", stats[i].stat);
+		metric_u64(name, hist_percentile(h, stats[i].pct), "ns", ctx);
+	}
+}
+
+void bench_progress(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printk("    # bench: %s\n", line);
+}
