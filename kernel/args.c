@@ -131,6 +131,11 @@ static bool parse_bench(struct kernel_args *a, const char *v)
 	return false;
 }
 
+static bool parse_conformance(struct kernel_args *a, const char *v)
+{
+	return parse_flag(v, &a->conformance);
+}
+
 static bool parse_seed(struct kernel_args *a, const char *v)
 {
 	return parse_u64(v, &a->seed);
@@ -157,6 +162,7 @@ static const struct arg_key keys[] = {
 	{ "sim_host_map", "2m|4k", parse_sim_host_map },
 	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
 	{ "bench", "off|short|full", parse_bench },
+	{ "conformance", "0|1", parse_conformance },
 };
 
 static const struct arg_key *find_key(const char *name)
@@ -201,6 +207,7 @@ static void set_defaults(struct kernel_args *a)
 	a->sim_host_4k = false;
 	a->allow_unaccepted = true;
 	a->bench = BENCH_OFF;
+	a->conformance = false;
 }
 
 bool args_parse(struct kernel_args *args, char *err, size_t err_size)

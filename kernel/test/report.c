@@ -22,6 +22,17 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ktest_evidence(struct ktest *t, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printk("    # evidence: %s: %s\n", t->tcase->name, msg);
+}
+
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

@@ -49,10 +49,20 @@ void ktest_begin(const struct ktest_selection *sel)
 	printk("1..%u\n", n);
 }
 
+static void print_check(const struct ktest_case *c)
+{
+	const struct ktest_check *k = c->check;
+
+	printk("    # check: name=%s id=%s severity=%s spec=\"%s\" statement=\"%s\"\n", c->name, k->id,
+	       k->severity == KTEST_MUST ? "must" : "should", k->spec, k->statement);
+}
+
 static void run_case(const struct ktest_selection *sel, const struct ktest_case *c, const char *suite_skip,
 		     struct ktest *t)
 {
 	*t = (struct ktest){ .tcase = c, .status = KTEST_PASS };
+	if (c->check)
+		print_check(c);
 	if (suite_skip)
 		ktest_skip(t, "%s", suite_skip);
 	else if ((c->flags & KTEST_F_DEMO_FAIL) && !sel->demo_fail)

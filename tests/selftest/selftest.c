@@ -124,7 +124,7 @@ KTEST(selftest, reports_a_skip)
 KTEST(selftest, glob_selects_suites_and_tests)
 {
 	static const struct ktest_suite suite = { "alpha", KTEST_AFTER_EXIT_BOOT_SERVICES, NULL };
-	const struct ktest_case c = { &suite, "beta_gamma", NULL, 0 };
+	const struct ktest_case c = { &suite, "beta_gamma", NULL, 0, NULL };
 
 	KEXPECT_TRUE(t, ktest_selected(&(struct ktest_selection){ .globs = "alpha" }, &c));
 	KEXPECT_TRUE(t, ktest_selected(&(struct ktest_selection){ .globs = "x,alpha.beta_*" }, &c));
@@ -154,4 +154,12 @@ KTEST_CASE(selftest, demo_assert_fails, KTEST_F_DEMO_FAIL)
 {
 	KASSERT_GT(t, sizeof(u32), sizeof(u64));
 	ktest_log(t, "not reached");
+}
+
+KTEST_CHECK(selftest, check_prints_identity_and_evidence, "SELF-001", KTEST_SHOULD, "docs/protocol.md",
+	    "a check prints its identity before its result")
+{
+	ktest_evidence(t, "the runner printed this check's identity line just before this one");
+	KEXPECT_STREQ(t, t->tcase->check->id, "SELF-001");
+	KEXPECT_EQ(t, t->tcase->check->severity, KTEST_SHOULD);
 }

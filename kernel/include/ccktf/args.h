@@ -24,6 +24,7 @@ struct kernel_args {
 	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself) */
 	bool allow_unaccepted;
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
+	bool conformance;      /* conformance=1: the firmware conformance checks (docs/conformance.md) */
 };
 
 /*

@@ -39,11 +39,25 @@ struct ktest_suite {
 
 struct ktest;
 
+/*
+ * A conformance check is a test case with a stable identity (docs/conformance.md): the runner prints
+ * "# check: ..." before its result, and its evidence lines tell a firmware vendor what to fix.
+ */
+enum ktest_severity { KTEST_MUST, KTEST_SHOULD };
+
+struct ktest_check {
+	const char *id;	       /* stable, e.g. "MM-003" */
+	enum ktest_severity severity;
+	const char *spec;      /* where the rule comes from, e.g. "UEFI 2.10 section 7.2" */
+	const char *statement; /* one line: what must (or should) hold */
+};
+
 struct ktest_case {
 	const struct ktest_suite *suite;
 	const char *name;
 	void (*run)(struct ktest *t);
 	unsigned flags;
+	const struct ktest_check *check; /* NULL for an ordinary test */
 };
 
 struct ktest {
@@ -56,20 +70,32 @@ struct ktest {
 	const struct ktest_suite ktest_suite_##sname __section("ktest_suites") __used   \
 		__attribute__((aligned(8))) = { #sname, (phase_), (skip_reason_) }
 
-#define KTEST_CASE(sname, tname, flags_)                                                     \
+#define KTEST_DEFINE(sname, tname, flags_, check_)                                           \
 	extern const struct ktest_suite ktest_suite_##sname;                                 \
 	static void ktest_##sname##_##tname(struct ktest *t);                                \
 	static const struct ktest_case ktest_case_##sname##_##tname __section("ktest_cases") \
 		__used __attribute__((aligned(8))) = { &ktest_suite_##sname, #tname,        \
-						       ktest_##sname##_##tname, (flags_) };  \
+						       ktest_##sname##_##tname, (flags_), (check_) }; \
 	static void ktest_##sname##_##tname(struct ktest *t)
 
+#define KTEST_CASE(sname, tname, flags_) KTEST_DEFINE(sname, tname, flags_, NULL)
 #define KTEST(sname, tname) KTEST_CASE(sname, tname, 0)
+
+/*
+ *	KTEST_CHECK(conformance, memmap_no_overlap, "MM-004", KTEST_MUST, "UEFI 2.10 section 7.2",
+ *		    "memory-map descriptors do not overlap")
+ */
+#define KTEST_CHECK(sname, tname, id_, severity_, spec_, statement_)                             \
+	static const struct ktest_check ktest_check_##sname##_##tname = { (id_), (severity_), (spec_), \
+									 (statement_) };           \
+	KTEST_DEFINE(sname, tname, 0, &ktest_check_##sname##_##tname)
 
 /* Reporting, used by the macros below and by tests directly. */
 void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...) __printf(4, 5);
 void ktest_skip(struct ktest *t, const char *fmt, ...) __printf(2, 3);
+/* What a check found, for the report: "# evidence: NAME: ...". Print it whether the check passes or not. */
+void ktest_evidence(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 bool ktest_check_u64(struct ktest *t, const char *file, int line, bool ok, const char *op, u64 a, u64 b,
 		     const char *a_text, const char *b_text);
 bool ktest_check_true(struct ktest *t, const char *file, int line, bool cond, const char *text);
