@@ -36,8 +36,8 @@ KTEST(bench, strategy_lazy_first_touch)
 		hist_add(&second, touch(addr));
 	}
 	KASSERT_GT(t, first.count, 0);
-	bench_latency_metrics("bench.strategy.lazy.first_touch", &first, "unit=4194304");
-	metric_u64("bench.strategy.lazy.second_touch", hist_percentile(&second, 50), "ns", "unit=4194304 stat=median");
+	bench_latency_metrics("bench.strategy.lazy.first_touch", &first, "lazy_unit=4194304");
+	metric_u64("bench.strategy.lazy.second_touch", hist_percentile(&second, 50), "ns", "lazy_unit=4194304 stat=median");
 }
 
 static u64 first_unaccepted_addr(void)

@@ -6,6 +6,7 @@
 #include "bench_util.h"
 
 u64 bench_zero_mibps_milli;
+u64 bench_zero_4k_ns;
 
 const char *bench_skip_reason(void)
 {
