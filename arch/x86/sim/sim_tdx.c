@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "sim-tdx" platform: the real TDX backend (arch/x86/tdx/) against the TDX module model
+ * (tdx_model.c). The kernel executes real TDCALLs; TCG raises #UD for them and the model answers. So the
+ * acceptance, the VMCALL port I/O after ExitBootServices and the #VE hook are the real backend's code.
+ *
+ * The one thing the model cannot take over is detection: TCG executes CPUID itself, so leaf 0x21 never
+ * says "IntelTDX    " here. sim-tdx is therefore chosen by name only (platform=sim-tdx, never auto), and
+ * its detect() says yes without asking the CPU.
+ */
+#include <arch/tdx.h>
+#include <ccktf/boot.h>
+#include <ccktf/format.h>
+#include <ccktf/platform.h>
+#include "tdx_model.h"
+
+static struct sim_memory memory;
+
+static bool sim_tdx_detect(void)
+{
+	return true;
+}
+
+static const char *sim_tdx_setup_before_exit(struct boot_info *b)
+{
+	const char *err = sim_reserve_unaccepted(b, &memory);
+
+	return err ? err : tdx_model_init(b, &memory);
+}
+
+static void sim_tdx_adjust_memmap(struct efi_memmap_snapshot *m)
+{
+	sim_mark_unaccepted(&memory, m);
+}
+
+/* The model first: the real backend's setup already issues TDCALLs (TDG.VP.INFO). */
+static const char *sim_tdx_setup_after_exit(void)
+{
+	tdx_model_attach();
+	return tdx_setup_after_exit();
+}
+
+static void sim_tdx_describe(char *buf, size_t size)
+{
+	char td[120];
+
+	tdx_describe(td, sizeof(td));
+	snprintf(buf, size, "MODEL of the TDX module (no TDX hardware): %s; %llu MiB pending, host maps %s; "
+			    "%llu TDCALLs served",
+		 td, memory.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M", tdx_model_tdcalls_served());
+}
+
+static const struct platform_ops sim_tdx_platform = {
+	.name = "sim-tdx",
+	.auto_priority = -1,
+	.detect = sim_tdx_detect,
+	.setup_before_exit = sim_tdx_setup_before_exit,
+	.adjust_memmap = sim_tdx_adjust_memmap,
+	.setup_after_exit = sim_tdx_setup_after_exit,
+	.describe = sim_tdx_describe,
+	.accept_range = tdx_accept_range,
+	.round_trip = tdx_round_trip,
+	.accept_zeroes = TDX_ACCEPT_ZEROES,
+	.model = &tdx_model_ops,
+};
+PLATFORM_REGISTER(sim_tdx_platform);

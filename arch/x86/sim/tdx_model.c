@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TDX module, modelled for machines without TDX: TCG raises #UD for TDCALL (66 0F 01 CC), the #UD hook
+ * (sim_insn.c) hands it here, and this file answers in the registers as the module would
+ * (github.com/intel/tdx-module, src/td_dispatcher/tdx_td_dispatcher.c td_call() and the leaf handlers in
+ * src/td_dispatcher/vm_exits/), then the hook steps over the instruction. Page acceptance state and its
+ * rules: tdx_model_pages.c / tdx_model.h. The VMM behind TDG.VP.VMCALL is modelled too (a KVM-like host
+ * per the GHCI): Instruction.IO is carried out with real IN/OUT, which TCG executes natively.
+ */
+#include <arch/portio.h>
+#include <arch/tdx_spec.h>
+#include <ccktf/boot.h>
+#include <ccktf/platform.h>
+#include <ccktf/string.h>
+#include "tdx_model.h"
+
+/*
+ * GPAW 48 (shared bit 47): the module reports 48 or 52 only (tdg_vp_info.c), and 52 needs 5-level S-EPT
+ * and a VMM that gives the TD more than 48 bits of physical address; QEMU/KVM choose 48 unless so, and
+ * this guest's memory (a few GiB, TCG's 40 physical bits) needs nothing more.
+ */
+#define MODEL_GPAW TDX_GPAW_48
+/* A production TD: not DEBUG; SEPT_VE_DISABLE set, as Linux requires unless debugging (tdx_early_init()). */
+#define MODEL_ATTRIBUTES TDX_ATTR_SEPT_VE_DISABLE
+#define MODEL_VCPUS 1u
+
+static struct tdx_pages pages;
+static u64 tdcalls_served;
+
+/* Setup */
+
+const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
+{
+	tdx_pages_init(&pages, MODEL_GPAW);
+	for (unsigned i = 0; i < mem->count; i++) {
+		const struct sim_region *r = &mem->regions[i];
+		void *state = sim_alloc(b, tdx_pages_state_bytes(r->start, r->end));
+		if (!state)
+			return "AllocatePages for the TDX model's page state failed";
+		if (!tdx_pages_add_region(&pages, r->start, r->end, state, b->args.sim_host_4k))
+			return "more regions than the TDX model tracks";
+	}
+	return NULL;
+}
+
+u64 tdx_model_tdcalls_served(void)
+{
+	return tdcalls_served;
+}
+
+/* Page contents: the model's memory is identity-mapped RAM */
+
+static void fill_quads(u64 addr, u64 bytes, u64 pattern)
+{
+	u64 *p = (u64 *)(uintptr_t)addr;
+	u64 n = bytes / sizeof(u64);
+
+	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(pattern) : "memory");
+}
+
+/* Leaves */
+
+static u64 page_accept(struct cpu_regs *r)
+{
+	u64 status = tdx_pages_accept(&pages, r->rcx);
+	u64 level = r->rcx & TDX_PAGE_INFO_LEVEL_MASK;
+
+	if (status == TDX_SUCCESS) /* the module zeroes what it accepts (init_sept_4k_page()) */
+		fill_quads(r->rcx & TDX_PAGE_INFO_GPA_MASK, tdx_level_bytes(level), 0);
+	return status;
+}
+
+static u64 vp_info(struct cpu_regs *r)
+{
+	r->rcx = MODEL_GPAW;
+	r->rdx = MODEL_ATTRIBUTES;
+	r->r8 = (u64)MODEL_VCPUS << TDX_VCPUS_MAX_SHIFT | MODEL_VCPUS;
+	r->r9 = 0;  /* VCPU_INDEX */
+	r->r10 = 0; /* no TDG.SYS.RD: the model is a 1.0 module here */
+	r->r11 = 0;
+	return TDX_SUCCESS;
+}
+
+/* The model never injects #VE (TCG cannot), so there is never a #VE to tell about (tdg_vp_veinfo_get.c). */
+static u64 ve_info_get(struct cpu_regs *r, u64 version)
+{
+	r->rcx = r->rdx = r->r8 = r->r9 = r->r10 = 0;
+	if (version > 1)
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	return TDX_NO_VALID_VE_INFO;
+}
+
+/* TDG.VP.VMCALL: the VMM sees only the GPRs RCX exposes (tdg_vp_vmcall.c) */
+
+static u64 *gpr(struct cpu_regs *r, unsigned n)
+{
+	u64 *const slots[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL,   &r->rbp, &r->rsi, &r->rdi,
+				 &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+
+	return slots[n];
+}
+
+static bool exposed(u64 mask, unsigned n)
+{
+	return mask & TDX_GPR_BIT(n);
+}
+
+static u64 io_size_mask(u64 size)
+{
+	return (1ull << (8 * size)) - 1;
+}
+
+/* Instruction.IO as KVM does it (arch/x86/kvm/vmx/tdx.c, tdx_emulate_io()): the value read, zero-extended. */
+static u64 vmm_io(u64 *vmm)
+{
+	u64 size = vmm[TDX_GPR_R12], dir = vmm[TDX_GPR_R13], port = vmm[TDX_GPR_R14];
+
+	if ((size != 1 && size != 2 && size != 4) || dir > TDVMCALL_IO_WRITE || (u16)port != port)
+		return TDVMCALL_STATUS_INVALID_OPERAND;
+	if (dir == TDVMCALL_IO_WRITE)
+		native_out((u16)port, (unsigned)size, (u32)vmm[TDX_GPR_R15]);
+	else
+		vmm[TDX_GPR_R11] = native_in((u16)port, (unsigned)size) & io_size_mask(size);
+	return TDVMCALL_STATUS_SUCCESS;
+}
+
+/* GHCI 1.5: a sub-function the VMM does not implement answers SUBFUNC_UNSUPPORTED (KVM since v6.16). */
+static void vmm_answer(u64 *vmm)
+{
+	if (vmm[TDX_GPR_R10] == TDVMCALL_STANDARD && vmm[TDX_GPR_R11] == TDVMCALL_IO)
+		vmm[TDX_GPR_R10] = vmm_io(vmm);
+	else
+		vmm[TDX_GPR_R10] = TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED;
+}
+
+static u64 vmcall(struct cpu_regs *r)
+{
+	u64 mask = r->rcx, vmm[16] = { 0 };
+
+	if ((mask & TDVMCALL_GPR_FORBIDDEN) || (mask & TDVMCALL_RESERVED_MASK))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+	for (unsigned n = 2; n < 16; n++)
+		if (exposed(mask, n) && gpr(r, n))
+			vmm[n] = *gpr(r, n);
+	vmm_answer(vmm);
+	for (unsigned n = 2; n < 16; n++)
+		if (exposed(mask, n) && gpr(r, n))
+			*gpr(r, n) = vmm[n];
+	return TDX_SUCCESS;
+}
+
+/* Dispatch, as td_call() does: leaf and version checks first, unknown leaves are an invalid RAX. */
+static u64 tdcall(struct cpu_regs *r)
+{
+	u64 leaf = r->rax & TDX_LEAF_MASK;
+	u64 version = (r->rax >> TDX_LEAF_VERSION_SHIFT) & TDX_LEAF_VERSION_MASK;
+
+	if ((r->rax >> TDX_LEAF_RESERVED_SHIFT) || (version && leaf != TDG_VP_VEINFO_GET))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	switch (leaf) {
+	case TDG_VP_VMCALL:
+		return vmcall(r);
+	case TDG_VP_INFO:
+		return vp_info(r);
+	case TDG_VP_VEINFO_GET:
+		return ve_info_get(r, version);
+	case TDG_MEM_PAGE_ACCEPT:
+		return page_accept(r);
+	default:
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	}
+}
+
+static bool answer_tdcall(struct cpu_regs *regs)
+{
+	tdcalls_served++;
+	regs->rax = tdcall(regs);
+	return true;
+}
+
+void tdx_model_attach(void)
+{
+	static const u8 tdcall_opcode[] = { TDX_TDCALL_BYTES };
+
+	sim_register_insn(tdcall_opcode, TDX_TDCALL_LEN, answer_tdcall);
+}
+
+/* What tests may ask of the model (ccktf/platform.h) */
+
+static void model_set_host_4k(u64 addr, bool host_4k)
+{
+	tdx_pages_set_host_4k(&pages, addr, host_4k);
+}
+
+static void model_inject_error(u64 addr, u64 raw_status)
+{
+	tdx_pages_inject(&pages, addr, raw_status);
+}
+
+static void model_poison(u64 addr)
+{
+	if (tdx_pages_pending(&pages, addr))
+		fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
+}
+
+static bool model_page_accepted(u64 addr)
+{
+	return tdx_pages_accepted(&pages, addr);
+}
+
+const struct platform_model_ops tdx_model_ops = {
+	.set_host_4k = model_set_host_4k,
+	.inject_error = model_inject_error,
+	.poison = model_poison,
+	.page_accepted = model_page_accepted,
+};

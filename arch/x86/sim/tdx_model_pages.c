@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TDX module model's page state: which 4 KiB pages are accepted and how the host maps each 2 MiB, and
+ * what TDG.MEM.PAGE.ACCEPT answers for it (the rules, with their sources, are in tdx_model.h). Pure logic:
+ * no I/O, no kernel services, so tests/host/test_tdx_model.c compiles it into the host tests.
+ */
+#include <arch/tdx_spec.h>
+#include "tdx_model.h"
+
+#define PAGE_4K (4 * KiB)
+#define PAGE_2M (2 * MiB)
+#define PAGES_PER_2M (PAGE_2M / PAGE_4K)
+#define BITS_PER_WORD 64
+
+static u64 bitmap_bytes(u64 bits)
+{
+	return (bits + BITS_PER_WORD - 1) / BITS_PER_WORD * sizeof(u64);
+}
+
+static bool bit_test(const u64 *map, u64 i)
+{
+	return (map[i / BITS_PER_WORD] >> (i % BITS_PER_WORD)) & 1;
+}
+
+static void bit_assign(u64 *map, u64 i, bool value)
+{
+	u64 mask = 1ull << (i % BITS_PER_WORD);
+
+	map[i / BITS_PER_WORD] = value ? map[i / BITS_PER_WORD] | mask : map[i / BITS_PER_WORD] & ~mask;
+}
+
+static u64 chunks_of(u64 start, u64 end)
+{
+	return (end - ALIGN_DOWN(start, PAGE_2M) + PAGE_2M - 1) / PAGE_2M;
+}
+
+u64 tdx_pages_state_bytes(u64 start, u64 end)
+{
+	return bitmap_bytes((end - start) / PAGE_4K) + bitmap_bytes(chunks_of(start, end));
+}
+
+void tdx_pages_init(struct tdx_pages *p, unsigned gpaw)
+{
+	*p = (struct tdx_pages){ .gpaw = gpaw };
+}
+
+bool tdx_pages_add_region(struct tdx_pages *p, u64 start, u64 end, void *zeroed_state, bool host_4k)
+{
+	struct tdx_pages_region *r;
+
+	if (p->count == SIM_MAX_REGIONS)
+		return false;
+	r = &p->regions[p->count++];
+	r->start = start;
+	r->end = end;
+	r->chunk_base = ALIGN_DOWN(start, PAGE_2M);
+	r->accepted = zeroed_state;
+	r->host_4k = r->accepted + bitmap_bytes((end - start) / PAGE_4K) / sizeof(u64);
+	for (u64 c = 0; c < chunks_of(start, end); c++)
+		bit_assign(r->host_4k, c, host_4k);
+	return true;
+}
+
+/* Lookups */
+
+static const struct tdx_pages_region *region_of(const struct tdx_pages *p, u64 addr)
+{
+	for (unsigned i = 0; i < p->count; i++)
+		if (addr >= p->regions[i].start && addr < p->regions[i].end)
+			return &p->regions[i];
+	return NULL;
+}
+
+static bool overlaps_any_region(const struct tdx_pages *p, u64 start, u64 end)
+{
+	for (unsigned i = 0; i < p->count; i++)
+		if (start < p->regions[i].end && p->regions[i].start < end)
+			return true;
+	return false;
+}
+
+static bool page_accepted(const struct tdx_pages_region *r, u64 addr)
+{
+	return bit_test(r->accepted, (addr - r->start) / PAGE_4K);
+}
+
+static void set_accepted(const struct tdx_pages_region *r, u64 addr, u64 bytes)
+{
+	for (u64 a = addr; a < addr + bytes; a += PAGE_4K)
+		bit_assign(r->accepted, (a - r->start) / PAGE_4K, true);
+}
+
+static u64 chunk_index(const struct tdx_pages_region *r, u64 addr)
+{
+	return (addr - r->chunk_base) / PAGE_2M;
+}
+
+/* How many of the 512 pages of the 2 MiB at chunk (inside r) are accepted. */
+static u64 accepted_in_chunk(const struct tdx_pages_region *r, u64 chunk)
+{
+	u64 n = 0;
+
+	for (u64 a = chunk; a < chunk + PAGE_2M; a += PAGE_4K)
+		n += page_accepted(r, a);
+	return n;
+}
+
+/*
+ * Does the host map the 2 MiB at chunk as one 2M leaf? Only if the model's memory holds all of it, the host
+ * chose 2M for it, and its 512 pages are in one state (a mixed 2 MiB cannot be a single S-EPT leaf).
+ */
+static bool host_maps_2m_leaf(const struct tdx_pages_region *r, u64 chunk)
+{
+	u64 accepted;
+
+	if (!r || chunk < r->start || chunk + PAGE_2M > r->end || bit_test(r->host_4k, chunk_index(r, chunk)))
+		return false;
+	accepted = accepted_in_chunk(r, chunk);
+	return accepted == 0 || accepted == PAGES_PER_2M;
+}
+
+/* TDG.MEM.PAGE.ACCEPT */
+
+static u64 operand_invalid_rcx(void)
+{
+	return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+}
+
+/* verify_page_info_input() and check_gpa_validity() in the module. */
+static bool operand_ok(const struct tdx_pages *p, u64 page_info)
+{
+	u64 level = page_info & TDX_PAGE_INFO_LEVEL_MASK;
+	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
+
+	if ((page_info & TDX_PAGE_INFO_RESERVED_MASK) || level > TDX_PS_2M)
+		return false;
+	if (!IS_ALIGNED(gpa, tdx_level_bytes(level)))
+		return false;
+	return (gpa >> p->gpaw) == 0 && !(gpa & (1ull << (p->gpaw - 1)));
+}
+
+/* An injected status for a page in [gpa, gpa + bytes): returned once, then forgotten. */
+static u64 take_injection(struct tdx_pages *p, u64 gpa, u64 bytes)
+{
+	for (unsigned i = 0; i < TDX_MODEL_INJECTIONS; i++) {
+		struct tdx_injection *inj = &p->injections[i];
+		u64 status = inj->status;
+		if (!status || inj->page < gpa || inj->page >= gpa + bytes)
+			continue;
+		*inj = (struct tdx_injection){ 0 };
+		return status;
+	}
+	return TDX_SUCCESS;
+}
+
+static u64 accept_4k(struct tdx_pages *p, u64 gpa)
+{
+	const struct tdx_pages_region *r = region_of(p, gpa);
+	u64 chunk = ALIGN_DOWN(gpa, PAGE_2M);
+
+	u64 injected;
+
+	if (!r)
+		return operand_invalid_rcx();
+	injected = take_injection(p, gpa, PAGE_4K);
+	if (injected)
+		return injected;
+	if (page_accepted(r, gpa))
+		return TDX_PAGE_ALREADY_ACCEPTED | (host_maps_2m_leaf(r, chunk) ? TDX_PS_2M : TDX_PS_4K);
+	set_accepted(r, gpa, PAGE_4K);
+	return TDX_SUCCESS;
+}
+
+static u64 accept_2m(struct tdx_pages *p, u64 gpa)
+{
+	const struct tdx_pages_region *r = region_of(p, gpa);
+	u64 injected;
+
+	if (!overlaps_any_region(p, gpa, gpa + PAGE_2M))
+		return operand_invalid_rcx();
+	if (!host_maps_2m_leaf(r, gpa))
+		return TDX_PAGE_SIZE_MISMATCH | TDX_PS_2M;
+	injected = take_injection(p, gpa, PAGE_2M);
+	if (injected)
+		return injected;
+	if (page_accepted(r, gpa)) /* one state for all 512: all accepted */
+		return TDX_PAGE_ALREADY_ACCEPTED | TDX_PS_2M;
+	set_accepted(r, gpa, PAGE_2M);
+	return TDX_SUCCESS;
+}
+
+u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info)
+{
+	u64 level = page_info & TDX_PAGE_INFO_LEVEL_MASK;
+	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
+
+	if (!operand_ok(p, page_info))
+		return operand_invalid_rcx();
+	return level == TDX_PS_4K ? accept_4k(p, gpa) : accept_2m(p, gpa);
+}
+
+/* Test controls */
+
+void tdx_pages_set_host_4k(struct tdx_pages *p, u64 addr, bool host_4k)
+{
+	const struct tdx_pages_region *r = region_of(p, addr);
+
+	if (r)
+		bit_assign(r->host_4k, chunk_index(r, addr), host_4k);
+}
+
+static struct tdx_injection *injection_slot(struct tdx_pages *p, u64 page)
+{
+	struct tdx_injection *free_slot = NULL;
+
+	for (unsigned i = 0; i < TDX_MODEL_INJECTIONS; i++) {
+		if (p->injections[i].status && p->injections[i].page == page)
+			return &p->injections[i];
+		if (!p->injections[i].status && !free_slot)
+			free_slot = &p->injections[i];
+	}
+	return free_slot;
+}
+
+void tdx_pages_inject(struct tdx_pages *p, u64 addr, u64 status)
+{
+	u64 page = ALIGN_DOWN(addr, PAGE_4K);
+	struct tdx_injection *slot = injection_slot(p, page);
+
+	if (slot)
+		*slot = status ? (struct tdx_injection){ page, status } : (struct tdx_injection){ 0 };
+}
+
+bool tdx_pages_accepted(const struct tdx_pages *p, u64 addr)
+{
+	const struct tdx_pages_region *r = region_of(p, addr);
+
+	return !r || page_accepted(r, addr);
+}
+
+bool tdx_pages_pending(const struct tdx_pages *p, u64 addr)
+{
+	const struct tdx_pages_region *r = region_of(p, addr);
+
+	return r && !page_accepted(r, addr);
+}

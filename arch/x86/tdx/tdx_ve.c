@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * #VE (vector 20) in a TD: the TDX module turned an instruction the VMM must see into an exception. The
+ * handler reads why with TDG.VP.VEINFO.GET (Linux arch/x86/coco/tdx/tdx.c, tdx_get_ve_info()), emulates
+ * port I/O through TDG.VP.VMCALL (handle_io()), and reports everything else before letting the crash path
+ * print the registers: touching a page that is not accepted (EPT violation, exit reason 48) is the case a
+ * test of unaccepted memory is most likely to meet.
+ */
+#include <arch/tdx.h>
+#include <arch/tdx_spec.h>
+#include <arch/trap.h>
+#include <ccktf/console.h>
+
+u64 tdx_ve_info_get(struct tdx_ve_info *ve)
+{
+	struct tdx_module_args args = { 0 };
+	u64 status = tdx_tdcall(TDG_VP_VEINFO_GET, &args);
+
+	ve->exit_reason = (u32)(args.rcx & TDX_VE_EXIT_REASON_MASK);
+	ve->qualification = args.rdx;
+	ve->gla = args.r8;
+	ve->gpa = args.r9;
+	ve->insn_len = (u32)(args.r10 & TDX_VE_INSN_LEN_MASK);
+	ve->insn_info = (u32)(args.r10 >> TDX_VE_INSN_INFO_SHIFT);
+	return status;
+}
+
+static const char *exit_reason_name(u32 reason)
+{
+	switch (reason) {
+	case TDX_EXIT_REASON_CPUID:
+		return "CPUID";
+	case TDX_EXIT_REASON_HLT:
+		return "HLT";
+	case TDX_EXIT_REASON_VMCALL:
+		return "VMCALL";
+	case TDX_EXIT_REASON_IO_INSTRUCTION:
+		return "IO_INSTRUCTION";
+	case TDX_EXIT_REASON_MSR_READ:
+		return "MSR_READ";
+	case TDX_EXIT_REASON_MSR_WRITE:
+		return "MSR_WRITE";
+	case TDX_EXIT_REASON_EPT_VIOLATION:
+		return "EPT_VIOLATION (a private page not accepted, or a shared one the host did not map)";
+	default:
+		return "unknown";
+	}
+}
+
+struct io_insn {
+	unsigned size;
+	bool in;
+	bool string;
+	u16 port;
+};
+
+/* Intel SDM vol. 3C, table 28-5, as Linux handle_io() decodes it. */
+static struct io_insn decode_io(u64 q)
+{
+	return (struct io_insn){
+		.size = (unsigned)(q & TDX_VE_IO_SIZE_MASK) + 1,
+		.in = q & TDX_VE_IO_IN,
+		.string = q & TDX_VE_IO_STRING,
+		.port = (u16)((q >> TDX_VE_IO_PORT_SHIFT) & TDX_VE_IO_PORT_MASK),
+	};
+}
+
+static u64 size_mask(unsigned size)
+{
+	return size >= 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+}
+
+/* IN/OUT with AL/AX/EAX: done through TDG.VP.VMCALL; INS/OUTS are not emulated (nor by Linux). */
+static bool handle_io(struct cpu_regs *regs, const struct tdx_ve_info *ve)
+{
+	struct io_insn io = decode_io(ve->qualification);
+	u32 value = (u32)(regs->rax & size_mask(io.size));
+
+	if (io.string || !tdx_io(io.port, io.size, !io.in, &value))
+		return false;
+	if (io.in)
+		regs->rax = (regs->rax & ~size_mask(io.size)) | (value & size_mask(io.size));
+	regs->rip += ve->insn_len;
+	return true;
+}
+
+static void report(const struct tdx_ve_info *ve)
+{
+	printk("# tdx: #VE exit_reason=%u (%s) qualification=0x%llx gpa=0x%llx gla=0x%llx insn_len=%u "
+	       "insn_info=0x%x\n",
+	       ve->exit_reason, exit_reason_name(ve->exit_reason), ve->qualification, ve->gpa, ve->gla,
+	       ve->insn_len, ve->insn_info);
+	if (ve->exit_reason == TDX_EXIT_REASON_IO_INSTRUCTION) {
+		struct io_insn io = decode_io(ve->qualification);
+		printk("# tdx: #VE was %s%s port 0x%x size %u (not emulated)\n", io.in ? "IN" : "OUT",
+		       io.string ? " (string)" : "", io.port, io.size);
+	}
+}
+
+/* Returns false, after reporting, for the crash path to print the registers. */
+static bool tdx_ve_hook(struct cpu_regs *regs)
+{
+	struct tdx_ve_info ve;
+	u64 status = tdx_ve_info_get(&ve);
+
+	if (status != TDX_SUCCESS) {
+		printk("# tdx: #VE but TDG.VP.VEINFO.GET failed with status 0x%llx\n", status);
+		return false;
+	}
+	if (ve.exit_reason == TDX_EXIT_REASON_IO_INSTRUCTION && handle_io(regs, &ve))
+		return true;
+	report(&ve);
+	return false;
+}
+
+void tdx_ve_install(void)
+{
+	trap_set_hook(X86_VE, tdx_ve_hook);
+}

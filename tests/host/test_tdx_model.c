@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TDX module model's page state and statuses (arch/x86/sim/tdx_model_pages.c; the rules and their
+ * sources are in arch/x86/sim/tdx_model.h). The host build compiles only kernel/ and tests/host/, so the
+ * model's pure part is compiled into this file.
+ */
+#include <ccktf/ktest.h>
+#include <stdlib.h>
+
+#include "../../arch/x86/sim/tdx_model_pages.c"
+
+KTEST_SUITE(host_tdx_model, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+
+#define BASE (4 * GiB)
+#define SIZE (8 * MiB)
+#define PS4K TDX_PS_4K
+#define PS2M TDX_PS_2M
+
+struct model {
+	struct tdx_pages p;
+	void *state;
+};
+
+static struct model *model_new(u64 start, u64 end, bool host_4k)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	tdx_pages_init(&m->p, TDX_GPAW_48);
+	m->state = calloc(1, tdx_pages_state_bytes(start, end));
+	tdx_pages_add_region(&m->p, start, end, m->state, host_4k);
+	return m;
+}
+
+static void model_free(struct model *m)
+{
+	free(m->state);
+	free(m);
+}
+
+static u64 accept(struct model *m, u64 gpa, u64 level)
+{
+	return tdx_pages_accept(&m->p, gpa | level);
+}
+
+KTEST(host_tdx_model, accept_4k_then_already_accepted)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, true);
+
+	KEXPECT_FALSE(t, tdx_pages_accepted(&m->p, BASE));
+	KEXPECT_EQ(t, accept(m, BASE, PS4K), TDX_SUCCESS);
+	KEXPECT_TRUE(t, tdx_pages_accepted(&m->p, BASE));
+	KEXPECT_FALSE(t, tdx_pages_accepted(&m->p, BASE + 4 * KiB));
+	KEXPECT_EQ(t, accept(m, BASE, PS4K), TDX_PAGE_ALREADY_ACCEPTED | PS4K);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, accept_2m_then_already_accepted_at_2m_and_4k)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_SUCCESS);
+	for (u64 a = BASE; a < BASE + 2 * MiB; a += 4 * KiB)
+		KASSERT_TRUE(t, tdx_pages_accepted(&m->p, a));
+	KEXPECT_FALSE(t, tdx_pages_accepted(&m->p, BASE + 2 * MiB));
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_ALREADY_ACCEPTED | PS2M);
+	/* a 4K accept inside an accepted 2M leaf: "case 1.1", the leaf's level in the operand id */
+	KEXPECT_EQ(t, accept(m, BASE + 8 * KiB, PS4K), TDX_PAGE_ALREADY_ACCEPTED | PS2M);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, host_4k_gives_size_mismatch_whatever_the_state)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, true);
+
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M);
+	for (u64 a = BASE; a < BASE + 2 * MiB; a += 4 * KiB)
+		KASSERT_EQ(t, accept(m, a, PS4K), TDX_SUCCESS);
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M); /* still a non-leaf entry */
+	tdx_pages_set_host_4k(&m->p, BASE, false); /* the host promotes: all 512 in one state */
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_ALREADY_ACCEPTED | PS2M);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, mixed_2m_is_a_size_mismatch)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+
+	KEXPECT_EQ(t, accept(m, BASE + 4 * KiB, PS4K), TDX_SUCCESS);
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M);
+	KEXPECT_FALSE(t, tdx_pages_accepted(&m->p, BASE)); /* nothing changed */
+	model_free(m);
+}
+
+KTEST(host_tdx_model, invalid_operands)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+	u64 invalid = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+
+	KEXPECT_EQ(t, accept(m, BASE + 4 * KiB, PS2M), invalid);		/* misaligned for 2M */
+	KEXPECT_EQ(t, tdx_pages_accept(&m->p, BASE | 0x10), invalid);		/* reserved bits 11:3 */
+	KEXPECT_EQ(t, accept(m, BASE, TDX_PS_1G), invalid);			/* the module takes 4K and 2M */
+	KEXPECT_EQ(t, accept(m, BASE | (1ull << 47), PS4K), invalid);		/* shared bit (GPAW 48) */
+	KEXPECT_EQ(t, accept(m, 1ull << 48, PS4K), invalid);			/* beyond GPAW */
+	KEXPECT_EQ(t, accept(m, BASE - 4 * KiB, PS4K), invalid);		/* not the model's memory */
+	KEXPECT_EQ(t, accept(m, BASE - 2 * MiB, PS2M), invalid);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, partly_outside_2m_is_a_size_mismatch)
+{
+	struct model *m = model_new(BASE + 1 * MiB, BASE + SIZE, false);
+
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M);
+	KEXPECT_EQ(t, accept(m, BASE + 1 * MiB, PS4K), TDX_SUCCESS);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, injection_fires_once_on_the_accept_that_reaches_the_page)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, true);
+	u64 bad = BASE + 5 * 4 * KiB;
+
+	tdx_pages_inject(&m->p, bad, TDX_OPERAND_BUSY);
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M); /* never reaches the page */
+	KEXPECT_EQ(t, accept(m, BASE, PS4K), TDX_SUCCESS);
+	KEXPECT_EQ(t, accept(m, bad, PS4K), TDX_OPERAND_BUSY);
+	KEXPECT_FALSE(t, tdx_pages_accepted(&m->p, bad));
+	KEXPECT_EQ(t, accept(m, bad, PS4K), TDX_SUCCESS);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, injection_cleared_by_zero)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+
+	tdx_pages_inject(&m->p, BASE + 2 * MiB, TDX_OPERAND_INVALID);
+	tdx_pages_inject(&m->p, BASE + 2 * MiB, 0);
+	KEXPECT_EQ(t, accept(m, BASE + 2 * MiB, PS2M), TDX_SUCCESS);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, pending_and_outside)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+
+	KEXPECT_TRUE(t, tdx_pages_pending(&m->p, BASE));
+	KEXPECT_FALSE(t, tdx_pages_pending(&m->p, BASE - 4 * KiB));
+	KEXPECT_TRUE(t, tdx_pages_accepted(&m->p, BASE - 4 * KiB)); /* the firmware's, long accepted */
+	KEXPECT_EQ(t, accept(m, BASE, PS4K), TDX_SUCCESS);
+	KEXPECT_FALSE(t, tdx_pages_pending(&m->p, BASE));
+	model_free(m);
+}
