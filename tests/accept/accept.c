@@ -56,7 +56,7 @@ KTEST(accept, clears_exactly_the_accepted_unit)
 	struct accept_memory_result res = { 0 };
 	u64 before = unaccepted.stats.bytes[ACCEPT_4K] + unaccepted.stats.bytes[ACCEPT_2M];
 
-	KASSERT_TRUE(t, take_units(3, &r));
+	TAKE_UNITS_OR_SKIP(t, 3, &r);
 	KASSERT_EQ(t, unaccepted_accept(r.start + UNIT, UNIT, &res), ACCEPT_MEMORY_OK);
 	KEXPECT_TRUE(t, unit_unaccepted(r.start));
 	KEXPECT_FALSE(t, unit_unaccepted(r.start + UNIT));
@@ -73,7 +73,7 @@ KTEST(accept, accepted_memory_reads_zero)
 	if (!platform_current()->accept_zeroes)
 		KTEST_SKIP(t, "%s does not zero on accept (SNP PVALIDATE leaves contents as they are)",
 			   platform_name());
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	if (model) { /* a model has no protection: put something there that the accept must erase */
 		model->poison(r.start);
 		model->poison(r.end - PAGE);
@@ -91,7 +91,7 @@ KTEST(accept, validate_keeps_contents)
 		KTEST_SKIP(t, "%s zeroes on accept", platform_name());
 	if (!model)
 		KTEST_SKIP(t, "the contents of never-validated memory are undefined on hardware");
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	model->poison(r.start);
 	u64 first = *(volatile u64 *)(uintptr_t)r.start;
 	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
@@ -105,7 +105,7 @@ KTEST(accept, unaligned_request_accepts_whole_units)
 	struct range r;
 	struct accept_memory_result res = { 0 };
 
-	KASSERT_TRUE(t, take_units(2, &r));
+	TAKE_UNITS_OR_SKIP(t, 2, &r);
 	KASSERT_EQ(t, unaccepted_accept(r.start + PAGE, UNIT, &res), ACCEPT_MEMORY_OK);
 	KEXPECT_FALSE(t, unit_unaccepted(r.start));
 	KEXPECT_FALSE(t, unit_unaccepted(r.start + UNIT));
@@ -117,7 +117,7 @@ KTEST(accept, double_accept_is_reported_and_corrupts_nothing)
 	struct range r;
 	u64 already = unaccepted.stats.already_accepted;
 
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
 	fill_pattern(r.start, UNIT, POISON);
 	/* The bitmap says accepted, so the engine would not call the platform: ask the platform directly. */
@@ -136,7 +136,7 @@ KTEST(accept, size_mismatch_falls_back_to_4k)
 
 	if (!model)
 		KTEST_SKIP(t, "needs a hardware model to make the host map 4 KiB pages");
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	model->set_host_4k(r.start, true);
 	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
 	KEXPECT_EQ(t, unaccepted.stats.size_mismatch_fallbacks - before.size_mismatch_fallbacks, 1);
@@ -169,7 +169,7 @@ KTEST(accept, error_at_4k_is_a_hard_error)
 
 	if (!model)
 		KTEST_SKIP(t, "needs a hardware model to inject an error");
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	bad = r.start + 5 * PAGE;
 	model->set_host_4k(r.start, true);
 	model->inject_error(bad, 0xc000010000000000ull);

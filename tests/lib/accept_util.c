@@ -15,12 +15,11 @@ const char *accept_skip_reason(void)
 bool take_units(u64 n, struct range *r)
 {
 	const struct efi_unaccepted_memory *t = unaccepted.table;
-	u64 start, end, limit = unaccepted_units(t);
+	u64 start, end, from = next_unit, limit = unaccepted_units(t);
 
-	while (unaccepted_next_run(t, next_unit, limit, &start, &end)) {
-		next_unit = end;
+	for (; unaccepted_next_run(t, from, limit, &start, &end); from = end) {
 		if (end - start < n)
-			continue;
+			continue; /* too short for this request; a later, smaller one may still use it */
 		next_unit = start + n;
 		*r = range_make(unaccepted_unit_range(t, start).start, unaccepted_unit_range(t, start + n - 1).end);
 		return true;

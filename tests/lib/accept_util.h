@@ -11,6 +11,14 @@
 const char *accept_skip_reason(void);
 /* n consecutive units still marked unaccepted, never handed out before; false when none are left. */
 bool take_units(u64 n, struct range *r);
+
+/* In a test: takes n fresh units into r, or skips when this guest has no such run left. */
+#define TAKE_UNITS_OR_SKIP(t, n, r)                                                                   \
+	do {                                                                                          \
+		if (!take_units((n), (r)))                                                            \
+			KTEST_SKIP((t), "no %llu consecutive unaccepted units left in this guest",   \
+				   (unsigned long long)(n));                                          \
+	} while (0)
 /* The model, or NULL (on hardware): tests that need it skip. */
 const struct platform_model_ops *accept_model(void);
 bool memory_is_zero(u64 start, u64 len);

@@ -30,7 +30,7 @@ extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
 static struct idt_gate idt[X86_VECTORS] __attribute__((aligned(16)));
 static trap_hook_fn hooks[X86_VECTORS];
 static volatile int caught_vector = -1;
-static bool crashing;
+static unsigned crash_depth;
 
 static void set_gate(unsigned vector, u64 handler, u8 ist)
 {
@@ -120,9 +120,8 @@ static __noreturn void crash(const struct cpu_regs *r)
 {
 	const struct ktest_case *running = ktest_current();
 
-	if (crashing) /* a fault while reporting a fault: say the least and leave */
+	if (crash_depth++) /* a fault while reporting a fault: say the least and leave */
 		ccktf_exit(CCKTF_EXIT_CRASHED);
-	crashing = true;
 	printk("\n# ccktf: CRASH vector=%llu (%s) error=0x%llx rip=0x%llx cr2=0x%llx cs=0x%llx rflags=0x%llx "
 	       "rsp=0x%llx\n",
 	       r->vector, trap_vector_name((unsigned)r->vector), r->error_code, r->rip, read_cr2(), r->cs,
@@ -138,7 +137,9 @@ void trap_dispatch(struct cpu_regs *r)
 {
 	trap_hook_fn hook = r->vector < X86_VECTORS ? hooks[r->vector] : NULL;
 
-	if (hook && !crashing && hook(r))
+	/* Hooks run while a crash is reported too: under a model, the report's own port I/O is a TDCALL or
+	 * a VMGEXIT that a hook answers. */
+	if (hook && hook(r))
 		return;
 	if (extable_fixup(r))
 		return;

@@ -30,10 +30,11 @@ static inline u32 native_in(u16 port, unsigned size)
 {
 	u32 v = 0;
 
+	/* "+a": inb and inw write only AL / AX, the rest of EAX must read as the zero it started as. */
 	if (size == 1)
-		asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
+		asm volatile("inb %w1, %b0" : "+a"(v) : "Nd"(port));
 	else if (size == 2)
-		asm volatile("inw %w1, %w0" : "=a"(v) : "Nd"(port));
+		asm volatile("inw %w1, %w0" : "+a"(v) : "Nd"(port));
 	else
 		asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
 	return v;
