@@ -21,6 +21,6 @@ class BootConfig:
 
 BOOT_CONFIGS = [
     BootConfig("none", platform="none", memory="512M"),
-    # BootConfig("sim-tdx", platform="sim-tdx", memory="6G"),
+    BootConfig("sim-tdx", platform="sim-tdx", memory="6G"),
     # BootConfig("sim-snp", platform="sim-snp", memory="6G"),
 ]
