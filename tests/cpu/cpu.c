@@ -2,6 +2,7 @@
 /* The state the kernel set up when it took the machine over (arch/x86/cpu/), and the exception table. */
 #include <arch/cpu.h>
 #include <arch/trap.h>
+#include <ccktf/boot.h>
 #include <ccktf/ktest.h>
 
 KTEST_SUITE(cpu, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
@@ -75,4 +76,16 @@ KTEST(cpu, paging_enabled_long_mode)
 {
 	KEXPECT_NE(t, read_cr0() & (1ull << 31), 0); /* CR0.PG */
 	KEXPECT_NE(t, read_cr4() & (1ull << 5), 0);  /* CR4.PAE */
+}
+
+/* The Stall()-calibrated frequency agrees with CPUID 0x15 / 0x16 where the CPU reports one (within 2%). */
+KTEST(cpu, tsc_calibration_matches_cpuid)
+{
+	u64 measured = boot_info.tsc.measured_hz, reported = boot_info.tsc.cpuid_hz;
+	u64 diff = measured > reported ? measured - reported : reported - measured;
+
+	if (!reported)
+		KTEST_SKIP(t, "CPUID 0x15/0x16 report no TSC frequency on this CPU");
+	ktest_log(t, "measured %llu Hz, %s says %llu Hz", measured, boot_info.tsc.cpuid_source, reported);
+	KEXPECT_LE(t, diff * 50, reported);
 }
