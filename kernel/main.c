@@ -46,7 +46,7 @@ void kernel_fatal_if(const char *what, const char *err)
 static void setup_platform_after_exit(void)
 {
 	const struct platform_ops *p = platform_current();
-	char line[200];
+	char line[256];
 
 	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
 	p->describe(line, sizeof(line));
@@ -56,9 +56,10 @@ static void setup_platform_after_exit(void)
 
 void kernel_main(void)
 {
+	/* Nothing may print before the platform's setup: on SNP, port I/O needs the GHCB it sets up. */
+	setup_platform_after_exit();
 	printk("# ccktf: ExitBootServices done after %u attempt(s); the kernel owns the machine\n",
 	       boot_info.exit_boot_services_attempts);
-	setup_platform_after_exit();
 	if (boot_info.args.crash != CRASH_NONE) {
 		printk("# ccktf: injecting a crash as asked (crash=%s)\n", args_crash_name(boot_info.args.crash));
 		machine_inject_crash(boot_info.args.crash);

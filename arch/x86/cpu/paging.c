@@ -110,7 +110,9 @@ u64 paging_build(u64 pool, u64 pool_pages, u64 top)
 	p.end = MIN(p.end, p.next + PAGING_SPARE_TABLES * PAGE);
 	spare = p;
 	root = pml4;
-	return (u64)(uintptr_t)pml4 | encryption_mask;
+	/* CR3 keeps only the mask's address bits: CR3[63:52] are reserved (SDM vol. 3A 4.5.2), while a real
+	 * C-bit (47 or 51) lies below them and must mark the PML4 as encrypted. */
+	return (u64)(uintptr_t)pml4 | (encryption_mask & PTE_ADDR_MASK);
 }
 
 static u64 *next_table(u64 entry)

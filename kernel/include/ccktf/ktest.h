@@ -63,7 +63,7 @@ struct ktest_case {
 struct ktest {
 	const struct ktest_case *tcase;
 	enum ktest_status status;
-	char skip_reason[96];
+	char skip_reason[160];
 };
 
 #define KTEST_SUITE(sname, phase_, skip_reason_)                                         \

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AMD SEV-SNP guest ABI: every constant the SNP backend (arch/x86/snp/) and the SNP model
+ * (arch/x86/sim/snp_model*.c) use, each with its source. Sources:
+ *   APM2   AMD64 Architecture Programmer's Manual vol. 2 (pub. 24593), chapter 15.34-15.36 (SEV, SEV-ES, SNP)
+ *   APM3   AMD64 APM vol. 3 (pub. 24594), PVALIDATE
+ *   GHCB   SEV-ES Guest-Hypervisor Communication Block Standardization (pub. 56421), v2.x
+ *   Linux  arch/x86/include/asm/sev-common.h, sev.h, svm.h, uapi/asm/svm.h
+ *   edk2   MdePkg/Include/Register/Amd/Ghcb.h, Fam17Msr.h
+ */
+#ifndef ARCH_SNP_SPEC_H
+#define ARCH_SNP_SPEC_H
+
+/* Detection: CPUID Fn8000_001F (APM3 appendix E.4.17; Linux arch/x86/kernel/cpu/amd.c). */
+#define CPUID_EXT_MAX_LEAF 0x80000000u
+#define CPUID_SEV_LEAF 0x8000001Fu
+#define CPUID_SEV_EAX_SEV (1u << 1)
+#define CPUID_SEV_EAX_SEV_ES (1u << 3)
+#define CPUID_SEV_EAX_SNP (1u << 4)
+#define CPUID_SEV_EAX_SVSM (1u << 28)
+#define CPUID_SEV_EBX_CBIT_MASK 0x3fu /* EBX[5:0]: C-bit position in a page-table entry */
+
+/* MSRs (APM2 15.34.10 SEV_STATUS, 15.35.5 GHCB MSR; Linux asm/msr-index.h MSR_AMD64_SEV*). */
+#define MSR_SEV_GHCB 0xC0010130u
+#define MSR_SEV_STATUS 0xC0010131u
+#define SEV_STATUS_SEV (1ull << 0)
+#define SEV_STATUS_SEV_ES (1ull << 1)
+#define SEV_STATUS_SNP (1ull << 2)
+
+/* Instruction bytes (APM3 PVALIDATE, VMGEXIT = REP VMMCALL; Linux asm/sev.h, asm/svm.h). */
+#define SNP_PVALIDATE_BYTES 0xF2, 0x0F, 0x01, 0xFF
+#define SNP_VMGEXIT_BYTES 0xF3, 0x0F, 0x01, 0xD9
+#define SNP_INSN_LEN 4
+
+/* PVALIDATE: ECX = page size, EDX = validate; EAX = status (APM3 PVALIDATE; Linux asm/sev.h). */
+#define PVALIDATE_PAGE_4K 0
+#define PVALIDATE_PAGE_2M 1
+#define PVALIDATE_RESCIND 0
+#define PVALIDATE_VALIDATE 1
+#define PVALIDATE_SUCCESS 0
+#define PVALIDATE_FAIL_INPUT 1
+#define PVALIDATE_FAIL_SIZEMISMATCH 6
+/* Software-defined by Linux (asm/sev.h) for "success, but CF=1: the RMP entry was not changed". */
+#define PVALIDATE_FAIL_NOUPDATE 255
+
+/* GHCB MSR protocol (GHCB 2.3.1; Linux sev-common.h): GHCBInfo in bits 11:0, GHCBData in 63:12. */
+#define GHCB_MSR_INFO_MASK 0xfffull
+#define GHCB_MSR_DATA_SHIFT 12
+#define GHCB_MSR_SEV_INFO_RESP 0x001
+#define GHCB_MSR_SEV_INFO_REQ 0x002
+#define GHCB_MSR_CPUID_REQ 0x004
+#define GHCB_MSR_CPUID_RESP 0x005
+#define GHCB_MSR_REG_GPA_REQ 0x012
+#define GHCB_MSR_REG_GPA_RESP 0x013
+#define GHCB_MSR_PSC_REQ 0x014
+#define GHCB_MSR_PSC_RESP 0x015
+#define GHCB_MSR_HV_FT_REQ 0x080
+#define GHCB_MSR_HV_FT_RESP 0x081
+#define GHCB_MSR_TERM_REQ 0x100
+/* SEV_INFO response: max protocol 63:48, min 47:32, C-bit 31:24. */
+#define GHCB_MSR_PROTO_MAX_SHIFT 48
+#define GHCB_MSR_PROTO_MIN_SHIFT 32
+#define GHCB_MSR_CBIT_SHIFT 24
+#define GHCB_PROTO_FIELD_MASK 0xffffull
+#define GHCB_CBIT_FIELD_MASK 0xffull
+/* CPUID request: function 63:32, register 31:30 (0 EAX .. 3 EDX); the response value is in 63:32. */
+#define GHCB_MSR_CPUID_FUNC_SHIFT 32
+#define GHCB_MSR_CPUID_REG_SHIFT 30
+#define GHCB_MSR_CPUID_REG_MASK 0x3ull
+#define GHCB_MSR_CPUID_VALUE_SHIFT 32
+/* REG_GPA / PSC: GFN in 51:12 (40 bits for PSC), PSC operation in 55:52, PSC error in 63:32. */
+#define GHCB_MSR_GFN_MASK 0xffffffffffull
+#define GHCB_MSR_REG_GFN_MASK 0xfffffffffffffull
+#define GHCB_MSR_PSC_OP_SHIFT 52
+#define GHCB_MSR_PSC_OP_MASK 0xfull
+#define GHCB_MSR_PSC_ERROR_SHIFT 32
+/* HV_FEATURES response: feature bitmap in 63:12; bit 0 = SNP (GHCB 2.3.1 table 5; Linux GHCB_HV_FT_SNP). */
+#define GHCB_HV_FT_SNP (1ull << 0)
+/* TERMINATE: reason set 15:12, reason code 23:16. Set 0 is the GHCB spec's own (GHCB 2.3.1 table 7). */
+#define GHCB_MSR_TERM_SET_SHIFT 12
+#define GHCB_MSR_TERM_REASON_SHIFT 16
+#define GHCB_MSR_TERM_SET_MASK 0xfull
+#define GHCB_MSR_TERM_REASON_MASK 0xffull
+#define GHCB_TERM_SET_GENERAL 0
+#define GHCB_TERM_GENERAL_REQUEST 0       /* "general termination request" */
+#define GHCB_TERM_PROTOCOL_UNSUPPORTED 1  /* the hypervisor's protocol range excludes ours */
+#define GHCB_TERM_SNP_UNSUPPORTED 2       /* the hypervisor does not support SNP */
+
+/* GHCB protocol version this backend speaks: SNP needs version 2 (GHCB 2.2, 2.3.1). */
+#define GHCB_PROTOCOL_MIN 1
+#define GHCB_PROTOCOL_MAX 2
+#define GHCB_PROTOCOL_SNP 2
+
+/* Page-state-change operations (GHCB 4.1.6; Linux enum psc_op). */
+#define SNP_PSC_OP_PRIVATE 1
+#define SNP_PSC_OP_SHARED 2
+
+/* GHCB page layout (GHCB 2.1 table 2 / edk2 Ghcb.h): byte offsets; valid-bitmap bit = offset / 8. */
+#define GHCB_PAGE_SIZE 4096
+#define GHCB_OFF_RAX 0x1F8
+#define GHCB_OFF_RCX 0x308
+#define GHCB_OFF_RDX 0x310
+#define GHCB_OFF_SW_EXIT_CODE 0x390
+#define GHCB_OFF_SW_EXIT_INFO_1 0x398
+#define GHCB_OFF_SW_EXIT_INFO_2 0x3A0
+#define GHCB_OFF_SW_SCRATCH 0x3A8
+#define GHCB_OFF_VALID_BITMAP 0x3F0
+#define GHCB_VALID_BITMAP_BYTES 16
+#define GHCB_OFF_SHARED_BUFFER 0x800
+#define GHCB_SHARED_BUFFER_SIZE 2032
+#define GHCB_OFF_PROTOCOL_VERSION 0xFFA /* u16 */
+#define GHCB_OFF_USAGE 0xFFC            /* u32: 0 = the standard layout */
+#define GHCB_USAGE_DEFAULT 0
+
+/* Hypervisor answers in SW_EXITINFO1[31:0] (GHCB 4.1.2; Linux sev-common.h comment on GHCB_ERR_*). */
+#define GHCB_RESP_NO_ACTION 0
+#define GHCB_RESP_ISSUE_EXCEPTION 1
+#define GHCB_RESP_MALFORMED_INPUT 2
+#define GHCB_RESP_MASK 0xffffffffull
+/* ...and with MALFORMED_INPUT, the reason in SW_EXITINFO2. */
+#define GHCB_ERR_NOT_REGISTERED 1
+#define GHCB_ERR_INVALID_USAGE 2
+#define GHCB_ERR_INVALID_SCRATCH_AREA 3
+#define GHCB_ERR_MISSING_INPUT 4
+#define GHCB_ERR_INVALID_INPUT 5
+#define GHCB_ERR_INVALID_EVENT 6
+
+/* Exit codes (APM2 appendix C table C-1; GHCB 4.1 table 6 for the VMGEXIT-only ones; Linux uapi svm.h). */
+#define SVM_EXIT_CPUID 0x072
+#define SVM_EXIT_IOIO 0x07B
+#define SVM_EXIT_MSR 0x07C
+#define SVM_EXIT_NPF 0x400
+#define SVM_EXIT_VC_NOT_VALIDATED 0x404 /* #VC: access to a page whose RMP entry is not validated */
+#define SVM_VMGEXIT_PSC 0x80000010u
+
+/* IOIO EXITINFO1 (APM2 15.10.2 figure 15-2; edk2 CcExitVcHandler.c). */
+#define IOIO_TYPE_IN (1ull << 0)
+#define IOIO_TYPE_STR (1ull << 2)
+#define IOIO_REP (1ull << 3)
+#define IOIO_SZ8 (1ull << 4)
+#define IOIO_SZ16 (1ull << 5)
+#define IOIO_SZ32 (1ull << 6)
+#define IOIO_ADDR64 (1ull << 9)
+#define IOIO_PORT_SHIFT 16
+#define IOIO_PORT_MASK 0xffffull
+
+/* PSC via the GHCB page (GHCB 4.1.6; Linux struct psc_hdr / psc_entry, VMGEXIT_PSC_*). */
+#define PSC_MAX_ENTRIES 253 /* (2032 - 8) / 8: the descriptor fills the shared buffer */
+#define PSC_HDR_BYTES 8     /* u16 cur_entry, u16 end_entry (inclusive), u32 reserved */
+#define PSC_ENTRY_GFN_SHIFT 12 /* entry: cur_page 11:0, gfn 51:12, operation 55:52, pagesize 56 */
+#define PSC_ENTRY_GFN_MASK 0xffffffffffull
+#define PSC_ENTRY_OP_SHIFT 52
+#define PSC_ENTRY_OP_MASK 0xfull
+#define PSC_ENTRY_2M (1ull << 56)
+#define PSC_ERROR_INVALID_HDR ((1ull << 32) | 1)
+#define PSC_ERROR_INVALID_ENTRY ((1ull << 32) | 2)
+#define PSC_ERROR_GENERIC (0x100ull << 32)
+
+/*
+ * The SNP model's own choices (arch/x86/sim/snp_model*.c), not SNP constants.
+ *
+ * C-bit 52: real parts put the C-bit at 47 or 51 (CPUID 0x8000001F EBX[5:0]). Under TCG the CPU walks the
+ * kernel's page tables natively, and bits 47-51 are address bits (a reserved-bit #PF above MAXPHYADDR),
+ * while bits 52-58 of a paging-structure entry are ignored by the processor (Intel SDM vol. 3A table
+ * 4-19; APM vol. 2 5.4 "available to software"). So the model reports 52: every entry carries the mask
+ * exactly as on hardware, and nothing faults.
+ */
+#define SIM_SNP_CBIT 52
+/*
+ * PVALIDATE of a page that is not assigned to the guest (no Page State Change to private first) has no
+ * guest-visible status on hardware: APM vol. 3 PVALIDATE lists only 0, FAIL_INPUT and FAIL_SIZEMISMATCH,
+ * and the RMP check failure is a nested page fault to the hypervisor (#NPF, error code bit 31 "RMP",
+ * APM vol. 2 15.36.10). What the guest then sees is the host's choice (KVM converts the page implicitly;
+ * a strict host terminates the guest). The model reports it in EAX as the exit code the host would get,
+ * SVM_EXIT_NPF, so the guest's protocol error is visible to a test instead of being hidden.
+ */
+#define SIM_SNP_PVALIDATE_NOT_ASSIGNED SVM_EXIT_NPF
+/* The model returns from a GHCB PSC exit after this many entries, as a hypervisor may (GHCB 4.1.6). */
+#define SIM_SNP_PSC_ENTRIES_PER_EXIT 100
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * "sim-snp": the real SNP backend (arch/x86/snp/) against a MODEL of the SNP firmware, RMP and
+ * hypervisor (snp_model*.c), for machines without SNP. The backend executes the real PVALIDATE and
+ * VMGEXIT bytes; TCG raises #UD for both and the model answers. The only difference from "snp" is the
+ * discovery: TCG executes CPUID natively and has no SEV_STATUS MSR, so the facts come from the model.
+ */
+#include <arch/sim.h>
+#include <arch/snp_spec.h>
+#include <ccktf/console.h>
+#include <ccktf/format.h>
+#include <ccktf/platform.h>
+#include "../snp/snp.h"
+#include "snp_model.h"
+
+static struct sim_memory sim_mem;
+
+static bool sim_snp_detect(void)
+{
+	return true;
+}
+
+static const char *sim_snp_before_exit(struct boot_info *b)
+{
+	struct snp_discovery d;
+	const char *err = sim_reserve_unaccepted(b, &sim_mem);
+
+	if (err || (err = snp_model_init(b, &sim_mem)))
+		return err;
+	snp_model_discovery(&d);
+	return snp_setup_before_exit(b, &d);
+}
+
+static void sim_snp_adjust_memmap(struct efi_memmap_snapshot *m)
+{
+	sim_mark_unaccepted(&sim_mem, m);
+}
+
+static const char *sim_snp_after_exit(void)
+{
+	static const u8 pvalidate[] = { SNP_PVALIDATE_BYTES }, vmgexit[] = { SNP_VMGEXIT_BYTES };
+	char model[120];
+
+	sim_register_insn(pvalidate, sizeof(pvalidate), snp_model_pvalidate);
+	sim_register_insn(vmgexit, sizeof(vmgexit), snp_model_vmgexit);
+	snp_model_describe(model, sizeof(model));
+	printk("# sim-snp: model: %s\n", model);
+	return snp_setup_after_exit();
+}
+
+static void sim_snp_describe(char *buf, size_t size)
+{
+	char backend[150];
+
+	snp_describe(backend, sizeof(backend));
+	snprintf(buf, size, "MODEL of SNP firmware/RMP (no SNP hardware): %s", backend);
+}
+
+static const struct platform_ops sim_snp_platform = {
+	.name = "sim-snp",
+	.auto_priority = -1,
+	.detect = sim_snp_detect,
+	.setup_before_exit = sim_snp_before_exit,
+	.adjust_memmap = sim_snp_adjust_memmap,
+	.setup_after_exit = sim_snp_after_exit,
+	.describe = sim_snp_describe,
+	.accept_range = snp_accept_range,
+	.accept_zeroes = false,
+	.model = &snp_model_ops,
+};
+PLATFORM_REGISTER(sim_snp_platform);

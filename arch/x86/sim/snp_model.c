@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SNP model's RMP and its PVALIDATE (APM vol. 2 15.36 "Secure Nested Paging"; APM vol. 3 PVALIDATE).
+ *
+ * Initial state. Memory the model presents as unaccepted starts hypervisor-owned: RMP Assigned = 0,
+ * Validated = 0. That is the state a guest must assume for memory it never validated (GHCB spec 4.1.6:
+ * the guest requests the Page State Change to private before validating; Linux snp_accept_memory() and
+ * OVMF's MemEncryptSevSnpPreValidateSystemRam() both do), and the strictest one: a guest that forgets the
+ * PSC is caught. (KVM with guest_memfd starts guest RAM private and would forgive it.) Pages outside the
+ * model's regions are firmware-validated private memory: assigned and validated until changed (the GHCB
+ * page is one, when the backend makes it shared); those few are kept in a small table.
+ *
+ * Page size. The RMP page size of each 2 MiB region follows the host mapping (sim_host_map=, or
+ * model->set_host_4k()): a 2M PVALIDATE over 4K RMP entries fails with FAIL_SIZEMISMATCH; a 4K PVALIDATE
+ * inside a 2M RMP entry makes the host split it (on hardware an #NPF with the SIZEM bit, APM vol. 2
+ * 15.36.10, which KVM resolves with PSMASH), after which the region is 4K.
+ *
+ * PVALIDATE never writes the page (APM vol. 3: it changes only the RMP entry): the model never zeroes.
+ */
+#include <arch/snp_spec.h>
+#include <ccktf/boot.h>
+#include <ccktf/format.h>
+#include <ccktf/string.h>
+#include "../snp/snp.h"
+#include "snp_model.h"
+
+#define OUTSIDE_PAGES 16
+#define INJECTIONS 16
+
+struct rmp_region {
+	u8 *assigned, *validated; /* bitmaps, one bit per 4 KiB page from the region's start */
+	u8 *rmp_4k;		  /* per 2 MiB from ALIGN_DOWN(start, 2M): 1 = 4K RMP entries */
+};
+
+struct outside_page {
+	u64 pfn;
+	bool used, assigned, validated;
+};
+
+struct injection {
+	u64 pfn, status;
+};
+
+struct snp_model_counters snp_model_counters;
+static struct sim_memory mem;
+static struct rmp_region rmp[SIM_MAX_REGIONS];
+static struct outside_page outside[OUTSIDE_PAGES];
+static struct injection injected[INJECTIONS];
+
+static u64 bitmap_bytes(const struct sim_region *r)
+{
+	return ALIGN_UP((r->end - r->start) / EFI_PAGE_SIZE, 8) / 8;
+}
+
+static u64 chunks_2m(const struct sim_region *r)
+{
+	return (ALIGN_UP(r->end, 2 * MiB) - ALIGN_DOWN(r->start, 2 * MiB)) / (2 * MiB);
+}
+
+const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
+{
+	mem = *m;
+	for (unsigned i = 0; i < mem.count; i++) {
+		rmp[i].assigned = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
+		rmp[i].validated = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
+		rmp[i].rmp_4k = sim_alloc(b, chunks_2m(&mem.regions[i]));
+		if (!rmp[i].assigned || !rmp[i].validated || !rmp[i].rmp_4k)
+			return "no memory for the SNP model's RMP bitmaps";
+		memset(rmp[i].rmp_4k, b->args.sim_host_4k, chunks_2m(&mem.regions[i]));
+	}
+	return NULL;
+}
+
+/* RMP lookups */
+
+static struct rmp_region *region_of(u64 addr, const struct sim_region **r)
+{
+	*r = sim_region_of(&mem, addr);
+	return *r ? &rmp[*r - mem.regions] : NULL;
+}
+
+static struct outside_page *outside_of(u64 pfn, bool create)
+{
+	struct outside_page *free = NULL;
+
+	for (unsigned i = 0; i < OUTSIDE_PAGES; i++) {
+		if (outside[i].used && outside[i].pfn == pfn)
+			return &outside[i];
+		if (!outside[i].used && !free)
+			free = &outside[i];
+	}
+	if (create && free)
+		*free = (struct outside_page){ pfn, true, true, true };
+	return create ? free : NULL;
+}
+
+static bool bit(const u8 *map, u64 i)
+{
+	return map[i / 8] & (1u << (i % 8));
+}
+
+static void set_bit_to(u8 *map, u64 i, bool v)
+{
+	map[i / 8] = v ? map[i / 8] | (u8)(1u << (i % 8)) : map[i / 8] & (u8) ~(1u << (i % 8));
+}
+
+/* One RMP bit of a page: which = 0 assigned, 1 validated. */
+static bool rmp_get(u64 pfn, int which)
+{
+	const struct sim_region *r;
+	struct rmp_region *e = region_of(pfn * EFI_PAGE_SIZE, &r);
+	struct outside_page *o;
+
+	if (e)
+		return bit(which ? e->validated : e->assigned, pfn - r->start / EFI_PAGE_SIZE);
+	o = outside_of(pfn, false);
+	return o ? (which ? o->validated : o->assigned) : true;
+}
+
+static bool rmp_set(u64 pfn, int which, bool v)
+{
+	const struct sim_region *r;
+	struct rmp_region *e = region_of(pfn * EFI_PAGE_SIZE, &r);
+	struct outside_page *o;
+
+	if (e) {
+		set_bit_to(which ? e->validated : e->assigned, pfn - r->start / EFI_PAGE_SIZE, v);
+		return true;
+	}
+	if (!(o = outside_of(pfn, true)))
+		return false;
+	*(which ? &o->validated : &o->assigned) = v;
+	return true;
+}
+
+/* The hypervisor's RMPUPDATE: assigning to the guest or taking back clears Validated (APM vol. 2 15.36.4). */
+bool snp_rmp_assign(u64 pfn, bool private_)
+{
+	if (rmp_get(pfn, 0) == private_)
+		return true;
+	return rmp_set(pfn, 0, private_) && rmp_set(pfn, 1, false);
+}
+
+bool snp_rmp_is_assigned(u64 pfn)
+{
+	return rmp_get(pfn, 0);
+}
+
+bool snp_rmp_is_validated(u64 pfn)
+{
+	return rmp_get(pfn, 1);
+}
+
+bool snp_rmp_set_validated(u64 pfn, bool v)
+{
+	return rmp_set(pfn, 1, v);
+}
+
+u8 *snp_rmp_4k_flag(u64 addr)
+{
+	const struct sim_region *r;
+	struct rmp_region *e = region_of(addr, &r);
+
+	return e ? &e->rmp_4k[(addr - ALIGN_DOWN(r->start, 2 * MiB)) / (2 * MiB)] : NULL;
+}
+
+/* The model's description, discovery and test hooks */
+
+void snp_model_discovery(struct snp_discovery *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->cpuid_eax = CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | CPUID_SEV_EAX_SNP;
+	d->cbit = SIM_SNP_CBIT;
+	d->sev_status = SEV_STATUS_SEV | SEV_STATUS_SEV_ES | SEV_STATUS_SNP;
+	d->source = "the SNP model";
+}
+
+void snp_model_describe(char *buf, size_t size)
+{
+	snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
+		 "(sim_host_map)",
+		 mem.count, mem.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M");
+}
+
+u64 snp_rmp_take_injection(u64 pfn)
+{
+	for (unsigned i = 0; i < INJECTIONS; i++) {
+		if (injected[i].status && injected[i].pfn == pfn) {
+			u64 s = injected[i].status;
+			injected[i].status = 0;
+			return s;
+		}
+	}
+	return 0;
+}
+
+static void inject_error(u64 addr, u64 status)
+{
+	u64 pfn = addr / EFI_PAGE_SIZE;
+	struct injection *slot = NULL;
+
+	for (unsigned i = 0; i < INJECTIONS; i++)
+		if ((injected[i].status && injected[i].pfn == pfn) || (!slot && !injected[i].status))
+			slot = &injected[i];
+	if (slot)
+		*slot = (struct injection){ pfn, status };
+}
+
+static void set_host_4k(u64 addr, bool host_4k)
+{
+	u8 *flag = snp_rmp_4k_flag(addr);
+
+	if (flag)
+		*flag = host_4k;
+}
+
+static void poison(u64 addr)
+{
+	memset((void *)(uintptr_t)ALIGN_DOWN(addr, EFI_PAGE_SIZE), 0xa5, EFI_PAGE_SIZE);
+}
+
+static bool page_accepted(u64 addr)
+{
+	return snp_rmp_is_validated(addr / EFI_PAGE_SIZE);
+}
+
+const struct platform_model_ops snp_model_ops = {
+	.set_host_4k = set_host_4k,
+	.inject_error = inject_error,
+	.poison = poison,
+	.page_accepted = page_accepted,
+};

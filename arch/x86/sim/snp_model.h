@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The model of the SNP firmware, RMP and hypervisor that answers PVALIDATE and VMGEXIT under TCG.
+ * snp_model.c: the RMP (per 4 KiB page: assigned to the guest, validated; per 2 MiB: RMP/host page size)
+ * and PVALIDATE. snp_model_hv.c: the hypervisor behind VMGEXIT (MSR protocol and GHCB page protocol).
+ */
+#ifndef ARCH_X86_SIM_SNP_MODEL_H
+#define ARCH_X86_SIM_SNP_MODEL_H
+
+#include <arch/sim.h>
+#include <ccktf/platform.h>
+
+struct snp_discovery;
+
+/* What the model did, for the boot log and the snp suite. */
+struct snp_model_counters {
+	u64 pvalidates, psmash, msr_exits, ghcb_exits, ioio_exits, psc_exits, psc_entries;
+};
+extern struct snp_model_counters snp_model_counters;
+
+/* Before ExitBootServices: the model's bookkeeping for the regions it presents as unaccepted. */
+const char *snp_model_init(struct boot_info *b, const struct sim_memory *mem);
+void snp_model_discovery(struct snp_discovery *d);
+void snp_model_describe(char *buf, size_t size);
+bool snp_model_pvalidate(struct cpu_regs *r);
+bool snp_model_vmgexit(struct cpu_regs *r);
+extern const struct platform_model_ops snp_model_ops;
+
+/* The RMP as the hypervisor side changes it (Page State Change). False: not a page the model knows. */
+bool snp_rmp_assign(u64 pfn, bool private_);
+bool snp_rmp_is_assigned(u64 pfn);
+bool snp_rmp_is_validated(u64 pfn);
+bool snp_rmp_set_validated(u64 pfn, bool v);
+/* The 2 MiB region's "RMP entries are 4K" flag, NULL outside the model's regions. */
+u8 *snp_rmp_4k_flag(u64 addr);
+/* The status injected for this page (model->inject_error), consumed; 0 if none. */
+u64 snp_rmp_take_injection(u64 pfn);
+/* snp_model_ghcb.c: one exit through the registered, shared GHCB page at gpa. */
+void snp_model_ghcb_page(u64 gpa);
+/* The hypervisor gives up on the guest: native port I/O for the message, then exit "crashed". */
+__noreturn void snp_model_fatal(const char *what, u64 value);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor behind VMGEXIT, as the SNP model plays it. The request is in the GHCB MSR, which TCG
+ * does not implement: the backend records every value it writes (ghcb_msr_shadow, arch/x86/snp/ghcb.c)
+ * and the model answers there, as a hypervisor writes the guest's GHCB MSR.
+ *   MSR protocol (GHCB spec 2.3.1): SEV_INFO, CPUID, HV_FEATURES, REG_GPA, PSC (4K), TERMINATE.
+ *   GHCB page protocol (GHCB 2.1, 4.1): the MSR holds the registered GHCB GPA (unregistered: the host
+ *   stops the guest, as KVM does for SNP); the page must be shared, i.e. mapped with the C-bit clear, or
+ *   the host would read ciphertext; protocol version 2, usage 0; IOIO carried out natively; PSC; other
+ *   exit codes answered SW_EXITINFO1 = 2 (malformed input), SW_EXITINFO2 = GHCB_ERR_INVALID_EVENT.
+ * The model never prints while the guest is waiting (printing goes through this very path) except when
+ * it gives up: snp_model_fatal() switches to native port I/O first.
+ */
+#include <arch/cpu.h>
+#include <arch/machine.h>
+#include <arch/portio.h>
+#include <arch/snp_spec.h>
+#include <ccktf/console.h>
+#include <ccktf/exit.h>
+#include <ccktf/string.h>
+#include "../snp/snp.h"
+#include "snp_model.h"
+
+static u64 registered_gfn;
+static bool registered;
+
+void snp_model_fatal(const char *what, u64 value)
+{
+	portio_set_ops(&portio_native);
+	printk("\n# sim-snp: the model's hypervisor stops the guest: %s (0x%llx)\n", what, value);
+	ccktf_exit(CCKTF_EXIT_CRASHED);
+}
+
+/* MSR protocol */
+
+static u64 sev_info(void)
+{
+	return (u64)GHCB_PROTOCOL_MAX << GHCB_MSR_PROTO_MAX_SHIFT | (u64)GHCB_PROTOCOL_MIN << GHCB_MSR_PROTO_MIN_SHIFT |
+	       (u64)SIM_SNP_CBIT << GHCB_MSR_CBIT_SHIFT | GHCB_MSR_SEV_INFO_RESP;
+}
+
+/* The model's CPUID: leaf 0x8000001F as an SNP part with C-bit SIM_SNP_CBIT; the rest native. */
+static u32 cpuid_value(u32 fn, unsigned reg)
+{
+	struct cpuid_regs c = cpuid(fn);
+	u32 v[4] = { c.eax, c.ebx, c.ecx, c.edx };
+
+	if (fn == CPUID_SEV_LEAF) {
+		v[0] = CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | CPUID_SEV_EAX_SNP;
+		v[1] = SIM_SNP_CBIT, v[2] = 0, v[3] = 0;
+	}
+	return v[reg];
+}
+
+static u64 cpuid_resp(u64 req)
+{
+	unsigned reg = (req >> GHCB_MSR_CPUID_REG_SHIFT) & GHCB_MSR_CPUID_REG_MASK;
+	u32 fn = (u32)(req >> GHCB_MSR_CPUID_FUNC_SHIFT);
+
+	return (u64)cpuid_value(fn, reg) << GHCB_MSR_CPUID_VALUE_SHIFT | (u64)reg << GHCB_MSR_CPUID_REG_SHIFT |
+	       GHCB_MSR_CPUID_RESP;
+}
+
+static u64 reg_gpa_resp(u64 req)
+{
+	registered_gfn = req >> GHCB_MSR_DATA_SHIFT;
+	registered = true;
+	return registered_gfn << GHCB_MSR_DATA_SHIFT | GHCB_MSR_REG_GPA_RESP;
+}
+
+static u64 psc_resp(u64 req)
+{
+	u64 gfn = (req >> GHCB_MSR_DATA_SHIFT) & GHCB_MSR_GFN_MASK;
+	unsigned op = (req >> GHCB_MSR_PSC_OP_SHIFT) & GHCB_MSR_PSC_OP_MASK;
+	bool known = op == SNP_PSC_OP_PRIVATE || op == SNP_PSC_OP_SHARED;
+	bool ok = known && snp_rmp_assign(gfn, op == SNP_PSC_OP_PRIVATE);
+
+	return (ok ? 0 : PSC_ERROR_GENERIC) | GHCB_MSR_PSC_RESP;
+}
+
+static __noreturn void terminate(u64 req)
+{
+	snp_model_fatal("the guest asked to terminate (GHCB TERMINATE, reason set << 4 | reason)",
+			((req >> GHCB_MSR_TERM_SET_SHIFT) & GHCB_MSR_TERM_SET_MASK) << 4 |
+				((req >> GHCB_MSR_TERM_REASON_SHIFT) & GHCB_MSR_TERM_REASON_MASK));
+}
+
+static u64 msr_protocol(u64 req)
+{
+	switch (req & GHCB_MSR_INFO_MASK) {
+	case GHCB_MSR_SEV_INFO_REQ:
+		return sev_info();
+	case GHCB_MSR_CPUID_REQ:
+		return cpuid_resp(req);
+	case GHCB_MSR_HV_FT_REQ:
+		return GHCB_HV_FT_SNP << GHCB_MSR_DATA_SHIFT | GHCB_MSR_HV_FT_RESP;
+	case GHCB_MSR_REG_GPA_REQ:
+		return reg_gpa_resp(req);
+	case GHCB_MSR_PSC_REQ:
+		return psc_resp(req);
+	case GHCB_MSR_TERM_REQ:
+		terminate(req);
+	}
+	snp_model_fatal("unknown GHCB MSR protocol request", req);
+}
+
+static void ghcb_page_request(u64 gpa)
+{
+	if (!registered || gpa >> GHCB_MSR_DATA_SHIFT != registered_gfn)
+		snp_model_fatal("VMGEXIT with a GHCB GPA that was never registered (GHCB 2.3.2)", gpa);
+	if (paging_page_entry(gpa) & (1ull << SIM_SNP_CBIT))
+		snp_model_fatal("the GHCB page is mapped encrypted (C-bit set): the host would read ciphertext", gpa);
+	snp_model_ghcb_page(gpa);
+}
+
+bool snp_model_vmgexit(struct cpu_regs *r)
+{
+	u64 req = ghcb_msr_shadow;
+
+	(void)r;
+	if (req & GHCB_MSR_INFO_MASK) {
+		snp_model_counters.msr_exits++;
+		ghcb_msr_shadow = msr_protocol(req);
+	} else {
+		snp_model_counters.ghcb_exits++;
+		ghcb_page_request(req);
+	}
+	return true;
+}

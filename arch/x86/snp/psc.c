@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page State Change: asking the hypervisor to assign pages to the guest (private) or take them back
+ * (shared) in the RMP (GHCB spec 4.1.6, "SNP Page State Change"; 2.3.1 for the MSR form).
+ *
+ * With a GHCB page: one descriptor of up to 253 entries in the shared buffer per exit, 2 MiB entries
+ * where the range allows (as Linux __set_pages_state() in arch/x86/coco/sev/core.c). The hypervisor may
+ * return before the last entry; the guest re-issues while cur_entry <= end_entry, and treats a
+ * hypervisor that moves backwards or changes end_entry as an error (Linux vmgexit_psc()).
+ * Without one (before the GHCB is registered): the MSR protocol, one 4 KiB page per exit.
+ */
+#include <arch/snp_spec.h>
+#include <ccktf/string.h>
+#include "snp.h"
+
+struct psc_hdr {
+	u16 cur_entry, end_entry;
+	u32 reserved;
+} __packed;
+
+struct psc_desc {
+	struct psc_hdr hdr;
+	u64 entries[PSC_MAX_ENTRIES];
+} __packed;
+
+_Static_assert(sizeof(struct psc_desc) == GHCB_SHARED_BUFFER_SIZE, "PSC descriptor fills the shared buffer");
+
+bool psc_msr_4k(u64 gpa, unsigned op)
+{
+	u64 gfn = gpa >> GHCB_MSR_DATA_SHIFT;
+	u64 resp = ghcb_msr_call(GHCB_MSR_PSC_REQ | (u64)(op & GHCB_MSR_PSC_OP_MASK) << GHCB_MSR_PSC_OP_SHIFT |
+				 (gfn & GHCB_MSR_GFN_MASK) << GHCB_MSR_DATA_SHIFT);
+
+	return (resp & GHCB_MSR_INFO_MASK) == GHCB_MSR_PSC_RESP && !(resp >> GHCB_MSR_PSC_ERROR_SHIFT);
+}
+
+static u64 psc_by_msr(u64 start, u64 size, unsigned op)
+{
+	u64 done = 0;
+
+	while (done < size && psc_msr_4k(start + done, op))
+		done += EFI_PAGE_SIZE;
+	return done;
+}
+
+static bool use_2m(u64 addr, u64 end)
+{
+	return IS_ALIGNED(addr, 2 * MiB) && end - addr >= 2 * MiB;
+}
+
+static u64 psc_entry(u64 addr, unsigned op, bool large)
+{
+	return ((addr >> 12) & PSC_ENTRY_GFN_MASK) << PSC_ENTRY_GFN_SHIFT |
+	       (u64)(op & PSC_ENTRY_OP_MASK) << PSC_ENTRY_OP_SHIFT | (large ? PSC_ENTRY_2M : 0);
+}
+
+/* Fills the descriptor from addr; returns the address after the last entry. */
+static u64 fill_desc(struct psc_desc *d, u64 addr, u64 end, unsigned op)
+{
+	unsigned n = 0;
+
+	for (; addr < end && n < PSC_MAX_ENTRIES; n++) {
+		bool large = use_2m(addr, end);
+		d->entries[n] = psc_entry(addr, op, large);
+		addr += large ? 2 * MiB : EFI_PAGE_SIZE;
+	}
+	d->hdr = (struct psc_hdr){ 0, (u16)(n - 1), 0 };
+	return addr;
+}
+
+/* Runs one descriptor to its end. */
+static bool run_desc(volatile struct psc_desc *d)
+{
+	u64 scratch = snp_ghcb_gpa() + GHCB_OFF_SHARED_BUFFER, info2;
+	u16 end = d->hdr.end_entry;
+
+	while (d->hdr.cur_entry <= d->hdr.end_entry) {
+		u16 cur = d->hdr.cur_entry;
+		ghcb_clear_valid();
+		ghcb_set_field(GHCB_OFF_SW_SCRATCH, scratch);
+		if (ghcb_call(SVM_VMGEXIT_PSC, 0, 0, &info2) || info2)
+			return false;
+		if (d->hdr.end_entry != end || d->hdr.cur_entry < cur)
+			return false;
+	}
+	return true;
+}
+
+static u64 psc_by_ghcb(u64 start, u64 size, unsigned op)
+{
+	struct psc_desc *d = (void *)((u8 *)ghcb_page() + GHCB_OFF_SHARED_BUFFER);
+	u64 addr = start, end = start + size;
+
+	while (addr < end) {
+		u64 next = fill_desc(d, addr, end, op);
+		if (!run_desc(d))
+			return addr - start;
+		addr = next;
+	}
+	return size;
+}
+
+u64 psc_set_range(u64 start, u64 size, unsigned op)
+{
+	return ghcb_ready() ? psc_by_ghcb(start, size, op) : psc_by_msr(start, size, op);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PVALIDATE as the acceptance engine's per-page acceptor (mm/accept.h). Status mapping, from APM vol. 3
+ * PVALIDATE and Linux arch/x86/coco/sev/core.c (pvalidate_pages(), is_validated_private_page()):
+ *   EAX 0, CF 0               the validated bit was set          -> ACCEPT_DONE
+ *   EAX 0, CF 1               it already was (RMP not changed)    -> ACCEPT_ALREADY_ACCEPTED, raw 255
+ *                             (Linux's software-defined PVALIDATE_FAIL_NOUPDATE)
+ *   EAX 6 FAIL_SIZEMISMATCH   2M asked, the RMP entry is 4K       -> ACCEPT_SIZE_MISMATCH (the engine
+ *                             redoes the 2M as 512 4K, as Linux does)
+ *   anything else             FAIL_INPUT (1) or unknown           -> ACCEPT_FAILED with the raw EAX
+ * EAX is looked at before CF: CF only means "unchanged" for an instruction that succeeded (MSVC's
+ * __pvalidate documentation: status 0 "whether or not the validated bit changed").
+ */
+#include <arch/snp_spec.h>
+#include "snp.h"
+
+static enum accept_answer answer_of(u32 status, bool unchanged, u64 *raw)
+{
+	*raw = status;
+	if (status == PVALIDATE_SUCCESS && unchanged) {
+		*raw = PVALIDATE_FAIL_NOUPDATE;
+		return ACCEPT_ALREADY_ACCEPTED;
+	}
+	if (status == PVALIDATE_SUCCESS)
+		return ACCEPT_DONE;
+	if (status == PVALIDATE_FAIL_SIZEMISMATCH)
+		return ACCEPT_SIZE_MISMATCH;
+	return ACCEPT_FAILED;
+}
+
+/* The kernel identity-maps memory, so the virtual address PVALIDATE wants equals the physical one. */
+static enum accept_answer pvalidate_page(void *ctx, u64 addr, enum accept_level level, u64 *raw)
+{
+	u32 size = level == ACCEPT_2M ? PVALIDATE_PAGE_2M : PVALIDATE_PAGE_4K;
+	bool unchanged = false;
+	u32 status = snp_pvalidate(addr, size, PVALIDATE_VALIDATE, &unchanged);
+
+	(void)ctx;
+	return answer_of(status, unchanged, raw);
+}
+
+const struct page_acceptor snp_pvalidate_acceptor = {
+	.name = "PVALIDATE",
+	.level_mask = ACCEPT_LEVELS_4K_2M, /* PVALIDATE has no 1G size (ECX is 0 or 1) */
+	.accept_page = pvalidate_page,
+	.ctx = NULL,
+};

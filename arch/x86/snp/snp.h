@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SEV-SNP guest backend, shared by the "snp" platform (hardware) and "sim-snp" (the same backend
+ * against the model in arch/x86/sim/snp_model*.c). The only thing the two platforms do differently is
+ * how they fill struct snp_discovery: from CPUID and SEV_STATUS on hardware, from the model under TCG
+ * (which executes CPUID natively, so it could never report SNP).
+ */
+#ifndef ARCH_X86_SNP_SNP_H
+#define ARCH_X86_SNP_SNP_H
+
+#include <ccktf/types.h>
+#include "mm/accept.h"
+
+struct boot_info;
+
+/* What the platform is, as discovered before anything else runs. */
+struct snp_discovery {
+	u32 cpuid_eax;    /* CPUID 0x8000001F EAX: SEV, SEV-ES, SNP, SVSM bits */
+	unsigned cbit;    /* C-bit position in a page-table entry */
+	u64 sev_status;   /* MSR 0xC0010131 */
+	const char *source; /* where the facts came from, for the boot log */
+};
+
+/* snp.c: CPUID 0x8000001F and SEV_STATUS, safe on machines that have neither. */
+bool snp_discover_hardware(struct snp_discovery *d);
+
+/* snp_setup.c: the backend's platform steps, after the platform filled d. */
+const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d);
+const char *snp_setup_after_exit(void);
+void snp_describe(char *buf, size_t size);
+u64 snp_accept_range(u64 start, u64 size, struct accept_stats *stats);
+u64 snp_ghcb_gpa(void);
+
+/* snp_insn.asm: the instructions themselves. */
+u32 snp_pvalidate(u64 va, u32 page_size, u32 validate, bool *rmp_unchanged);
+void snp_vmgexit(void);
+/* Reads an MSR under whatever IDT is loaded (firmware's or ours): 0, or -1 when it raised #GP. */
+int snp_rdmsr_probe(u32 msr, u64 *value);
+
+/* ghcb.c: the GHCB MSR, the MSR protocol and the GHCB page protocol. */
+extern u64 ghcb_msr_shadow; /* see ghcb.c: the register itself where the CPU does not implement it */
+void ghcb_msr_probe(void);
+bool ghcb_msr_is_native(void);
+void ghcb_msr_write(u64 value);
+u64 ghcb_msr_read(void);
+u64 ghcb_msr_call(u64 request); /* write, VMGEXIT, read the response */
+__noreturn void ghcb_terminate(unsigned reason_set, unsigned reason);
+bool ghcb_msr_cpuid(u32 fn, unsigned reg, u32 *value);
+const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit);
+const char *ghcb_register(u64 gpa);
+void ghcb_page_init(void *page, u64 gpa);
+bool ghcb_ready(void);
+void *ghcb_page(void);
+void ghcb_set_field(unsigned offset, u64 value);
+u64 ghcb_field(unsigned offset);
+bool ghcb_field_valid(unsigned offset);
+void ghcb_clear_valid(void);
+/* Runs one exit through the GHCB page; returns SW_EXITINFO1[31:0] (0 = no error) and info2. */
+u64 ghcb_call(u64 exit_code, u64 info1, u64 info2, u64 *out_info2);
+
+/* psc.c: page-state changes. Return the bytes from start changed (a prefix). */
+u64 psc_set_range(u64 start, u64 size, unsigned op);
+bool psc_msr_4k(u64 gpa, unsigned op);
+
+/* pvalidate.c: PVALIDATE as the engine's per-page acceptor. */
+extern const struct page_acceptor snp_pvalidate_acceptor;
+
+/* snp_io.c, snp_vc.c */
+extern const struct portio_ops snp_portio;
+void snp_vc_install(void);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SNP backend's platform steps, the same for hardware and the model (only the discovery differs).
+ *
+ * Before ExitBootServices: the C-bit becomes the paging encryption mask (every entry of the kernel's
+ * tables carries it, APM vol. 2 15.34.4); OVMF is told that the OS accepts memory itself
+ * (OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL.AllowUnacceptedMemory(), as Linux's EFI stub does in
+ * drivers/firmware/efi/libstub/x86-stub.c; otherwise OvmfPkg/AmdSevDxe accepts everything at
+ * ExitBootServices); the GHCB page is allocated.
+ *
+ * After: the GHCB page is made shared in Linux's private -> shared order (arch/x86/coco/sev/core.c
+ * early_set_pages_state() and __set_pages_state(): rescind validation first, then the page-state change,
+ * then clear the C-bit in the page tables, as __set_clr_pte_enc() does, flushing the cache lines first),
+ * the protocol is negotiated, the GHCB GPA registered, and #VC and port I/O go through it.
+ */
+#include <arch/machine.h>
+#include <arch/portio.h>
+#include <arch/snp_spec.h>
+#include <ccktf/boot.h>
+#include <ccktf/console.h>
+#include <ccktf/format.h>
+#include "snp.h"
+
+struct snp_state {
+	struct snp_discovery disc;
+	u64 cbit_mask;
+	void *ghcb_page;
+	const char *allow_unaccepted; /* what happened to AllowUnacceptedMemory() */
+	bool allow_called;
+	unsigned protocol, hv_cbit; /* negotiated GHCB version; the C-bit SEV_INFO reported */
+};
+
+static struct snp_state snp;
+
+struct sev_memory_acceptance_protocol {
+	efi_status_t(EFIAPI *allow_unaccepted_memory)(struct sev_memory_acceptance_protocol *self);
+};
+
+static const char *allow_unaccepted_memory(struct boot_info *b)
+{
+	efi_guid_t guid = OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL_GUID;
+	struct sev_memory_acceptance_protocol *p = NULL;
+
+	if (!b->args.allow_unaccepted)
+		return "not called (allow_unaccepted=0): OVMF accepts all memory at ExitBootServices";
+	if (EFI_IS_ERROR(b->st->boot_services->locate_protocol(&guid, NULL, (void **)&p)) || !p)
+		return "not called: OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL is not installed";
+	if (EFI_IS_ERROR(p->allow_unaccepted_memory(p)))
+		return "called, and it returned an error";
+	snp.allow_called = true;
+	return "called: OVMF leaves unaccepted memory to the OS";
+}
+
+const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d)
+{
+	snp.disc = *d;
+	snp.cbit_mask = 1ull << d->cbit;
+	paging_set_encryption_mask(snp.cbit_mask);
+	snp.allow_unaccepted = allow_unaccepted_memory(b);
+	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", d->cbit, d->source, snp.allow_unaccepted);
+	snp.ghcb_page = efi_allocate_pages(b, 1, EFI_LOADER_DATA);
+	return snp.ghcb_page ? NULL : "AllocatePages for the GHCB page failed";
+}
+
+u64 snp_ghcb_gpa(void)
+{
+	return (u64)(uintptr_t)snp.ghcb_page; /* identity-mapped: GPA = VA */
+}
+
+static void flush_page(void *page)
+{
+	for (u64 off = 0; off < GHCB_PAGE_SIZE; off += 64)
+		asm volatile("clflush (%0)" : : "r"((u8 *)page + off) : "memory");
+}
+
+static const char *make_ghcb_shared(void)
+{
+	u64 gpa = snp_ghcb_gpa();
+	bool unchanged;
+	u32 status;
+
+	flush_page(snp.ghcb_page);
+	status = snp_pvalidate(gpa, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged);
+	if (status != PVALIDATE_SUCCESS)
+		return "PVALIDATE (rescind) of the GHCB page failed";
+	if (!psc_msr_4k(gpa, SNP_PSC_OP_SHARED))
+		return "page-state change of the GHCB page to shared failed";
+	if (!paging_set_page_flags(gpa, 0, snp.cbit_mask))
+		return "clearing the C-bit of the GHCB page failed";
+	ghcb_page_init(snp.ghcb_page, gpa);
+	return NULL;
+}
+
+/* Nothing is printed until port I/O goes through the GHCB: on hardware a native OUT raises #VC. */
+const char *snp_setup_after_exit(void)
+{
+	const char *err;
+
+	ghcb_msr_probe();
+	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit)) || (err = make_ghcb_shared()) ||
+	    (err = ghcb_register(snp_ghcb_gpa())))
+		return err;
+	if (snp.hv_cbit != snp.disc.cbit)
+		return "the hypervisor's C-bit (SEV_INFO) differs from CPUID 0x8000001F's";
+	ghcb_msr_write(snp_ghcb_gpa());
+	snp_vc_install();
+	portio_set_ops(&snp_portio);
+	printk("# snp: GHCB MSR 0x%x %s\n", MSR_SEV_GHCB,
+	       ghcb_msr_is_native() ? "kept by the CPU"
+				    : "not kept by this CPU (TCG: RDMSR reads 0, no #GP): its recorded value stands");
+	printk("# snp: GHCB at GPA 0x%llx shared and registered; port I/O now goes through GHCB IOIO exits\n",
+	       snp_ghcb_gpa());
+	return NULL;
+}
+
+static const char *bit_name(u64 bits, u64 bit, const char *name)
+{
+	return bits & bit ? name : "";
+}
+
+/* One short line (the boot log's describe line is 200 characters, a model's prefix included). */
+void snp_describe(char *buf, size_t size)
+{
+	u64 s = snp.disc.sev_status;
+
+	snprintf(buf, size, "SEV_STATUS=0x%llx (%s%s%s) C-bit %u, GHCB v%u at 0x%llx, AllowUnacceptedMemory %s", s,
+		 bit_name(s, SEV_STATUS_SEV, "SEV"), bit_name(s, SEV_STATUS_SEV_ES, " ES"),
+		 bit_name(s, SEV_STATUS_SNP, " SNP"), snp.disc.cbit, snp.protocol, snp_ghcb_gpa(),
+		 snp.allow_called ? "called" : "not called");
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SNP backend's own contract, on hardware ("snp") and against the model ("sim-snp"): PVALIDATE
+ * statuses, batched page-state changes, the GHCB page's mapping, and that accepting never zeroes.
+ * Each case takes the highest 2 MiB unit the unaccepted table still marks, experiments on it with the
+ * backend's own calls, and leaves it accepted through the bitmap layer. Cases that need the model's
+ * knobs or its view of the RMP skip on hardware.
+ */
+#include <arch/machine.h>
+#include <arch/portio.h>
+#include <arch/snp_spec.h>
+#include <ccktf/ktest.h>
+#include <ccktf/platform.h>
+#include <ccktf/string.h>
+#include <ccktf/unaccepted.h>
+#include "../../arch/x86/sim/snp_model.h"
+#include "../../arch/x86/snp/snp.h"
+
+#define UNIT (2 * MiB)
+#define PAGE 4096ull
+#define POISON 0xa5
+
+static const char *snp_skip_reason(void)
+{
+	const char *name = platform_current()->name;
+
+	if (strcmp(name, "snp") && strcmp(name, "sim-snp"))
+		return "needs platform=snp or platform=sim-snp";
+	return unaccepted.table ? NULL : "no unaccepted memory in this boot";
+}
+
+KTEST_SUITE(snp, KTEST_AFTER_EXIT_BOOT_SERVICES, snp_skip_reason);
+
+/* The highest unit still marked unaccepted, or 0. */
+static u64 take_unit(void)
+{
+	const struct efi_unaccepted_memory *t = unaccepted.table;
+
+	for (u64 u = unaccepted_units(t); u-- > 0;)
+		if (unaccepted_test(t, u) && range_len(unaccepted_unit_range(t, u)) == UNIT)
+			return unaccepted_unit_range(t, u).start;
+	return 0;
+}
+
+static int finish_unit(u64 unit)
+{
+	return unaccepted_accept(unit, UNIT, NULL);
+}
+
+static const struct platform_model_ops *model(void)
+{
+	return platform_current()->model;
+}
+
+static u32 pval(u64 va, u32 size, u32 validate, bool *unchanged)
+{
+	*unchanged = false;
+	return snp_pvalidate(va, size, validate, unchanged);
+}
+
+KTEST(snp, ghcb_page_shared_others_encrypted)
+{
+	static u64 private_data;
+	u64 mask = paging_encryption_mask();
+
+	KASSERT_NE(t, mask, 0);
+	ktest_log(t, "C-bit mask 0x%llx; GHCB PTE 0x%llx; kernel data PTE 0x%llx", mask,
+		  paging_page_entry(snp_ghcb_gpa()), paging_page_entry((u64)(uintptr_t)&private_data));
+	KEXPECT_EQ(t, paging_page_entry(snp_ghcb_gpa()) & mask, 0);
+	KEXPECT_EQ(t, paging_page_entry((u64)(uintptr_t)&private_data) & mask, mask);
+	KEXPECT_EQ(t, paging_page_entry((u64)(uintptr_t)&private_data + UNIT) & mask, mask);
+	if (model())
+		KEXPECT_FALSE(t, model()->page_accepted(snp_ghcb_gpa())); /* validation rescinded before sharing */
+}
+
+KTEST(snp, serial_goes_through_ghcb_ioio)
+{
+	u64 before = snp_model_counters.ioio_exits;
+
+	KEXPECT_TRUE(t, portio_get_ops() == &snp_portio);
+	ktest_log(t, "this line is written through GHCB IOIO exits");
+	if (model()) {
+		KEXPECT_GT(t, snp_model_counters.ioio_exits, before);
+		ktest_log(t, "the model has answered %llu IOIO exits so far", snp_model_counters.ioio_exits);
+	}
+}
+
+KTEST(snp, pvalidate_before_psc_is_refused)
+{
+	u64 unit = take_unit();
+	bool unchanged;
+
+	if (!model())
+		KTEST_SKIP(t, "on hardware this is an #NPF the host resolves its own way");
+	KASSERT_NE(t, unit, 0);
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged), SIM_SNP_PVALIDATE_NOT_ASSIGNED);
+	KEXPECT_FALSE(t, model()->page_accepted(unit));
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
+	KEXPECT_TRUE(t, model()->page_accepted(unit));
+}
+
+KTEST(snp, pvalidate_statuses)
+{
+	u64 unit = take_unit();
+	bool unchanged;
+
+	KASSERT_NE(t, unit, 0);
+	if (model())
+		model()->set_host_4k(unit, true);
+	KASSERT_EQ(t, psc_set_range(unit, UNIT, SNP_PSC_OP_PRIVATE), UNIT);
+	KEXPECT_EQ(t, pval(unit + PAGE, PVALIDATE_PAGE_2M, PVALIDATE_VALIDATE, &unchanged), PVALIDATE_FAIL_INPUT);
+	if (model()) /* 2M over the host's 4K mapping */
+		KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_2M, PVALIDATE_VALIDATE, &unchanged),
+			   PVALIDATE_FAIL_SIZEMISMATCH);
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_FALSE(t, unchanged);
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_TRUE(t, unchanged); /* CF=1: already validated */
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_FALSE(t, unchanged);
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_TRUE(t, unchanged);
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
+}
+
+KTEST(snp, psc_batches_more_than_253_entries)
+{
+	u64 unit = take_unit(), pages = 300, exits = snp_model_counters.psc_exits;
+	u64 entries = snp_model_counters.psc_entries;
+
+	KASSERT_NE(t, unit, 0);
+	/* From a 4K offset, so every entry is a 4K one: 253 in the first descriptor, 47 in the second. */
+	KEXPECT_EQ(t, psc_set_range(unit + PAGE, pages * PAGE, SNP_PSC_OP_PRIVATE), pages * PAGE);
+	if (model()) {
+		KEXPECT_EQ(t, snp_model_counters.psc_entries - entries, pages);
+		/* The model stops after SIM_SNP_PSC_ENTRIES_PER_EXIT: 253 -> 3 exits, 47 -> 1. */
+		KEXPECT_EQ(t, snp_model_counters.psc_exits - exits, 4);
+	}
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
+}
+
+KTEST(snp, accept_does_not_zero)
+{
+	u64 unit = take_unit();
+	const u8 *p = (const u8 *)(uintptr_t)(unit + 2 * PAGE);
+
+	if (!model())
+		KTEST_SKIP(t, "needs the model's poison(): a guest cannot write a page before validating it");
+	KASSERT_NE(t, unit, 0);
+	model()->poison(unit + 2 * PAGE);
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
+	KEXPECT_TRUE(t, model()->page_accepted(unit + 2 * PAGE));
+	KEXPECT_EQ(t, p[0], POISON);
+	KEXPECT_EQ(t, p[PAGE - 1], POISON);
+}
+
+KTEST(snp, host_4k_mapping_falls_back_to_4k)
+{
+	struct accept_stats s;
+	u64 unit = take_unit();
+
+	if (!model())
+		KTEST_SKIP(t, "needs the model's set_host_4k()");
+	KASSERT_NE(t, unit, 0);
+	memset(&s, 0, sizeof(s));
+	model()->set_host_4k(unit, true);
+	KEXPECT_EQ(t, platform_current()->accept_range(unit, UNIT, &s), UNIT);
+	KEXPECT_EQ(t, s.size_mismatch_fallbacks, 1);
+	KEXPECT_EQ(t, s.calls[ACCEPT_4K], UNIT / PAGE);
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
+}
+
+KTEST(snp, injected_error_stops_accept)
+{
+	struct accept_stats s;
+	u64 unit = take_unit();
+
+	if (!model())
+		KTEST_SKIP(t, "needs the model's inject_error()");
+	KASSERT_NE(t, unit, 0);
+	memset(&s, 0, sizeof(s));
+	model()->set_host_4k(unit, false); /* one 2M PVALIDATE covers the page, whatever sim_host_map says */
+	model()->inject_error(unit + 3 * PAGE, PVALIDATE_FAIL_INPUT);
+	KEXPECT_EQ(t, platform_current()->accept_range(unit, UNIT, &s), 0);
+	KEXPECT_EQ(t, s.errors, 1);
+	KEXPECT_EQ(t, s.first_error_status, PVALIDATE_FAIL_INPUT);
+	KEXPECT_EQ(t, s.first_error_answer, ACCEPT_FAILED);
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK); /* the injection is consumed */
+}
