@@ -6,23 +6,12 @@
  */
 #include <ccktf/boot.h>
 #include <ccktf/string.h>
-#include "lib/accept_util.h"
+#include "lib/accept_checks.h"
 
 KTEST_SUITE(accept, KTEST_AFTER_EXIT_BOOT_SERVICES, accept_skip_reason);
 
 #define UNIT UNACCEPTED_UNIT_SIZE
 #define PAGE 4096ull
-#define POISON 0x5a5a5a5aa5a5a5a5ull
-
-static u64 unit_index(u64 addr)
-{
-	return (addr - unaccepted.table->phys_base) / UNIT;
-}
-
-static bool unit_unaccepted(u64 addr)
-{
-	return unaccepted_test(unaccepted.table, unit_index(addr));
-}
 
 KTEST(accept, table_installed_as_configuration_table)
 {
@@ -67,19 +56,7 @@ KTEST(accept, clears_exactly_the_accepted_unit)
 
 KTEST(accept, accepted_memory_reads_zero)
 {
-	const struct platform_model_ops *model = accept_model();
-	struct range r;
-
-	if (!platform_current()->accept_zeroes)
-		KTEST_SKIP(t, "%s does not zero on accept (SNP PVALIDATE leaves contents as they are)",
-			   platform_name());
-	TAKE_UNITS_OR_SKIP(t, 1, &r);
-	if (model) { /* a model has no protection: put something there that the accept must erase */
-		model->poison(r.start);
-		model->poison(r.end - PAGE);
-	}
-	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
-	KEXPECT_TRUE(t, memory_is_zero(r.start, UNIT));
+	accept_check_reads_zero(t);
 }
 
 KTEST(accept, validate_keeps_contents)
@@ -114,37 +91,12 @@ KTEST(accept, unaligned_request_accepts_whole_units)
 
 KTEST(accept, double_accept_is_reported_and_corrupts_nothing)
 {
-	struct range r;
-	u64 already = unaccepted.stats.already_accepted;
-
-	TAKE_UNITS_OR_SKIP(t, 1, &r);
-	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
-	fill_pattern(r.start, UNIT, POISON);
-	/* The bitmap says accepted, so the engine would not call the platform: ask the platform directly. */
-	KEXPECT_EQ(t, platform_current()->accept_range(r.start, UNIT, &unaccepted.stats), UNIT);
-	KEXPECT_GT(t, unaccepted.stats.already_accepted, already);
-	KEXPECT_TRUE(t, memory_is_pattern(r.start, UNIT, POISON));
-	KEXPECT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK); /* bit clear: a no-op */
-	KEXPECT_TRUE(t, memory_is_pattern(r.start, UNIT, POISON));
+	accept_check_double_accept(t);
 }
 
 KTEST(accept, size_mismatch_falls_back_to_4k)
 {
-	const struct platform_model_ops *model = accept_model();
-	struct accept_stats before = unaccepted.stats;
-	struct range r;
-
-	if (!model)
-		KTEST_SKIP(t, "needs a hardware model to make the host map 4 KiB pages");
-	TAKE_UNITS_OR_SKIP(t, 1, &r);
-	model->set_host_4k(r.start, true);
-	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
-	KEXPECT_EQ(t, unaccepted.stats.size_mismatch_fallbacks - before.size_mismatch_fallbacks, 1);
-	KEXPECT_EQ(t, unaccepted.stats.bytes[ACCEPT_4K] - before.bytes[ACCEPT_4K], UNIT);
-	KEXPECT_EQ(t, unaccepted.stats.calls[ACCEPT_4K] - before.calls[ACCEPT_4K], UNIT / PAGE);
-	KEXPECT_FALSE(t, unit_unaccepted(r.start));
-	for (u64 a = r.start; a < r.end; a += PAGE)
-		KASSERT_TRUE(t, model->page_accepted(a));
+	accept_check_size_mismatch_falls_back(t);
 }
 
 KTEST(accept, outside_the_bitmap_is_a_no_op)

@@ -5,6 +5,7 @@
  */
 #include <ccktf/boot.h>
 #include <ccktf/ktest.h>
+#include "conform/conform.h"
 
 KTEST_SUITE(efi, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
 
@@ -47,18 +48,13 @@ KTEST(efi, memmap_no_overlap)
 	expect_clean(t, memmap_check_no_overlap, "overlap");
 }
 
-static bool type_is_valid(u32 type)
-{
-	return type < EFI_MAX_MEMORY_TYPE || type >= EFI_OEM_MEMORY_TYPE_FIRST;
-}
-
 KTEST(efi, memmap_types_valid)
 {
 	struct memmap m = memmap_view(&boot_info.memmap);
 	const struct efi_memory_descriptor *d;
 
 	for_each_memmap_desc(&m, i, d)
-		if (!type_is_valid(d->type))
+		if (!conform_type_valid(d->type))
 			ktest_fail(t, __FILE__, __LINE__, "descriptor %llu at 0x%llx has type %u (16..0x6fffffff are invalid)",
 				   i, d->phys_start, d->type);
 }

@@ -15,11 +15,6 @@ static bool skip_unless_acceptable(struct ktest *t)
 	return !why;
 }
 
-static bool unit_unaccepted(u64 addr)
-{
-	return unaccepted_test(unaccepted.table, (addr - unaccepted.table->phys_base) / UNIT);
-}
-
 void accept_check_reads_zero(struct ktest *t)
 {
 	const struct platform_model_ops *model = accept_model();
@@ -28,7 +23,7 @@ void accept_check_reads_zero(struct ktest *t)
 	KTEST_RETURN_UNLESS(skip_unless_acceptable(t));
 	if (!platform_current()->accept_zeroes)
 		KTEST_SKIP(t, "%s does not zero on accept (SNP PVALIDATE leaves contents as they are)", platform_name());
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	if (model) { /* a model has no protection: put something there that the accept must erase */
 		model->poison(r.start);
 		model->poison(r.end - PAGE);
@@ -45,7 +40,7 @@ void accept_check_double_accept(struct ktest *t)
 	struct range r;
 
 	KTEST_RETURN_UNLESS(skip_unless_acceptable(t));
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
 	fill_pattern(r.start, UNIT, POISON);
 	/* The bitmap says accepted, so the engine would not call the platform: ask the platform directly. */
@@ -54,6 +49,8 @@ void accept_check_double_accept(struct ktest *t)
 		       r.start, r.end, already, unaccepted.stats.already_accepted, errors, unaccepted.stats.errors);
 	KEXPECT_GT(t, unaccepted.stats.already_accepted, already);
 	KEXPECT_EQ(t, unaccepted.stats.errors, errors);
+	KEXPECT_TRUE(t, memory_is_pattern(r.start, UNIT, POISON));
+	KEXPECT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK); /* bit clear: a no-op */
 	KEXPECT_TRUE(t, memory_is_pattern(r.start, UNIT, POISON));
 }
 
@@ -66,7 +63,7 @@ void accept_check_size_mismatch_falls_back(struct ktest *t)
 	KTEST_RETURN_UNLESS(skip_unless_acceptable(t));
 	if (!model)
 		KTEST_SKIP(t, "needs a hardware model to make the host map 4 KiB pages");
-	KASSERT_TRUE(t, take_units(1, &r));
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
 	model->set_host_4k(r.start, true);
 	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
 	ktest_evidence(t, "[0x%llx, 0x%llx) with 4 KiB host pages: %llu size-mismatch fallback(s), %llu 4 KiB accepts",
@@ -74,6 +71,7 @@ void accept_check_size_mismatch_falls_back(struct ktest *t)
 		       unaccepted.stats.calls[ACCEPT_4K] - before.calls[ACCEPT_4K]);
 	KEXPECT_EQ(t, unaccepted.stats.size_mismatch_fallbacks - before.size_mismatch_fallbacks, 1);
 	KEXPECT_EQ(t, unaccepted.stats.bytes[ACCEPT_4K] - before.bytes[ACCEPT_4K], UNIT);
+	KEXPECT_EQ(t, unaccepted.stats.calls[ACCEPT_4K] - before.calls[ACCEPT_4K], UNIT / PAGE);
 	KEXPECT_FALSE(t, unit_unaccepted(r.start));
 	for (u64 a = r.start; a < r.end; a += PAGE)
 		KASSERT_TRUE(t, model->page_accepted(a));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Acceptance semantics as whole test bodies, shared by any suite that wants them (the conformance suite's
- * AS-* checks; tests/accept/accept.c has the same cases inline and could call these). Each takes fresh
+ * Acceptance semantics as whole test bodies, shared by the acceptance suite (tests/accept) and the
+ * conformance suite's AS-* checks (tests/conformance). Each takes fresh
  * units through take_units() and skips with the reason when the platform cannot show the behaviour.
  */
 #ifndef TESTS_ACCEPT_CHECKS_H

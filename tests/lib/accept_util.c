@@ -27,6 +27,13 @@ bool take_units(u64 n, struct range *r)
 	return false;
 }
 
+bool unit_unaccepted(u64 addr)
+{
+	const struct efi_unaccepted_memory *t = unaccepted.table;
+
+	return unaccepted_test(t, (addr - t->phys_base) / t->unit_size);
+}
+
 const struct platform_model_ops *accept_model(void)
 {
 	return platform_current()->model;

@@ -19,6 +19,8 @@ bool take_units(u64 n, struct range *r);
 			KTEST_SKIP((t), "no %llu consecutive unaccepted units left in this guest",   \
 				   (unsigned long long)(n));                                          \
 	} while (0)
+/* Is the unit holding addr still marked unaccepted in the table? */
+bool unit_unaccepted(u64 addr);
 /* The model, or NULL (on hardware): tests that need it skip. */
 const struct platform_model_ops *accept_model(void);
 bool memory_is_zero(u64 start, u64 len);
