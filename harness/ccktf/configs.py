@@ -22,5 +22,5 @@ class BootConfig:
 BOOT_CONFIGS = [
     BootConfig("none", platform="none", memory="512M"),
     BootConfig("sim-tdx", platform="sim-tdx", memory="6G"),
-    # BootConfig("sim-snp", platform="sim-snp", memory="6G"),
+    BootConfig("sim-snp", platform="sim-snp", memory="6G"),
 ]
