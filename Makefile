@@ -3,6 +3,8 @@
 #   make            build build/ccktf.efi
 #   make run        boot it under QEMU/OVMF and print a summary (PLATFORM=, MEMORY=, TESTS=, ARGS=)
 #   make test       host unit tests, the harness's own tests, and every in-kernel test under pytest
+#   make bench      acceptance benchmarks on both models: build/bench/ (JSON, plots, summary.md)
+#   make conformance  firmware conformance report: build/conformance/ (Markdown, HTML, JUnit XML)
 #   make esp        build/esp/EFI/BOOT/BOOTX64.EFI, for booting from an EFI system partition
 #   make clean
 .DEFAULT_GOAL := all
@@ -90,6 +92,17 @@ run: deps build/ccktf.efi
 	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
 		$(if $(TESTS),--tests '$(TESTS)') $(if $(ARGS),--append '$(ARGS)')
 
+# Benchmarks (docs/benchmarks.md): both models by default, or PLATFORM=...; BASELINE=results.json gates.
+bench: build/ccktf.efi
+	@ci/deps.sh --bench
+	$(HARNESS) bench --kernel build/ccktf.efi --out build/bench $(if $(filter-out auto,$(PLATFORM)),--platform $(PLATFORM)) \
+		$(if $(BASELINE),--baseline '$(BASELINE)') $(if $(ARGS),--append '$(ARGS)')
+
+# Firmware conformance (docs/conformance.md): report.md, report.html, report.xml in build/conformance/.
+conformance: deps build/ccktf.efi
+	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
+		--out build/conformance $(if $(ARGS),--append '$(ARGS)')
+
 test-host: $(HOST_TESTS)
 	$(HOST_TESTS)
 
@@ -101,5 +114,5 @@ test: deps build/ccktf.efi test-host
 clean:
 	rm -rf build
 
-.PHONY: all esp deps run test test-host clean
+.PHONY: all esp deps run test test-host bench conformance clean
 -include $(KERNEL_OBJS:.o=.d)

@@ -1,8 +1,9 @@
-"""Command line: ``python3 -m ccktf {run,list} [options]``.
+"""Command line: ``python3 -m ccktf {run,list,bench,bench-compare} [options]``.
 
-Subcommands are registered in ``COMMANDS`` (name -> Command); later ones (``bench``, ``conformance``)
-add an entry with their own options and handler. Exit status: 0 passed, 1 tests failed, 2 error
-(harness problem, crash, hang, usage error, truncated output).
+Subcommands are registered in ``COMMANDS`` (name -> Command); later ones (``conformance``) add an entry
+with their own options and handler. Each booting subcommand gets its own copy of the boot options, so its
+``configure`` may change their defaults (``bench`` defaults to a 6G guest and a 900 s timeout).
+Exit status: 0 passed, 1 tests failed, 2 error (harness problem, crash, hang, usage error, truncated output).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import kargs, qemu, report, runner
+from . import bench, conformance, kargs, qemu, report, runner
 from .errors import CcktfError
 from .firmware import ENV_OVERRIDE, resolve_firmware
 from .verdict import Outcome
@@ -28,6 +29,7 @@ class Command:
     help: str
     execute: Callable[[argparse.Namespace], int]
     configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+    boots: bool = True  # takes the boot options (boot_options())
 
 
 def boot_options() -> argparse.ArgumentParser:
@@ -88,15 +90,21 @@ def execute_list(args: argparse.Namespace) -> int:
 COMMANDS = {command.name: command for command in (
     Command("run", "boot the kernel, run its tests and summarize the results", execute_run),
     Command("list", "boot the kernel with list=1 and print its tests", execute_list),
+    Command("bench", "run the benchmarks (docs/benchmarks.md) per platform; write JSON, plots, summary.md",
+            bench.execute_bench, bench.configure_bench),
+    Command("bench-compare", "compare two benchmark results.json files (exit 1 on a regression)",
+            bench.execute_compare, bench.configure_compare, boots=False),
+    Command("conformance", "run the firmware conformance checks (docs/conformance.md); write report.md/.html/.xml",
+            conformance.execute, conformance.configure),
 )}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m ccktf", description="ccktf host harness")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    shared = boot_options()
     for command in COMMANDS.values():
-        sub = subparsers.add_parser(command.name, help=command.help, parents=[shared])
+        sub = subparsers.add_parser(command.name, help=command.help,
+                                    parents=[boot_options()] if command.boots else [])
         command.configure(sub)
         sub.set_defaults(execute=command.execute)
     return parser

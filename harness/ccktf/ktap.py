@@ -1,6 +1,7 @@
 """Strict parser for the ccktf serial stream: KTAP version 1 plus ccktf's own diagnostic lines.
 
-The grammar is docs/protocol.md ("Output", "Metric lines", "Listing", "Crash", "Usage error").
+The grammar is docs/protocol.md ("Output", "Metric lines", "Checks and evidence", "Listing", "Crash",
+"Usage error").
 The parser never guesses in the kernel's favour: every deviation from the contract is recorded in
 ``KtapResult.problems``, and a test that a suite's plan promised but whose result never came (the
 stream ended, or the kernel crashed) is reported with status ``error``. Deciding the verdict of a run
@@ -34,6 +35,9 @@ _DURATION = re.compile(rf"# duration: ({_NAME}) (\d+) us")
 _COUNTS = r"pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)"
 _SUITE_SUMMARY = re.compile(rf"# ({_NAME}): {_COUNTS}")
 _TEST_DIAGNOSTIC = re.compile(rf"# ({_NAME}): (.*)")
+_CHECK_PREFIX = "# check: "
+_CHECK = re.compile(rf'# check: name=({_NAME}) id=(\S+) severity=(must|should) spec="(.*)" statement="(.*)"')
+_EVIDENCE = re.compile(rf"# evidence: ({_NAME}): (.*)")
 _LISTING = re.compile(rf"# test: ({_NAME}\.{_NAME})")
 _CCKTF = "# ccktf: "
 _METRIC = "# metric:"
@@ -68,6 +72,16 @@ class Problem:
         return f"line {self.line}: {self.message}" if self.line else self.message
 
 
+@dataclass(frozen=True)
+class Check:
+    """A conformance check's identity (protocol.md "Checks and evidence"), printed before its result."""
+
+    id: str
+    severity: str  # "must" or "should"
+    spec: str
+    statement: str
+
+
 @dataclass
 class TestResult:
     """One test case of a suite (protocol.md "Output"). ``name`` is None when the kernel never said it."""
@@ -79,6 +93,8 @@ class TestResult:
     skip_reason: Optional[str] = None
     diagnostics: list[str] = field(default_factory=list)
     duration_us: Optional[int] = None
+    check: Optional[Check] = None  # set for conformance checks
+    evidence: list[str] = field(default_factory=list)  # "# evidence: NAME: ..." lines, in order
 
     @property
     def full_name(self) -> str:
@@ -269,6 +285,8 @@ class _Parser:
         self.suite: Optional[Suite] = None  # the suite whose top-level result line has not come yet
         self.pending_diagnostics: dict[str, list[str]] = {}
         self.pending_durations: dict[str, int] = {}
+        self.pending_checks: dict[str, Check] = {}
+        self.pending_evidence: dict[str, list[str]] = {}
         self.pending_metrics: list[Metric] = []
         self.last_named: Optional[str] = None  # the last test name a diagnostic mentioned
         self.exit_line: Optional[int] = None
@@ -371,6 +389,11 @@ class _Parser:
             self.test_result(number, match)
         elif match := _DURATION.fullmatch(line):
             self.pending_durations[match.group(1)] = int(match.group(2))
+        elif line.startswith(_CHECK_PREFIX):
+            self.check_line(number, line)
+        elif match := _EVIDENCE.fullmatch(line):
+            self.pending_evidence.setdefault(match.group(1), []).append(match.group(2))
+            self.last_named = match.group(1)
         elif match := _TEST_DIAGNOSTIC.fullmatch(line):
             self.pending_diagnostics.setdefault(match.group(1), []).append(match.group(2))
             self.last_named = match.group(1)
@@ -378,6 +401,17 @@ class _Parser:
             self.suite.diagnostics.append(line)
         else:
             self.problem(number, f"not a KTAP line: {line!r}")
+
+    def check_line(self, number: int, line: str) -> None:
+        match = _CHECK.fullmatch(line)
+        if not match:
+            self.problem(number, f"malformed check line: {line!r}")
+            return
+        name, check_id, severity, spec, statement = match.groups()
+        if name in self.pending_checks:
+            self.problem(number, f"second check line for test {name}")
+        self.pending_checks[name] = Check(check_id, severity, spec, statement)
+        self.last_named = name
 
     def open_suite(self, number: int) -> None:
         if self.suite is not None:
@@ -420,6 +454,8 @@ class _Parser:
             skip_reason=(reason or "") if status is Status.SKIP else None,
             diagnostics=self.pending_diagnostics.pop(name, []),
             duration_us=self.pending_durations.pop(name, None),
+            check=self.pending_checks.pop(name, None),
+            evidence=self.pending_evidence.pop(name, []),
         )
         suite.tests.append(test)
         self.claim_metrics(name)
@@ -441,8 +477,12 @@ class _Parser:
             self.add_unreported(suite, missing)
         for name, lines in self.pending_diagnostics.items():
             suite.diagnostics.extend(f"{name}: {line}" for line in lines)
+        for name in self.pending_checks:
+            self.problem(number, f"check line for test {name}, which never reported a result")
         self.pending_diagnostics = {}
         self.pending_durations = {}
+        self.pending_checks = {}
+        self.pending_evidence = {}
         self.pending_metrics = []
 
     def add_unreported(self, suite: Suite, missing: int) -> None:
@@ -455,8 +495,10 @@ class _Parser:
             reason = (f"no result: {cause} while this test was running" if number == first
                       else f"no result: never ran, {cause} earlier")
             diagnostics = self.pending_diagnostics.pop(name, []) if name else []
+            check = self.pending_checks.pop(name, None) if name else None
+            evidence = self.pending_evidence.pop(name, []) if name else []
             suite.tests.append(TestResult(suite.name, number, name, Status.ERROR,
-                                          diagnostics=diagnostics + [reason]))
+                                          diagnostics=diagnostics + [reason], check=check, evidence=evidence))
         self.claim_metrics(running)
 
     def running_test_name(self, suite: Suite) -> Optional[str]:

@@ -2,7 +2,10 @@
 
 import pytest
 
+from ccktf.configs import BootConfig
 from conftest import FIXTURES
+
+ONE_CONFIG = [BootConfig("none", platform="none")]
 
 KERNEL_TEST_FILE = """
 def test_kernel(ccktf_case, ccktf_session):
@@ -44,8 +47,11 @@ ok 2 cpu
 
 
 @pytest.fixture
-def inner(pytester, fake_qemu, fake_kernel, tmp_path):
-    """Runs an inner pytest session with the plugin, the fake QEMU and the given serial streams."""
+def inner(pytester, fake_qemu, fake_kernel, tmp_path, monkeypatch):
+    """Runs an inner pytest session with the plugin, the fake QEMU and the given serial streams.
+
+    The boot configurations are pinned to one, whatever ccktf.configs lists for the real suite."""
+    monkeypatch.setattr("ccktf.pytest_plugin.BOOT_CONFIGS", ONE_CONFIG)
     streams = tmp_path / "streams"
     streams.mkdir()
     fake_qemu.serve_by_args(streams)
@@ -127,3 +133,14 @@ def test_in_kernel_items_can_be_disabled_explicitly(inner, fake_qemu):
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*in-kernel tests disabled (--ccktf-skip-kernel)*"])
     assert fake_qemu.invocations() == []
+
+
+def test_each_configuration_gets_its_own_items_and_one_boot(inner, fake_qemu, monkeypatch):
+    monkeypatch.setattr("ccktf.pytest_plugin.BOOT_CONFIGS",
+                        ONE_CONFIG + [BootConfig("model", platform="sim-tdx", memory="6G")])
+    result = inner()
+    result.assert_outcomes(passed=4, failed=2, skipped=2)
+    appends = run_appends(fake_qemu)
+    assert sum("list=1" in a for a in appends) == 1  # the test list is the same kernel's on every platform
+    runs = [a for a in appends if "list=1" not in a]
+    assert len(runs) == 2 and any("platform=sim-tdx" in a for a in runs)

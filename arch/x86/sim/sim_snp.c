@@ -65,6 +65,7 @@ static const struct platform_ops sim_snp_platform = {
 	.setup_after_exit = sim_snp_after_exit,
 	.describe = sim_snp_describe,
 	.accept_range = snp_accept_range,
+	.round_trip = snp_round_trip,
 	.accept_zeroes = false,
 	.model = &snp_model_ops,
 };

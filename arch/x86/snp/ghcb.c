@@ -58,6 +58,16 @@ u64 ghcb_msr_call(u64 request)
 	return ghcb_msr_read();
 }
 
+/*
+ * The benchmarks' empty round trip: a SEV_INFO request over the MSR protocol (GHCB spec 2.3.1) asks the
+ * hypervisor nothing it must work for. The MSR then points at the GHCB again, as Linux leaves it.
+ */
+void snp_round_trip(void)
+{
+	ghcb_msr_call(GHCB_MSR_SEV_INFO_REQ);
+	ghcb_msr_write(snp_ghcb_gpa());
+}
+
 static bool response_is(u64 resp, u64 code)
 {
 	return (resp & GHCB_MSR_INFO_MASK) == code;

@@ -119,6 +119,7 @@ static const struct platform_ops snp_platform = {
 	.setup_after_exit = snp_setup_after_exit,
 	.describe = snp_describe,
 	.accept_range = snp_accept_range,
+	.round_trip = snp_round_trip,
 	.accept_zeroes = false, /* PVALIDATE never writes the page (APM vol. 3 PVALIDATE) */
 	.model = NULL,
 };

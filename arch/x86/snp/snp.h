@@ -44,6 +44,7 @@ bool ghcb_msr_is_native(void);
 void ghcb_msr_write(u64 value);
 u64 ghcb_msr_read(void);
 u64 ghcb_msr_call(u64 request); /* write, VMGEXIT, read the response */
+void snp_round_trip(void);	 /* an empty VMGEXIT, for the benchmarks */
 __noreturn void ghcb_terminate(unsigned reason_set, unsigned reason);
 bool ghcb_msr_cpuid(u32 fn, unsigned reg, u32 *value);
 const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit);

@@ -1,0 +1,135 @@
+"""Plausibility of benchmark figures against docs/benchmarks.md: ``check_plausible(records) -> problems``.
+
+Checks (each problem is one human-readable string naming the figure):
+
+- every record names a platform (docs/protocol.md "Metric lines": ``platform=`` on every line);
+- every ``bench.*`` name is in docs/benchmarks.md, with the unit and context keys it gives;
+- a figure that must not be zero (throughput, bandwidth, latency, ratio, calls) is positive;
+- no figure appears twice (same name, platform and context), since the comparison could not match it;
+- every name of the contract appears at least once per platform (``require_all=True``, the default);
+- on TDX-like platforms (``tdx``, ``sim-tdx``) acceptance zeroes the page, so acceptance throughput may not
+  exceed the `` zeroing bandwidth by more than ``margin`` (default 10 %), and
+  ``bench.accept.zero_ratio`` may not exceed 1 + ``margin`` (docs/benchmarks.md ``zero_ratio``);
+- on every platform, ``bench.accept.zero_ratio`` is what docs/benchmarks.md defines: the acceptance throughput
+  of the same level and size divided by the fastest zeroing bandwidth, ``method=best`` (within the 3-decimal rounding
+  of the metric line and ``RATIO_SLACK``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Sequence
+
+from .bench_contract import CONTRACT, TDX_LIKE_PLATFORMS, is_bench_figure
+from .bench_records import Record
+
+DEFAULT_MARGIN = 0.10
+RATIO_SLACK = 0.02      # relative, on top of the 0.001 (+ rounding) that three printed decimals lose
+RATIO_ROUNDING = 0.0015
+ZERO_REFERENCE = ("bench.zero.bandwidth", "method", "best")  # docs/benchmarks.md: the guest's fastest zeroing
+
+
+def _label(record: Record) -> str:
+    context = record.describe_context()
+    return f"{record.platform or '(no platform)'} {record.name}" + (f" [{context}]" if context else "")
+
+
+def record_problems(record: Record) -> list[str]:
+    """What is wrong with one record on its own (platform, name, unit, context, zero)."""
+    if not record.platform:
+        return [f"{_label(record)}: no platform"]
+    if not record.unit:
+        return [f"{_label(record)}: no unit"]
+    if not is_bench_figure(record.name):
+        return []
+    spec = CONTRACT.get(record.name)
+    if spec is None:
+        return [f"{_label(record)}: figure not in docs/benchmarks.md"]
+    problems = []
+    if record.unit != spec.unit:
+        problems.append(f"{_label(record)}: unit {record.unit}, docs/benchmarks.md says {spec.unit}")
+    problems += [f"{_label(record)}: {problem}" for problem in spec.context_problems(record.context)]
+    if spec.nonzero and record.value <= 0:
+        problems.append(f"{_label(record)}: value {record.value:g} must be positive")
+    if not spec.nonzero and spec.unit == "count" and record.value < 0:
+        problems.append(f"{_label(record)}: a count cannot be negative ({record.value:g})")
+    return problems
+
+
+def duplicate_problems(records: Sequence[Record]) -> list[str]:
+    counts = Counter(record.key for record in records)
+    return [f"{_label(record)}: printed {counts[record.key]} times" for record in
+            {record.key: record for record in records if counts[record.key] > 1}.values()]
+
+
+def completeness_problems(records: Sequence[Record]) -> list[str]:
+    """Every docs/benchmarks.md figure at least once per platform that printed any bench figure."""
+    problems = []
+    for platform in dict.fromkeys(record.platform for record in records if record.platform):
+        names = {record.name for record in records if record.platform == platform}
+        problems += [f"{platform} {name}: missing (docs/benchmarks.md lists it)"
+                     for name in CONTRACT if name not in names]
+    return problems
+
+
+def zeroing_problems(records: Sequence[Record], margin: float = DEFAULT_MARGIN) -> list[str]:
+    """TDX-like platforms: acceptance (which zeroes the page) cannot beat the fastest zeroing by > margin."""
+    problems = []
+    for platform in sorted(TDX_LIKE_PLATFORMS):
+        mine = [record for record in records if record.platform == platform]
+        name, key, method = ZERO_REFERENCE
+        zeroing = [r.value for r in mine if r.name == name and r.context.get(key) == method]
+        if not mine or not zeroing:
+            if any(r.name == "bench.accept.throughput" for r in mine):
+                problems.append(f"{platform} {name} [{key}={method}]: missing, cannot bound acceptance throughput")
+            continue
+        limit = zeroing[0] * (1 + margin)
+        for record in mine:
+            if record.name == "bench.accept.throughput" and record.value > limit:
+                problems.append(f"{_label(record)}: {record.value:g} MiB/s exceeds the {method} zeroing bandwidth "
+                                f"{zeroing[0]:g} MiB/s by more than {margin:.0%} (accepting zeroes the page)")
+            if record.name == "bench.accept.zero_ratio" and record.value > 1 + margin:
+                problems.append(f"{_label(record)}: ratio {record.value:g} > {1 + margin:g} "
+                                f"(accepting zeroes the page)")
+    return problems
+
+
+def _zero_reference(records: Sequence[Record], platform: str) -> float | None:
+    name, key, method = ZERO_REFERENCE
+    return next((r.value for r in records if r.platform == platform and r.name == name
+                 and r.context.get(key) == method), None)
+
+
+def ratio_problems(records: Sequence[Record]) -> list[str]:
+    """``zero_ratio`` must equal throughput / best zeroing bandwidth (docs/benchmarks.md), within rounding."""
+    throughput = {(r.platform, r.context.get("level"), r.context.get("size")): r.value
+                  for r in records if r.name == "bench.accept.throughput"}
+    problems = []
+    for record in records:
+        if record.name != "bench.accept.zero_ratio":
+            continue
+        reference = _zero_reference(records, record.platform)
+        accepted = throughput.get((record.platform, record.context.get("level"), record.context.get("size")))
+        if not reference or accepted is None:
+            continue
+        expected = accepted / reference
+        if abs(record.value - expected) > RATIO_ROUNDING + RATIO_SLACK * expected:
+            problems.append(f"{_label(record)}: ratio {record.value:g}, but throughput {accepted:g} / best zeroing "
+                            f"{reference:g} MiB/s = {expected:.3f} (docs/benchmarks.md defines it against method=best)")
+    return problems
+
+
+def check_plausible(records: Iterable[Record], margin: float = DEFAULT_MARGIN,
+                    require_all: bool = True) -> list[str]:
+    """Every problem with a run's figures (empty: plausible). See the module docstring for the checks."""
+    records = list(records)
+    problems = [problem for record in records for problem in record_problems(record)]
+    problems += duplicate_problems(records)
+    bench = [record for record in records if is_bench_figure(record.name)]
+    if not bench:
+        problems.append("no bench.* figures at all (was the kernel run with tests=bench bench=short|full?)")
+    elif require_all:
+        problems += completeness_problems(bench)
+    problems += zeroing_problems(bench, margin)
+    problems += ratio_problems(bench)
+    return problems

@@ -1,0 +1,121 @@
+"""The benchmark metric contract of docs/benchmarks.md, as data: one ``FigureSpec`` per figure name.
+
+Everything else in the ``bench_*`` modules asks this module what a figure is: its unit, its context keys
+(and the values they may take), which direction is better, and whether zero is a legal value. When
+docs/benchmarks.md changes, this table changes with it, and nowhere else.
+
+Directions (docs/benchmarks.md "meaning" column): throughput and bandwidth are better higher
+(``HIGHER``); latency, ns per page and costs are better lower (``LOWER``); counts are compared as they
+are (``EXACT``: any change beyond the tolerance is a regression, whichever way it goes).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+BENCH_PREFIX = "bench."
+# docs/protocol.md "Metric lines": a figure from a model (sim-*) is a model figure, never a hardware figure.
+MODEL_PLATFORMS = frozenset({"sim-tdx", "sim-snp"})
+HARDWARE_PLATFORMS = frozenset({"tdx", "snp"})
+# docs/benchmarks.md bench.accept.zero_ratio: "TDX accepts zero the page".
+TDX_LIKE_PLATFORMS = frozenset({"tdx", "sim-tdx"})
+DEFAULT_PLATFORMS = ("sim-tdx", "sim-snp")
+
+STATS = ("min", "median", "p99", "max")
+LEVELS = ("4k", "2m")
+ZERO_METHODS = ("rep_stosb", "rep_stosq", "movnti", "best")  # "best" repeats the fastest: the reference
+_DECIMAL = re.compile(r"[0-9]+")
+# bench.strategy.lazy.*: the lazy unit's size (not "unit=", which is every metric line's own field).
+LAZY_UNIT_KEY = "lazy_unit"
+
+
+class Direction(str, enum.Enum):
+    HIGHER = "higher"  # higher is better: throughput, bandwidth
+    LOWER = "lower"    # lower is better: latency, time per page, cost
+    EXACT = "exact"    # counts: any change is a change
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One row of the docs/benchmarks.md table.
+
+    ``context`` maps each required context key to the values it may take (``None``: a decimal number of
+    bytes). ``nonzero``: a zero value is implausible (a throughput of 0, a latency of 0 ns).
+    """
+
+    name: str
+    unit: str
+    direction: Direction
+    context: dict[str, Optional[tuple[str, ...]]] = field(default_factory=dict)
+    nonzero: bool = True
+
+    def context_problems(self, context: dict[str, str]) -> list[str]:
+        """What is wrong with a record's context keys, against this row of docs/benchmarks.md."""
+        problems = []
+        for key, allowed in self.context.items():
+            value = context.get(key)
+            if value is None:
+                problems.append(f"lacks context key {key}=")
+            elif allowed is None and not _DECIMAL.fullmatch(value):
+                problems.append(f"context {key}={value} is not a number of bytes")
+            elif allowed is not None and value not in allowed:
+                problems.append(f"context {key}={value} is not one of {'|'.join(allowed)}")
+        unknown = sorted(set(context) - set(self.context))
+        if unknown:
+            problems.append(f"context key(s) {', '.join(unknown)} not in docs/benchmarks.md")
+        return problems
+
+
+_LEVEL_SIZE = {"level": LEVELS, "size": None}
+_STAT = {"stat": STATS}
+
+CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
+    FigureSpec("bench.zero.bandwidth", "MiB/s", Direction.HIGHER, {"method": ZERO_METHODS}),
+    FigureSpec("bench.zero.latency", "ns", Direction.LOWER,
+               {"size": None, "stat": ("median",), "method": ZERO_METHODS}),
+    FigureSpec("bench.round_trip.latency", "ns", Direction.LOWER, dict(_STAT)),
+    FigureSpec("bench.accept.throughput", "MiB/s", Direction.HIGHER, dict(_LEVEL_SIZE)),
+    FigureSpec("bench.accept.ns_per_page", "ns", Direction.LOWER, dict(_LEVEL_SIZE)),
+    FigureSpec("bench.accept.latency", "ns", Direction.LOWER, {**_LEVEL_SIZE, **_STAT}),
+    FigureSpec("bench.accept.zero_ratio", "ratio", Direction.HIGHER, dict(_LEVEL_SIZE)),
+    # median latency minus the time to zero: may legitimately be zero or negative
+    FigureSpec("bench.accept.fixed_cost", "ns", Direction.LOWER, {"level": LEVELS}, nonzero=False),
+    FigureSpec("bench.accept.calls", "count", Direction.EXACT, dict(_LEVEL_SIZE)),
+    FigureSpec("bench.accept.fallbacks", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False),
+    FigureSpec("bench.accept.retries", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False),
+    FigureSpec("bench.strategy.eager.throughput", "MiB/s", Direction.HIGHER),
+    FigureSpec("bench.strategy.lazy.first_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, **_STAT}),
+    FigureSpec("bench.strategy.lazy.second_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, "stat": ("median",)}),
+    FigureSpec("bench.strategy.firmware.exit_boot_services", "ns", Direction.LOWER,
+               {"allow_unaccepted": ("0", "1")}),
+)}
+
+# Units whose direction is known when a figure is not in the contract (e.g. a newer kernel's figure).
+_UNIT_DIRECTIONS = {"MiB/s": Direction.HIGHER, "GiB/s": Direction.HIGHER, "ns": Direction.LOWER,
+                    "us": Direction.LOWER, "ms": Direction.LOWER, "count": Direction.EXACT}
+
+
+def is_model(platform: str) -> bool:
+    """True for the hardware models (``sim-*``): their figures are MODEL figures under TCG."""
+    return platform in MODEL_PLATFORMS
+
+
+def is_bench_figure(name: str) -> bool:
+    """A figure of the bench suite (docs/benchmarks.md), as opposed to a boot metric like tsc.frequency."""
+    return name.startswith(BENCH_PREFIX)
+
+
+def direction(name: str, unit: str) -> Direction:
+    """Which way is better for ``name``: from the contract, else guessed from the unit, else EXACT."""
+    spec = CONTRACT.get(name)
+    if spec is not None:
+        return spec.direction
+    return _UNIT_DIRECTIONS.get(unit, Direction.EXACT)
+
+
+def platform_label(platform: str) -> str:
+    """``MODEL (sim-tdx)`` for a model platform, the bare name for hardware: for titles and headings."""
+    return f"MODEL ({platform})" if is_model(platform) else platform

@@ -1,0 +1,154 @@
+"""``summary.md``: a Markdown summary of benchmark results, fit for a CI job summary ($GITHUB_STEP_SUMMARY).
+
+Per platform (docs/benchmarks.md figures): acceptance by level and request size (throughput, ns per page,
+zero ratio, median latency, calls, fallbacks, retries), zeroing bandwidth per method, fixed cost per call,
+the platform round trip, and the strategies (eager, lazy first/second touch, ExitBootServices).
+The header states that sim-* figures come from hardware models under TCG and are not hardware numbers.
+A figure that is missing shows as ``-``; nothing here raises on an incomplete run.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from .bench_contract import LAZY_UNIT_KEY, LEVELS, STATS, is_model, platform_label
+from .bench_records import Record, Results
+
+MODEL_DISCLAIMER = ("**sim-\\* figures come from hardware models running under TCG (QEMU's software emulator): "
+                    "they are MODEL figures, not hardware numbers.**")
+MISSING = "-"
+
+
+def human_size(size: str) -> str:
+    """``"2097152"`` -> ``"2 MiB"``; anything not a whole number of bytes is returned as is."""
+    try:
+        value = int(size)
+    except ValueError:
+        return size
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if value >= scale and value % scale == 0:
+            return f"{value // scale} {unit}"
+    return f"{value} B"
+
+
+def number(value: Optional[float]) -> str:
+    """Whole numbers from 1000 up, four significant figures below; never an exponent."""
+    if value is None:
+        return MISSING
+    if abs(value) >= 1000 or value == int(value):
+        return f"{value:.0f}"
+    return f"{value:.4g}" if abs(value) >= 1e-4 else f"{value:.6f}"
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> list[str]:
+    """A GitHub-flavoured Markdown table; ``align`` is one letter per column (l or r, default r after the first)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    rule = ["---:" if a == "r" else ":---" for a in align]
+    return [f"| {' | '.join(row)} |" for row in (list(header), rule, *[list(r) for r in rows])]
+
+
+class Figures:
+    """Lookup of one platform's records by name and context."""
+
+    def __init__(self, records: Iterable[Record]):
+        self.records = list(records)
+
+    def get(self, name: str, **context: str) -> Optional[float]:
+        for record in self.records:
+            if record.name == name and all(record.context.get(k) == v for k, v in context.items()):
+                return record.value
+        return None
+
+    def values(self, name: str, key: str) -> list[str]:
+        """The distinct values of context ``key`` among figures ``name``, sizes in numeric order."""
+        found = dict.fromkeys(r.context[key] for r in self.records if r.name == name and key in r.context)
+        return sorted(found, key=lambda v: (0, int(v)) if v.isdigit() else (1, v))
+
+
+def acceptance_section(figures: Figures) -> list[str]:
+    sizes = figures.values("bench.accept.throughput", "size")
+    if not sizes:
+        return ["No acceptance figures."]
+    rows = []
+    for level in LEVELS:
+        for size in sizes:
+            ctx = dict(level=level, size=size)
+            cells = [figures.get("bench.accept.throughput", **ctx), figures.get("bench.accept.ns_per_page", **ctx),
+                     figures.get("bench.accept.zero_ratio", **ctx),
+                     figures.get("bench.accept.latency", stat="median", **ctx),
+                     figures.get("bench.accept.calls", **ctx), figures.get("bench.accept.fallbacks", **ctx),
+                     figures.get("bench.accept.retries", **ctx)]
+            if any(cell is not None for cell in cells):
+                rows.append([level, human_size(size), *map(number, cells)])
+    return md_table(["level", "request size", "throughput (MiB/s)", "ns/page", "ratio to zeroing",
+                     "median latency (ns)", "calls", "fallbacks", "retries"], rows, "ll" + "r" * 7)
+
+
+def zeroing_section(figures: Figures) -> list[str]:
+    methods = figures.values("bench.zero.bandwidth", "method")
+    rows = [[method, number(figures.get("bench.zero.bandwidth", method=method))] for method in methods]
+    return md_table(["zeroing method", "bandwidth (MiB/s)"], rows) if rows else ["No zeroing figures."]
+
+
+def fixed_cost_section(figures: Figures) -> list[str]:
+    rows = [[level, number(figures.get("bench.accept.fixed_cost", level=level))] for level in LEVELS]
+    return md_table(["level", "fixed cost per call (ns)"], rows)
+
+
+def round_trip_section(figures: Figures) -> list[str]:
+    return md_table(["round trip (ns)", *STATS],
+                    [["empty platform call", *(number(figures.get("bench.round_trip.latency", stat=s)) for s in STATS)]])
+
+
+def strategies_section(figures: Figures) -> list[str]:
+    rows = [["eager: accept everything, bitmap order", "throughput (MiB/s)",
+             number(figures.get("bench.strategy.eager.throughput"))]]
+    for unit in figures.values("bench.strategy.lazy.first_touch", LAZY_UNIT_KEY):
+        stats = ", ".join(f"{s} {number(figures.get('bench.strategy.lazy.first_touch', stat=s, **{LAZY_UNIT_KEY: unit}))}"
+                          for s in STATS)
+        rows.append([f"lazy, {human_size(unit)} unit: first touch", "ns", stats])
+        rows.append([f"lazy, {human_size(unit)} unit: second touch", "ns (median)",
+                     number(figures.get("bench.strategy.lazy.second_touch", stat="median", **{LAZY_UNIT_KEY: unit}))])
+    for allow in figures.values("bench.strategy.firmware.exit_boot_services", "allow_unaccepted"):
+        rows.append([f"firmware: ExitBootServices, allow_unaccepted={allow}", "ns",
+                     number(figures.get("bench.strategy.firmware.exit_boot_services", allow_unaccepted=allow))])
+    return md_table(["strategy", "figure", "value"], rows, "llr")
+
+
+def run_line(run: Optional[dict]) -> str:
+    if not run:
+        return "_No run metadata._"
+    smp = run.get("smp")
+    return (f"ccktf {run.get('ccktf_version') or '?'}, QEMU profile `{run.get('qemu_profile')}`, "
+            f"{run.get('memory')} guest, {smp} vCPU{'s' if smp != 1 else ''}, args `{run.get('kernel_args')}`, "
+            f"verdict **{run.get('verdict')}**" + (f" in {run['seconds']:.0f} s" if run.get("seconds") else ""))
+
+
+def platform_section(platform: str, records: list[Record], run: Optional[dict]) -> list[str]:
+    figures = Figures(r for r in records if r.platform == platform)
+    lines = [f"## {platform_label(platform)}", "", run_line(run), ""]
+    if is_model(platform):
+        lines += [f"_All figures in this section are MODEL figures ({platform} under TCG)._", ""]
+    for title, section in (("Acceptance by page level and request size", acceptance_section),
+                           ("Zeroing bandwidth", zeroing_section), ("Fixed cost per call", fixed_cost_section),
+                           ("Round trip", round_trip_section), ("Strategies", strategies_section)):
+        lines += [f"### {title}", "", *section(figures), ""]
+    return lines
+
+
+def render_summary(results: Results) -> str:
+    """The whole summary.md text."""
+    lines = ["# ccktf benchmarks", "", MODEL_DISCLAIMER, ""]
+    if results.complete:
+        lines += ["Status: complete.", ""]
+    else:
+        lines += ["Status: **FAILED** (these results are incomplete or implausible):", "",
+                  *[f"- {problem}" for problem in results.problems], ""]
+    host = results.host or {}
+    lines += [f"Host CPU: {host.get('cpu') or 'unknown'}; harness {host.get('harness_version', '?')}; "
+              f"{results.created or ''}".rstrip("; "), ""]
+    for platform in results.platforms():
+        run = results.run_for(platform)
+        run = run.to_json() if hasattr(run, "to_json") else run
+        lines += platform_section(platform, results.records, run)
+    return "\n".join(lines).rstrip("\n") + "\n"

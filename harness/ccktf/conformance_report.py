@@ -1,0 +1,283 @@
+"""The firmware conformance report (docs/conformance.md): results classified from the parsed KTAP stream,
+rendered as Markdown, self-contained HTML and JUnit XML.
+
+A check is a test the kernel announced with ``# check:`` (``ktap.TestResult.check``). Its result:
+
+``pass``   the check held;
+``fail``   a ``must`` check did not hold (or the kernel never reported it: ``error``);
+``warn``   a ``should`` check did not hold;
+``skip``   the check does not apply here (the reason says why: wrong platform, no such table...).
+
+Only ``fail`` and ``error`` make the report fail (exit status 1); a boot that did not complete is an
+error (exit status 2) whatever the checks said.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .ktap import KtapResult, Status, TestResult
+
+MODEL_PLATFORMS = frozenset({"sim-tdx", "sim-snp"})
+_FIRMWARE = re.compile(r'# firmware: vendor="(.*)" revision=(\S+) uefi=(\S+)')
+
+
+class Result(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+@dataclass
+class CheckRow:
+    """One check as the report shows it."""
+
+    id: str
+    test: str  # suite.name
+    severity: str
+    statement: str
+    spec: str
+    result: Result
+    reason: str = ""  # the skip reason, or the kernel's failure message
+    evidence: list[str] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.result in (Result.FAIL, Result.ERROR)
+
+
+@dataclass
+class Firmware:
+    vendor: str = "(not reported)"
+    revision: str = "?"
+    uefi: str = "?"
+
+
+@dataclass
+class Report:
+    """Everything the renderers need; ``boot_problems`` is non-empty when the boot itself went wrong."""
+
+    firmware: Firmware
+    platform: str
+    profile: str
+    memory: str
+    date: str
+    ccktf_version: str
+    args: str
+    checks: list[CheckRow]
+    boot_problems: list[str] = field(default_factory=list)
+    firmware_image: str = ""
+    run_dir: str = ""
+
+    @property
+    def is_model(self) -> bool:
+        return self.platform in MODEL_PLATFORMS
+
+    def count(self, result: Result) -> int:
+        return sum(row.result is result for row in self.checks)
+
+    @property
+    def must_failed(self) -> bool:
+        return any(row.failed for row in self.checks)
+
+    def exit_status(self) -> int:
+        """0: every must held; 1: a must failed; 2: the boot went wrong or declared no checks."""
+        if self.boot_problems or not self.checks:
+            return 2
+        return 1 if self.must_failed else 0
+
+    def verdict(self) -> str:
+        status = self.exit_status()
+        if status == 2:
+            return "ERROR: the boot did not complete" if self.boot_problems else "ERROR: the kernel declared no checks"
+        if status == 1:
+            return f"FAIL: {self.count(Result.FAIL) + self.count(Result.ERROR)} must check(s) did not hold"
+        return f"PASS: every must check held ({self.count(Result.WARN)} warning(s))"
+
+
+# -- classification -----------------------------------------------------------------------------------
+
+def classify(test: TestResult) -> Result:
+    if test.status is Status.PASS:
+        return Result.PASS
+    if test.status is Status.SKIP:
+        return Result.SKIP
+    if test.status is Status.ERROR:
+        return Result.ERROR
+    return Result.WARN if test.check and test.check.severity == "should" else Result.FAIL
+
+
+def failure_reason(test: TestResult) -> str:
+    """The kernel's message for a failed check: its diagnostics without the ASSERTION location lines."""
+    lines = [line for line in test.diagnostics if not line.startswith("ASSERTION FAILED at ")]
+    return "; ".join(lines)
+
+
+def check_rows(result: KtapResult) -> list[CheckRow]:
+    rows = []
+    for test in result.tests():
+        if test.check is None:
+            continue
+        outcome = classify(test)
+        reason = (test.skip_reason or "") if outcome is Result.SKIP else failure_reason(test)
+        rows.append(CheckRow(test.check.id, test.full_name, test.check.severity, test.check.statement,
+                             test.check.spec, outcome, reason, list(test.evidence), list(test.diagnostics)))
+    return rows
+
+
+def firmware_identity(result: KtapResult) -> Firmware:
+    for line in result.diagnostics:
+        if match := _FIRMWARE.fullmatch(line):
+            return Firmware(*match.groups())
+    return Firmware()
+
+
+def build_report(result: KtapResult, *, profile: str, memory: str, date: str, boot_problems: list[str],
+                 firmware_image: str = "", run_dir: str = "") -> Report:
+    return Report(firmware_identity(result), result.platform or "(not reported)", profile, memory, date,
+                  result.header.get("version", "?"), result.args or "", check_rows(result),
+                  list(boot_problems), firmware_image, run_dir)
+
+
+# -- Markdown -------------------------------------------------------------------------------------------
+
+MODEL_NOTICE = ("MODEL: platform {platform} is a software model of the hardware running under ordinary OVMF. "
+                "Results describe the model and this firmware, not a confidential-computing guest.")
+RESULT_TEXT = {Result.PASS: "pass", Result.FAIL: "FAIL", Result.WARN: "warn", Result.SKIP: "skip",
+               Result.ERROR: "ERROR"}
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _result_cell(row: CheckRow) -> str:
+    text = RESULT_TEXT[row.result]
+    return f"{text}: {row.reason}" if row.result is Result.SKIP and row.reason else text
+
+
+def identity_lines(report: Report) -> list[tuple[str, str]]:
+    return [
+        ("Firmware vendor", report.firmware.vendor),
+        ("Firmware revision", report.firmware.revision),
+        ("UEFI revision", report.firmware.uefi),
+        ("Firmware image", report.firmware_image or "(default)"),
+        ("Platform", report.platform + (" (MODEL)" if report.is_model else "")),
+        ("QEMU profile", f"{report.profile}, {report.memory}"),
+        ("Date", report.date),
+        ("ccktf", f"{report.ccktf_version}, args: {report.args}"),
+        ("Serial log", report.run_dir or "(none)"),
+    ]
+
+
+def summary_text(report: Report) -> str:
+    counts = ", ".join(f"{report.count(r)} {r.value}" for r in Result)
+    return f"{report.verdict()} — {len(report.checks)} checks: {counts}"
+
+
+def findings(report: Report) -> list[CheckRow]:
+    return [row for row in report.checks if row.result in (Result.FAIL, Result.ERROR, Result.WARN)]
+
+
+def render_markdown(report: Report) -> str:
+    lines = ["# ccktf firmware conformance report", ""]
+    if report.is_model:
+        lines += [f"> **{MODEL_NOTICE.format(platform=report.platform)}**", ""]
+    lines += ["| | |", "|---|---|"] + [f"| {k} | {_md(v)} |" for k, v in identity_lines(report)]
+    lines += ["", f"**{_md(summary_text(report))}**", ""]
+    if report.boot_problems:
+        lines += ["## Boot problems", ""] + [f"- {_md(p)}" for p in report.boot_problems] + [""]
+    lines += ["## Checks", "", "| ID | Severity | Statement | Result | Spec |", "|---|---|---|---|---|"]
+    lines += [f"| {row.id} | {row.severity} | {_md(row.statement)} | {_md(_result_cell(row))} | {_md(row.spec)} |"
+              for row in report.checks]
+    found = findings(report)
+    if found:
+        lines += ["", "## Findings", ""]
+        for row in found:
+            lines += [f"### {row.id} ({RESULT_TEXT[row.result]}, {row.severity}): {_md(row.statement)}", "",
+                      f"Test `{row.test}`. Spec: {_md(row.spec)}", ""]
+            if row.reason:
+                lines += [f"Kernel: {_md(row.reason)}", ""]
+            lines += ["```"] + [e.replace("```", "'''") for e in row.evidence or ["(no evidence lines)"]] + ["```", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# -- HTML -----------------------------------------------------------------------------------------------
+
+_CSS = """body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse}
+td,th{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}
+.pass{background:#dfd}.fail,.error{background:#fcc}.warn{background:#ffd}.skip{background:#eee}
+.model{border:3px solid #c60;padding:.5em;font-weight:bold}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}"""
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def render_html(report: Report) -> str:
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           "<title>ccktf firmware conformance report</title>", f"<style>{_CSS}</style></head><body>",
+           "<h1>ccktf firmware conformance report</h1>"]
+    if report.is_model:
+        out.append(f'<p class="model">{_h(MODEL_NOTICE.format(platform=report.platform))}</p>')
+    out.append("<table>" + "".join(f"<tr><th>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in identity_lines(report))
+               + "</table>")
+    out.append(f"<p><strong>{_h(summary_text(report))}</strong></p>")
+    if report.boot_problems:
+        out.append("<h2>Boot problems</h2><ul>" + "".join(f"<li>{_h(p)}</li>" for p in report.boot_problems) + "</ul>")
+    out.append("<h2>Checks</h2><table><tr><th>ID</th><th>Severity</th><th>Statement</th><th>Result</th>"
+               "<th>Spec</th></tr>")
+    for row in report.checks:
+        out.append(f'<tr class="{row.result.value}"><td><a href="#{_h(row.id)}">{_h(row.id)}</a></td>'
+                   f"<td>{_h(row.severity)}</td><td>{_h(row.statement)}</td><td>{_h(_result_cell(row))}</td>"
+                   f"<td>{_h(row.spec)}</td></tr>")
+    out.append("</table>")
+    found = findings(report)
+    if found:
+        out.append("<h2>Findings</h2>")
+    for row in found:
+        out.append(f'<h3 id="{_h(row.id)}" class="{row.result.value}">{_h(row.id)} ({_h(RESULT_TEXT[row.result])}, '
+                   f"{_h(row.severity)}): {_h(row.statement)}</h3>")
+        out.append(f"<p>Test <code>{_h(row.test)}</code>. Spec: {_h(row.spec)}</p>")
+        if row.reason:
+            out.append(f"<p>Kernel: {_h(row.reason)}</p>")
+        out.append("<pre>" + _h("\n".join(row.evidence or ["(no evidence lines)"])) + "</pre>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# -- JUnit ----------------------------------------------------------------------------------------------
+
+def render_junit(report: Report) -> str:
+    """One testcase per check. A warning is a passing testcase (shoulds do not fail the run) whose
+    system-out says WARNING; fail -> <failure>, error -> <error>, skip -> <skipped>."""
+    suite = ET.Element("testsuite", name="ccktf-conformance", tests=str(len(report.checks)),
+                       failures=str(report.count(Result.FAIL)), errors=str(report.count(Result.ERROR)),
+                       skipped=str(report.count(Result.SKIP)), timestamp=report.date)
+    props = ET.SubElement(suite, "properties")
+    for key, value in identity_lines(report):
+        ET.SubElement(props, "property", name=key, value=value)
+    for row in report.checks:
+        case = ET.SubElement(suite, "testcase", classname=row.test.split(".")[0], name=f"{row.id} {row.test}")
+        evidence = "\n".join(row.evidence)
+        if row.result is Result.FAIL:
+            ET.SubElement(case, "failure", message=f"{row.id}: {row.statement}").text = evidence or row.reason
+        elif row.result is Result.ERROR:
+            ET.SubElement(case, "error", message=f"{row.id}: no result").text = "\n".join(row.diagnostics)
+        elif row.result is Result.SKIP:
+            ET.SubElement(case, "skipped", message=row.reason)
+        out_text = (f"WARNING ({row.severity}): {row.statement}\n" if row.result is Result.WARN else "") + evidence
+        if out_text:
+            ET.SubElement(case, "system-out").text = out_text
+    if report.boot_problems:
+        ET.SubElement(suite, "system-err").text = "\n".join(report.boot_problems)
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,146 @@
+"""check_plausible against docs/benchmarks.md: units, context, zero values, completeness, TDX zeroing bound."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from ccktf import ktap
+from ccktf.bench_check import check_plausible
+from ccktf.bench_contract import CONTRACT
+from ccktf.bench_records import Record, records_from_ktap
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_records(platform: str) -> list[Record]:
+    return records_from_ktap(ktap.parse((FIXTURES / f"bench_{platform.replace('-', '_')}.ktap").read_text()))
+
+
+def replace(records, figure, match=None, **changes):
+    """A copy of records where the first figure named ``figure`` (with context ``match``) gets ``changes``."""
+    out, done = [], False
+    for record in records:
+        if not done and record.name == figure and all(record.context.get(k) == v for k, v in (match or {}).items()):
+            record, done = dataclasses.replace(record, **changes), True
+        out.append(record)
+    assert done, f"no {figure} {match} in the fixture"
+    return out
+
+
+@pytest.mark.parametrize("platform", ["sim-tdx", "sim-snp"])
+def test_fixture_runs_are_plausible(platform):
+    assert check_plausible(fixture_records(platform)) == []
+
+
+def test_both_platforms_together_are_plausible():
+    assert check_plausible(fixture_records("sim-tdx") + fixture_records("sim-snp")) == []
+
+
+@pytest.mark.parametrize("name, match, changes, message", [
+    ("bench.accept.throughput", {}, {"value": 0.0}, "value 0 must be positive"),
+    ("bench.round_trip.latency", {"stat": "p99"}, {"value": -1.0}, "value -1 must be positive"),
+    ("bench.zero.bandwidth", {"method": "movnti"}, {"unit": "GiB/s"}, "unit GiB/s, docs/benchmarks.md says MiB/s"),
+    ("bench.accept.latency", {}, {"unit": ""}, "no unit"),
+    ("bench.accept.calls", {}, {"platform": ""}, "no platform"),
+    ("bench.accept.latency", {}, {"context": {"level": "4k", "size": "4096"}}, "lacks context key stat="),
+    ("bench.accept.throughput", {}, {"context": {"level": "1g", "size": "4096"}}, "context level=1g is not one of"),
+    ("bench.accept.throughput", {}, {"context": {"level": "4k", "size": "4K"}}, "size=4K is not a number of bytes"),
+    ("bench.zero.bandwidth", {}, {"context": {"method": "rep_stosb", "cpu": "0"}}, "context key(s) cpu not in"),
+    ("bench.accept.retries", {}, {"value": -2.0}, "a count cannot be negative"),
+    ("bench.accept.calls", {}, {"name": "bench.accept.callz"}, "bench.accept.callz [level=4k size=4096]: figure not in"),
+])
+def test_each_contract_violation_is_a_problem(name, match, changes, message):
+    problems = check_plausible(replace(fixture_records("sim-snp"), name, match, **changes), require_all=False)
+    assert any(message in problem for problem in problems), problems
+
+
+def test_zero_is_allowed_where_the_contract_allows_it():
+    records = replace(fixture_records("sim-snp"), "bench.accept.fixed_cost", value=0.0)
+    records = replace(records, "bench.accept.fallbacks", value=0.0)
+    assert check_plausible(records) == []
+
+
+def test_missing_figure_is_a_problem_unless_not_required():
+    records = [r for r in fixture_records("sim-tdx") if r.name != "bench.strategy.eager.throughput"]
+    assert check_plausible(records) == ["sim-tdx bench.strategy.eager.throughput: missing (docs/benchmarks.md lists it)"]
+    assert check_plausible(records, require_all=False) == []
+
+
+def test_every_contract_name_is_in_the_fixture():
+    assert {r.name for r in fixture_records("sim-tdx")} == set(CONTRACT)
+
+
+def test_duplicates_are_a_problem():
+    records = fixture_records("sim-tdx")
+    problems = check_plausible(records + [records[3]])
+    assert problems == [f"sim-tdx {records[3].name} [{records[3].describe_context()}]: printed 2 times"]
+
+
+def test_no_bench_figures_at_all_is_a_problem():
+    assert "no bench.* figures" in check_plausible([Record("tsc.frequency", 1e9, "Hz", "sim-tdx")])[0]
+
+
+def value_of(records, name, **context):
+    return next(r.value for r in records if r.name == name and all(r.context.get(k) == v for k, v in context.items()))
+
+
+def best_zeroing(platform):
+    return value_of(fixture_records(platform), "bench.zero.bandwidth", method="best")
+
+
+WHERE = {"level": "2m", "size": "8388608"}
+
+
+def faster(factor):
+    """sim-tdx fixture with the 2m / 8 MiB acceptance throughput at ``factor`` x the best zeroing (ratio kept consistent)."""
+    records = replace(fixture_records("sim-tdx"), "bench.accept.throughput", WHERE,
+                      value=best_zeroing("sim-tdx") * factor)
+    return replace(records, "bench.accept.zero_ratio", WHERE, value=factor)
+
+
+def test_tdx_acceptance_faster_than_zeroing_is_implausible():
+    problems = [p for p in check_plausible(faster(1.2)) if "ratio" not in p]
+    assert len(problems) == 1 and f"exceeds the best zeroing bandwidth {best_zeroing('sim-tdx'):g} MiB/s" in problems[0]
+    assert "level=2m size=8388608" in problems[0]
+
+
+def test_tdx_margin_is_respected():
+    records = faster(1.05)
+    assert check_plausible(records) == []
+    assert check_plausible(records, margin=0.01) != []
+
+
+def test_tdx_zero_ratio_above_one_is_implausible():
+    assert any("ratio 1.2 > 1.1" in p for p in check_plausible(faster(1.2)))
+
+
+def test_snp_may_accept_faster_than_it_zeroes():
+    records = replace(fixture_records("sim-snp"), "bench.accept.throughput", WHERE,
+                      value=best_zeroing("sim-snp") * 2.9)
+    records = replace(records, "bench.accept.zero_ratio", WHERE, value=2.9)
+    assert check_plausible(records) == []
+
+
+def test_tdx_without_zeroing_reference_is_a_problem():
+    records = [r for r in fixture_records("sim-tdx") if not (r.name == "bench.zero.bandwidth"
+                                                             and r.context["method"] == "best")]
+    assert any("cannot bound acceptance throughput" in p for p in check_plausible(records, require_all=False))
+
+
+SMALL = {"level": "4k", "size": "65536"}
+
+
+def test_zero_ratio_must_be_against_the_best_zeroing():
+    records = fixture_records("sim-snp")
+    expected = value_of(records, "bench.accept.throughput", **SMALL) / best_zeroing("sim-snp")
+    problems = check_plausible(replace(records, "bench.accept.zero_ratio", SMALL, value=expected * 2 + 0.1))
+    assert len(problems) == 1
+    assert f"= {expected:.3f} (docs/benchmarks.md defines it against method=best)" in problems[0]
+
+
+def test_zero_ratio_rounding_is_tolerated():
+    records = fixture_records("sim-snp")
+    expected = value_of(records, "bench.accept.throughput", **SMALL) / best_zeroing("sim-snp")
+    truncated = int(expected * 1000) / 1000  # the kernel prints three decimals, truncated
+    assert check_plausible(replace(records, "bench.accept.zero_ratio", SMALL, value=truncated)) == []

@@ -1,0 +1,198 @@
+"""bench-compare: direction-aware regressions, tolerances, missing figures, platforms that never match."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from ccktf import cli, ktap
+from ccktf.bench_compare import Change, Tolerances, compare, format_comparison, judge, load_tolerance_file, \
+    parse_tolerance
+from ccktf.bench_contract import Direction
+from ccktf.bench_records import BenchError, Record, Results, records_from_ktap, write_results
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_records(platform: str) -> list[Record]:
+    return records_from_ktap(ktap.parse((FIXTURES / f"bench_{platform.replace('-', '_')}.ktap").read_text()))
+
+
+def scaled(records, name, factor, **match):
+    """Copy of records with figure ``name`` (context ``match``) multiplied by ``factor``."""
+    return [dataclasses.replace(r, value=r.value * factor)
+            if r.name == name and all(r.context.get(k) == v for k, v in match.items()) else r for r in records]
+
+
+def rows_by_change(comparison):
+    return {change: [(r.name, r.context) for r in comparison.rows if r.change is change] for change in Change}
+
+
+BASE = fixture_records("sim-tdx") + fixture_records("sim-snp")
+TP = dict(level="2m", size="8388608")
+
+
+def test_identical_results_hold():
+    comparison = compare(Results(records=BASE), Results(records=list(BASE)))
+    assert not comparison.failed and comparison.count(Change.HELD) == len(BASE)
+
+
+@pytest.mark.parametrize("name, factor, context, expected", [
+    ("bench.accept.throughput", 0.8, TP, Change.REGRESSED),        # throughput down: worse
+    ("bench.accept.throughput", 1.25, TP, Change.IMPROVED),        # throughput up: better
+    ("bench.zero.bandwidth", 0.5, {"method": "movnti"}, Change.REGRESSED),
+    ("bench.accept.latency", 1.3, dict(TP, stat="p99"), Change.REGRESSED),   # latency up: worse
+    ("bench.accept.latency", 0.7, dict(TP, stat="p99"), Change.IMPROVED),    # latency down: better
+    ("bench.accept.ns_per_page", 1.2, TP, Change.REGRESSED),
+    ("bench.round_trip.latency", 0.5, {"stat": "median"}, Change.IMPROVED),
+    ("bench.accept.calls", 1.01, TP, Change.CHANGED),              # counts: exact, either way
+    ("bench.accept.calls", 0.99, TP, Change.CHANGED),
+])
+def test_direction_aware_changes(name, factor, context, expected):
+    current = scaled(BASE, name, factor, **context)
+    comparison = compare(Results(records=BASE), Results(records=current))
+    changed = [r for r in comparison.rows if r.change is not Change.HELD]
+    assert {r.change for r in changed} == {expected}
+    assert all(r.name == name for r in changed)
+    assert comparison.failed is (expected is not Change.IMPROVED)
+
+
+def test_tolerance_is_respected():
+    current = scaled(BASE, "bench.accept.throughput", 0.92, **TP)   # 8 % slower
+    assert not compare(Results(records=BASE), Results(records=current)).failed  # default 10 %
+    assert compare(Results(records=BASE), Results(records=current), Tolerances(default=5)).failed
+    per_name = Tolerances(default=5, patterns={"bench.accept.throughput": 9})
+    assert not compare(Results(records=BASE), Results(records=current), per_name).failed
+
+
+def test_count_tolerance_only_when_named():
+    current = scaled(BASE, "bench.accept.retries", 1.0, **TP)
+    current = [dataclasses.replace(r, value=100.0) if r.name == "bench.accept.calls" and r.context == TP else r
+               for r in current]
+    base = [dataclasses.replace(r, value=98.0) if r.name == "bench.accept.calls" and r.context == TP else r
+            for r in BASE]
+    assert compare(Results(records=base), Results(records=current), Tolerances(default=50)).failed
+    assert not compare(Results(records=base), Results(records=current),
+                       Tolerances(patterns={"bench.accept.c*": 5})).failed
+
+
+def test_glob_and_exact_tolerances():
+    tolerances = Tolerances(default=10, patterns={"bench.accept.*": 20, "bench.accept.latency": 50, "bench.*": 1})
+    assert tolerances.percent("bench.accept.latency", Direction.LOWER) == 50
+    assert tolerances.percent("bench.accept.throughput", Direction.HIGHER) == 1   # last glob wins
+    assert tolerances.percent("tsc.frequency", Direction.EXACT) == 0
+    assert Tolerances(default=10).percent("bench.round_trip.latency", Direction.LOWER) == 10
+
+
+def test_missing_figure_fails_and_new_figure_does_not():
+    current = [r for r in BASE if r.name != "bench.strategy.eager.throughput"]
+    comparison = compare(Results(records=BASE), Results(records=current))
+    assert comparison.failed
+    assert rows_by_change(comparison)[Change.MISSING] == [("bench.strategy.eager.throughput", "")] * 2
+    grown = compare(Results(records=current), Results(records=BASE))
+    assert not grown.failed and grown.count(Change.NEW) == 2
+
+
+def test_model_figures_never_match_hardware_figures():
+    hardware = [dataclasses.replace(r, platform="tdx") for r in fixture_records("sim-tdx")]
+    with pytest.raises(BenchError, match=r"no platform in common: baseline has sim-tdx \(model\), current has tdx "
+                                         r"\(hardware\)"):
+        compare(Results(records=fixture_records("sim-tdx")), Results(records=hardware))
+    # With a platform in common, the other platform's figures are missing, never matched across platforms.
+    mixed = compare(Results(records=fixture_records("sim-tdx") + fixture_records("sim-snp")),
+                    Results(records=fixture_records("sim-snp") + hardware))
+    assert mixed.failed
+    assert mixed.count(Change.MISSING) == len(fixture_records("sim-tdx"))
+    assert mixed.count(Change.NEW) == len(hardware)
+
+
+def test_zero_baseline_allows_no_change():
+    assert judge(0, 0, Direction.LOWER, 10) is Change.HELD
+    assert judge(0, 5, Direction.LOWER, 10) is Change.REGRESSED
+    assert judge(0, 5, Direction.EXACT, 10) is Change.CHANGED
+    assert judge(-100, -95, Direction.LOWER, 1) is Change.REGRESSED
+
+
+def test_unit_change_fails():
+    current = [dataclasses.replace(r, unit="GiB/s") if r.name == "bench.zero.bandwidth" else r for r in BASE]
+    comparison = compare(Results(records=BASE), Results(records=current))
+    assert comparison.failed and all(r.note == "unit MiB/s -> GiB/s" for r in comparison.rows
+                                     if r.change is Change.CHANGED)
+
+
+def test_failed_current_run_fails_the_comparison():
+    comparison = compare(Results(records=BASE), Results(records=BASE, problems=["sim-snp: boot ERROR"]))
+    assert comparison.failed and "FAIL: the current results are flagged failed: sim-snp: boot ERROR" in comparison.notes
+
+
+def test_table_lists_changes_and_tally():
+    current = scaled(BASE, "bench.accept.throughput", 0.5, **TP)
+    text = format_comparison(compare(Results(records=BASE), Results(records=current)))
+    lines = text.splitlines()
+    assert lines[0].split()[:4] == ["change", "figure", "platform", "context"]
+    assert lines[1].startswith("REGRESSED  bench.accept.throughput  sim-tdx   level=2m size=8388608")
+    assert "-50.0%" in lines[1] and "higher +/-10%" in lines[1]
+    assert lines[-1] == "result: FAILED (regressed, changed or missing figures)"
+    assert "2 regressed" in lines[-2]
+
+
+@pytest.mark.parametrize("text, expected", [("bench.accept.*=15", ("bench.accept.*", 15.0)),
+                                            ("bench.x=2.5%", ("bench.x", 2.5))])
+def test_parse_tolerance(text, expected):
+    assert parse_tolerance(text) == expected
+
+
+@pytest.mark.parametrize("text", ["15", "=3", "bench.x=fast", "bench.x=-1"])
+def test_parse_tolerance_rejects(text):
+    with pytest.raises(ValueError):
+        parse_tolerance(text)
+
+
+def test_tolerance_file(tmp_path):
+    path = tmp_path / "tol.json"
+    path.write_text(json.dumps({"default": 3, "bench.accept.latency": 40}))
+    tolerances = load_tolerance_file(path, Tolerances())
+    assert tolerances.default == 3 and tolerances.patterns == {"bench.accept.latency": 40}
+    path.write_text("[1]")
+    with pytest.raises(BenchError, match="expected an object"):
+        load_tolerance_file(path, Tolerances())
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def saved(tmp_path):
+    def save(name, records, **kwargs):
+        path = tmp_path / f"{name}.json"
+        write_results(Results(records=records, **kwargs), path)
+        return str(path)
+    return save
+
+
+def test_cli_exit_0_when_all_held(saved, capsys):
+    assert cli.main(["bench-compare", saved("a", BASE), saved("b", BASE)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "result: all held"
+
+
+def test_cli_exit_1_on_regression_and_tolerance_options(saved, capsys):
+    base, cur = saved("a", BASE), saved("b", scaled(BASE, "bench.accept.latency", 1.3, stat="max"))
+    assert cli.main(["bench-compare", base, cur]) == 1
+    assert "REGRESSED  bench.accept.latency" in capsys.readouterr().out
+    assert cli.main(["bench-compare", base, cur, "--tolerance", "bench.accept.latency=35"]) == 0
+    assert cli.main(["bench-compare", base, cur, "--default-tolerance", "31"]) == 0
+    assert cli.main(["bench-compare", base, cur, "--default-tolerance", "31",
+                     "--tolerance", "bench.accept.*=5"]) == 1
+    tolerance_file = Path(base).with_name("tolerances.json")
+    tolerance_file.write_text(json.dumps({"bench.accept.latency": 35}))
+    assert cli.main(["bench-compare", base, cur, "--tolerance-file", str(tolerance_file)]) == 0
+    assert cli.main(["bench-compare", base, cur, "--tolerance-file", str(tolerance_file),
+                     "--tolerance", "bench.accept.latency=1"]) == 1   # the command line wins
+
+
+def test_cli_exit_2_on_platform_mismatch_and_bad_files(saved, tmp_path, capsys):
+    hardware = [dataclasses.replace(r, platform="snp") for r in fixture_records("sim-snp")]
+    assert cli.main(["bench-compare", saved("a", fixture_records("sim-snp")), saved("b", hardware)]) == 2
+    assert "a model figure is not a hardware figure" in capsys.readouterr().err
+    assert cli.main(["bench-compare", str(tmp_path / "missing.json"), saved("b", BASE)]) == 2
+    assert "cannot read" in capsys.readouterr().err

@@ -1,0 +1,89 @@
+"""summary.md: the model disclaimer, per-platform tables, failed runs, missing figures."""
+
+from pathlib import Path
+
+from ccktf import ktap
+from ccktf.bench_records import Record, Results, RunInfo, records_from_ktap
+from ccktf.bench_summary import human_size, number, render_summary
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_records(platform: str) -> list[Record]:
+    return records_from_ktap(ktap.parse((FIXTURES / f"bench_{platform.replace('-', '_')}.ktap").read_text()))
+
+
+def results(**kwargs) -> Results:
+    runs = [RunInfo(p, "tcg", "6G", 1, f"tests=bench platform={p} bench=full", ccktf_version="0.1.0",
+                    verdict="passed", seconds=321.0) for p in ("sim-tdx", "sim-snp")]
+    return Results(runs=runs, records=fixture_records("sim-tdx") + fixture_records("sim-snp"),
+                   host={"cpu": "Example CPU", "harness_version": "0.1.0"}, created="2025-01-01T00:00:00Z", **kwargs)
+
+
+def section(text: str, heading: str) -> list[str]:
+    """The lines under ``heading`` up to the next heading of the same or higher level."""
+    lines = text.splitlines()
+    start = lines.index(heading)
+    level = heading.split(" ")[0]
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].startswith("#") and len(lines[i].split(" ")[0]) <= len(level)), len(lines))
+    return lines[start + 1:end]
+
+
+def test_header_says_models_are_not_hardware():
+    text = render_summary(results())
+    assert text.startswith("# ccktf benchmarks\n\n**sim-\\* figures come from hardware models running under TCG")
+    assert "not hardware numbers" in text.splitlines()[2]
+    assert "Status: complete." in text and "Host CPU: Example CPU" in text
+
+
+def test_one_section_per_platform_titled_model():
+    text = render_summary(results())
+    assert [l for l in text.splitlines() if l.startswith("## ")] == ["## MODEL (sim-tdx)", "## MODEL (sim-snp)"]
+    tdx = section(text, "## MODEL (sim-tdx)")
+    assert any("ccktf 0.1.0, QEMU profile `tcg`, 6G guest, 1 vCPU, args `tests=bench platform=sim-tdx bench=full`"
+               in line for line in tdx)
+
+
+def test_acceptance_table_rows():
+    tdx = section(render_summary(results()), "## MODEL (sim-tdx)")
+    assert "| level | request size | throughput (MiB/s) | ns/page | ratio to zeroing | median latency (ns) " \
+           "| calls | fallbacks | retries |" in tdx
+    # fixtures/bench_sim_tdx.ktap: throughput 344.036, ns_per_page 11354, ratio 0.050, median 23401614, 8 calls
+    assert "| 2m | 8 MiB | 344 | 11354 | 0.05 | 23401614 | 8 | 0 | 0 |" in tdx
+    assert "| 4k | 4 KiB | 22.88 | 170692 | 0.003 | 2047 | 32 | 0 | 0 |" in tdx
+
+
+def test_reference_and_strategy_tables():
+    snp = section(render_summary(results()), "## MODEL (sim-snp)")
+    # fixtures/bench_sim_snp.ktap, a real bench=short run on the SNP model
+    assert "| rep_stosb | 598.1 |" in snp and "| movnti | 6710 |" in snp and "| best | 6710 |" in snp
+    assert "| 4k | 2560 |" in snp and "| 2m | 2560 |" in snp
+    assert "| empty platform call | 450 | 511 | 639 | 34847 |" in snp
+    assert "| firmware: ExitBootServices, allow_unaccepted=1 | ns | 1075433 |" in snp
+    assert any(line.startswith("| lazy, 4 MiB unit: first touch | ns | min 800635, median 6291455") for line in snp)
+    assert "| lazy, 4 MiB unit: second touch | ns (median) | 4095 |" in snp
+    assert "| eager: accept everything, bitmap order | throughput (MiB/s) | 10726 |" in snp
+
+
+def test_failed_run_is_flagged_and_missing_figures_render():
+    partial = results(problems=["sim-snp: boot ERROR: timed out after 900 s"])
+    partial.records = [r for r in partial.records if r.platform == "sim-tdx" and r.name != "bench.zero.bandwidth"]
+    text = render_summary(partial)
+    assert "Status: **FAILED**" in text and "- sim-snp: boot ERROR: timed out after 900 s" in text
+    assert "No zeroing figures." in section(text, "## MODEL (sim-tdx)")
+    snp = section(text, "## MODEL (sim-snp)")
+    assert "No acceptance figures." in snp and "| empty platform call | - | - | - | - |" in snp
+
+
+def test_hardware_platform_is_not_called_a_model():
+    records = [Record("bench.zero.bandwidth", 9000, "MiB/s", "tdx", {"method": "rep_stosb"})]
+    text = render_summary(Results(records=records))
+    assert "## tdx" in text and "MODEL (tdx)" not in text and "_No run metadata._" in text
+
+
+def test_helpers():
+    assert [human_size(s) for s in ("4096", "2097152", "1073741824", "6144", "4K")] == \
+        ["4 KiB", "2 MiB", "1 GiB", "6 KiB", "4K"]
+    assert [number(v) for v in (None, 1500.0, 150.25, 0.05, -350.0, 25998.336, 2e9, 0.00001)] == \
+        ["-", "1500", "150.2", "0.05", "-350", "25998", "2000000000", "0.000010"]
