@@ -5,6 +5,7 @@
  * Maps are built with DescriptorSize 40 and 48 (edk2's), stepping by the reported size.
  */
 #include <ccktf/ktest.h>
+#include "test_map.h"
 #include <string.h>
 
 #include "conform/conform.h"
@@ -16,38 +17,20 @@ KTEST_SUITE(host_conform_tables, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
 #define WB EFI_MEMORY_WB
 #define RT EFI_MEMORY_RUNTIME
 
-struct test_map {
-	u64 buf[512];
-	struct memmap m;
-};
-
-static void map_init(struct test_map *tm, u64 desc_size)
-{
-	memset(tm->buf, 0xa5, sizeof(tm->buf));
-	tm->m = (struct memmap){ tm->buf, 0, desc_size, EFI_MEMORY_DESCRIPTOR_VERSION };
-}
-
-static void map_add(struct test_map *tm, u32 type, u64 start, u64 pages, u64 attr)
-{
-	struct efi_memory_descriptor d = { .type = type, .phys_start = start, .num_pages = pages, .attribute = attr };
-
-	memcpy((u8 *)tm->buf + tm->m.map_size, &d, sizeof(d));
-	tm->m.map_size += tm->m.desc_size;
-}
 
 /* A map a conforming firmware could hand over: low RAM, runtime, ACPI, RAM, unaccepted above 4 GiB. */
 static void map_good(struct test_map *tm, u64 desc_size)
 {
 	map_init(tm, desc_size);
-	map_add(tm, EFI_CONVENTIONAL_MEMORY, 0, 0xa0, WB);
-	map_add(tm, EFI_CONVENTIONAL_MEMORY, 1 * MiB, 256, WB);
-	map_add(tm, EFI_RUNTIME_SERVICES_CODE, 2 * MiB, 16, WB | RT);
-	map_add(tm, EFI_RUNTIME_SERVICES_DATA, 2 * MiB + 16 * PAGE, 16, WB | RT);
-	map_add(tm, EFI_ACPI_RECLAIM_MEMORY, 3 * MiB, 4, WB);
-	map_add(tm, EFI_RESERVED_MEMORY, 3 * MiB + 4 * PAGE, 4, WB);
-	map_add(tm, EFI_BOOT_SERVICES_DATA, 4 * MiB, 16, WB);
-	map_add(tm, EFI_CONVENTIONAL_MEMORY, 8 * MiB, 1024, WB);
-	map_add(tm, EFI_UNACCEPTED_MEMORY, 4 * GiB, 1024, WB);
+	map_add_desc(tm, EFI_CONVENTIONAL_MEMORY, 0, 0xa0, WB);
+	map_add_desc(tm, EFI_CONVENTIONAL_MEMORY, 1 * MiB, 256, WB);
+	map_add_desc(tm, EFI_RUNTIME_SERVICES_CODE, 2 * MiB, 16, WB | RT);
+	map_add_desc(tm, EFI_RUNTIME_SERVICES_DATA, 2 * MiB + 16 * PAGE, 16, WB | RT);
+	map_add_desc(tm, EFI_ACPI_RECLAIM_MEMORY, 3 * MiB, 4, WB);
+	map_add_desc(tm, EFI_RESERVED_MEMORY, 3 * MiB + 4 * PAGE, 4, WB);
+	map_add_desc(tm, EFI_BOOT_SERVICES_DATA, 4 * MiB, 16, WB);
+	map_add_desc(tm, EFI_CONVENTIONAL_MEMORY, 8 * MiB, 1024, WB);
+	map_add_desc(tm, EFI_UNACCEPTED_MEMORY, 4 * GiB, 1024, WB);
 }
 
 /* Descriptor i, writable. */

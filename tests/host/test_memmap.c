@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The EFI memory-map view and range arithmetic (kernel/mm/memmap.c, kernel/mm/range.c) on synthetic maps. */
 #include <ccktf/ktest.h>
+#include "test_map.h"
 #include <string.h>
 
 #include "mm/memmap.h"
@@ -11,24 +12,9 @@ KTEST_SUITE(host_range, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
 
 #define PAGE 4096ull
 
-/* A map in an 8-aligned buffer; the bytes past each 40-byte descriptor stay 0xa5 to catch sizeof stepping. */
-struct test_map {
-	u64 buf[1024];
-	struct memmap m;
-};
-
-static void map_init(struct test_map *tm, u64 desc_size)
-{
-	memset(tm->buf, 0xa5, sizeof(tm->buf));
-	tm->m = (struct memmap){ tm->buf, 0, desc_size, EFI_MEMORY_DESCRIPTOR_VERSION };
-}
-
 static void map_add(struct test_map *tm, u32 type, u64 start, u64 pages)
 {
-	struct efi_memory_descriptor d = { .type = type, .phys_start = start, .num_pages = pages };
-
-	memcpy((u8 *)tm->buf + tm->m.map_size, &d, sizeof(d));
-	tm->m.map_size += tm->m.desc_size;
+	map_add_desc(tm, type, start, pages, 0);
 }
 
 /* Three sorted, adjacent descriptors: conventional, loader data, unaccepted. */

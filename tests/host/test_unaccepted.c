@@ -5,6 +5,7 @@
  * validation. Tables are malloc'd at their exact size so that ASan catches any read past the bitmap.
  */
 #include <ccktf/ktest.h>
+#include "test_map.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,23 +18,10 @@ KTEST_SUITE(host_unaccepted, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
 #define HI (4 * GiB)
 #define TABLE_PA (2 * GiB) /* inside the ACPI-reclaim descriptor of the fixture */
 
-struct test_map {
-	u64 buf[512];
-	struct memmap m;
-};
-
-static void map_init(struct test_map *tm, u64 desc_size)
-{
-	memset(tm->buf, 0xa5, sizeof(tm->buf));
-	tm->m = (struct memmap){ tm->buf, 0, desc_size, EFI_MEMORY_DESCRIPTOR_VERSION };
-}
-
+/* This file describes descriptors by their end address. */
 static void map_add(struct test_map *tm, u32 type, u64 start, u64 end)
 {
-	struct efi_memory_descriptor d = { .type = type, .phys_start = start, .num_pages = (end - start) / PAGE };
-
-	memcpy((u8 *)tm->buf + tm->m.map_size, &d, sizeof(d));
-	tm->m.map_size += tm->m.desc_size;
+	map_add_desc(tm, type, start, (end - start) / PAGE, 0);
 }
 
 /*
