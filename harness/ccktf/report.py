@@ -32,11 +32,23 @@ def metric_rows(metrics: list[Metric]) -> list[list[str]]:
              ".".join(filter(None, (m.suite, m.test)))] for m in metrics]
 
 
+# Top-level diagnostics that say what this boot found (docs/protocol.md: free-form lines before the plan).
+BOOT_FACTS = ("# firmware:", "# platform:", "# unaccepted:")
+
+
+def boot_facts(result: KtapResult) -> list[str]:
+    """The firmware, the platform and the unaccepted memory the kernel reported, without the '# '."""
+    return [line[2:] for line in result.diagnostics if line.startswith(BOOT_FACTS)]
+
+
 def summarize_run(run: Run, tail_lines: int = 20) -> str:
     """The CLI's ``run`` output: counts per suite, failures with diagnostics, metrics, verdict, log path."""
     result = run.ktap
     lines = [f"platform: {result.platform or '(not reported)'}  kernel: {result.header.get('version', '?')}  "
              f"args: {result.args if result.args is not None else '(not reported)'}"]
+    facts = boot_facts(result)
+    if facts:
+        lines += ["", *facts]
     if result.suites:
         lines += ["", *table(suite_rows(result), ["suite", *(s.value for s in Status), "total"])]
     broken = [t for t in result.tests() if t.status in (Status.FAIL, Status.ERROR)]

@@ -82,3 +82,14 @@ def test_missing_kernel_exits_2_naming_make(ccktf, fake_qemu, fake_kernel):
     status, _, err = ccktf("run")
     assert status == 2 and f"kernel image {fake_kernel} not found: build it with 'make'" in err
     assert fake_qemu.invocations() == []
+
+
+def test_summary_shows_what_the_boot_found(ccktf, fake_qemu):
+    """A real sim-tdx boot (fixtures/bench_sim_tdx.ktap): firmware, platform and unaccepted memory, not the map."""
+    fake_qemu.serve("bench_sim_tdx", status=1)
+    status, out, _ = ccktf("run")
+    assert status == 0
+    assert 'firmware: vendor="EDK II"' in out
+    assert "platform: sim-tdx: MODEL of the TDX module" in out
+    assert "unaccepted: table at " in out and "built and installed" in out
+    assert "Conventional" not in out  # the memory-map lines stay in the serial log
