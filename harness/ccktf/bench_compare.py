@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .bench_contract import Direction, direction, is_model
+from .bench_contract import Direction, direction
+from .platforms import is_model
 from .bench_records import BenchError, Record, Results
 from .report import table
 

@@ -18,7 +18,6 @@ from typing import Optional
 
 BENCH_PREFIX = "bench."
 # docs/protocol.md "Metric lines": a figure from a model (sim-*) is a model figure, never a hardware figure.
-MODEL_PLATFORMS = frozenset({"sim-tdx", "sim-snp"})
 HARDWARE_PLATFORMS = frozenset({"tdx", "snp"})
 # docs/benchmarks.md bench.accept.zero_ratio: "TDX accepts zero the page".
 TDX_LIKE_PLATFORMS = frozenset({"tdx", "sim-tdx"})
@@ -98,11 +97,6 @@ _UNIT_DIRECTIONS = {"MiB/s": Direction.HIGHER, "GiB/s": Direction.HIGHER, "ns": 
                     "us": Direction.LOWER, "ms": Direction.LOWER, "count": Direction.EXACT}
 
 
-def is_model(platform: str) -> bool:
-    """True for the hardware models (``sim-*``): their figures are MODEL figures under TCG."""
-    return platform in MODEL_PLATFORMS
-
-
 def is_bench_figure(name: str) -> bool:
     """A figure of the bench suite (docs/benchmarks.md), as opposed to a boot metric like tsc.frequency."""
     return name.startswith(BENCH_PREFIX)
@@ -115,7 +109,3 @@ def direction(name: str, unit: str) -> Direction:
         return spec.direction
     return _UNIT_DIRECTIONS.get(unit, Direction.EXACT)
 
-
-def platform_label(platform: str) -> str:
-    """``MODEL (sim-tdx)`` for a model platform, the bare name for hardware: for titles and headings."""
-    return f"MODEL ({platform})" if is_model(platform) else platform

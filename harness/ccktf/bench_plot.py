@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .bench_contract import LEVELS, platform_label
+from .bench_contract import LEVELS
+from .platforms import platform_label
 from .bench_records import Record
 from .bench_summary import human_size
 

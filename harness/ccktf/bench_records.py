@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from . import __version__
-from .bench_contract import is_bench_figure, is_model
+from .bench_contract import is_bench_figure
+from .platforms import is_model
 from .errors import CcktfError
 from .ktap import KtapResult, Metric
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional, Sequence
 
-from .bench_contract import LAZY_UNIT_KEY, LEVELS, STATS, is_model, platform_label
+from .bench_contract import LAZY_UNIT_KEY, LEVELS, STATS
+from .platforms import is_model, platform_label
 from .bench_records import Record, Results
 
 MODEL_DISCLAIMER = ("**sim-\\* figures come from hardware models running under TCG (QEMU's software emulator): "

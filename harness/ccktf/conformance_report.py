@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .ktap import KtapResult, Status, TestResult
+from .platforms import is_model
 
-MODEL_PLATFORMS = frozenset({"sim-tdx", "sim-snp"})
 _FIRMWARE = re.compile(r'# firmware: vendor="(.*)" revision=(\S+) uefi=(\S+)')
 
 
@@ -79,7 +79,7 @@ class Report:
 
     @property
     def is_model(self) -> bool:
-        return self.platform in MODEL_PLATFORMS
+        return is_model(self.platform)
 
     def count(self, result: Result) -> int:
         return sum(row.result is result for row in self.checks)

@@ -4,7 +4,7 @@ passes and ``check_plausible`` finds no problem with its figures."""
 import pytest
 
 from ccktf.bench_check import check_plausible
-from ccktf.bench_contract import is_model
+from ccktf.platforms import is_model
 from ccktf.bench_records import records_from_ktap
 
 pytestmark = pytest.mark.boot
