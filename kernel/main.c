@@ -66,7 +66,5 @@ void kernel_main(void)
 	}
 	kernel_run_phase(KTEST_AFTER_EXIT_BOOT_SERVICES);
 	unaccepted_print_stats();
-	printk("# ccktf: totals pass:%u fail:%u skip:%u total:%u\n", totals.pass, totals.fail, totals.skip,
-	       totals.pass + totals.fail + totals.skip);
-	ccktf_exit(totals.fail ? CCKTF_EXIT_FAILED : CCKTF_EXIT_PASSED);
+	ccktf_exit(ktest_finish(&totals));
 }

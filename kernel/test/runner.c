@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Runs the selected suites, phase by phase, and prints them as nested KTAP version 1 (docs/protocol.md). */
 #include <ccktf/console.h>
+#include <ccktf/exit.h>
 #include <ccktf/ktest.h>
 #include <ccktf/string.h>
 #include <ccktf/time.h>
@@ -130,4 +131,11 @@ void ktest_run_phase(const struct ktest_selection *sel, enum ktest_phase phase, 
 	for_each_suite(s)
 		if (s->phase == phase && selected_cases(sel, s))
 			run_suite(sel, s, totals);
+}
+
+enum ccktf_exit ktest_finish(const struct ktest_totals *t)
+{
+	printk("# ccktf: totals pass:%u fail:%u skip:%u total:%u\n", t->pass, t->fail, t->skip,
+	       t->pass + t->fail + t->skip);
+	return t->fail ? CCKTF_EXIT_FAILED : CCKTF_EXIT_PASSED;
 }

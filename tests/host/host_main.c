@@ -72,7 +72,5 @@ int main(int argc, char **argv)
 	ktest_begin(&sel);
 	for (int phase = 0; phase < KTEST_PHASES; phase++)
 		ktest_run_phase(&sel, phase, &totals);
-	printk("# ccktf: totals pass:%u fail:%u skip:%u total:%u\n", totals.pass, totals.fail, totals.skip,
-	       totals.pass + totals.fail + totals.skip);
-	ccktf_exit(totals.fail ? CCKTF_EXIT_FAILED : CCKTF_EXIT_PASSED);
+	ccktf_exit(ktest_finish(&totals));
 }

@@ -17,6 +17,7 @@
 #ifndef CCKTF_KTEST_H
 #define CCKTF_KTEST_H
 
+#include <ccktf/exit.h>
 #include <ccktf/types.h>
 
 enum ktest_phase {
@@ -156,6 +157,8 @@ void ktest_list(const struct ktest_selection *sel);
 /* Prints the top-level plan (the number of selected suites); call once before the first phase. */
 void ktest_begin(const struct ktest_selection *sel);
 void ktest_run_phase(const struct ktest_selection *sel, enum ktest_phase phase, struct ktest_totals *totals);
+/* Prints the closing totals line; returns the verdict they give (failed if any test failed). */
+enum ccktf_exit ktest_finish(const struct ktest_totals *totals);
 /* The test that is running now, or NULL: lets the crash handler name it. */
 const struct ktest_case *ktest_current(void);
 
