@@ -93,8 +93,7 @@ run: deps build/ccktf.efi
 		$(if $(TESTS),--tests '$(TESTS)') $(if $(ARGS),--append '$(ARGS)')
 
 # Benchmarks (docs/benchmarks.md): both models by default, or PLATFORM=...; BASELINE=results.json gates.
-bench: build/ccktf.efi
-	@ci/deps.sh --bench
+bench: deps build/ccktf.efi
 	$(HARNESS) bench --kernel build/ccktf.efi --out build/bench $(if $(filter-out auto,$(PLATFORM)),--platform $(PLATFORM)) \
 		$(if $(BASELINE),--baseline '$(BASELINE)') $(if $(ARGS),--append '$(ARGS)')
 

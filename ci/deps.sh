@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Checks that the tools ccktf needs are installed, and installs the missing Debian packages when it can
-# (as root), or prints the exact command to run when it cannot. Used by `make run`, `make test`, .ci/run.
-#   ci/deps.sh            tools to build, boot and test
-#   ci/deps.sh --bench    also what the benchmark plots need
+# (as root), or prints the exact command to run when it cannot. Used by `make run`, `make test`,
+# `make bench`, `make conformance` and .ci/run. matplotlib draws the benchmark plots, which `make test`
+# also exercises.
 set -euo pipefail
 
 missing=()
@@ -22,9 +22,8 @@ need nasm have nasm
 need qemu-system-x86 have qemu-system-x86_64
 need ovmf ovmf_present
 need python3-pytest /usr/bin/python3 -c 'import pytest'
-if [ "${1:-}" = "--bench" ]; then
-	need python3-matplotlib /usr/bin/python3 -c 'import matplotlib'
-fi
+need python3-matplotlib /usr/bin/python3 -c 'import matplotlib'
+need git have git # the build test snapshots the tree with git ls-files
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
