@@ -136,6 +136,16 @@ static bool parse_conformance(struct kernel_args *a, const char *v)
 	return parse_flag(v, &a->conformance);
 }
 
+static bool parse_probe(struct kernel_args *a, const char *v)
+{
+	static const char *const names[] = { [PROBE_NONE] = "none", [PROBE_TOUCH_UNACCEPTED] = "touch_unaccepted" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i]))
+			return (a->probe = (enum probe_kind)i), true;
+	return false;
+}
+
 static bool parse_seed(struct kernel_args *a, const char *v)
 {
 	return parse_u64(v, &a->seed);
@@ -163,6 +173,7 @@ static const struct arg_key keys[] = {
 	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
 	{ "bench", "off|short|full", parse_bench },
 	{ "conformance", "0|1", parse_conformance },
+	{ "probe", "none|touch_unaccepted", parse_probe },
 };
 
 static const struct arg_key *find_key(const char *name)
@@ -208,6 +219,7 @@ static void set_defaults(struct kernel_args *a)
 	a->allow_unaccepted = true;
 	a->bench = BENCH_OFF;
 	a->conformance = false;
+	a->probe = PROBE_NONE;
 }
 
 bool args_parse(struct kernel_args *args, char *err, size_t err_size)

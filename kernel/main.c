@@ -64,6 +64,7 @@ void kernel_main(void)
 		printk("# ccktf: injecting a crash as asked (crash=%s)\n", args_crash_name(boot_info.args.crash));
 		machine_inject_crash(boot_info.args.crash);
 	}
+	kernel_probe_if_asked(&boot_info.args);
 	kernel_run_phase(KTEST_AFTER_EXIT_BOOT_SERVICES);
 	unaccepted_print_stats();
 	ccktf_exit(ktest_finish(&totals));

@@ -77,3 +77,29 @@ def test_esp_boot_mode_runs_with_default_arguments(ccktf_boot):
     assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail()}"
     assert (run.run_dir / "ESP/EFI/BOOT/BOOTX64.EFI").is_file()
     assert run.ktap.args == ""
+
+
+# probe=touch_unaccepted touches unaccepted memory on purpose (on hardware it kills a TDX TD with
+# SEPT_VE_DISABLE), so it runs only when asked, each in a boot of its own. The models keep pending memory
+# not present and answer the #PF as the hardware would (arch/sim.h, "Pending memory that faults on touch").
+PROBE_TIMEOUT = 30
+
+
+def test_probe_touch_unaccepted_kills_the_sim_tdx_td(ccktf_boot):
+    run = ccktf_boot("platform=sim-tdx probe=touch_unaccepted", label="probe-sim-tdx", memory="6G",
+                     timeout=PROBE_TIMEOUT)
+    log = run.serial_tail(40)
+    assert not run.timed_out and run.status == 7 and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
+    assert "# ccktf: probe: touching unaccepted memory at 0x" in log
+    assert "with SEPT_VE_DISABLE set: the TD is terminated (model)" in log
+    assert "was NOT caught" not in log
+
+
+def test_probe_touch_unaccepted_is_vc_0x404_on_sim_snp(ccktf_boot):
+    run = ccktf_boot("platform=sim-snp probe=touch_unaccepted", label="probe-sim-snp", memory="6G",
+                     timeout=PROBE_TIMEOUT)
+    log = run.serial_tail(40)
+    assert not run.timed_out and run.status == 7 and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
+    assert "# ccktf: probe: touching unaccepted memory at 0x" in log
+    assert "#VC exit code 0x404 (page not validated)" in log
+    assert "was NOT caught" not in log

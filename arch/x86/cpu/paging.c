@@ -156,6 +156,17 @@ bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
 	return true;
 }
 
+bool paging_set_large_flags(u64 addr, u64 set, u64 clear)
+{
+	u64 *pde = pd_entry_of(addr);
+
+	if (!pde || !(*pde & PTE_LARGE))
+		return false;
+	*pde = (*pde | set) & ~clear;
+	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+	return true;
+}
+
 u64 paging_page_entry(u64 addr)
 {
 	u64 *pde = pd_entry_of(addr);

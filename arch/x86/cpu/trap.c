@@ -67,6 +67,11 @@ void trap_set_hook(unsigned vector, trap_hook_fn hook)
 		hooks[vector] = hook;
 }
 
+trap_hook_fn trap_hook(unsigned vector)
+{
+	return vector < X86_VECTORS ? hooks[vector] : NULL;
+}
+
 const char *trap_vector_name(unsigned vector)
 {
 	static const char *const names[X86_VECTORS] = {
@@ -135,7 +140,7 @@ static __noreturn void crash(const struct cpu_regs *r)
 void trap_dispatch(struct cpu_regs *r);
 void trap_dispatch(struct cpu_regs *r)
 {
-	trap_hook_fn hook = r->vector < X86_VECTORS ? hooks[r->vector] : NULL;
+	trap_hook_fn hook = trap_hook((unsigned)r->vector);
 
 	/* Hooks run while a crash is reported too: under a model, the report's own port I/O is a TDCALL or
 	 * a VMGEXIT that a hook answers. */

@@ -43,6 +43,7 @@ static const char *sim_snp_after_exit(void)
 
 	sim_register_insn(pvalidate, sizeof(pvalidate), snp_model_pvalidate);
 	sim_register_insn(vmgexit, sizeof(vmgexit), snp_model_vmgexit);
+	snp_model_guard_install();
 	snp_model_describe(model, sizeof(model));
 	printk("# sim-snp: model: %s\n", model);
 	return snp_setup_after_exit();

@@ -214,14 +214,45 @@ static void set_host_4k(u64 addr, bool host_4k)
 		*flag = host_4k;
 }
 
+/* A test writing into memory the guest has not validated: its unit stays present afterwards, since the
+ * tests read the poison back before validating (tests/accept validate_keeps_contents). */
 static void poison(u64 addr)
 {
+	sim_guard_open(addr, addr + 1);
 	memset((void *)(uintptr_t)ALIGN_DOWN(addr, EFI_PAGE_SIZE), 0xa5, EFI_PAGE_SIZE);
 }
 
 static bool page_accepted(u64 addr)
 {
 	return snp_rmp_is_validated(addr / EFI_PAGE_SIZE);
+}
+
+/* Touching memory that is not validated (platform-abi reference section 4) */
+
+static bool unit_pending(u64 unit)
+{
+	for (u64 pfn = unit / EFI_PAGE_SIZE; pfn < (unit + 2 * MiB) / EFI_PAGE_SIZE; pfn++)
+		if (snp_rmp_is_validated(pfn))
+			return false;
+	return true;
+}
+
+/* The hardware's answer: #VC (vector 29) with exit code 0x404, "page not validated", to the guest's own
+ * #VC handler (arch/x86/snp/snp_vc.c). Without one, or if it declines, the dispatcher reports the crash
+ * with vector 29 and error 0x404. */
+static bool touch_not_validated(struct cpu_regs *regs, u64 addr)
+{
+	trap_hook_fn vc = trap_hook(X86_VC);
+
+	(void)addr;
+	regs->vector = X86_VC;
+	regs->error_code = SVM_EXIT_VC_NOT_VALIDATED;
+	return vc && vc(regs);
+}
+
+void snp_model_guard_install(void)
+{
+	sim_guard_install(&mem, unit_pending, touch_not_validated);
 }
 
 const struct platform_model_ops snp_model_ops = {

@@ -23,6 +23,8 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *mem);
 void snp_model_discovery(struct snp_discovery *d);
 void snp_model_describe(char *buf, size_t size);
 bool snp_model_pvalidate(struct cpu_regs *r);
+/* After ExitBootServices: memory not validated faults on touch, and the touch becomes #VC 0x404. */
+void snp_model_guard_install(void);
 bool snp_model_vmgexit(struct cpu_regs *r);
 extern const struct platform_model_ops snp_model_ops;
 

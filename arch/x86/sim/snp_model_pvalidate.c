@@ -82,6 +82,8 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 		return (u32)injected ? (u32)injected : PVALIDATE_FAIL_INPUT;
 	if ((*unchanged = already(q)))
 		return PVALIDATE_SUCCESS;
+	if (q->validate) /* the guest may touch it from now on (arch/sim.h: the pending-memory guard) */
+		sim_guard_open(q->va, q->va + q->pages * EFI_PAGE_SIZE);
 	for (u64 i = 0; i < q->pages; i++)
 		snp_rmp_set_validated(q->pfn + i, q->validate);
 	return PVALIDATE_SUCCESS;

@@ -10,6 +10,8 @@
 #include <arch/portio.h>
 #include <arch/tdx_spec.h>
 #include <ccktf/boot.h>
+#include <ccktf/console.h>
+#include <ccktf/exit.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include "tdx_model.h"
@@ -25,12 +27,14 @@
 #define MODEL_VCPUS 1u
 
 static struct tdx_pages pages;
+static const struct sim_memory *memory; /* the regions, for the pending-memory guard (arch/sim.h) */
 static u64 tdcalls_served;
 
 /* Setup */
 
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 {
+	memory = mem;
 	tdx_pages_init(&pages, MODEL_GPAW);
 	for (unsigned i = 0; i < mem->count; i++) {
 		const struct sim_region *r = &mem->regions[i];
@@ -63,10 +67,12 @@ static void fill_quads(u64 addr, u64 bytes, u64 pattern)
 static u64 page_accept(struct cpu_regs *r)
 {
 	u64 status = tdx_pages_accept(&pages, r->rcx);
-	u64 level = r->rcx & TDX_PAGE_INFO_LEVEL_MASK;
+	u64 gpa = r->rcx & TDX_PAGE_INFO_GPA_MASK, bytes = tdx_level_bytes(r->rcx & TDX_PAGE_INFO_LEVEL_MASK);
 
-	if (status == TDX_SUCCESS) /* the module zeroes what it accepts (init_sept_4k_page()) */
-		fill_quads(r->rcx & TDX_PAGE_INFO_GPA_MASK, tdx_level_bytes(level), 0);
+	if (status != TDX_SUCCESS)
+		return status;
+	sim_guard_open(gpa, gpa + bytes);
+	fill_quads(gpa, bytes, 0); /* the module zeroes what it accepts (init_sept_4k_page()) */
 	return status;
 }
 
@@ -178,11 +184,36 @@ static bool answer_tdcall(struct cpu_regs *regs)
 	return true;
 }
 
+/* Touching pending memory (platform-abi reference section 3) */
+
+static bool unit_pending(u64 unit)
+{
+	for (u64 a = unit; a < unit + 2 * MiB; a += 4 * KiB)
+		if (!tdx_pages_pending(&pages, a))
+			return false;
+	return true;
+}
+
+/*
+ * The model's TD has SEPT_VE_DISABLE set (MODEL_ATTRIBUTES): an access to a pending private GPA is then
+ * not reflected to the TD as #VE; the module makes the TD unrunnable and the host can only tear it down.
+ * The closest a run can show of a killed TD is to stop here with "crashed" (docs/protocol.md).
+ */
+static bool touch_pending(struct cpu_regs *regs, u64 addr)
+{
+	(void)regs;
+	printk("\n# sim-tdx: TDX module: access to pending GPA 0x%llx with SEPT_VE_DISABLE set: the TD is "
+	       "terminated (model)\n",
+	       addr);
+	ccktf_exit(CCKTF_EXIT_CRASHED);
+}
+
 void tdx_model_attach(void)
 {
 	static const u8 tdcall_opcode[] = { TDX_TDCALL_BYTES };
 
 	sim_register_insn(tdcall_opcode, TDX_TDCALL_LEN, answer_tdcall);
+	sim_guard_install(memory, unit_pending, touch_pending);
 }
 
 /* What tests may ask of the model (ccktf/platform.h) */
@@ -197,10 +228,14 @@ static void model_inject_error(u64 addr, u64 raw_status)
 	tdx_pages_inject(&pages, addr, raw_status);
 }
 
+/* A test writing into pending memory the guest could not touch: its unit stays present afterwards, since
+ * the tests read the poison back before accepting (tests/tdx, tests/accept). */
 static void model_poison(u64 addr)
 {
-	if (tdx_pages_pending(&pages, addr))
-		fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
+	if (!tdx_pages_pending(&pages, addr))
+		return;
+	sim_guard_open(addr, addr + 1);
+	fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
 }
 
 static bool model_page_accepted(u64 addr)

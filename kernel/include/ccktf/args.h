@@ -9,6 +9,7 @@
 
 enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
 enum bench_mode { BENCH_OFF, BENCH_SHORT, BENCH_FULL };
+enum probe_kind { PROBE_NONE, PROBE_TOUCH_UNACCEPTED };
 
 struct kernel_args {
 	char text[ARGS_TEXT_MAX]; /* the words, NUL-separated after parsing */
@@ -25,6 +26,7 @@ struct kernel_args {
 	bool allow_unaccepted;
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
 	bool conformance;      /* conformance=1: the firmware conformance checks (docs/conformance.md) */
+	enum probe_kind probe; /* probe=touch_unaccepted: touch unaccepted memory on purpose (kernel/probe.c) */
 };
 
 /*

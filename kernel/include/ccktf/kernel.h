@@ -15,6 +15,11 @@ void kernel_run_phase(enum ktest_phase phase);
 /* After ExitBootServices, on the kernel's own stack: the remaining suites, then the verdict. */
 __noreturn void kernel_main(void);
 
+/* probe=... (kernel/probe.c): runs the asked probe in place of the tests and exits; returns when none was
+ * asked. touch_unaccepted reads unaccepted memory, which the platform must stop (the run ends "crashed");
+ * if the read returns, the run ends "failed". */
+void kernel_probe_if_asked(const struct kernel_args *args);
+
 /* A step of platform setup that returned an error message: report it and exit "crashed". */
 void kernel_fatal_if(const char *what, const char *err);
 

@@ -29,6 +29,10 @@ u64 paging_encryption_mask(void);
 /* After the take-over: sets and clears flag bits of the 4 KiB mapping of addr (splitting a 2 MiB page),
  * e.g. clears the C-bit to share a page with the host. False when addr is not mapped or no table is left. */
 bool paging_set_page_flags(u64 addr, u64 set, u64 clear);
+/* Sets and clears flag bits of the 2 MiB page that maps addr, WITHOUT splitting it (e.g. PRESENT, so a
+ * model can make a pending 2 MiB fault on touch). False when addr is not mapped by a 2 MiB page. */
+bool paging_set_large_flags(u64 addr, u64 set, u64 clear);
+#define PAGING_PRESENT (1ull << 0)
 /* The leaf entry (4 KiB PTE or 2 MiB PDE) that maps addr, 0 if none: lets a model check a page's C-bit. */
 u64 paging_page_entry(u64 addr);
 

@@ -48,4 +48,23 @@ void *sim_alloc(struct boot_info *b, u64 bytes);
 /* Which region holds addr, or NULL. */
 const struct sim_region *sim_region_of(const struct sim_memory *mem, u64 addr);
 
+/*
+ * Pending memory that faults on touch (sim_guard.c). On hardware, touching memory the guest has not
+ * accepted is caught (platform-abi reference: TDX section 3, SNP section 4); under TCG it would silently
+ * read RAM. So a model keeps every 2 MiB unit that lies wholly in its regions and is wholly pending NOT
+ * PRESENT in the kernel's page tables, and its touch() turns the resulting #PF into what the hardware does.
+ * The model opens a unit (present again) BEFORE it accepts or writes anything in it.
+ *
+ * Simplification: the granule is the 2 MiB page (the guard never splits it). Opening is for the whole unit,
+ * so a 4 KiB accept inside a pending 2 MiB makes all of it present: a touch of a still-pending 4 KiB page
+ * inside a partly accepted 2 MiB, or of pending memory in a 2 MiB only partly inside a region, is NOT caught.
+ */
+typedef bool (*sim_unit_pending_fn)(u64 unit);		     /* all of [unit, unit + 2 MiB) pending */
+typedef bool (*sim_touch_fn)(struct cpu_regs *regs, u64 addr); /* false: the #PF is a crash */
+
+/* After ExitBootServices (the kernel's page tables in place): hides the pending units, hooks #PF. */
+void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch);
+/* Makes every 2 MiB unit that [start, end) overlaps present again. */
+void sim_guard_open(u64 start, u64 end);
+
 #endif

@@ -31,6 +31,8 @@ typedef bool (*trap_hook_fn)(struct cpu_regs *regs);
 
 void trap_init(void);
 void trap_set_hook(unsigned vector, trap_hook_fn hook);
+/* The hook installed for vector, or NULL: lets a model deliver a different exception (#PF -> #VC). */
+trap_hook_fn trap_hook(unsigned vector);
 const char *trap_vector_name(unsigned vector);
 
 /*

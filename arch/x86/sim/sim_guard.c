@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pending memory that faults on touch (arch/sim.h, "Pending memory that faults on touch"): the 2 MiB
+ * pages (arch/x86/cpu/paging.c) of wholly pending units are left not present, and the #PF hook hands a
+ * touch of one of them to the model. Any other #PF is not the guard's: the hook returns false and the
+ * dispatcher's exception table and crash path see it as before.
+ */
+#include <arch/cpu.h>
+#include <arch/machine.h>
+#include <arch/sim.h>
+
+#define UNIT (2 * MiB)
+
+static const struct sim_memory *guarded;
+static sim_touch_fn touch_fn;
+
+static bool unit_inside(const struct sim_region *r, u64 unit)
+{
+	return unit >= r->start && unit + UNIT <= r->end;
+}
+
+/* A unit the guard hides or hid: wholly in a region. */
+static bool guardable(u64 addr)
+{
+	const struct sim_region *r = guarded ? sim_region_of(guarded, addr) : NULL;
+
+	return r && unit_inside(r, ALIGN_DOWN(addr, UNIT));
+}
+
+static bool hidden(u64 addr)
+{
+	return guardable(addr) && !(paging_page_entry(addr) & PAGING_PRESENT);
+}
+
+static bool guard_pf_hook(struct cpu_regs *regs)
+{
+	u64 addr = read_cr2();
+
+	return hidden(addr) && touch_fn(regs, addr);
+}
+
+static void hide_region(const struct sim_region *r, sim_unit_pending_fn pending)
+{
+	for (u64 unit = ALIGN_UP(r->start, UNIT); unit + UNIT <= r->end; unit += UNIT)
+		if (pending(unit))
+			paging_set_large_flags(unit, 0, PAGING_PRESENT);
+}
+
+void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch)
+{
+	guarded = mem;
+	touch_fn = touch;
+	for (unsigned i = 0; i < mem->count; i++)
+		hide_region(&mem->regions[i], pending);
+	trap_set_hook(X86_PF, guard_pf_hook);
+}
+
+void sim_guard_open(u64 start, u64 end)
+{
+	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
+		if (guardable(unit))
+			paging_set_large_flags(unit, PAGING_PRESENT, 0);
+}
