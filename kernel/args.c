@@ -116,6 +116,11 @@ static bool parse_sim_host_map(struct kernel_args *a, const char *v)
 	return true;
 }
 
+static bool parse_sim_sept_ve_disable(struct kernel_args *a, const char *v)
+{
+	return parse_flag(v, &a->sim_sept_ve_disable);
+}
+
 static bool parse_allow_unaccepted(struct kernel_args *a, const char *v)
 {
 	return parse_flag(v, &a->allow_unaccepted);
@@ -170,6 +175,7 @@ static const struct arg_key keys[] = {
 	{ "crash", "none|pf|ud|gp|de|hang", parse_crash },
 	{ "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)", parse_sim_unaccepted },
 	{ "sim_host_map", "2m|4k", parse_sim_host_map },
+	{ "sim_sept_ve_disable", "0|1", parse_sim_sept_ve_disable },
 	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
 	{ "bench", "off|short|full", parse_bench },
 	{ "conformance", "0|1", parse_conformance },
@@ -216,6 +222,7 @@ static void set_defaults(struct kernel_args *a)
 	a->crash = CRASH_NONE;
 	a->sim_unaccepted = 0;
 	a->sim_host_4k = false;
+	a->sim_sept_ve_disable = true;
 	a->allow_unaccepted = true;
 	a->bench = BENCH_OFF;
 	a->conformance = false;

@@ -85,13 +85,13 @@ def test_esp_boot_mode_runs_with_default_arguments(ccktf_boot):
 PROBE_TIMEOUT = 30
 
 
-@pytest.mark.parametrize("platform, caught", [
-    ("sim-tdx", "with SEPT_VE_DISABLE set: the TD is terminated (model)"),  # the TD is killed
-    ("sim-snp", "#VC exit code 0x404 (page not validated)"),               # the RMP says not validated
-])
-def test_probe_touch_unaccepted_is_caught(ccktf_boot, platform, caught):
-    run = ccktf_boot(f"platform={platform} probe=touch_unaccepted", label=f"probe-{platform}", memory="6G",
-                     timeout=PROBE_TIMEOUT)
+@pytest.mark.parametrize("args, caught", [
+    ("platform=sim-tdx", "with SEPT_VE_DISABLE set: the TD is terminated (model)"),  # the TD is killed
+    ("platform=sim-tdx sim_sept_ve_disable=0", "# tdx: #VE exit_reason=48 (EPT_VIOLATION"),  # the real #VE handler
+    ("platform=sim-snp", "#VC exit code 0x404 (page not validated)"),  # the RMP says not validated
+], ids=["sim-tdx", "sim-tdx-ve", "sim-snp"])
+def test_probe_touch_unaccepted_is_caught(ccktf_boot, args, caught):
+    run = ccktf_boot(f"{args} probe=touch_unaccepted", label="probe", memory="6G", timeout=PROBE_TIMEOUT)
     log = run.serial_tail(40)
     assert not run.timed_out and run.status == 7 and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
     assert "# ccktf: probe: touching unaccepted memory at 0x" in log

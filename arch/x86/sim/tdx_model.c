@@ -22,9 +22,22 @@
  * this guest's memory (a few GiB, TCG's 40 physical bits) needs nothing more.
  */
 #define MODEL_GPAW TDX_GPAW_48
-/* A production TD: not DEBUG; SEPT_VE_DISABLE set, as Linux requires unless debugging (tdx_early_init()). */
-#define MODEL_ATTRIBUTES TDX_ATTR_SEPT_VE_DISABLE
 #define MODEL_VCPUS 1u
+
+/* TDX 1.5 ABI, #VE information: EPT violation qualification bit 0 = the access was a read (SDM 28.3.3.2). */
+#define MODEL_EPT_QUAL_READ 1ull
+
+/*
+ * A production TD: not DEBUG; SEPT_VE_DISABLE set, as Linux requires unless debugging (tdx_early_init()).
+ * sim_sept_ve_disable=0 gives a TD without it, where touching pending memory is reflected as #VE.
+ */
+static u64 attributes = TDX_ATTR_SEPT_VE_DISABLE;
+
+/* The #VE information TDG.VP.VEINFO.GET returns once, after the model reflected an access as #VE. */
+static struct {
+	bool valid;
+	u64 exit_reason, qualification, gla, gpa;
+} ve_info;
 
 static struct tdx_pages pages;
 static const struct sim_memory *memory; /* the regions, for the pending-memory guard (arch/sim.h) */
@@ -35,6 +48,7 @@ static u64 tdcalls_served;
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 {
 	memory = mem;
+	attributes = b->args.sim_sept_ve_disable ? TDX_ATTR_SEPT_VE_DISABLE : 0;
 	tdx_pages_init(&pages, MODEL_GPAW);
 	for (unsigned i = 0; i < mem->count; i++) {
 		const struct sim_region *r = &mem->regions[i];
@@ -79,7 +93,7 @@ static u64 page_accept(struct cpu_regs *r)
 static u64 vp_info(struct cpu_regs *r)
 {
 	r->rcx = MODEL_GPAW;
-	r->rdx = MODEL_ATTRIBUTES;
+	r->rdx = attributes;
 	r->r8 = (u64)MODEL_VCPUS << TDX_VCPUS_MAX_SHIFT | MODEL_VCPUS;
 	r->r9 = 0;  /* VCPU_INDEX */
 	r->r10 = 0; /* no TDG.SYS.RD: the model is a 1.0 module here */
@@ -87,13 +101,20 @@ static u64 vp_info(struct cpu_regs *r)
 	return TDX_SUCCESS;
 }
 
-/* The model never injects #VE (TCG cannot), so there is never a #VE to tell about (tdg_vp_veinfo_get.c). */
+/* The information of the last #VE the model reflected, once (tdg_vp_veinfo_get.c: VALID is then cleared). */
 static u64 ve_info_get(struct cpu_regs *r, u64 version)
 {
 	r->rcx = r->rdx = r->r8 = r->r9 = r->r10 = 0;
 	if (version > 1)
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
-	return TDX_NO_VALID_VE_INFO;
+	if (!ve_info.valid)
+		return TDX_NO_VALID_VE_INFO;
+	r->rcx = ve_info.exit_reason;
+	r->rdx = ve_info.qualification;
+	r->r8 = ve_info.gla;
+	r->r9 = ve_info.gpa;
+	ve_info.valid = false;
+	return TDX_SUCCESS;
 }
 
 /* TDG.VP.VMCALL: the VMM sees only the GPRs RCX exposes (tdg_vp_vmcall.c) */
@@ -195,13 +216,32 @@ static bool unit_pending(u64 unit)
 }
 
 /*
- * The model's TD has SEPT_VE_DISABLE set (MODEL_ATTRIBUTES): an access to a pending private GPA is then
- * not reflected to the TD as #VE; the module makes the TD unrunnable and the host can only tear it down.
- * The closest a run can show of a killed TD is to stop here with "crashed" (docs/protocol.md).
+ * Without SEPT_VE_DISABLE the module reflects the EPT violation to the TD as #VE (vector 20), with the
+ * details in the #VE information (platform-abi reference, section 3): the TD's own #VE handler runs, here
+ * the real backend's (arch/x86/tdx/tdx_ve.c). Returns false when it does not handle it: a crash, vector 20.
+ */
+static bool reflect_as_ve(struct cpu_regs *regs, u64 addr)
+{
+	trap_hook_fn ve = trap_hook(X86_VE);
+
+	ve_info.valid = true;
+	ve_info.exit_reason = TDX_EXIT_REASON_EPT_VIOLATION;
+	ve_info.qualification = MODEL_EPT_QUAL_READ;
+	ve_info.gla = ve_info.gpa = addr; /* identity-mapped */
+	regs->vector = X86_VE;
+	regs->error_code = 0;
+	return ve && ve(regs);
+}
+
+/*
+ * With SEPT_VE_DISABLE set, an access to a pending private GPA is not reflected to the TD as #VE; the
+ * module makes the TD unrunnable and the host can only tear it down. The closest a run can show of a
+ * killed TD is to stop here with "crashed" (docs/protocol.md).
  */
 static bool touch_pending(struct cpu_regs *regs, u64 addr)
 {
-	(void)regs;
+	if (!(attributes & TDX_ATTR_SEPT_VE_DISABLE))
+		return reflect_as_ve(regs, addr);
 	printk("\n# sim-tdx: TDX module: access to pending GPA 0x%llx with SEPT_VE_DISABLE set: the TD is "
 	       "terminated (model)\n",
 	       addr);

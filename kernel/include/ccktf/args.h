@@ -22,6 +22,7 @@ struct kernel_args {
 	/* Hardware models (sim-tdx, sim-snp) */
 	u64 sim_unaccepted;  /* bytes to present as unaccepted; 0: all memory above 4 GiB */
 	bool sim_host_4k;    /* sim_host_map=4k: the host maps private memory with 4 KiB pages */
+	bool sim_sept_ve_disable; /* sim-tdx: the TD attribute SEPT_VE_DISABLE (default 1, as production TDs) */
 	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself) */
 	bool allow_unaccepted;
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
