@@ -12,24 +12,12 @@
 #include <ccktf/platform.h>
 #include <ccktf/unaccepted.h>
 
-/* The first unit the table still marks unaccepted. */
-static bool first_unaccepted(struct range *unit)
-{
-	const struct efi_unaccepted_memory *t = unaccepted.table;
-	u64 first, end;
-
-	if (!t || !unaccepted_next_run(t, 0, unaccepted_units(t), &first, &end))
-		return false;
-	*unit = unaccepted_unit_range(t, first);
-	return true;
-}
-
 static __noreturn void touch_unaccepted(void)
 {
 	struct range unit;
 	u64 value;
 
-	if (!first_unaccepted(&unit)) {
+	if (!unaccepted_first_unit(&unit)) {
 		printk("# ccktf: probe: nothing to probe: the unaccepted table marks no memory unaccepted on %s\n",
 		       platform_name());
 		ccktf_exit(CCKTF_EXIT_FAILED);

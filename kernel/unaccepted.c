@@ -104,6 +104,17 @@ static u64 accept_through_platform(void *ctx, u64 start, u64 size)
 	return p->accept_range ? p->accept_range(start, size, ctx) : 0;
 }
 
+bool unaccepted_first_unit(struct range *unit)
+{
+	const struct efi_unaccepted_memory *t = unaccepted.table;
+	u64 first, end;
+
+	if (!t || !unaccepted_next_run(t, 0, unaccepted_units(t), &first, &end))
+		return false;
+	*unit = unaccepted_unit_range(t, first);
+	return true;
+}
+
 const char *unaccepted_accept_deferred(void)
 {
 	for (unsigned i = 0; i < unaccepted.deferred_count; i++) {

@@ -78,6 +78,27 @@ efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m)
 	}
 }
 
+/*
+ * Two reads of the map with nothing in between, for the checks that the map is stable: both buffers are
+ * sized first (each allocation changes the map; the slack of MEMMAP_SLACK_DESCRIPTORS absorbs that), then
+ * read back to back.
+ */
+efi_status_t efi_read_memmap_twice(struct boot_info *b, struct efi_memmap_snapshot *first,
+				   struct efi_memmap_snapshot *second)
+{
+	efi_status_t s;
+
+	second->desc_size = first->desc_size = b->memmap_boot.desc_size;
+	s = efi_read_memmap(b, first);
+	if (!EFI_IS_ERROR(s))
+		s = efi_read_memmap(b, second);
+	if (!EFI_IS_ERROR(s))
+		s = efi_read_memmap(b, first);
+	if (!EFI_IS_ERROR(s))
+		s = efi_read_memmap(b, second);
+	return s;
+}
+
 void *efi_config_table(const struct efi_system_table *st, efi_guid_t guid)
 {
 	for (u64 i = 0; i < st->number_of_table_entries; i++)

@@ -40,24 +40,16 @@ KTEST(bench, strategy_lazy_first_touch)
 	metric_u64("bench.strategy.lazy.second_touch", hist_percentile(&second, 50), "ns", "lazy_unit=4194304 stat=median");
 }
 
-static u64 first_unaccepted_addr(void)
-{
-	u64 start, end;
-	const struct efi_unaccepted_memory *t = unaccepted.table;
-
-	if (!unaccepted_next_run(t, 0, unaccepted_units(t), &start, &end))
-		return 0;
-	return unaccepted_unit_range(t, start).start;
-}
-
 KTEST(bench, strategy_eager_everything_left)
 {
 	struct range covered = unaccepted_covered(unaccepted.table);
-	u64 bytes_before = bench_unaccepted_left(), start = first_unaccepted_addr(), ns;
-	u64 size = bench_full() ? covered.end - start : EAGER_SHORT_BYTES;
+	u64 bytes_before = bench_unaccepted_left(), start, ns;
+	struct range first;
 
-	if (!bytes_before)
+	if (!unaccepted_first_unit(&first))
 		KTEST_SKIP(t, "nothing left to accept");
+	start = first.start;
+	u64 size = bench_full() ? covered.end - start : EAGER_SHORT_BYTES;
 	bench_progress("eager: accepting %llu MiB in bitmap order", MIN(size, bytes_before) / MiB);
 	ns = time_now_ns();
 	KASSERT_EQ(t, unaccepted_accept(start, size, NULL), ACCEPT_MEMORY_OK);

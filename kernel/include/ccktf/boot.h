@@ -49,6 +49,9 @@ static inline struct memmap memmap_view(const struct efi_memmap_snapshot *s)
 /* kernel/efi/efi_boot.c */
 efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_size);
 efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m);
+/* Reads the map into first and then second with no allocation between the two reads. */
+efi_status_t efi_read_memmap_twice(struct boot_info *b, struct efi_memmap_snapshot *first,
+				   struct efi_memmap_snapshot *second);
 void efi_copy_config_tables(struct boot_info *b);
 /* The configuration table with this GUID in the system table's list, or NULL. */
 void *efi_config_table(const struct efi_system_table *st, efi_guid_t guid);

@@ -30,6 +30,8 @@ extern struct unaccepted_boot unaccepted;
 
 /* Before ExitBootServices: finds and validates an installed table, or builds and installs one. */
 const char *unaccepted_setup(struct boot_info *b);
+/* The first unit the table still marks unaccepted; false when there is none (or no table). */
+bool unaccepted_first_unit(struct range *unit);
 /* After ExitBootServices: accepts the deferred parts. NULL, or what failed. */
 const char *unaccepted_accept_deferred(void);
 /* Accepts what the table still marks unaccepted in [start, start + size), through the platform. */
