@@ -51,14 +51,25 @@ static bool parse_tests(struct kernel_args *a, const char *v)
 	return *v != '\0';
 }
 
+/* The index of v in names, or -1: how every key with a fixed set of values is parsed. */
+static int name_index(const char *const *names, size_t count, const char *v)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!strcmp(v, names[i]))
+			return (int)i;
+	return -1;
+}
+
+#define LOOKUP(names, v) name_index((names), ARRAY_SIZE(names), (v))
+
 static bool parse_platform(struct kernel_args *a, const char *v)
 {
 	static const char *const names[] = { "auto", "none", "tdx", "snp", "sim-tdx", "sim-snp" };
+	int i = LOOKUP(names, v);
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(v, names[i]))
-			return (a->platform = names[i]), true;
-	return false;
+	if (i >= 0)
+		a->platform = names[i];
+	return i >= 0;
 }
 
 static const char *const crash_names[] = { [CRASH_NONE] = "none", [CRASH_PF] = "pf", [CRASH_UD] = "ud",
@@ -71,10 +82,11 @@ const char *args_crash_name(enum crash_kind kind)
 
 static bool parse_crash(struct kernel_args *a, const char *v)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(crash_names); i++)
-		if (!strcmp(v, crash_names[i]))
-			return (a->crash = (enum crash_kind)i), true;
-	return false;
+	int i = LOOKUP(crash_names, v);
+
+	if (i >= 0)
+		a->crash = (enum crash_kind)i;
+	return i >= 0;
 }
 
 /* A size with an optional K, M or G suffix (powers of 1024). */
@@ -129,11 +141,11 @@ static bool parse_allow_unaccepted(struct kernel_args *a, const char *v)
 static bool parse_bench(struct kernel_args *a, const char *v)
 {
 	static const char *const names[] = { [BENCH_OFF] = "off", [BENCH_SHORT] = "short", [BENCH_FULL] = "full" };
+	int i = LOOKUP(names, v);
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(v, names[i]))
-			return (a->bench = (enum bench_mode)i), true;
-	return false;
+	if (i >= 0)
+		a->bench = (enum bench_mode)i;
+	return i >= 0;
 }
 
 static bool parse_conformance(struct kernel_args *a, const char *v)
@@ -144,11 +156,11 @@ static bool parse_conformance(struct kernel_args *a, const char *v)
 static bool parse_probe(struct kernel_args *a, const char *v)
 {
 	static const char *const names[] = { [PROBE_NONE] = "none", [PROBE_TOUCH_UNACCEPTED] = "touch_unaccepted" };
+	int i = LOOKUP(names, v);
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(v, names[i]))
-			return (a->probe = (enum probe_kind)i), true;
-	return false;
+	if (i >= 0)
+		a->probe = (enum probe_kind)i;
+	return i >= 0;
 }
 
 static bool parse_seed(struct kernel_args *a, const char *v)
