@@ -7,6 +7,13 @@
  *
  * A platform may ask for an encryption mask (SEV's C-bit, AMD APM vol. 2 15.34.4) that every entry
  * carries, table pointers included; paging_set_page_flags() then clears it on one page to share it.
+ * On real parts the C-bit is bit 51 or 47 (CPUID 0x8000001F EBX[5:0]): INSIDE the address field 51:12.
+ * So an address is always read with the mask stripped (entry_addr()), and an entry that is rebuilt
+ * (a 2 MiB split) carries the mask over explicitly; only the one target entry changes, as Linux
+ * __set_clr_pte_enc() (arch/x86/coco/sev/core.c) does. tests/host/test_paging.c runs this file with
+ * C-bit 47, 51 and 52.
+ *
+ * Pure table logic: the only CPU operation, the TLB flush, is paging_flush_page() (arch/x86/cpu/tlb.c).
  */
 #include <arch/machine.h>
 #include <ccktf/string.h>
@@ -14,12 +21,16 @@
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
 #define PTE_LARGE (1ull << 7)
+#define PTE_PAT_4K (1ull << 7)   /* PAT in a 4 KiB PTE (SDM vol. 3A table 4-19) */
+#define PDE_PAT_2M (1ull << 12)  /* PAT in a 2 MiB PDE, where bit 7 is PS (table 4-18) */
 #define PTE_TABLE (PTE_PRESENT | PTE_WRITE)
 #define ENTRIES 512
 #define PAGE 4096ull
 
 #define PAGING_SPARE_TABLES 8
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
+#define PDE_2M_ADDR_MASK 0x000fffffffe00000ull
+#define PTE_LOW_FLAGS 0xfffull
 
 struct pool {
 	u64 next, end;
@@ -115,9 +126,15 @@ u64 paging_build(u64 pool, u64 pool_pages, u64 top)
 	return (u64)(uintptr_t)pml4 | (encryption_mask & PTE_ADDR_MASK);
 }
 
+/* The physical address an entry points at: never includes the C-bit, wherever it lies. */
+static u64 entry_addr(u64 entry, u64 addr_mask)
+{
+	return entry & addr_mask & ~encryption_mask;
+}
+
 static u64 *next_table(u64 entry)
 {
-	return (u64 *)(uintptr_t)(entry & PTE_ADDR_MASK & ~encryption_mask);
+	return (u64 *)(uintptr_t)entry_addr(entry, PTE_ADDR_MASK);
 }
 
 /* The page-directory entry that maps addr, or NULL when addr is beyond the map. */
@@ -131,10 +148,24 @@ static u64 *pd_entry_of(u64 addr)
 	return *pdpte & PTE_PRESENT ? &next_table(*pdpte)[addr >> 21 & 511] : NULL;
 }
 
+/*
+ * The flags a 4 KiB PTE inherits from the 2 MiB PDE it replaces: bits 11:0 without PS, PAT moved from bit
+ * 12 to bit 7, bits 63:52 (XD, ignored bits), and the encryption mask wherever it lies (47 and 51 are
+ * inside the address field and would otherwise be dropped, making the 511 neighbours shared).
+ */
+static u64 split_flags(u64 pde)
+{
+	u64 flags = (pde & PTE_LOW_FLAGS & ~PTE_LARGE) | (pde & ~PTE_ADDR_MASK & ~PTE_LOW_FLAGS);
+
+	if (pde & PDE_PAT_2M)
+		flags |= PTE_PAT_4K;
+	return flags | (pde & encryption_mask);
+}
+
 static bool split_2m(u64 *pde)
 {
-	u64 *pt = new_table(&spare), base = *pde & PTE_ADDR_MASK & ~encryption_mask;
-	u64 flags = *pde & ~PTE_ADDR_MASK & ~PTE_LARGE;
+	u64 *pt = new_table(&spare), base = entry_addr(*pde, PDE_2M_ADDR_MASK);
+	u64 flags = split_flags(*pde);
 
 	if (!pt)
 		return false;
@@ -152,7 +183,7 @@ bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
 		return false;
 	pte = &next_table(*pde)[addr >> 12 & 511];
 	*pte = (*pte | set) & ~clear;
-	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+	paging_flush_page(addr);
 	return true;
 }
 
@@ -163,7 +194,7 @@ bool paging_set_large_flags(u64 addr, u64 set, u64 clear)
 	if (!pde || !(*pde & PTE_LARGE))
 		return false;
 	*pde = (*pde | set) & ~clear;
-	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+	paging_flush_page(addr);
 	return true;
 }
 

@@ -33,6 +33,8 @@ bool paging_set_page_flags(u64 addr, u64 set, u64 clear);
  * model can make a pending 2 MiB fault on touch). False when addr is not mapped by a 2 MiB page. */
 bool paging_set_large_flags(u64 addr, u64 set, u64 clear);
 #define PAGING_PRESENT (1ull << 0)
+/* Drops the TLB entry of the page at addr (arch/x86/cpu/tlb.c: INVLPG); paging.c calls it after each edit. */
+void paging_flush_page(u64 addr);
 /* The leaf entry (4 KiB PTE or 2 MiB PDE) that maps addr, 0 if none: lets a model check a page's C-bit. */
 u64 paging_page_entry(u64 addr);
 

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's page-table code (arch/x86/cpu/paging.c) with the encryption masks real SNP parts use:
+ * C-bit 51 and 47 lie INSIDE the PTE address field (bits 51:12), which the SNP model's bit 52 does not
+ * (arch/snp_spec.h SIM_SNP_CBIT). Every entry of a split must keep the bit, and every address the code
+ * computes must strip it. The tables live in host memory; paging.c only reads and writes them.
+ */
+#include <ccktf/ktest.h>
+#include <stdlib.h>
+
+#include "../../arch/x86/cpu/paging.c"
+
+KTEST_SUITE(host_paging, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+
+#define TOP (8 * GiB)
+#define ADDR_BITS 0x000ffffffffff000ull
+
+static u64 flushed[4];
+static unsigned flushes;
+
+void paging_flush_page(u64 addr)
+{
+	if (flushes < ARRAY_SIZE(flushed))
+		flushed[flushes] = addr;
+	flushes++;
+}
+
+struct tables {
+	void *pool;
+	u64 cr3, mask;
+};
+
+static bool build(struct tables *tb, unsigned cbit)
+{
+	u64 pages = paging_pages_needed(TOP);
+
+	tb->mask = 1ull << cbit;
+	tb->pool = aligned_alloc(PAGE, pages * PAGE);
+	paging_set_encryption_mask(tb->mask);
+	tb->cr3 = paging_build((u64)(uintptr_t)tb->pool, pages, TOP);
+	flushes = 0;
+	return tb->cr3 != 0;
+}
+
+static void release(struct tables *tb)
+{
+	free(tb->pool);
+	root = NULL;
+}
+
+static u64 addr_of(u64 entry, u64 mask)
+{
+	return entry & ADDR_BITS & ~mask;
+}
+
+/* Shares one page (as the SNP backend shares the GHCB page) and checks the whole 2 MiB around it. */
+static void share_one_page(struct ktest *t, unsigned cbit)
+{
+	struct tables tb;
+	u64 target = 3 * GiB + 6 * MiB + 5 * PAGE, base = ALIGN_DOWN(target, 2 * MiB);
+	unsigned kept = 0, addr_ok = 0;
+
+	KASSERT_TRUE(t, build(&tb, cbit));
+	KEXPECT_EQ(t, paging_page_entry(base) & (PTE_LARGE | tb.mask), PTE_LARGE | tb.mask);
+	KASSERT_TRUE(t, paging_set_page_flags(target, 0, tb.mask));
+	for (u64 a = base; a < base + 2 * MiB; a += PAGE) {
+		u64 e = paging_page_entry(a);
+		kept += (e & tb.mask) != 0;
+		addr_ok += addr_of(e, tb.mask) == a && (e & PTE_PRESENT) && !(e & PTE_LARGE);
+	}
+	KEXPECT_EQ(t, kept, 511);				/* every neighbour stays encrypted */
+	KEXPECT_EQ(t, paging_page_entry(target) & tb.mask, 0); /* the target alone is shared */
+	KEXPECT_EQ(t, addr_ok, 512);
+	KEXPECT_EQ(t, flushes, 1);
+	KEXPECT_EQ(t, flushed[0], target);
+	/* The 2 MiB pages around the split are untouched. */
+	KEXPECT_EQ(t, paging_page_entry(base + 2 * MiB) & tb.mask, tb.mask);
+	KEXPECT_EQ(t, addr_of(paging_page_entry(base + 2 * MiB), tb.mask), base + 2 * MiB);
+	release(&tb);
+}
+
+KTEST(host_paging, split_keeps_cbit_51)
+{
+	share_one_page(t, 51);
+}
+
+KTEST(host_paging, split_keeps_cbit_47)
+{
+	share_one_page(t, 47);
+}
+
+KTEST(host_paging, split_keeps_cbit_52_model)
+{
+	share_one_page(t, 52);
+}
+
+/* CR3[51:12] holds the PML4's address; a C-bit inside it marks the PML4 encrypted, 52 must not reach CR3. */
+KTEST(host_paging, cr3_carries_the_cbit_only_inside_the_address_field)
+{
+	struct tables tb;
+
+	KASSERT_TRUE(t, build(&tb, 51));
+	KEXPECT_EQ(t, tb.cr3 & (1ull << 51), 1ull << 51);
+	KEXPECT_EQ(t, addr_of(tb.cr3, tb.mask), (u64)(uintptr_t)tb.pool);
+	release(&tb);
+	KASSERT_TRUE(t, build(&tb, 52));
+	KEXPECT_EQ(t, tb.cr3 >> 52, 0);
+	release(&tb);
+}
+
+/* Every table pointer carries the mask, and the walk strips it: a lookup deep in the map finds the page. */
+KTEST(host_paging, every_level_carries_the_cbit_47)
+{
+	struct tables tb;
+	u64 *pml4, *pdpt, *pd;
+	u64 a = 7 * GiB + 4 * MiB;
+
+	KASSERT_TRUE(t, build(&tb, 47));
+	pml4 = (u64 *)(uintptr_t)addr_of(tb.cr3, tb.mask);
+	KEXPECT_EQ(t, pml4[0] & tb.mask, tb.mask);
+	pdpt = (u64 *)(uintptr_t)addr_of(pml4[0], tb.mask);
+	KEXPECT_EQ(t, pdpt[7] & tb.mask, tb.mask);
+	pd = (u64 *)(uintptr_t)addr_of(pdpt[7], tb.mask);
+	KEXPECT_EQ(t, addr_of(pd[2], tb.mask), a);
+	KEXPECT_EQ(t, addr_of(paging_page_entry(a), tb.mask), a);
+	/* The first 2 MiB is mapped 4K from the start, page 0 left out. */
+	KEXPECT_EQ(t, paging_page_entry(0), 0);
+	KEXPECT_EQ(t, paging_page_entry(PAGE) & tb.mask, tb.mask);
+	release(&tb);
+}
+
+/* A 2 MiB page's PAT bit is bit 12, inside the 4K address field; a split must move it to bit 7. */
+KTEST(host_paging, split_moves_pat_and_keeps_the_address)
+{
+	struct tables tb;
+	u64 base = 5 * GiB, target = base + 9 * PAGE;
+
+	KASSERT_TRUE(t, build(&tb, 51));
+	KASSERT_TRUE(t, paging_set_large_flags(base, PDE_PAT_2M, 0));
+	KASSERT_TRUE(t, paging_set_page_flags(target, 0, 0));
+	for (u64 a = base; a < base + 2 * MiB; a += 511 * PAGE) {
+		u64 e = paging_page_entry(a);
+		KEXPECT_EQ(t, addr_of(e, tb.mask), a);
+		KEXPECT_EQ(t, e & PTE_PAT_4K, PTE_PAT_4K);
+		KEXPECT_EQ(t, e & tb.mask, tb.mask);
+	}
+	release(&tb);
+}
