@@ -29,7 +29,7 @@ u64 tdx_accept_page(u64 gpa, enum accept_level level)
 	return tdx_tdcall(TDG_MEM_PAGE_ACCEPT, &args);
 }
 
-static enum accept_answer answer_of(u64 status)
+enum accept_answer tdx_accept_answer(u64 status)
 {
 	if (status == TDX_SUCCESS)
 		return ACCEPT_DONE;
@@ -37,8 +37,9 @@ static enum accept_answer answer_of(u64 status)
 		return ACCEPT_ALREADY_ACCEPTED;
 	if (tdx_status_is(status, TDX_PAGE_SIZE_MISMATCH))
 		return ACCEPT_SIZE_MISMATCH;
-	if (tdx_status_is(status, TDX_OPERAND_BUSY))
-		return ACCEPT_BUSY; /* a concurrent host operation on the S-EPT entry: try again */
+	/* A concurrent host operation on the S-EPT entry, with or without host priority (module 1.5): retry. */
+	if (tdx_status_is(status, TDX_OPERAND_BUSY) || tdx_status_is(status, TDX_OPERAND_BUSY_HOST_PRIORITY))
+		return ACCEPT_BUSY;
 	return ACCEPT_FAILED;
 }
 
@@ -46,7 +47,7 @@ static enum accept_answer accept_one(void *ctx, u64 addr, enum accept_level leve
 {
 	(void)ctx;
 	*raw_status = tdx_accept_page(addr, level);
-	return answer_of(*raw_status);
+	return tdx_accept_answer(*raw_status);
 }
 
 const struct page_acceptor tdx_page_acceptor = {

@@ -42,6 +42,8 @@ void tdx_round_trip(void); /* one TDG.VP.INFO, for the benchmarks */
 
 /* tdx_accept.c */
 extern const struct page_acceptor tdx_page_acceptor;
+/* What the engine makes of a TDG.MEM.PAGE.ACCEPT status (upper 32 bits compared). */
+enum accept_answer tdx_accept_answer(u64 status);
 /* One TDG.MEM.PAGE.ACCEPT; returns the raw status. */
 u64 tdx_accept_page(u64 gpa, enum accept_level level);
 u64 tdx_accept_range(u64 start, u64 size, struct accept_stats *stats);
