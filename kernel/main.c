@@ -51,6 +51,8 @@ static void setup_platform_after_exit(void)
 	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
 	p->describe(line, sizeof(line));
 	printk("# platform: %s: %s\n", p->name, line);
+	unaccepted_print_final();
+	kernel_fatal_if("recording unaccepted memory from the final map", unaccepted.final_error);
 	kernel_fatal_if("accepting the parts Linux accepts at boot", unaccepted_accept_deferred());
 }
 

@@ -52,3 +52,10 @@ const char *platform_name(void)
 {
 	return current ? current->name : "none";
 }
+
+bool cc_platform_has(enum cc_attr attr)
+{
+	if (!current || (unsigned)attr >= CC_ATTRS)
+		return false;
+	return (current->attrs & CC_ATTR_BIT(attr)) || (current->has && current->has(attr));
+}

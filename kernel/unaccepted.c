@@ -2,13 +2,20 @@
 /*
  * Finding and tracking unaccepted memory, after Linux's EFI stub (drivers/firmware/efi/libstub/
  * unaccepted_memory.c, allocate_unaccepted_bitmap() and process_unaccepted_memory()): reuse a table a
- * previous stage installed if it passes validation, otherwise build one from the memory map, allocate it
+ * previous stage installed if it passes validation, otherwise size one from the memory map, allocate it
  * as EfiACPIReclaimMemory (as Linux has since v6.6, so a kexec'd kernel still finds it) and install it as
- * the LINUX_EFI_UNACCEPTED_MEM_TABLE configuration table before ExitBootServices.
+ * the LINUX_EFI_UNACCEPTED_MEM_TABLE configuration table before ExitBootServices, its bitmap empty.
+ *
+ * The bits are set from the FINAL memory map, the one ExitBootServices accepted, as the stub does
+ * (x86-stub.c setup_e820() calls process_unaccepted_memory() from exit_boot_func()): firmware may accept
+ * memory at ExitBootServices (OVMF's AmdSevDxe accepts everything unless AllowUnacceptedMemory() was
+ * called), and a bit set from the earlier map would make the kernel accept it a second time, which on
+ * SNP is a double validation.
  */
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/format.h>
+#include <ccktf/ktest.h>
 #include <ccktf/metric.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
@@ -72,12 +79,44 @@ static const char *build_and_install(struct boot_info *b, const struct memmap *m
 		return "AllocatePool(EfiACPIReclaimMemory) for the unaccepted-memory table failed";
 	memset(table, 0, bytes);
 	unaccepted_init(table, &plan);
-	if (!unaccepted_populate(table, m, defer_accept, u, &u->finding))
-		return u->finding.msg;
 	if (EFI_IS_ERROR(b->st->boot_services->install_configuration_table(&guid, table)))
 		return "InstallConfigurationTable(LINUX_EFI_UNACCEPTED_MEM_TABLE) failed";
 	u->table = table;
+	u->built = true;
 	return NULL;
+}
+
+static void clear_inside(struct efi_unaccepted_memory *t, u64 start, u64 size)
+{
+	struct range r;
+
+	r = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
+	if (range_empty(r))
+		return;
+	u64 first = (ALIGN_UP(r.start, t->unit_size) - t->phys_base) / t->unit_size;
+	u64 end = (ALIGN_DOWN(r.end, t->unit_size) - t->phys_base) / t->unit_size;
+	if (end > first)
+		unaccepted_clear_units(t, first, end - first);
+}
+
+/* Sets the bits from the final map; nothing may print here (on SNP the console needs the GHCB). */
+void unaccepted_record_final(const struct efi_memmap_snapshot *final)
+{
+	struct memmap m = memmap_view(final);
+	struct unaccepted_boot *u = &unaccepted;
+	const struct efi_memory_descriptor *d;
+
+	for_each_memmap_desc(&m, i, d) {
+		if (!memmap_type_is_unaccepted(d->type))
+			continue;
+		u->final_ranges++;
+		u->final_bytes += range_len(memmap_desc_range(d));
+	}
+	if (u->built && !unaccepted_populate(u->table, &m, defer_accept, u, &u->finding))
+		u->final_error = u->finding.msg;
+	u->final_recorded = true;
+	for (unsigned i = 0; u->built && i < u->accepted_early_count; i++)
+		clear_inside(u->table, u->accepted_early[i].start, range_len(u->accepted_early[i]));
 }
 
 const char *unaccepted_setup(struct boot_info *b)
@@ -104,6 +143,20 @@ static u64 accept_through_platform(void *ctx, u64 start, u64 size)
 	return p->accept_range ? p->accept_range(start, size, ctx) : 0;
 }
 
+void unaccepted_mark_accepted(u64 start, u64 size)
+{
+	struct unaccepted_boot *u = &unaccepted;
+
+	if (!u->table)
+		return;
+	if (u->built && !u->final_recorded) { /* the bits come later, from the final map: remember it */
+		if (u->accepted_early_count < UNACCEPTED_DEFERRED_MAX)
+			u->accepted_early[u->accepted_early_count++] = range_from_size_clamped(start, size);
+		return;
+	}
+	clear_inside(u->table, start, size);
+}
+
 bool unaccepted_first_unit(struct range *unit)
 {
 	const struct efi_unaccepted_memory *t = unaccepted.table;
@@ -115,12 +168,33 @@ bool unaccepted_first_unit(struct range *unit)
 	return true;
 }
 
+/*
+ * Every failed acceptance says where, at which level and with which raw status (docs/protocol.md,
+ * "Acceptance errors"): on hardware the raw status is the one fact a user needs. Inside a test the line is
+ * indented into its subtest and repeated as the test's evidence, so reports carry it too.
+ */
+static void report_error(const char *path)
+{
+	const struct ktest_case *c = ktest_current();
+	char fields[240];
+
+	accept_error_format(&unaccepted.stats.last_error, fields, sizeof(fields));
+	if (c)
+		printk("    # accept-error: platform=%s path=%s.%s %s\n", platform_name(), c->suite->name, c->name,
+		       fields);
+	else
+		printk("# accept-error: platform=%s path=%s %s\n", platform_name(), path, fields);
+	ktest_evidence_running("acceptance failed: %s", fields);
+}
+
 const char *unaccepted_accept_deferred(void)
 {
 	for (unsigned i = 0; i < unaccepted.deferred_count; i++) {
 		struct range r = unaccepted.deferred[i];
-		if (accept_through_platform(&unaccepted.stats, r.start, range_len(r)) != range_len(r))
-			return "accepting a deferred head, tail or short range failed";
+		if (accept_through_platform(&unaccepted.stats, r.start, range_len(r)) != range_len(r)) {
+			report_error("boot:deferred");
+			return "accepting a deferred head, tail or short range failed (see accept-error)";
+		}
 	}
 	return NULL;
 }
@@ -128,10 +202,14 @@ const char *unaccepted_accept_deferred(void)
 int unaccepted_accept(u64 start, u64 size, struct accept_memory_result *result)
 {
 	struct range_acceptor ra = { accept_through_platform, &unaccepted.stats };
+	int r;
 
 	if (!unaccepted.table)
 		return ACCEPT_MEMORY_OK;
-	return accept_memory(unaccepted.table, start, size, &ra, result);
+	r = accept_memory(unaccepted.table, start, size, &ra, result);
+	if (r == ACCEPT_MEMORY_PLATFORM_ERROR)
+		report_error("accept_memory");
+	return r;
 }
 
 static void print_table(const struct efi_unaccepted_memory *t)
@@ -146,8 +224,19 @@ static void print_table(const struct efi_unaccepted_memory *t)
 
 void unaccepted_print_summary(void)
 {
-	printk("# unaccepted: %llu range(s), %llu MiB in the memory map; %u part(s) accepted at boot\n",
-	       unaccepted.ranges, unaccepted.bytes / MiB, unaccepted.deferred_count);
+	printk("# unaccepted: %llu range(s), %llu MiB in the memory map before ExitBootServices\n",
+	       unaccepted.ranges, unaccepted.bytes / MiB);
+	if (unaccepted.table)
+		print_table(unaccepted.table);
+}
+
+void unaccepted_print_final(void)
+{
+	printk("# unaccepted: final map (after ExitBootServices): %llu range(s), %llu MiB; bitmap %s; "
+	       "%u part(s) to accept at once\n",
+	       unaccepted.final_ranges, unaccepted.final_bytes / MiB,
+	       !unaccepted.table ? "none" : unaccepted.built ? "set from this map" : "reused as found",
+	       unaccepted.deferred_count);
 	if (unaccepted.table)
 		print_table(unaccepted.table);
 }
@@ -172,6 +261,7 @@ void unaccepted_print_stats(void)
 	print_level_stats(ACCEPT_2M, "2m");
 	print_level_stats(ACCEPT_1G, "1g");
 	metric_u64("accept.already_accepted", s->already_accepted, "count", NULL);
+	metric_u64("accept.no_update", s->no_update, "count", NULL);
 	metric_u64("accept.size_mismatch_fallbacks", s->size_mismatch_fallbacks, "count", NULL);
 	metric_u64("accept.busy_retries", s->busy_retries, "count", NULL);
 	metric_u64("accept.errors", s->errors, "count", NULL);

@@ -35,7 +35,9 @@ struct efi_boot_services {
 	efi_status_t(EFIAPI *allocate_pool)(u32 memory_type, u64 size, void **buf);
 	efi_status_t(EFIAPI *free_pool)(void *buf);
 	efi_slot_t create_event, set_timer, wait_for_event, signal_event, close_event, check_event;
-	efi_slot_t install_protocol_interface, reinstall_protocol_interface, uninstall_protocol_interface;
+	efi_status_t(EFIAPI *install_protocol_interface)(efi_handle_t *handle, const efi_guid_t *protocol,
+							 u32 interface_type, void *iface);
+	efi_slot_t reinstall_protocol_interface, uninstall_protocol_interface;
 	efi_status_t(EFIAPI *handle_protocol)(efi_handle_t handle, const efi_guid_t *protocol, void **iface);
 	efi_slot_t reserved, register_protocol_notify, locate_handle, locate_device_path;
 	efi_status_t(EFIAPI *install_configuration_table)(const efi_guid_t *guid, void *table);
@@ -104,6 +106,19 @@ struct efi_loaded_image {
 	u32 image_code_type;
 	u32 image_data_type;
 	efi_slot_t unload;
+};
+
+#define EFI_NATIVE_INTERFACE 0 /* UEFI 2.10 section 7.3, InstallProtocolInterface() */
+
+/* edk2 MdePkg/Include/Protocol/MemoryAccept.h: accepts a range, leaves the memory map as it is. */
+struct edkii_memory_accept_protocol {
+	efi_status_t(EFIAPI *accept_memory)(struct edkii_memory_accept_protocol *self, efi_physical_addr_t start,
+					    u64 size);
+};
+
+/* edk2 OvmfPkg/Include/Protocol/SevMemoryAcceptance.h: the OS accepts memory itself. */
+struct sev_memory_acceptance_protocol {
+	efi_status_t(EFIAPI *allow_unaccepted_memory)(struct sev_memory_acceptance_protocol *self);
 };
 
 #endif

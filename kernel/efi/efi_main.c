@@ -162,5 +162,6 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 		fatal("ExitBootServices", s);
 	if (platform_current()->adjust_memmap)
 		platform_current()->adjust_memmap(&b->memmap);
+	unaccepted_record_final(&b->memmap);
 	machine_take_over(&plan, kernel_main);
 }

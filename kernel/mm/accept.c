@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The acceptance engine: per-page walks with level fallback, and the bitmap layer (see accept.h). */
+#include <ccktf/format.h>
 #include <ccktf/string.h>
 #include "mm/accept.h"
 
@@ -16,8 +17,36 @@ const char *accept_answer_name(enum accept_answer a)
 		return "busy";
 	case ACCEPT_FAILED:
 		return "failed";
+	case ACCEPT_NO_UPDATE:
+		return "no update";
 	}
 	return "unknown answer";
+}
+
+const char *accept_level_name(int level)
+{
+	static const char *const names[ACCEPT_LEVELS] = { "4k", "2m", "1g" };
+
+	return level >= 0 && level < ACCEPT_LEVELS ? names[level] : "none";
+}
+
+void accept_record_error(struct accept_stats *s, u64 addr, enum accept_level level, enum accept_answer answer,
+			 u64 raw_status, const char *reason)
+{
+	struct accept_error e = { addr, raw_status, level, answer, reason };
+
+	if (!s)
+		return;
+	if (!s->errors++)
+		s->first_error = e;
+	s->last_error = e;
+}
+
+void accept_error_format(const struct accept_error *e, char *buf, size_t size)
+{
+	snprintf(buf, size, "addr=0x%llx level=%s status=0x%llx answer=\"%s\" reason=\"%s\"", e->addr,
+		 accept_level_name(e->level), e->status, accept_answer_name(e->answer),
+		 e->reason ? e->reason : "");
 }
 
 static bool level_fits(unsigned mask, enum accept_level l, u64 addr, u64 remaining)
@@ -69,15 +98,7 @@ static unsigned usable_levels(const struct page_walk *w)
 
 static bool hard_error(struct page_walk *w, int level, int answer, u64 raw, const char *reason)
 {
-	struct accept_stats *s = w->stats;
-
-	if (!s->errors++) {
-		s->first_error_addr = w->addr;
-		s->first_error_status = raw;
-		s->first_error_level = level;
-		s->first_error_answer = answer;
-		s->first_error_reason = reason;
-	}
+	accept_record_error(w->stats, w->addr, level, answer, raw, reason);
 	return false;
 }
 
@@ -132,6 +153,10 @@ static bool accept_next(struct page_walk *w)
 		return hard_error(w, level, answer, raw, "size mismatch at 4K");
 	case ACCEPT_BUSY:
 		return hard_error(w, level, answer, raw, "still busy after the retries");
+	case ACCEPT_NO_UPDATE:
+		w->stats->no_update++;
+		return hard_error(w, level, answer, raw,
+				  "already validated: the platform changed nothing (a double validation)");
 	default:
 		return hard_error(w, level, answer, raw, "failed");
 	}

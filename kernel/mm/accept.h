@@ -50,6 +50,13 @@ enum accept_answer {
 	ACCEPT_SIZE_MISMATCH,
 	ACCEPT_BUSY,
 	ACCEPT_FAILED,
+	/*
+	 * The platform changed nothing because the page already was in the asked state, and on this platform
+	 * that is a protocol violation, never success: SNP PVALIDATE with CF=1 (APM vol. 3 PVALIDATE; Linux
+	 * pvalidate_4k_page() and edk2 AmdSvsmLib terminate the guest on it): a double validation is how a
+	 * hostile hypervisor replays a page. A hard error, counted in no_update.
+	 */
+	ACCEPT_NO_UPDATE,
 };
 
 /* A platform's per-page accept. raw_status: what the hardware said, for reports. */
@@ -60,20 +67,33 @@ struct page_acceptor {
 	void *ctx;
 };
 
+/* One hard error: where, at which level, and the raw status the hardware (or hypervisor) returned. */
+struct accept_error {
+	u64 addr;
+	u64 status;	    /* raw: TDX completion status, PVALIDATE EAX (255: CF=1), PSC error, ... */
+	int level;	    /* enum accept_level */
+	int answer;	    /* enum accept_answer */
+	const char *reason; /* what the engine or backend made of it */
+};
+
 struct accept_stats {
 	u64 bytes[ACCEPT_LEVELS]; /* accepted, including already-accepted pieces */
 	u64 calls[ACCEPT_LEVELS]; /* accept_page() calls, retries included */
 	u64 already_accepted;	  /* ALREADY_ACCEPTED answers */
+	u64 no_update;		  /* NO_UPDATE answers (double validations): hard errors too */
 	u64 size_mismatch_fallbacks;
 	u64 busy_retries;
 	u64 errors;
-	/* The first hard error since the stats were zeroed. */
-	u64 first_error_addr;
-	u64 first_error_status;
-	int first_error_level; /* enum accept_level */
-	int first_error_answer; /* enum accept_answer */
-	const char *first_error_reason;
+	struct accept_error first_error; /* the first hard error since the stats were zeroed */
+	struct accept_error last_error;	 /* the latest one */
 };
+
+/* Records a hard error in s (NULL: nothing); the engine and backends that fail outside it use this. */
+void accept_record_error(struct accept_stats *s, u64 addr, enum accept_level level, enum accept_answer answer,
+			 u64 raw_status, const char *reason);
+/* "addr=0x... level=4k status=0x... answer=failed reason=\"...\"": one error as a diagnostic's fields. */
+void accept_error_format(const struct accept_error *e, char *buf, size_t size);
+const char *accept_level_name(int level);
 
 const char *accept_answer_name(enum accept_answer a);
 /*

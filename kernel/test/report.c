@@ -22,15 +22,34 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-void ktest_evidence(struct ktest *t, const char *fmt, ...)
+static void evidence_va(const struct ktest_case *c, const char *fmt, va_list ap)
 {
 	char msg[400];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	printk("    # evidence: %s: %s\n", c->name, msg);
+}
+
+void ktest_evidence(struct ktest *t, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	evidence_va(t->tcase, fmt, ap);
 	va_end(ap);
-	printk("    # evidence: %s: %s\n", t->tcase->name, msg);
+}
+
+bool ktest_evidence_running(const char *fmt, ...)
+{
+	const struct ktest_case *c = ktest_current();
+	va_list ap;
+
+	if (!c)
+		return false;
+	va_start(ap, fmt);
+	evidence_va(c, fmt, ap);
+	va_end(ap);
+	return true;
 }
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)

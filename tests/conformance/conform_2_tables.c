@@ -102,9 +102,10 @@ KTEST_CHECK(conformance, ct_cc_blob, "CT-004", KTEST_MUST,
 	struct memmap m = conform_final_map();
 	struct mm_error e;
 
-	if (!blob && !conform_platform_is("snp"))
-		KTEST_SKIP(t, "no CC blob; platform=%s: not SEV-SNP firmware%s", platform_name(),
-			   conform_platform_is_model() ? " (a model under ordinary OVMF)" : "");
+	const char *why = conform_not_firmware_of(CC_ATTR_SEV_SNP_GUEST, "SEV-SNP");
+
+	if (!blob && why)
+		KTEST_SKIP(t, "no CC blob; %s", why);
 	if (!blob) {
 		ktest_evidence(t, "platform=snp but the firmware installed no CC blob configuration table");
 		ktest_fail(t, __FILE__, __LINE__, "SEV-SNP guest without a CC blob");

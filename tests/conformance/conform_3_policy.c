@@ -12,21 +12,6 @@
 
 #define AMD_SEV_DXE "edk2 OvmfPkg/AmdSevDxe/AmdSevDxe.c; Linux drivers/firmware/efi/libstub/x86-stub.c"
 
-/* NULL when the rule is about this platform's firmware, else why not. */
-static const char *not_firmware_of(const char *platform, const char *firmware)
-{
-	static char reason[96];
-
-	if (conform_platform_is(platform))
-		return NULL;
-	if (conform_platform_is_model())
-		snprintf(reason, sizeof(reason), "platform=%s: a model under ordinary OVMF, not %s firmware",
-			 platform_name(), firmware);
-	else
-		snprintf(reason, sizeof(reason), "platform=%s: not %s firmware", platform_name(), firmware);
-	return reason;
-}
-
 static bool has_ram_above_4g(struct ktest *t)
 {
 	struct memmap boot = memmap_view(&boot_info.memmap_boot);
@@ -46,7 +31,7 @@ KTEST_CHECK(conformance, ap_snp_allowed_stays_unaccepted, "AP-001", KTEST_MUST, 
 	    "SEV-SNP firmware told AllowUnacceptedMemory() leaves unaccepted memory unaccepted across ExitBootServices")
 {
 	struct memmap m = conform_final_map();
-	const char *why = not_firmware_of("snp", "SEV-SNP");
+	const char *why = conform_not_firmware_of(CC_ATTR_SEV_SNP_GUEST, "SEV-SNP");
 
 	if (why)
 		KTEST_SKIP(t, "%s", why);
@@ -62,7 +47,7 @@ KTEST_CHECK(conformance, ap_snp_not_allowed_accepts_all, "AP-002", KTEST_MUST, A
 	    "without AllowUnacceptedMemory(), SEV-SNP firmware accepts all memory at ExitBootServices")
 {
 	struct memmap m = conform_final_map();
-	const char *why = not_firmware_of("snp", "SEV-SNP");
+	const char *why = conform_not_firmware_of(CC_ATTR_SEV_SNP_GUEST, "SEV-SNP");
 	struct conform_evidence ev;
 
 	if (why)
@@ -80,7 +65,7 @@ KTEST_CHECK(conformance, ap_tdx_high_memory_unaccepted, "AP-003", KTEST_SHOULD,
 	    "TDX firmware leaves RAM above 4 GiB unaccepted for the OS (no conventional memory above 4 GiB)")
 {
 	struct memmap boot = memmap_view(&boot_info.memmap_boot);
-	const char *why = not_firmware_of("tdx", "TDX");
+	const char *why = conform_not_firmware_of(CC_ATTR_TDX_GUEST, "TDX");
 	struct conform_evidence ev;
 
 	if (why)

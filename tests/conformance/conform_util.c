@@ -116,12 +116,26 @@ const char *conform_where(const struct memmap *m, u64 addr, char *buf, size_t si
 
 /* Platform */
 
-bool conform_platform_is(const char *name)
+bool conform_firmware_is(enum cc_attr guest)
 {
-	return !strcmp(platform_name(), name);
+	return cc_platform_has(guest) && !cc_platform_has(CC_ATTR_HW_MODEL);
 }
 
 bool conform_platform_is_model(void)
 {
-	return platform_current()->model != NULL;
+	return cc_platform_has(CC_ATTR_HW_MODEL);
+}
+
+const char *conform_not_firmware_of(enum cc_attr guest, const char *firmware)
+{
+	static char reason[112];
+
+	if (conform_firmware_is(guest))
+		return NULL;
+	if (conform_platform_is_model())
+		snprintf(reason, sizeof(reason), "platform=%s: a model under ordinary OVMF, not %s firmware",
+			 platform_name(), firmware);
+	else
+		snprintf(reason, sizeof(reason), "platform=%s: not %s firmware", platform_name(), firmware);
+	return reason;
 }

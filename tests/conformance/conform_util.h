@@ -5,6 +5,7 @@
 
 #include <ccktf/boot.h>
 #include <ccktf/ktest.h>
+#include <ccktf/platform.h>
 #include "conform/conform.h"
 #include "mm/unaccepted.h"
 
@@ -39,8 +40,11 @@ const void *conform_firmware_table(efi_guid_t guid);
 /* Where addr lies: "BootServicesData [0x...-0x...)" into buf. */
 const char *conform_where(const struct memmap *m, u64 addr, char *buf, size_t size);
 
-/* The platform the kernel runs on, by name; models are never the firmware a rule is about. */
-bool conform_platform_is(const char *name);
+/* Is this a guest of that kind (CC_ATTR_TDX_GUEST, CC_ATTR_SEV_SNP_GUEST) under its real firmware? A model
+ * runs under ordinary OVMF, never the firmware a rule is about. */
+bool conform_firmware_is(enum cc_attr guest);
 bool conform_platform_is_model(void);
+/* NULL when conform_firmware_is(guest), else why the rule does not apply ("not SEV-SNP firmware"). */
+const char *conform_not_firmware_of(enum cc_attr guest, const char *firmware);
 
 #endif

@@ -244,9 +244,9 @@ KTEST(host_accept_pages, busy_forever_is_a_hard_error)
 	KEXPECT_EQ(t, s.calls[ACCEPT_2M], 1 + ACCEPT_BUSY_RETRIES);
 	KEXPECT_EQ(t, s.busy_retries, ACCEPT_BUSY_RETRIES);
 	KEXPECT_EQ(t, s.errors, 1);
-	KEXPECT_EQ(t, s.first_error_addr, HI);
-	KEXPECT_EQ(t, s.first_error_status, TDX_OPERAND_BUSY);
-	KEXPECT_EQ(t, s.first_error_answer, ACCEPT_BUSY);
+	KEXPECT_EQ(t, s.first_error.addr, HI);
+	KEXPECT_EQ(t, s.first_error.status, TDX_OPERAND_BUSY);
+	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_BUSY);
 	KEXPECT_EQ(t, fake_count(f, range_make(HI, HI + 8 * MiB), 1), 0);
 	fake_free(f);
 }
@@ -280,11 +280,11 @@ KTEST(host_accept_pages, failed_at_4k_stops_with_address_and_status)
 	fake_fail_at(f, bad, ACCEPT_FAILED, TDX_OPERAND_INVALID);
 	KEXPECT_EQ(t, accept_pages(&a, HI, 16 * MiB, &s), bad - HI);
 	KEXPECT_EQ(t, s.errors, 1);
-	KEXPECT_EQ(t, s.first_error_addr, bad);
-	KEXPECT_EQ(t, s.first_error_status, TDX_OPERAND_INVALID);
-	KEXPECT_EQ(t, s.first_error_level, ACCEPT_4K);
-	KEXPECT_EQ(t, s.first_error_answer, ACCEPT_FAILED);
-	KEXPECT_STREQ(t, s.first_error_reason, "failed");
+	KEXPECT_EQ(t, s.first_error.addr, bad);
+	KEXPECT_EQ(t, s.first_error.status, TDX_OPERAND_INVALID);
+	KEXPECT_EQ(t, s.first_error.level, ACCEPT_4K);
+	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_FAILED);
+	KEXPECT_STREQ(t, s.first_error.reason, "failed");
 	KEXPECT_EQ(t, fake_count(f, range_make(HI, bad), 1), (bad - HI) / PAGE);
 	KEXPECT_EQ(t, fake_count(f, range_make(bad, HI + 16 * MiB), 1), 0);
 	fake_free(f);
@@ -298,8 +298,8 @@ KTEST(host_accept_pages, failed_at_2m_is_a_hard_error)
 
 	fake_fail_at(f, HI + 10 * MiB + 17 * PAGE, ACCEPT_FAILED, TDX_OPERAND_INVALID);
 	KEXPECT_EQ(t, accept_pages(&a, HI, 16 * MiB, &s), 10 * MiB);
-	KEXPECT_EQ(t, s.first_error_addr, HI + 10 * MiB);
-	KEXPECT_EQ(t, s.first_error_level, ACCEPT_2M);
+	KEXPECT_EQ(t, s.first_error.addr, HI + 10 * MiB);
+	KEXPECT_EQ(t, s.first_error.level, ACCEPT_2M);
 	KEXPECT_EQ(t, s.calls[ACCEPT_4K], 0);
 	fake_free(f);
 }
@@ -313,9 +313,9 @@ KTEST(host_accept_pages, size_mismatch_at_4k_is_a_hard_error)
 	fake_fail_at(f, HI + 2 * MiB + 5 * PAGE, ACCEPT_SIZE_MISMATCH, TDX_SIZE_MISMATCH);
 	KEXPECT_EQ(t, accept_pages(&a, HI, 4 * MiB, &s), 2 * MiB + 5 * PAGE);
 	KEXPECT_EQ(t, s.size_mismatch_fallbacks, 1);
-	KEXPECT_EQ(t, s.first_error_addr, HI + 2 * MiB + 5 * PAGE);
-	KEXPECT_EQ(t, s.first_error_status, TDX_SIZE_MISMATCH);
-	KEXPECT_STREQ(t, s.first_error_reason, "size mismatch at 4K");
+	KEXPECT_EQ(t, s.first_error.addr, HI + 2 * MiB + 5 * PAGE);
+	KEXPECT_EQ(t, s.first_error.status, TDX_SIZE_MISMATCH);
+	KEXPECT_STREQ(t, s.first_error.reason, "size mismatch at 4K");
 	fake_free(f);
 }
 
@@ -331,7 +331,7 @@ KTEST(host_accept_pages, bad_requests_call_nothing)
 	KEXPECT_EQ(t, accept_pages(&a, U64_MAX - PAGE + 1, 2 * PAGE, &s), 0);
 	KEXPECT_EQ(t, accept_pages(&no_4k, HI, 2 * MiB, &s), 0);
 	KEXPECT_EQ(t, s.errors, 4);
-	KEXPECT_STREQ(t, s.first_error_reason, "request not 4 KiB aligned");
+	KEXPECT_STREQ(t, s.first_error.reason, "request not 4 KiB aligned");
 	KEXPECT_EQ(t, fake_calls(f), 0);
 	KEXPECT_EQ(t, accept_pages(&a, HI, 0, NULL), 0);
 	KEXPECT_EQ(t, accept_pages(&a, HI, 4 * MiB, NULL), 4 * MiB);
@@ -500,8 +500,8 @@ KTEST(host_accept_memory, failed_at_4k_keeps_the_bits_from_there_on)
 	KEXPECT_EQ(t, tdx_accept(&x, HI, 32 * MiB), ACCEPT_MEMORY_PLATFORM_ERROR);
 	KEXPECT_EQ(t, x.res.fail_addr, bad);
 	KEXPECT_EQ(t, x.res.units_cleared, 5);
-	KEXPECT_EQ(t, x.stats.first_error_addr, bad);
-	KEXPECT_EQ(t, x.stats.first_error_status, TDX_OPERAND_INVALID);
+	KEXPECT_EQ(t, x.stats.first_error.addr, bad);
+	KEXPECT_EQ(t, x.stats.first_error.status, TDX_OPERAND_INVALID);
 	KEXPECT_FALSE(t, unaccepted_test(x.tbl, 4));
 	KEXPECT_TRUE(t, unaccepted_test(x.tbl, 5)); /* partly accepted: stays set */
 	KEXPECT_EQ(t, unaccepted_count_set(x.tbl), 11);

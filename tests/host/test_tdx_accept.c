@@ -63,7 +63,7 @@ KTEST(host_tdx_accept, busy_forever_keeps_the_raw_status)
 	play(5, s);
 	KEXPECT_EQ(t, tdx_accept_range(4 * GiB, 4096, &st), 0);
 	KEXPECT_EQ(t, st.errors, 1);
-	KEXPECT_EQ(t, st.first_error_status, b);
-	KEXPECT_EQ(t, st.first_error_answer, ACCEPT_BUSY);
+	KEXPECT_EQ(t, st.first_error.status, b);
+	KEXPECT_EQ(t, st.first_error.answer, ACCEPT_BUSY);
 	KEXPECT_EQ(t, last_rcx, 4 * GiB | TDX_PS_4K);
 }

@@ -21,16 +21,9 @@
 #define COM1_SCRATCH 0x3ff	       /* 16550 scratch register: reads back what was written */
 #define NO_UNIT_LEFT "no unaccepted 2 MiB unit left (more memory: sim_unaccepted=SIZE)"
 
-static bool on_tdx(void)
-{
-	const char *name = platform_current()->name;
-
-	return !strcmp(name, "tdx") || !strcmp(name, "sim-tdx");
-}
-
 static const char *tdx_skip_reason(void)
 {
-	return on_tdx() ? NULL : "not a TDX platform (platform=tdx or sim-tdx)";
+	return cc_platform_has(CC_ATTR_TDX_GUEST) ? NULL : "not a TDX guest (platform=tdx or sim-tdx)";
 }
 
 KTEST_SUITE(tdx, KTEST_AFTER_EXIT_BOOT_SERVICES, tdx_skip_reason);

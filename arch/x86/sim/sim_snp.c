@@ -7,6 +7,7 @@
  */
 #include <arch/sim.h>
 #include <arch/snp_spec.h>
+#include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/format.h>
 #include <ccktf/platform.h>
@@ -31,8 +32,11 @@ static const char *sim_snp_before_exit(struct boot_info *b)
 	return snp_setup_before_exit(b, &d);
 }
 
+/* The final map (boot services exited) shows nothing unaccepted when the firmware accepted it all. */
 static void sim_snp_adjust_memmap(struct efi_memmap_snapshot *m)
 {
+	if (boot_info.boot_services_exited && snp_model_exit_boot_services())
+		return;
 	sim_mark_unaccepted(&sim_mem, m);
 }
 
@@ -57,6 +61,13 @@ static void sim_snp_describe(char *buf, size_t size)
 	snprintf(buf, size, "MODEL of SNP firmware/RMP (no SNP hardware): %s", backend);
 }
 
+/* The model's own state: no instruction runs, so this works under the firmware's IDT too. */
+static enum cc_page_state sim_page_state(u64 addr, u64 *raw_status)
+{
+	*raw_status = 0;
+	return snp_model_ops.page_accepted(addr) ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
+}
+
 static const struct platform_ops sim_snp_platform = {
 	.name = "sim-snp",
 	.auto_priority = -1,
@@ -66,8 +77,10 @@ static const struct platform_ops sim_snp_platform = {
 	.setup_after_exit = sim_snp_after_exit,
 	.describe = sim_snp_describe,
 	.accept_range = snp_accept_range,
+	.page_state = sim_page_state,
 	.round_trip = snp_round_trip,
-	.accept_zeroes = false,
+	.attrs = SNP_ATTRS | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
+	.has = snp_has,
 	.model = &snp_model_ops,
 };
 PLATFORM_REGISTER(sim_snp_platform);

@@ -50,6 +50,13 @@ static void sim_tdx_describe(char *buf, size_t size)
 		 td, memory.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M", tdx_model_tdcalls_served());
 }
 
+/* The model's own state: no instruction runs, so this works under the firmware's IDT too. */
+static enum cc_page_state sim_page_state(u64 addr, u64 *raw_status)
+{
+	*raw_status = 0;
+	return tdx_model_ops.page_accepted(addr) ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
+}
+
 static const struct platform_ops sim_tdx_platform = {
 	.name = "sim-tdx",
 	.auto_priority = -1,
@@ -59,8 +66,10 @@ static const struct platform_ops sim_tdx_platform = {
 	.setup_after_exit = sim_tdx_setup_after_exit,
 	.describe = sim_tdx_describe,
 	.accept_range = tdx_accept_range,
+	.page_state = sim_page_state,
 	.round_trip = tdx_round_trip,
-	.accept_zeroes = TDX_ACCEPT_ZEROES,
+	.attrs = CC_ATTR_BIT(CC_ATTR_TDX_GUEST) | CC_ATTR_BIT(CC_ATTR_ACCEPT_ZEROES) |
+		 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED) | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
 	.model = &tdx_model_ops,
 };
 PLATFORM_REGISTER(sim_tdx_platform);

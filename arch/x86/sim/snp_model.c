@@ -22,6 +22,7 @@
 #include <ccktf/format.h>
 #include <ccktf/string.h>
 #include "../snp/snp.h"
+#include "sim_firmware.h"
 #include "snp_model.h"
 
 #define OUTSIDE_PAGES 16
@@ -57,8 +58,12 @@ static u64 chunks_2m(const struct sim_region *r)
 	return (ALIGN_UP(r->end, 2 * MiB) - ALIGN_DOWN(r->start, 2 * MiB)) / (2 * MiB);
 }
 
+static bool firmware_accept(u64 start, u64 size);
+
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 {
+	const char *err;
+
 	mem = *m;
 	for (unsigned i = 0; i < mem.count; i++) {
 		rmp[i].assigned = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
@@ -68,7 +73,9 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 			return "no memory for the SNP model's RMP bitmaps";
 		memset(rmp[i].rmp_4k, b->args.sim_host_4k, chunks_2m(&mem.regions[i]));
 	}
-	return NULL;
+	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)))
+		return err;
+	return sim_fw_install_sev_acceptance_protocol(b);
 }
 
 /* RMP lookups */
@@ -164,6 +171,45 @@ u8 *snp_rmp_4k_flag(u64 addr)
 	return e ? &e->rmp_4k[(addr - ALIGN_DOWN(r->start, 2 * MiB)) / (2 * MiB)] : NULL;
 }
 
+/*
+ * Validation by the firmware (edk2 OvmfPkg/Library/BaseMemEncryptSevLib, MemEncryptSevSnpPreValidate-
+ * SystemRam(): a Page State Change to private, then PVALIDATE), for the modelled AcceptMemory(). A page
+ * that is already validated makes PVALIDATE answer CF=1, on which edk2 terminates the guest: refused.
+ */
+static bool firmware_validate(u64 pfn)
+{
+	return !snp_rmp_is_validated(pfn) && snp_rmp_assign(pfn, true) && snp_rmp_set_validated(pfn, true);
+}
+
+static bool firmware_accept(u64 start, u64 size)
+{
+	for (u64 pfn = start / EFI_PAGE_SIZE; pfn < (start + size) / EFI_PAGE_SIZE; pfn++)
+		if (!sim_region_of(&mem, pfn * EFI_PAGE_SIZE) || !firmware_validate(pfn))
+			return false;
+	return true;
+}
+
+static bool accepted_all_at_exit;
+
+/*
+ * OvmfPkg/AmdSevDxe/AmdSevDxe.c: unless the OS called AllowUnacceptedMemory(), the BeforeExitBootServices
+ * handler accepts all unaccepted memory (AcceptAllMemory()) and the final map shows it as conventional.
+ * Pages already validated through AcceptMemory() are left alone here.
+ */
+bool snp_model_exit_boot_services(void)
+{
+	if (sim_fw_unaccepted_allowed())
+		return false;
+	if (!accepted_all_at_exit) {
+		for (unsigned i = 0; i < mem.count; i++)
+			for (u64 a = mem.regions[i].start; a < mem.regions[i].end; a += EFI_PAGE_SIZE)
+				if (!snp_rmp_is_validated(a / EFI_PAGE_SIZE))
+					firmware_validate(a / EFI_PAGE_SIZE);
+		accepted_all_at_exit = true;
+	}
+	return true;
+}
+
 /* The model's description, discovery and test hooks */
 
 void snp_model_discovery(struct snp_discovery *d)
@@ -178,8 +224,10 @@ void snp_model_discovery(struct snp_discovery *d)
 void snp_model_describe(char *buf, size_t size)
 {
 	snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
-		 "(sim_host_map)",
-		 mem.count, mem.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M");
+		 "(sim_host_map); firmware %s",
+		 mem.count, mem.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M",
+		 accepted_all_at_exit ? "accepted all memory at ExitBootServices (no AllowUnacceptedMemory())"
+				      : "left unaccepted memory to the OS");
 }
 
 u64 snp_rmp_take_injection(u64 pfn)

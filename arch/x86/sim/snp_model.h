@@ -22,6 +22,8 @@ extern struct snp_model_counters snp_model_counters;
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *mem);
 void snp_model_discovery(struct snp_discovery *d);
 void snp_model_describe(char *buf, size_t size);
+/* At ExitBootServices: does the modelled firmware accept everything (no AllowUnacceptedMemory())? */
+bool snp_model_exit_boot_services(void);
 bool snp_model_pvalidate(struct cpu_regs *r);
 /* After ExitBootServices: memory not validated faults on touch, and the touch becomes #VC 0x404. */
 void snp_model_guard_install(void);

@@ -14,6 +14,7 @@
 #include <ccktf/exit.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
+#include "sim_firmware.h"
 #include "tdx_model.h"
 
 /*
@@ -45,6 +46,8 @@ static u64 tdcalls_served;
 
 /* Setup */
 
+static bool firmware_accept(u64 start, u64 size);
+
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 {
 	memory = mem;
@@ -58,7 +61,7 @@ const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 		if (!tdx_pages_add_region(&pages, r->start, r->end, state, b->args.sim_host_4k))
 			return "more regions than the TDX model tracks";
 	}
-	return NULL;
+	return sim_fw_install_accept_protocol(b, firmware_accept);
 }
 
 u64 tdx_model_tdcalls_served(void)
@@ -74,6 +77,42 @@ static void fill_quads(u64 addr, u64 bytes, u64 pattern)
 	u64 n = bytes / sizeof(u64);
 
 	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(pattern) : "memory");
+}
+
+/*
+ * The firmware's AcceptMemory() in a TD (edk2 OvmfPkg/TdxDxe/TdxDxe.c TdxMemoryAccept(): a 4K head, a 2M
+ * body, a 4K tail, each through TdAcceptPages(), MdePkg/Library/TdxLib/AcceptPages.c): ALREADY_ACCEPTED
+ * counts as done, a 2M SIZE_MISMATCH is redone as 512 4K accepts, anything else fails. The memory map is
+ * left as it is, as TdxDxe leaves it (sim_firmware.c).
+ */
+static bool firmware_accept_one(u64 gpa, u64 level)
+{
+	u64 status = tdx_pages_accept(&pages, gpa | level), bytes = tdx_level_bytes(level);
+
+	if (status == TDX_SUCCESS) {
+		fill_quads(gpa, bytes, 0);
+		return true;
+	}
+	if (tdx_status_is(status, TDX_PAGE_ALREADY_ACCEPTED))
+		return true;
+	if (level == TDX_PS_2M && tdx_status_is(status, TDX_PAGE_SIZE_MISMATCH)) {
+		for (u64 a = gpa; a < gpa + bytes; a += 4 * KiB)
+			if (!firmware_accept_one(a, TDX_PS_4K))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static bool firmware_accept(u64 start, u64 size)
+{
+	for (u64 a = start, end = start + size; a < end;) {
+		u64 level = IS_ALIGNED(a, 2 * MiB) && end - a >= 2 * MiB ? TDX_PS_2M : TDX_PS_4K;
+		if (!firmware_accept_one(a, level))
+			return false;
+		a += tdx_level_bytes(level);
+	}
+	return true;
 }
 
 /* Leaves */

@@ -25,13 +25,29 @@ struct psc_desc {
 
 _Static_assert(sizeof(struct psc_desc) == GHCB_SHARED_BUFFER_SIZE, "PSC descriptor fills the shared buffer");
 
+/* The raw answer of the last refused change: the MSR response, or SW_EXITINFO1 / SW_EXITINFO2. */
+static u64 last_error;
+
+u64 psc_last_error(void)
+{
+	return last_error;
+}
+
+static bool refused(u64 raw)
+{
+	last_error = raw;
+	return false;
+}
+
 bool psc_msr_4k(u64 gpa, unsigned op)
 {
 	u64 gfn = gpa >> GHCB_MSR_DATA_SHIFT;
 	u64 resp = ghcb_msr_call(GHCB_MSR_PSC_REQ | (u64)(op & GHCB_MSR_PSC_OP_MASK) << GHCB_MSR_PSC_OP_SHIFT |
 				 (gfn & GHCB_MSR_GFN_MASK) << GHCB_MSR_DATA_SHIFT);
 
-	return (resp & GHCB_MSR_INFO_MASK) == GHCB_MSR_PSC_RESP && !(resp >> GHCB_MSR_PSC_ERROR_SHIFT);
+	if ((resp & GHCB_MSR_INFO_MASK) != GHCB_MSR_PSC_RESP || resp >> GHCB_MSR_PSC_ERROR_SHIFT)
+		return refused(resp);
+	return true;
 }
 
 static u64 psc_by_msr(u64 start, u64 size, unsigned op)
@@ -76,12 +92,15 @@ static bool run_desc(volatile struct psc_desc *d)
 
 	while (d->hdr.cur_entry <= d->hdr.end_entry) {
 		u16 cur = d->hdr.cur_entry;
+		u64 info1;
 		ghcb_clear_valid();
 		ghcb_set_field(GHCB_OFF_SW_SCRATCH, scratch);
-		if (ghcb_call(SVM_VMGEXIT_PSC, 0, 0, &info2) || info2)
-			return false;
-		if (d->hdr.end_entry != end || d->hdr.cur_entry < cur)
-			return false;
+		if ((info1 = ghcb_call(SVM_VMGEXIT_PSC, 0, 0, &info2)))
+			return refused(info1);
+		if (info2)
+			return refused(info2);
+		if (d->hdr.end_entry != end || d->hdr.cur_entry < cur) /* the hypervisor moved backwards */
+			return refused(PSC_ERROR_INVALID_HDR);
 	}
 	return true;
 }

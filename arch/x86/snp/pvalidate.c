@@ -3,8 +3,11 @@
  * PVALIDATE as the acceptance engine's per-page acceptor (mm/accept.h). Status mapping, from APM vol. 3
  * PVALIDATE and Linux arch/x86/coco/sev/core.c (pvalidate_pages(), is_validated_private_page()):
  *   EAX 0, CF 0               the validated bit was set          -> ACCEPT_DONE
- *   EAX 0, CF 1               it already was (RMP not changed)    -> ACCEPT_ALREADY_ACCEPTED, raw 255
- *                             (Linux's software-defined PVALIDATE_FAIL_NOUPDATE)
+ *   EAX 0, CF 1               it already was (RMP not changed)    -> ACCEPT_NO_UPDATE, raw 255 (Linux's
+ *                             software-defined PVALIDATE_FAIL_NOUPDATE): NEVER success. Linux
+ *                             (pvalidate_4k_page(), pval_pages()) and edk2 (AmdSvsmLib.c) terminate the
+ *                             guest on it: a double validation means the guest's bookkeeping is wrong or
+ *                             the hypervisor replayed a page. The engine makes it a hard error, a finding.
  *   EAX 6 FAIL_SIZEMISMATCH   2M asked, the RMP entry is 4K       -> ACCEPT_SIZE_MISMATCH (the engine
  *                             redoes the 2M as 512 4K, as Linux does)
  *   anything else             FAIL_INPUT (1) or unknown           -> ACCEPT_FAILED with the raw EAX
@@ -19,7 +22,7 @@ static enum accept_answer answer_of(u32 status, bool unchanged, u64 *raw)
 	*raw = status;
 	if (status == PVALIDATE_SUCCESS && unchanged) {
 		*raw = PVALIDATE_FAIL_NOUPDATE;
-		return ACCEPT_ALREADY_ACCEPTED;
+		return ACCEPT_NO_UPDATE;
 	}
 	if (status == PVALIDATE_SUCCESS)
 		return ACCEPT_DONE;
@@ -45,3 +48,15 @@ const struct page_acceptor snp_pvalidate_acceptor = {
 	.accept_page = pvalidate_page,
 	.ctx = NULL,
 };
+
+/* platform_ops.page_state: PVALIDATE 4K validate; CF=1 says it already was (nothing changed). */
+enum cc_page_state snp_page_state(u64 addr, u64 *raw_status)
+{
+	bool unchanged = false;
+	u32 status = snp_pvalidate(addr, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged);
+
+	*raw_status = status == PVALIDATE_SUCCESS && unchanged ? PVALIDATE_FAIL_NOUPDATE : status;
+	if (status != PVALIDATE_SUCCESS)
+		return CC_PAGE_UNKNOWN;
+	return unchanged ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
+}

@@ -119,8 +119,11 @@ static const struct platform_ops snp_platform = {
 	.setup_after_exit = snp_setup_after_exit,
 	.describe = snp_describe,
 	.accept_range = snp_accept_range,
+	.page_state = snp_page_state,
 	.round_trip = snp_round_trip,
-	.accept_zeroes = false, /* PVALIDATE never writes the page (APM vol. 3 PVALIDATE) */
+	/* PVALIDATE never writes the page (APM vol. 3 PVALIDATE): no CC_ATTR_ACCEPT_ZEROES. */
+	.attrs = SNP_ATTRS,
+	.has = snp_has,
 	.model = NULL,
 };
 PLATFORM_REGISTER(snp_platform);

@@ -8,6 +8,7 @@
 #ifndef ARCH_X86_SNP_SNP_H
 #define ARCH_X86_SNP_SNP_H
 
+#include <ccktf/platform.h>
 #include <ccktf/types.h>
 #include "mm/accept.h"
 
@@ -24,10 +25,16 @@ struct snp_discovery {
 /* snp.c: CPUID 0x8000001F and SEV_STATUS, safe on machines that have neither. */
 bool snp_discover_hardware(struct snp_discovery *d);
 
+/* The attributes every SNP guest has; snp_has() adds those found at run time (an SVSM). */
+#define SNP_ATTRS                                                                                   \
+	(CC_ATTR_BIT(CC_ATTR_SEV_SNP_GUEST) | CC_ATTR_BIT(CC_ATTR_REACCEPT_IS_FINDING) |            \
+	 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED))
+
 /* snp_setup.c: the backend's platform steps, after the platform filled d. */
 const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d);
 const char *snp_setup_after_exit(void);
 void snp_describe(char *buf, size_t size);
+bool snp_has(enum cc_attr attr);
 u64 snp_accept_range(u64 start, u64 size, struct accept_stats *stats);
 u64 snp_ghcb_gpa(void);
 
@@ -62,9 +69,11 @@ u64 ghcb_call(u64 exit_code, u64 info1, u64 info2, u64 *out_info2);
 /* psc.c: page-state changes. Return the bytes from start changed (a prefix). */
 u64 psc_set_range(u64 start, u64 size, unsigned op);
 bool psc_msr_4k(u64 gpa, unsigned op);
+u64 psc_last_error(void); /* the raw answer of the last refused change */
 
 /* pvalidate.c: PVALIDATE as the engine's per-page acceptor. */
 extern const struct page_acceptor snp_pvalidate_acceptor;
+enum cc_page_state snp_page_state(u64 addr, u64 *raw_status);
 
 /* snp_io.c, snp_vc.c */
 extern const struct portio_ops snp_portio;

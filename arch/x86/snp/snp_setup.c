@@ -32,10 +32,6 @@ struct snp_state {
 
 static struct snp_state snp;
 
-struct sev_memory_acceptance_protocol {
-	efi_status_t(EFIAPI *allow_unaccepted_memory)(struct sev_memory_acceptance_protocol *self);
-};
-
 static const char *allow_unaccepted_memory(struct boot_info *b)
 {
 	efi_guid_t guid = OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL_GUID;
@@ -127,4 +123,10 @@ void snp_describe(char *buf, size_t size)
 		 bit_name(s, SEV_STATUS_SEV, "SEV"), bit_name(s, SEV_STATUS_SEV_ES, " ES"),
 		 bit_name(s, SEV_STATUS_SNP, " SNP"), snp.disc.cbit, snp.protocol, snp_ghcb_gpa(),
 		 snp.allow_called ? "called" : "not called");
+}
+
+bool snp_has(enum cc_attr attr)
+{
+	(void)attr;
+	return false; /* CC_ATTR_SVSM: arch/x86/snp/svsm.c */
 }

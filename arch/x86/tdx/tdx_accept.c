@@ -8,6 +8,7 @@
  */
 #include <arch/tdx.h>
 #include <arch/tdx_spec.h>
+#include <ccktf/platform.h>
 
 /* enum accept_level is the TDX encoding already; spelled out so that neither depends on the other. */
 static u64 tdx_level(enum accept_level level)
@@ -61,4 +62,12 @@ u64 tdx_accept_range(u64 start, u64 size, struct accept_stats *stats)
 	struct accept_pages_ctx ctx = { .acceptor = &tdx_page_acceptor, .stats = stats };
 
 	return accept_range_by_pages(&ctx, start, size);
+}
+
+enum cc_page_state tdx_page_state(u64 addr, u64 *raw_status)
+{
+	*raw_status = tdx_accept_page(addr, ACCEPT_4K);
+	if (*raw_status == TDX_SUCCESS)
+		return CC_PAGE_PENDING;
+	return tdx_status_is(*raw_status, TDX_PAGE_ALREADY_ACCEPTED) ? CC_PAGE_ACCEPTED : CC_PAGE_UNKNOWN;
 }

@@ -97,6 +97,8 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ..
 void ktest_skip(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 /* What a check found, for the report: "# evidence: NAME: ...". Print it whether the check passes or not. */
 void ktest_evidence(struct ktest *t, const char *fmt, ...) __printf(2, 3);
+/* Evidence for whatever test is running (code below a test, e.g. acceptance); false when none is. */
+bool ktest_evidence_running(const char *fmt, ...) __printf(1, 2);
 bool ktest_check_u64(struct ktest *t, const char *file, int line, bool ok, const char *op, u64 a, u64 b,
 		     const char *a_text, const char *b_text);
 bool ktest_check_true(struct ktest *t, const char *file, int line, bool cond, const char *text);

@@ -15,6 +15,30 @@ struct boot_info;
 struct efi_memmap_snapshot;
 
 /*
+ * What a platform can do or is, asked by tests and the core with cc_platform_has() (after Linux
+ * include/linux/cc_platform.h): never by the platform's name.
+ */
+enum cc_attr {
+	CC_ATTR_TDX_GUEST,		/* the TDX guest ABI: TDCALL, TDG.VP.VMCALL, #VE */
+	CC_ATTR_SEV_SNP_GUEST,		/* the SEV-SNP guest ABI: PVALIDATE, GHCB, #VC */
+	CC_ATTR_HW_MODEL,		/* a software model answers the platform's instructions (sim-*) */
+	CC_ATTR_ACCEPT_ZEROES,		/* accepting a page zeroes it (TDX: yes; SNP PVALIDATE: no) */
+	CC_ATTR_REACCEPT_IS_FINDING,	/* accepting accepted memory is a protocol violation (SNP CF=1) */
+	CC_ATTR_GUEST_STATE_PROTECTED,	/* port I/O and firmware runtime code trap (#VE / #VC) */
+	CC_ATTR_SVSM,			/* below VMPL0: validation goes through an SVSM (runtime) */
+	CC_ATTRS,
+};
+
+#define CC_ATTR_BIT(a) (1ull << (a))
+
+/* What the platform says of one 4 KiB page (platform_ops.page_state). */
+enum cc_page_state {
+	CC_PAGE_UNKNOWN, /* the platform gave no clear answer (raw status says what it did answer) */
+	CC_PAGE_PENDING, /* not accepted when asked */
+	CC_PAGE_ACCEPTED,
+};
+
+/*
  * What tests may ask of a hardware model, to force the cases real hardware produces only sometimes.
  * NULL on real hardware: tests that need it skip.
  */
@@ -49,11 +73,17 @@ struct platform_ops {
 	 * than size is a hard error, recorded in stats). NULL: the platform has nothing to accept.
 	 */
 	u64 (*accept_range)(u64 start, u64 size, struct accept_stats *stats);
+	/*
+	 * Is the 4 KiB page at addr accepted, as the platform itself reports it? Hardware has no read-only
+	 * query: the page is accepted again at 4K (TDX: PAGE_ALREADY_ACCEPTED; SNP: PVALIDATE CF=1), so a
+	 * PENDING answer leaves it accepted. Models answer from their state. Works before ExitBootServices.
+	 */
+	enum cc_page_state (*page_state)(u64 addr, u64 *raw_status);
 	/* One call into the platform that does nothing useful (a TDCALL, a VMGEXIT): the fixed cost of a
 	 * round trip, for the benchmarks. NULL when there is nothing to call. */
 	void (*round_trip)(void);
-	/* Does accepting a page zero it? (TDX: yes; SNP PVALIDATE: no.) */
-	bool accept_zeroes;
+	u64 attrs;			       /* CC_ATTR_BIT()s that always hold */
+	bool (*has)(enum cc_attr attr);	       /* those found at run time (NULL: none) */
 	const struct platform_model_ops *model; /* NULL on real hardware */
 };
 
@@ -64,5 +94,7 @@ struct platform_ops {
 const struct platform_ops *platform_select(const char *name, char *err, size_t err_size);
 const struct platform_ops *platform_current(void);
 const char *platform_name(void);
+/* Does the current platform have attr? False before a platform is selected. */
+bool cc_platform_has(enum cc_attr attr);
 
 #endif

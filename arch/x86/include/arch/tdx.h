@@ -9,6 +9,7 @@
 #define ARCH_TDX_H
 
 #include <arch/portio.h>
+#include <ccktf/platform.h>
 #include <ccktf/types.h>
 #include "mm/accept.h"
 
@@ -19,9 +20,6 @@ struct tdx_module_args {
 
 /* TDCALL with RAX = leaf; returns RAX, the completion status (arch/x86/tdx/tdcall.asm). */
 u64 tdx_tdcall(u64 leaf, struct tdx_module_args *args);
-
-/* TDG.MEM.PAGE.ACCEPT initialises the page to zero (intel/tdx-module tdg_mem_page_accept.c). */
-#define TDX_ACCEPT_ZEROES true
 
 /* tdx.c */
 struct tdx_td_info {
@@ -47,6 +45,8 @@ enum accept_answer tdx_accept_answer(u64 status);
 /* One TDG.MEM.PAGE.ACCEPT; returns the raw status. */
 u64 tdx_accept_page(u64 gpa, enum accept_level level);
 u64 tdx_accept_range(u64 start, u64 size, struct accept_stats *stats);
+/* platform_ops.page_state: a 4K TDG.MEM.PAGE.ACCEPT (enum cc_page_state). */
+enum cc_page_state tdx_page_state(u64 addr, u64 *raw_status);
 
 /* tdx_io.c */
 extern const struct portio_ops tdx_portio;

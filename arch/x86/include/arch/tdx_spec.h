@@ -49,7 +49,9 @@
 #define TDX_OPERAND_INVALID 0xC000010000000000ull	/* [LINUX tdx_errno.h; ABI] */
 #define TDX_OPERAND_BUSY 0x8000020000000000ull		/* [LINUX tdx_errno.h; ABI] */
 /* TDX module 1.5: the host holds the S-EPT entry with priority (TDH.MEM.* in progress); a busy to retry
- * [ABI branch tdx_1.5 include/auto_gen/tdx_error_codes_defs.h TDX_OPERAND_BUSY_HOST_PRIORITY]. */
+ * [ABI branch tdx_1.5 include/auto_gen/tdx_error_codes_defs.h TDX_OPERAND_BUSY_HOST_PRIORITY]. The module's
+ * TDCALL dispatcher rewrites it to TDX_OPERAND_BUSY for older TDs' sake, so a guest should only ever see
+ * plain BUSY; ccktf retries either. */
 #define TDX_OPERAND_BUSY_HOST_PRIORITY 0x8000020400000000ull
 #define TDX_NO_VALID_VE_INFO 0xC000070400000000ull	/* [LINUX tdx_errno.h; ABI tdg_vp_veinfo_get.c] */
 #define TDX_PAGE_ALREADY_ACCEPTED 0x00000B0A00000000ull /* [EDK2 Tdx.h; ABI] */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SNP backend's PVALIDATE acceptor (arch/x86/snp/pvalidate.c) over a scripted PVALIDATE: EAX and CF
+ * as APM vol. 3 defines them. CF=1 ("the RMP entry was not changed") is a double validation: never
+ * success (Linux pvalidate_4k_page() and edk2 terminate the guest on it).
+ */
+#include <ccktf/ktest.h>
+#include <string.h>
+
+#include "../../arch/x86/snp/pvalidate.c"
+
+KTEST_SUITE(host_snp_pvalidate, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+
+struct answer {
+	u32 eax;
+	bool cf;
+};
+
+static struct answer script[8];
+static unsigned script_len, script_pos, calls;
+
+u32 snp_pvalidate(u64 va, u32 page_size, u32 validate, bool *rmp_unchanged)
+{
+	struct answer a = script_pos < script_len ? script[script_pos++] : (struct answer){ 0, false };
+
+	(void)va, (void)page_size, (void)validate;
+	calls++;
+	*rmp_unchanged = a.cf;
+	return a.eax;
+}
+
+static void play(unsigned n, const struct answer *a)
+{
+	memcpy(script, a, n * sizeof(*a));
+	script_len = n;
+	script_pos = calls = 0;
+}
+
+KTEST(host_snp_pvalidate, cf1_is_a_double_validation_not_success)
+{
+	const struct answer a[] = { { PVALIDATE_SUCCESS, true } };
+	struct accept_stats s = { 0 };
+	char line[240];
+
+	play(1, a);
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 0);
+	KEXPECT_EQ(t, s.errors, 1);
+	KEXPECT_EQ(t, s.no_update, 1);
+	KEXPECT_EQ(t, s.already_accepted, 0);
+	KEXPECT_EQ(t, s.bytes[ACCEPT_4K], 0);
+	KEXPECT_EQ(t, s.first_error.addr, 4 * GiB);
+	KEXPECT_EQ(t, s.first_error.status, PVALIDATE_FAIL_NOUPDATE);
+	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_NO_UPDATE);
+	accept_error_format(&s.last_error, line, sizeof(line));
+	KEXPECT_TRUE(t, strstr(line, "addr=0x100000000 level=4k status=0xff") == line);
+}
+
+KTEST(host_snp_pvalidate, sizemismatch_falls_back_to_4k)
+{
+	const struct answer a[] = { { PVALIDATE_FAIL_SIZEMISMATCH, false } };
+	struct accept_stats s = { 0 };
+
+	play(1, a);
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 2 * MiB, &s), 2 * MiB);
+	KEXPECT_EQ(t, s.size_mismatch_fallbacks, 1);
+	KEXPECT_EQ(t, s.bytes[ACCEPT_4K], 2 * MiB);
+	KEXPECT_EQ(t, calls, 513);
+}
+
+/* EAX is looked at before CF: FAIL_INPUT with CF set is a failure carrying EAX. */
+KTEST(host_snp_pvalidate, fail_input_keeps_eax)
+{
+	const struct answer a[] = { { PVALIDATE_FAIL_INPUT, true } };
+	struct accept_stats s = { 0 };
+
+	play(1, a);
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 0);
+	KEXPECT_EQ(t, s.first_error.status, PVALIDATE_FAIL_INPUT);
+	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_FAILED);
+	KEXPECT_EQ(t, s.no_update, 0);
+}
