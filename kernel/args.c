@@ -34,7 +34,7 @@ static bool parse_u64(const char *s, u64 *out)
 	return true;
 }
 
-static bool parse_flag(const char *s, bool *out)
+bool args_parse_flag(const char *s, bool *out)
 {
 	if (strcmp(s, "0") && strcmp(s, "1"))
 		return false;
@@ -90,7 +90,7 @@ static bool parse_crash(struct kernel_args *a, const char *v)
 }
 
 /* A size with an optional K, M or G suffix (powers of 1024). */
-static bool parse_size(const char *s, u64 *out)
+bool args_parse_size(const char *s, u64 *out)
 {
 	char digits[24];
 	size_t n = strlen(s);
@@ -110,32 +110,9 @@ static bool parse_size(const char *s, u64 *out)
 	return true;
 }
 
-static bool parse_sim_unaccepted(struct kernel_args *a, const char *v)
-{
-	if (!strcmp(v, "above4g")) {
-		a->sim_unaccepted = 0;
-		return true;
-	}
-	return parse_size(v, &a->sim_unaccepted) && a->sim_unaccepted >= 4096 &&
-	       a->sim_unaccepted % 4096 == 0;
-}
-
-static bool parse_sim_host_map(struct kernel_args *a, const char *v)
-{
-	if (strcmp(v, "2m") && strcmp(v, "4k"))
-		return false;
-	a->sim_host_4k = v[0] == '4';
-	return true;
-}
-
-static bool parse_sim_sept_ve_disable(struct kernel_args *a, const char *v)
-{
-	return parse_flag(v, &a->sim_sept_ve_disable);
-}
-
 static bool parse_allow_unaccepted(struct kernel_args *a, const char *v)
 {
-	return parse_flag(v, &a->allow_unaccepted);
+	return args_parse_flag(v, &a->allow_unaccepted);
 }
 
 static bool parse_bench(struct kernel_args *a, const char *v)
@@ -150,7 +127,7 @@ static bool parse_bench(struct kernel_args *a, const char *v)
 
 static bool parse_conformance(struct kernel_args *a, const char *v)
 {
-	return parse_flag(v, &a->conformance);
+	return args_parse_flag(v, &a->conformance);
 }
 
 static bool parse_probe(struct kernel_args *a, const char *v)
@@ -170,12 +147,12 @@ static bool parse_seed(struct kernel_args *a, const char *v)
 
 static bool parse_list(struct kernel_args *a, const char *v)
 {
-	return parse_flag(v, &a->list);
+	return args_parse_flag(v, &a->list);
 }
 
 static bool parse_demo_fail(struct kernel_args *a, const char *v)
 {
-	return parse_flag(v, &a->demo_fail);
+	return args_parse_flag(v, &a->demo_fail);
 }
 
 static const struct arg_key keys[] = {
@@ -185,14 +162,15 @@ static const struct arg_key keys[] = {
 	{ "seed", "decimal or 0x-hex", parse_seed },
 	{ "demo_fail", "0|1", parse_demo_fail },
 	{ "crash", "none|pf|ud|gp|de|hang", parse_crash },
-	{ "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)", parse_sim_unaccepted },
-	{ "sim_host_map", "2m|4k", parse_sim_host_map },
-	{ "sim_sept_ve_disable", "0|1", parse_sim_sept_ve_disable },
 	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
 	{ "bench", "off|short|full", parse_bench },
 	{ "conformance", "0|1", parse_conformance },
 	{ "probe", "none|touch_unaccepted", parse_probe },
 };
+
+extern const struct arg_key_ext *const __start_arg_keys[], *const __stop_arg_keys[];
+
+#define for_each_ext_key(k) for (const struct arg_key_ext *const *k = __start_arg_keys; k < __stop_arg_keys; k++)
 
 static const struct arg_key *find_key(const char *name)
 {
@@ -202,10 +180,19 @@ static const struct arg_key *find_key(const char *name)
 	return NULL;
 }
 
+static const struct arg_key_ext *find_ext_key(const char *name)
+{
+	for_each_ext_key(k)
+		if (!strcmp((*k)->name, name))
+			return *k;
+	return NULL;
+}
+
 static bool parse_word(struct kernel_args *args, char *word, char *err, size_t err_size)
 {
 	char *eq = strchr(word, '=');
 	const struct arg_key *key;
+	const struct arg_key_ext *ext;
 
 	if (!eq) {
 		snprintf(err, err_size, "'%s' is not a key=value word", word);
@@ -213,12 +200,14 @@ static bool parse_word(struct kernel_args *args, char *word, char *err, size_t e
 	}
 	*eq = '\0';
 	key = find_key(word);
-	if (!key) {
+	ext = key ? NULL : find_ext_key(word);
+	if (!key && !ext) {
 		snprintf(err, err_size, "unknown key '%s'", word);
 		return false;
 	}
-	if (!key->parse(args, eq + 1)) {
-		snprintf(err, err_size, "bad value '%s' for %s (expected %s)", eq + 1, word, key->values);
+	if (key ? !key->parse(args, eq + 1) : !ext->parse(eq + 1)) {
+		snprintf(err, err_size, "bad value '%s' for %s (expected %s)", eq + 1, word,
+			 key ? key->values : ext->values);
 		return false;
 	}
 	return true;
@@ -232,9 +221,6 @@ static void set_defaults(struct kernel_args *a)
 	a->list = false;
 	a->demo_fail = false;
 	a->crash = CRASH_NONE;
-	a->sim_unaccepted = 0;
-	a->sim_host_4k = false;
-	a->sim_sept_ve_disable = true;
 	a->allow_unaccepted = true;
 	a->bench = BENCH_OFF;
 	a->conformance = false;
@@ -266,7 +252,11 @@ void args_print_valid_keys(void)
 	printk("# ccktf: valid keys:");
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		printk(" %s", keys[i].name);
+	for_each_ext_key(k)
+		printk(" %s", (*k)->name);
 	printk("\n");
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		printk("# ccktf:   %s=%s\n", keys[i].name, keys[i].values);
+	for_each_ext_key(k)
+		printk("# ccktf:   %s=%s\n", (*k)->name, (*k)->values);
 }

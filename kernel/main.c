@@ -46,7 +46,7 @@ void kernel_fatal_if(const char *what, const char *err)
 static void setup_platform_after_exit(void)
 {
 	const struct platform_ops *p = platform_current();
-	char line[256];
+	char line[320];
 
 	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
 	p->describe(line, sizeof(line));

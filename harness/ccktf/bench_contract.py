@@ -21,6 +21,7 @@ BENCH_PREFIX = "bench."
 HARDWARE_PLATFORMS = frozenset({"tdx", "snp"})
 # docs/benchmarks.md bench.accept.zero_ratio: "TDX accepts zero the page".
 TDX_LIKE_PLATFORMS = frozenset({"tdx", "sim-tdx"})
+SNP_LIKE_PLATFORMS = frozenset({"snp", "sim-snp"})
 DEFAULT_PLATFORMS = ("sim-tdx", "sim-snp")
 
 STATS = ("min", "median", "p99", "max")
@@ -50,6 +51,10 @@ class FigureSpec:
     direction: Direction
     context: dict[str, Optional[tuple[str, ...]]] = field(default_factory=dict)
     nonzero: bool = True
+    platforms: Optional[frozenset[str]] = None  # printed only on these platforms (None: on every one)
+
+    def applies_to(self, platform: str) -> bool:
+        return self.platforms is None or platform in self.platforms
 
     def context_problems(self, context: dict[str, str]) -> list[str]:
         """What is wrong with a record's context keys, against this row of docs/benchmarks.md."""
@@ -85,6 +90,11 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("bench.accept.calls", "count", Direction.EXACT, dict(_LEVEL_SIZE)),
     FigureSpec("bench.accept.fallbacks", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False),
     FigureSpec("bench.accept.retries", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False),
+    # SEV-SNP only: the cache-coherency mitigation inside the timed requests (zero when COHERENCY_SFW_NO)
+    FigureSpec("bench.accept.coherency_ns", "ns", Direction.LOWER, dict(_LEVEL_SIZE), nonzero=False,
+               platforms=SNP_LIKE_PLATFORMS),
+    FigureSpec("bench.accept.coherency_pages", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False,
+               platforms=SNP_LIKE_PLATFORMS),
     FigureSpec("bench.strategy.eager.throughput", "MiB/s", Direction.HIGHER),
     FigureSpec("bench.strategy.lazy.first_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, **_STAT}),
     FigureSpec("bench.strategy.lazy.second_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, "stat": ("median",)}),

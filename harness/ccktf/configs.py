@@ -23,4 +23,9 @@ BOOT_CONFIGS = [
     BootConfig("none", platform="none", memory="512M"),
     BootConfig("sim-tdx", platform="sim-tdx", memory="6G"),
     BootConfig("sim-snp", platform="sim-snp", memory="6G"),
+    # A host that backs private memory with 2 MiB pages (the models default to 4K, as upstream KVM).
+    BootConfig("sim-tdx-host2m", platform="sim-tdx", memory="6G", extra="sim_host_map=2m"),
+    # OVMF's AmdSevDxe accepts everything at ExitBootServices when the OS does not call
+    # AllowUnacceptedMemory(): the bitmap, filled from the final map, must then be empty.
+    BootConfig("sim-snp-fw-accepts", platform="sim-snp", memory="6G", extra="allow_unaccepted=0"),
 ]

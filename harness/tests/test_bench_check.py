@@ -68,7 +68,14 @@ def test_missing_figure_is_a_problem_unless_not_required():
 
 
 def test_every_contract_name_is_in_the_fixture():
-    assert {r.name for r in fixture_records("sim-tdx")} == set(CONTRACT)
+    for platform in ("sim-tdx", "sim-snp"):
+        assert {r.name for r in fixture_records(platform)} == {
+            name for name, spec in CONTRACT.items() if spec.applies_to(platform)}
+
+
+def test_snp_only_figures_are_not_required_on_tdx():
+    assert not CONTRACT["bench.accept.coherency_ns"].applies_to("sim-tdx")
+    assert CONTRACT["bench.accept.coherency_ns"].applies_to("snp")
 
 
 def test_duplicates_are_a_problem():

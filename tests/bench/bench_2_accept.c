@@ -6,7 +6,9 @@
  * so the bitmap stays true.
  */
 #include <ccktf/metric.h>
+#include <ccktf/platform.h>
 #include <ccktf/time.h>
+#include "../../arch/x86/snp/snp.h"
 #include "bench_util.h"
 
 #define UNIT UNACCEPTED_UNIT_SIZE
@@ -26,6 +28,7 @@ struct measurement {
 	struct histogram latency;
 	u64 bytes, ns;
 	u64 calls, fallbacks, retries;
+	u64 evict_ns, evicted_pages; /* SNP: the cache-coherency step inside ns (arch/x86/snp/coherency.c) */
 };
 
 static u64 calls_so_far(void)
@@ -38,8 +41,11 @@ static u64 calls_so_far(void)
 static bool timed(struct measurement *m, u64 (*accept)(u64 start, u64 size), u64 start, u64 size)
 {
 	struct accept_stats before = unaccepted.stats;
+	struct snp_pvalidate_cfg evict = snp_pvalidate_cfg;
 	u64 calls = calls_so_far(), t0 = time_now_ns(), done = accept(start, size), ns = time_now_ns() - t0;
 
+	m->evict_ns += snp_pvalidate_cfg.evict_ns - evict.evict_ns;
+	m->evicted_pages += snp_pvalidate_cfg.evicted_pages - evict.evicted_pages;
 	hist_add(&m->latency, ns);
 	m->ns += ns;
 	m->bytes += done;
@@ -135,6 +141,10 @@ static void report(const struct measurement *m, const char *level, u64 size)
 	metric_u64("bench.accept.calls", m->calls, "count", ctx);
 	metric_u64("bench.accept.fallbacks", m->fallbacks, "count", ctx);
 	metric_u64("bench.accept.retries", m->retries, "count", ctx);
+	if (cc_platform_has(CC_ATTR_SEV_SNP_GUEST)) { /* what the COHERENCY_SFW_NO mitigation costs here */
+		metric_u64("bench.accept.coherency_ns", m->evict_ns, "ns", ctx);
+		metric_u64("bench.accept.coherency_pages", m->evicted_pages, "count", ctx);
+	}
 }
 
 /* The median 4 KiB accept minus the median time to zero one (hot) 4 KiB page. */

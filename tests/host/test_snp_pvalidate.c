@@ -29,8 +29,19 @@ u32 snp_pvalidate(u64 va, u32 page_size, u32 validate, bool *rmp_unchanged)
 	return a.eax;
 }
 
+static u64 evicted_va, evicted_pages, evict_calls;
+
+void snp_evict_cache(u64 va, u64 pages)
+{
+	evict_calls++;
+	evicted_va = va;
+	evicted_pages += pages;
+}
+
 static void play(unsigned n, const struct answer *a)
 {
+	evict_calls = evicted_pages = evicted_va = 0;
+	snp_pvalidate_cfg = (struct snp_pvalidate_cfg){ .evict = true };
 	memcpy(script, a, n * sizeof(*a));
 	script_len = n;
 	script_pos = calls = 0;
@@ -78,4 +89,32 @@ KTEST(host_snp_pvalidate, fail_input_keeps_eax)
 	KEXPECT_EQ(t, s.first_error.status, PVALIDATE_FAIL_INPUT);
 	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_FAILED);
 	KEXPECT_EQ(t, s.no_update, 0);
+}
+
+/* COHERENCY_SFW_NO clear: every validated page is evicted, after the validation, and only then. */
+KTEST(host_snp_pvalidate, coherency_eviction_after_each_validation)
+{
+	const struct answer a[] = { { PVALIDATE_SUCCESS, false }, { PVALIDATE_SUCCESS, true } };
+	struct accept_stats s = { 0 };
+
+	play(2, a);
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 2 * MiB, &s), 2 * MiB);
+	KEXPECT_EQ(t, evict_calls, 1);
+	KEXPECT_EQ(t, evicted_va, 4 * GiB);
+	KEXPECT_EQ(t, evicted_pages, 512);
+	KEXPECT_EQ(t, snp_pvalidate_cfg.evicted_pages, 512);
+	/* CF=1 validated nothing: nothing to evict. */
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 0);
+	KEXPECT_EQ(t, evict_calls, 1);
+}
+
+KTEST(host_snp_pvalidate, no_eviction_with_coherency_sfw_no)
+{
+	const struct answer a[] = { { PVALIDATE_SUCCESS, false } };
+	struct accept_stats s = { 0 };
+
+	play(1, a);
+	snp_pvalidate_cfg.evict = false;
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 4096);
+	KEXPECT_EQ(t, evict_calls, 0);
 }

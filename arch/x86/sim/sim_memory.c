@@ -68,8 +68,8 @@ const char *sim_reserve_unaccepted(struct boot_info *b, struct sim_memory *out)
 	if (EFI_IS_ERROR(efi_read_memmap(b, &snap)))
 		return "GetMemoryMap failed";
 	m = memmap_view(&snap);
-	if (b->args.sim_unaccepted)
-		return take_size(b, &m, b->args.sim_unaccepted, out);
+	if (sim_knobs.unaccepted)
+		return take_size(b, &m, sim_knobs.unaccepted, out);
 	return take_above_4g(b, &m, out);
 }
 

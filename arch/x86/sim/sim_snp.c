@@ -55,7 +55,7 @@ static const char *sim_snp_after_exit(void)
 
 static void sim_snp_describe(char *buf, size_t size)
 {
-	char backend[150];
+	char backend[200];
 
 	snp_describe(backend, sizeof(backend));
 	snprintf(buf, size, "MODEL of SNP firmware/RMP (no SNP hardware): %s", backend);

@@ -47,7 +47,7 @@ static void sim_tdx_describe(char *buf, size_t size)
 	tdx_describe(td, sizeof(td));
 	snprintf(buf, size, "MODEL of the TDX module (no TDX hardware): %s; %llu MiB pending, host maps %s; "
 			    "%llu TDCALLs served",
-		 td, memory.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M", tdx_model_tdcalls_served());
+		 td, memory.bytes / MiB, sim_host_map_name(), tdx_model_tdcalls_served());
 }
 
 /* The model's own state: no instruction runs, so this works under the firmware's IDT too. */

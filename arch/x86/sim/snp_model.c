@@ -71,7 +71,7 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 		rmp[i].rmp_4k = sim_alloc(b, chunks_2m(&mem.regions[i]));
 		if (!rmp[i].assigned || !rmp[i].validated || !rmp[i].rmp_4k)
 			return "no memory for the SNP model's RMP bitmaps";
-		memset(rmp[i].rmp_4k, b->args.sim_host_4k, chunks_2m(&mem.regions[i]));
+		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
 	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)))
 		return err;
@@ -217,6 +217,7 @@ void snp_model_discovery(struct snp_discovery *d)
 	memset(d, 0, sizeof(*d));
 	d->cpuid_eax = CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | CPUID_SEV_EAX_SNP;
 	d->cbit = SIM_SNP_CBIT;
+	d->cpuid_ebx = SIM_SNP_CBIT; /* COHERENCY_SFW_NO clear: the mitigation runs, as on parts without it */
 	d->sev_status = SEV_STATUS_SEV | SEV_STATUS_SEV_ES | SEV_STATUS_SNP;
 	d->source = "the SNP model";
 }
@@ -225,7 +226,7 @@ void snp_model_describe(char *buf, size_t size)
 {
 	snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
 		 "(sim_host_map); firmware %s",
-		 mem.count, mem.bytes / MiB, boot_info.args.sim_host_4k ? "4K" : "2M",
+		 mem.count, mem.bytes / MiB, sim_host_map_name(),
 		 accepted_all_at_exit ? "accepted all memory at ExitBootServices (no AllowUnacceptedMemory())"
 				      : "left unaccepted memory to the OS");
 }

@@ -51,14 +51,14 @@ static bool firmware_accept(u64 start, u64 size);
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 {
 	memory = mem;
-	attributes = b->args.sim_sept_ve_disable ? TDX_ATTR_SEPT_VE_DISABLE : 0;
+	attributes = sim_knobs.sept_ve_disable ? TDX_ATTR_SEPT_VE_DISABLE : 0;
 	tdx_pages_init(&pages, MODEL_GPAW);
 	for (unsigned i = 0; i < mem->count; i++) {
 		const struct sim_region *r = &mem->regions[i];
 		void *state = sim_alloc(b, tdx_pages_state_bytes(r->start, r->end));
 		if (!state)
 			return "AllocatePages for the TDX model's page state failed";
-		if (!tdx_pages_add_region(&pages, r->start, r->end, state, b->args.sim_host_4k))
+		if (!tdx_pages_add_region(&pages, r->start, r->end, state, sim_knobs.host_4k))
 			return "more regions than the TDX model tracks";
 	}
 	return sim_fw_install_accept_protocol(b, firmware_accept);

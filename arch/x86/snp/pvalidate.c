@@ -15,7 +15,10 @@
  * __pvalidate documentation: status 0 "whether or not the validated bit changed").
  */
 #include <arch/snp_spec.h>
+#include <ccktf/time.h>
 #include "snp.h"
+
+struct snp_pvalidate_cfg snp_pvalidate_cfg = { .evict = true }; /* the safe default until discovery */
 
 static enum accept_answer answer_of(u32 status, bool unchanged, u64 *raw)
 {
@@ -31,22 +34,37 @@ static enum accept_answer answer_of(u32 status, bool unchanged, u64 *raw)
 	return ACCEPT_FAILED;
 }
 
+/* The cache-coherency step after a validation (arch/snp_spec.h CPUID_SEV_EBX_COHERENCY_SFW_NO). */
+static void after_validation(struct snp_pvalidate_cfg *cfg, u64 addr, enum accept_level level)
+{
+	u64 t0;
+
+	if (!cfg->evict)
+		return;
+	t0 = time_now_ns();
+	snp_evict_cache(addr, accept_level_size(level) / EFI_PAGE_SIZE);
+	cfg->evict_ns += time_now_ns() - t0;
+	cfg->evicted_pages += accept_level_size(level) / EFI_PAGE_SIZE;
+}
+
 /* The kernel identity-maps memory, so the virtual address PVALIDATE wants equals the physical one. */
 static enum accept_answer pvalidate_page(void *ctx, u64 addr, enum accept_level level, u64 *raw)
 {
 	u32 size = level == ACCEPT_2M ? PVALIDATE_PAGE_2M : PVALIDATE_PAGE_4K;
 	bool unchanged = false;
 	u32 status = snp_pvalidate(addr, size, PVALIDATE_VALIDATE, &unchanged);
+	enum accept_answer answer = answer_of(status, unchanged, raw);
 
-	(void)ctx;
-	return answer_of(status, unchanged, raw);
+	if (answer == ACCEPT_DONE)
+		after_validation(ctx, addr, level);
+	return answer;
 }
 
 const struct page_acceptor snp_pvalidate_acceptor = {
 	.name = "PVALIDATE",
 	.level_mask = ACCEPT_LEVELS_4K_2M, /* PVALIDATE has no 1G size (ECX is 0 or 1) */
 	.accept_page = pvalidate_page,
-	.ctx = NULL,
+	.ctx = &snp_pvalidate_cfg,
 };
 
 /* platform_ops.page_state: PVALIDATE 4K validate; CF=1 says it already was (nothing changed). */

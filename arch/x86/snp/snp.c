@@ -91,6 +91,7 @@ bool snp_discover_hardware(struct snp_discovery *d)
 		return false;
 	leaf = cpuid(CPUID_SEV_LEAF);
 	d->cpuid_eax = leaf.eax;
+	d->cpuid_ebx = leaf.ebx;
 	d->cbit = leaf.ebx & CPUID_SEV_EBX_CBIT_MASK;
 	if (!(leaf.eax & CPUID_SEV_EAX_SNP))
 		return false;

@@ -17,6 +17,7 @@ struct boot_info;
 /* What the platform is, as discovered before anything else runs. */
 struct snp_discovery {
 	u32 cpuid_eax;    /* CPUID 0x8000001F EAX: SEV, SEV-ES, SNP, SVSM bits */
+	u32 cpuid_ebx;    /* CPUID 0x8000001F EBX: C-bit, COHERENCY_SFW_NO */
 	unsigned cbit;    /* C-bit position in a page-table entry */
 	u64 sev_status;   /* MSR 0xC0010131 */
 	const char *source; /* where the facts came from, for the boot log */
@@ -72,7 +73,16 @@ bool psc_msr_4k(u64 gpa, unsigned op);
 u64 psc_last_error(void); /* the raw answer of the last refused change */
 
 /* pvalidate.c: PVALIDATE as the engine's per-page acceptor. */
+struct snp_pvalidate_cfg {
+	bool evict;	     /* COHERENCY_SFW_NO clear: snp_evict_cache() after every validation */
+	u64 evicted_pages;   /* 4 KiB pages evicted so far */
+	u64 evict_ns;	     /* time spent doing it (kernel clock), for the benchmarks */
+};
+extern struct snp_pvalidate_cfg snp_pvalidate_cfg;
 extern const struct page_acceptor snp_pvalidate_acceptor;
+
+/* coherency.c: reads the first and last byte of each 4 KiB page of [va, va + pages * 4 KiB). */
+void snp_evict_cache(u64 va, u64 pages);
 enum cc_page_state snp_page_state(u64 addr, u64 *raw_status);
 
 /* snp_io.c, snp_vc.c */

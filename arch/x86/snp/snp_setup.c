@@ -51,6 +51,7 @@ const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discover
 {
 	snp.disc = *d;
 	snp.cbit_mask = 1ull << d->cbit;
+	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
 	paging_set_encryption_mask(snp.cbit_mask);
 	snp.allow_unaccepted = allow_unaccepted_memory(b);
 	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", d->cbit, d->source, snp.allow_unaccepted);
@@ -119,10 +120,14 @@ void snp_describe(char *buf, size_t size)
 {
 	u64 s = snp.disc.sev_status;
 
-	snprintf(buf, size, "SEV_STATUS=0x%llx (%s%s%s) C-bit %u, GHCB v%u at 0x%llx, AllowUnacceptedMemory %s", s,
-		 bit_name(s, SEV_STATUS_SEV, "SEV"), bit_name(s, SEV_STATUS_SEV_ES, " ES"),
-		 bit_name(s, SEV_STATUS_SNP, " SNP"), snp.disc.cbit, snp.protocol, snp_ghcb_gpa(),
-		 snp.allow_called ? "called" : "not called");
+	snprintf(buf, size,
+		 "SEV_STATUS=0x%llx (%s%s%s) C-bit %u, COHERENCY_SFW_NO=%u (%s), GHCB v%u at 0x%llx, "
+		 "AllowUnacceptedMemory %s",
+		 s, bit_name(s, SEV_STATUS_SEV, "SEV"), bit_name(s, SEV_STATUS_SEV_ES, " ES"),
+		 bit_name(s, SEV_STATUS_SNP, " SNP"), snp.disc.cbit,
+		 !!(snp.disc.cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO),
+		 snp_pvalidate_cfg.evict ? "evicting after validation" : "no eviction needed", snp.protocol,
+		 snp_ghcb_gpa(), snp.allow_called ? "called" : "not called");
 }
 
 bool snp_has(enum cc_attr attr)

@@ -19,10 +19,6 @@ struct kernel_args {
 	bool list;
 	bool demo_fail;
 	enum crash_kind crash;
-	/* Hardware models (sim-tdx, sim-snp) */
-	u64 sim_unaccepted;  /* bytes to present as unaccepted; 0: all memory above 4 GiB */
-	bool sim_host_4k;    /* sim_host_map=4k: the host maps private memory with 4 KiB pages */
-	bool sim_sept_ve_disable; /* sim-tdx: the TD attribute SEPT_VE_DISABLE (default 1, as production TDs) */
 	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself) */
 	bool allow_unaccepted;
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
@@ -35,6 +31,25 @@ struct kernel_args {
  * offending word; args_print_valid_keys() then lists what is accepted.
  */
 bool args_parse(struct kernel_args *args, char *err, size_t err_size);
+
+/*
+ * A key owned by the code it configures (the hardware models' knobs live with the models,
+ * arch/x86/sim/sim_knobs.c), registered in the "arg_keys" linker section: parsed like the core's keys and
+ * listed in the usage message. parse() stores the value in its owner's state, whose static initializer is
+ * the default.
+ */
+struct arg_key_ext {
+	const char *name;
+	const char *values; /* for the usage message */
+	bool (*parse)(const char *value);
+};
+
+#define ARG_KEY_REGISTER(key_) \
+	static const struct arg_key_ext *const arg_key_ptr_##key_ __section("arg_keys") __used = &(key_)
+
+/* Value parsers for owners of keys: "0"/"1"; a size with an optional K, M or G suffix. */
+bool args_parse_flag(const char *s, bool *out);
+bool args_parse_size(const char *s, u64 *out);
 void args_print_valid_keys(void);
 const char *args_crash_name(enum crash_kind kind);
 

@@ -19,6 +19,15 @@
 struct boot_info;
 struct efi_memmap_snapshot;
 
+/* The models' knobs (sim_knobs.c: boot arguments sim_unaccepted, sim_host_map, sim_sept_ve_disable). */
+struct sim_knobs {
+	u64 unaccepted;	      /* bytes to present as unaccepted; 0: all memory above 4 GiB */
+	bool host_4k;	      /* the host maps private memory with 4 KiB pages (default, as upstream KVM) */
+	bool sept_ve_disable; /* sim-tdx: the TD attribute SEPT_VE_DISABLE */
+};
+extern struct sim_knobs sim_knobs;
+const char *sim_host_map_name(void); /* for model descriptions: which host was modelled */
+
 #define SIM_MAX_INSNS 4
 #define SIM_INSN_MAX_LEN 4
 #define SIM_MAX_REGIONS 8

@@ -19,6 +19,13 @@
 #define CPUID_SEV_EAX_SNP (1u << 4)
 #define CPUID_SEV_EAX_SVSM (1u << 28)
 #define CPUID_SEV_EBX_CBIT_MASK 0x3fu /* EBX[5:0]: C-bit position in a page-table entry */
+/*
+ * EBX[31] COHERENCY_SFW_NO: the part needs no software cache-coherency step after validating a page. When
+ * clear, the guest reads the first and last byte of every 4 KiB page it just validated, through the
+ * private mapping (Linux sev_evict_cache(), commit 7b306dfa326f, X86_FEATURE_COHERENCY_SFW_NO; the same
+ * mitigation in edk2 for CVE-2024-36331, OvmfPkg/Library/BaseMemEncryptSevLib).
+ */
+#define CPUID_SEV_EBX_COHERENCY_SFW_NO (1u << 31)
 
 /* MSRs (APM2 15.34.10 SEV_STATUS, 15.35.5 GHCB MSR; Linux asm/msr-index.h MSR_AMD64_SEV*). */
 #define MSR_SEV_GHCB 0xC0010130u
