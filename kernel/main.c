@@ -3,6 +3,7 @@
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
+#include <ccktf/format.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
 #include <ccktf/unaccepted.h>
@@ -39,7 +40,11 @@ void kernel_fatal_if(const char *what, const char *err)
 {
 	if (!err)
 		return;
+	char reason[64];
+
 	printk("# ccktf: FATAL: platform %s: %s failed: %s\n", platform_name(), what, err);
+	snprintf(reason, sizeof(reason), "ccktf: %s: %s", what, err);
+	ccktf_set_exit_reason(reason);
 	ccktf_exit(CCKTF_EXIT_CRASHED);
 }
 
@@ -49,6 +54,7 @@ static void setup_platform_after_exit(void)
 	char line[320];
 
 	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
+	console_release(); /* the platform's port I/O works now: what was printed meanwhile goes out */
 	p->describe(line, sizeof(line));
 	printk("# platform: %s: %s\n", p->name, line);
 	unaccepted_print_final();
@@ -58,7 +64,8 @@ static void setup_platform_after_exit(void)
 
 void kernel_main(void)
 {
-	/* Nothing may print before the platform's setup: on SNP, port I/O needs the GHCB it sets up. */
+	/* On TDX and SNP the console is held until the platform's setup has made port I/O work; a failure
+	 * before that ends through the platform's own channel (ccktf_exit()), never through the UART. */
 	setup_platform_after_exit();
 	printk("# ccktf: ExitBootServices done after %u attempt(s); the kernel owns the machine\n",
 	       boot_info.exit_boot_services_attempts);

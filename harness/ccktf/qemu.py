@@ -95,6 +95,7 @@ class LaunchConfig:
     smp: int = 1
     boot: str = "kernel"
     qemu: str = DEFAULT_QEMU
+    debug_exit: bool = True  # False: no isa-debug-exit, the kernel must power the machine off itself
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
         "-serial", "stdio",
         "-nic", "none",
         "-no-reboot",
-        "-device", DEBUG_EXIT_DEVICE,
+        *(["-device", DEBUG_EXIT_DEVICE] if config.debug_exit else []),
         *fw_args,
         *boot,
     ]

@@ -59,6 +59,7 @@ class RunOptions:
     mode: str = "run"
     qemu: str = qemu.DEFAULT_QEMU
     echo: Optional[Callable[[str], None]] = None  # called with each serial line, escapes stripped
+    debug_exit: bool = True  # attach isa-debug-exit (docs/protocol.md "Exit")
 
 
 @dataclass
@@ -200,7 +201,8 @@ def run(options: RunOptions) -> Run:
     # QEMU runs in the run directory: every path it is given must be absolute.
     config = qemu.LaunchConfig(kernel=options.kernel.resolve(), firmware=options.firmware,
                                profile=qemu.get_profile(options.profile), append=options.append,
-                               memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu)
+                               memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
+                               debug_exit=options.debug_exit)
     run_dir = allocate_run_dir(options.log_dir, options.label)
     plan = qemu.build_launch(config, run_dir)
     (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")

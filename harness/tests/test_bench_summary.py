@@ -57,13 +57,13 @@ def test_acceptance_table_rows():
 def test_reference_and_strategy_tables():
     snp = section(render_summary(results()), "## MODEL (sim-snp)")
     # fixtures/bench_sim_snp.ktap, a real bench=short run on the SNP model
-    assert "| rep_stosb | 598.1 |" in snp and "| movnti | 6710 |" in snp and "| best | 6710 |" in snp
-    assert "| 4k | 2560 |" in snp and "| 2m | 2560 |" in snp
-    assert "| empty platform call | 450 | 511 | 639 | 34847 |" in snp
-    assert "| firmware: ExitBootServices, allow_unaccepted=1 | ns | 1075433 |" in snp
-    assert any(line.startswith("| lazy, 4 MiB unit: first touch | ns | min 800635, median 6291455") for line in snp)
-    assert "| lazy, 4 MiB unit: second touch | ns (median) | 4095 |" in snp
-    assert "| eager: accept everything, bitmap order | throughput (MiB/s) | 10726 |" in snp
+    assert "| rep_stosb | 318 |" in snp and "| movnti | 2646 |" in snp and "| best | 2646 |" in snp
+    assert "| 4k | 13056 |" in snp and "| 2m | 6912 |" in snp
+    assert "| empty platform call | 909 | 1279 | 1535 | 79147 |" in snp
+    assert "| firmware: ExitBootServices, allow_unaccepted=1 | ns | 1851151 |" in snp
+    assert any(line.startswith("| lazy, 4 MiB unit: first touch | ns | min 11670211, median 12582911") for line in snp)
+    assert "| lazy, 4 MiB unit: second touch | ns (median) | 2559 |" in snp
+    assert "| eager: accept everything, bitmap order | throughput (MiB/s) | 431.1 |" in snp
 
 
 def test_failed_run_is_flagged_and_missing_figures_render():

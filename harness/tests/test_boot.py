@@ -97,3 +97,32 @@ def test_probe_touch_unaccepted_is_caught(ccktf_boot, args, caught):
     assert "# ccktf: probe: touching unaccepted memory at 0x" in log
     assert caught in log
     assert "was NOT caught" not in log
+
+
+# A failure before the platform's port I/O works (on TDX and SNP the UART would raise #VE/#VC with no
+# handler: a silent triple fault) must end through the platform's own channel and say what failed; the
+# output printed meanwhile is not lost. The models make native port I/O fault there as hardware does.
+@pytest.mark.parametrize("platform, channel", [
+    ("sim-tdx", 'the TD reported a fatal error (TDG.VP.VMCALL<ReportFatalError>): "ccktf: setup after ExitBootServices'),
+    ("sim-snp", "the guest asked to terminate (GHCB termination request): reason set 1, code 0"),
+])
+def test_early_failure_ends_through_the_platform_channel(ccktf_boot, platform, channel):
+    run = ccktf_boot(f"platform={platform} sim_fail=setup", label="early-fail", memory="6G", timeout=60)
+    log = run.serial_tail(30)
+    assert not run.timed_out and run.status == 7 and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
+    assert channel in log
+    assert "dies here, silently" not in log
+    assert f"# ccktf: FATAL: platform {platform}: setup after ExitBootServices failed" in log
+
+
+# Without isa-debug-exit the kernel powers the machine off itself. On TDX and SNP it must not call the
+# firmware's ResetSystem() (native port I/O there: #VE/#VC after the verdict); the models unmap the
+# firmware's runtime code, so such a call would crash here. ACPI PM1a through the platform's port I/O.
+@pytest.mark.parametrize("platform, memory", [("none", "512M"), ("sim-tdx", "6G"), ("sim-snp", "6G")])
+def test_exit_without_debug_exit_powers_off(ccktf_boot, platform, memory):
+    run = ccktf_boot(f"platform={platform} tests=selftest.*", label="no-debug-exit", memory=memory,
+                     debug_exit=False, timeout=60)
+    log = run.serial_tail(20)
+    assert not run.timed_out and run.status == 0, f"{run.verdict}\n{log}"
+    assert run.ktap.exit.kind == "passed" and run.ktap.crash is None, log
+    assert "CRASH" not in log and "MODEL:" not in log

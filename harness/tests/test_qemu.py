@@ -97,3 +97,10 @@ def test_kvm_profile_checks_the_host(monkeypatch):
         qemu.get_profile("kvm")
     monkeypatch.setattr(qemu.os, "access", lambda path, mode: True)
     assert qemu.get_profile("kvm").accelerator_args() == ["-machine", "q35", "-accel", "kvm", "-cpu", "host"]
+
+
+def test_without_debug_exit_the_device_is_left_out(fake_firmware, fake_kernel, tmp_path):
+    config = qemu.LaunchConfig(kernel=fake_kernel, firmware=fake_firmware, profile=qemu.get_profile("tcg"),
+                               debug_exit=False)
+    argv = qemu.build_launch(config, tmp_path).argv
+    assert qemu.DEBUG_EXIT_DEVICE not in argv

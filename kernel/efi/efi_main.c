@@ -16,6 +16,7 @@
 #include <ccktf/string.h>
 #include <ccktf/time.h>
 #include <ccktf/unaccepted.h>
+#include "efi/acpi_pm.h"
 
 #define KERNEL_STACK_PAGES 16
 
@@ -101,6 +102,7 @@ static void read_config_tables(struct boot_info *b)
 	char guid[40];
 
 	efi_copy_config_tables(b);
+	machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID)));
 	printk("# config tables: %llu\n", (unsigned long long)b->config_table_total);
 	for (u64 i = 0; i < b->config_table_count; i++) {
 		const char *name = efi_guid_name(&b->config_tables[i].guid);
@@ -160,6 +162,10 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	b->exit_boot_services_ns = time_now_ns() - start;
 	if (EFI_IS_ERROR(s))
 		fatal("ExitBootServices", s);
+	/* On TDX and SNP the firmware's #VE/#VC handler is no longer ours to use: the UART waits until the
+	 * platform's own port I/O works (kernel_main), the output kept meanwhile. */
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_PROTECTED))
+		console_hold();
 	if (platform_current()->adjust_memmap)
 		platform_current()->adjust_memmap(&b->memmap);
 	unaccepted_record_final(&b->memmap);

@@ -3,8 +3,71 @@
 #include <ccktf/format.h>
 
 #define PRINTK_LINE_MAX 512
+#define HELD_BYTES 4096
 
 static console_write_fn console_writer;
+
+/*
+ * While the console is held (a confidential guest between ExitBootServices and the platform's own port
+ * I/O, where writing the UART would raise #VE/#VC with no handler), output is kept here and written out,
+ * in order, once the console is released. What does not fit is counted, never silently dropped.
+ */
+static struct {
+	bool held;
+	char buf[HELD_BYTES];
+	size_t used;
+	u64 dropped;
+} held;
+
+void console_hold(void)
+{
+	held.held = true;
+}
+
+bool console_held(void)
+{
+	return held.held;
+}
+
+void console_release(void)
+{
+	char note[96];
+	int n;
+
+	if (!held.held)
+		return;
+	held.held = false;
+	console_write(held.buf, held.used);
+	if (held.dropped) {
+		n = snprintf(note, sizeof(note), "# console: %llu byte(s) did not fit while it was held\n",
+			     (unsigned long long)held.dropped);
+		console_write(note, (size_t)n);
+	}
+	held.used = 0;
+	held.dropped = 0;
+}
+
+size_t console_held_tail(char *buf, size_t size)
+{
+	size_t n = MIN(held.used, size ? size - 1 : 0);
+
+	if (size) {
+		for (size_t i = 0; i < n; i++)
+			buf[i] = held.buf[held.used - n + i];
+		buf[n] = '\0';
+	}
+	return n;
+}
+
+static void keep(const char *s, size_t n)
+{
+	size_t room = HELD_BYTES - held.used, take = MIN(n, room);
+
+	for (size_t i = 0; i < take; i++)
+		held.buf[held.used + i] = s[i];
+	held.used += take;
+	held.dropped += n - take;
+}
 
 console_write_fn console_set_writer(console_write_fn write)
 {
@@ -16,7 +79,9 @@ console_write_fn console_set_writer(console_write_fn write)
 
 void console_write(const char *s, size_t n)
 {
-	if (console_writer)
+	if (held.held)
+		keep(s, n);
+	else if (console_writer)
 		console_writer(s, n);
 }
 

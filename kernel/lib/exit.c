@@ -14,7 +14,15 @@ const char *ccktf_exit_name(enum ccktf_exit e)
 	return (unsigned)e < ARRAY_SIZE(names) ? names[e] : "unknown";
 }
 
+static bool printed;
+
+bool ccktf_exit_printed(void)
+{
+	return printed;
+}
+
 void ccktf_print_exit(enum ccktf_exit e)
 {
+	printed = true;
 	printk("# ccktf: exit=%s code=%d\n", ccktf_exit_name(e), (int)e);
 }

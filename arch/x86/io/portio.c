@@ -35,6 +35,16 @@ void outb(u16 port, u8 value)
 	portio->out(port, 1, value);
 }
 
+u16 inw(u16 port)
+{
+	return (u16)portio->in(port, 2);
+}
+
+void outw(u16 port, u16 value)
+{
+	portio->out(port, 2, value);
+}
+
 u32 inl(u16 port)
 {
 	return portio->in(port, 4);

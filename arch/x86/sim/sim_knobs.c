@@ -13,6 +13,10 @@
  *    OvmfPkg/Library/PlatformInitLib/IntelTdx.c).
  *  - sim_sept_ve_disable=1: a production TD (Linux tdx_early_init() refuses one without it unless
  *    debugging).
+ *  - sim_fail=none: sim_fail=setup makes the modelled host refuse the platform's first step after
+ *    ExitBootServices (SNP: GHCB GPA registration, answered with an all-ones GFN as GHCB spec 2.3.2 says;
+ *    TDX: TDG.VP.INFO), to show that a failure before the console works ends through the platform's own
+ *    channel and says what failed.
  */
 #include <arch/sim.h>
 #include <ccktf/args.h>
@@ -43,6 +47,15 @@ static bool parse_sept_ve_disable(const char *v)
 	return args_parse_flag(v, &sim_knobs.sept_ve_disable);
 }
 
+static bool parse_fail(const char *v)
+{
+	if (strcmp(v, "none") && strcmp(v, "setup"))
+		return false;
+	sim_knobs.fail_setup = v[0] == 's';
+	return true;
+}
+
+static const struct arg_key_ext sim_fail_key = { "sim_fail", "none|setup", parse_fail };
 static const struct arg_key_ext sim_unaccepted_key = { "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)",
 						       parse_unaccepted };
 static const struct arg_key_ext sim_host_map_key = { "sim_host_map", "4k|2m", parse_host_map };
@@ -50,6 +63,7 @@ static const struct arg_key_ext sim_sept_ve_disable_key = { "sim_sept_ve_disable
 ARG_KEY_REGISTER(sim_unaccepted_key);
 ARG_KEY_REGISTER(sim_host_map_key);
 ARG_KEY_REGISTER(sim_sept_ve_disable_key);
+ARG_KEY_REGISTER(sim_fail_key);
 
 const char *sim_host_map_name(void)
 {

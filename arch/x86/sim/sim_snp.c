@@ -40,11 +40,29 @@ static void sim_snp_adjust_memmap(struct efi_memmap_snapshot *m)
 	sim_mark_unaccepted(&sim_mem, m);
 }
 
+/*
+ * IN/OUT in an SEV-ES/SNP guest raise #VC with exit code 0x7B (GHCB spec 4.1.2), to the guest's own #VC
+ * handler; false when there is none or it declines (sim_protect.c).
+ */
+static bool io_as_vc(u16 port, unsigned size, bool in, u32 *value)
+{
+	trap_hook_fn vc = trap_hook(X86_VC);
+	struct cpu_regs regs = { .vector = X86_VC, .error_code = SVM_EXIT_IOIO, .rax = *value };
+
+	(void)port, (void)size;
+	if (!vc || !vc(&regs))
+		return false;
+	if (in)
+		*value = (u32)regs.rax;
+	return true;
+}
+
 static const char *sim_snp_after_exit(void)
 {
 	static const u8 pvalidate[] = { SNP_PVALIDATE_BYTES }, vmgexit[] = { SNP_VMGEXIT_BYTES };
-	char model[120];
+	char model[160];
 
+	sim_protect_install("sim-snp", io_as_vc);
 	sim_register_insn(pvalidate, sizeof(pvalidate), snp_model_pvalidate);
 	sim_register_insn(vmgexit, sizeof(vmgexit), snp_model_vmgexit);
 	snp_model_guard_install();
@@ -79,6 +97,7 @@ static const struct platform_ops sim_snp_platform = {
 	.accept_range = snp_accept_range,
 	.page_state = sim_page_state,
 	.round_trip = snp_round_trip,
+	.terminate = snp_terminate,
 	.attrs = SNP_ATTRS | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
 	.has = snp_has,
 	.model = &snp_model_ops,

@@ -68,6 +68,7 @@ static const struct platform_ops sim_tdx_platform = {
 	.accept_range = tdx_accept_range,
 	.page_state = sim_page_state,
 	.round_trip = tdx_round_trip,
+	.terminate = tdx_terminate,
 	.attrs = CC_ATTR_BIT(CC_ATTR_TDX_GUEST) | CC_ATTR_BIT(CC_ATTR_ACCEPT_ZEROES) |
 		 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED) | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
 	.model = &tdx_model_ops,

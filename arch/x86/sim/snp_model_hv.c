@@ -17,6 +17,7 @@
 #include <arch/snp_spec.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
+#include <ccktf/format.h>
 #include <ccktf/string.h>
 #include "../snp/snp.h"
 #include "snp_model.h"
@@ -26,9 +27,7 @@ static bool registered;
 
 void snp_model_fatal(const char *what, u64 value)
 {
-	portio_set_ops(&portio_native);
-	printk("\n# sim-snp: the model's hypervisor stops the guest: %s (0x%llx)\n", what, value);
-	ccktf_exit(CCKTF_EXIT_CRASHED);
+	sim_stop(what, value);
 }
 
 /* MSR protocol */
@@ -61,8 +60,13 @@ static u64 cpuid_resp(u64 req)
 	       GHCB_MSR_CPUID_RESP;
 }
 
+/* GHCB 2.3.2: a GPA the hypervisor does not register is answered with GHCBData all ones. */
+#define REG_GPA_REFUSED 0xfffffffffffffull
+
 static u64 reg_gpa_resp(u64 req)
 {
+	if (sim_knobs.fail_setup)
+		return REG_GPA_REFUSED << GHCB_MSR_DATA_SHIFT | GHCB_MSR_REG_GPA_RESP;
 	registered_gfn = req >> GHCB_MSR_DATA_SHIFT;
 	registered = true;
 	return registered_gfn << GHCB_MSR_DATA_SHIFT | GHCB_MSR_REG_GPA_RESP;
@@ -78,11 +82,15 @@ static u64 psc_resp(u64 req)
 	return (ok ? 0 : PSC_ERROR_GENERIC) | GHCB_MSR_PSC_RESP;
 }
 
+/* GHCB 2.3.1 Termination Request: KVM reports the reason set and code to the VMM and stops the guest. */
 static __noreturn void terminate(u64 req)
 {
-	snp_model_fatal("the guest asked to terminate (GHCB TERMINATE, reason set << 4 | reason)",
-			((req >> GHCB_MSR_TERM_SET_SHIFT) & GHCB_MSR_TERM_SET_MASK) << 4 |
-				((req >> GHCB_MSR_TERM_REASON_SHIFT) & GHCB_MSR_TERM_REASON_MASK));
+	static char line[120];
+
+	snprintf(line, sizeof(line), "the guest asked to terminate (GHCB termination request): reason set %llu, code %llu",
+		 (req >> GHCB_MSR_TERM_SET_SHIFT) & GHCB_MSR_TERM_SET_MASK,
+		 (req >> GHCB_MSR_TERM_REASON_SHIFT) & GHCB_MSR_TERM_REASON_MASK);
+	snp_model_fatal(line, req);
 }
 
 static u64 msr_protocol(u64 req)

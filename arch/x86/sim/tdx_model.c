@@ -12,6 +12,7 @@
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
+#include <ccktf/format.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include "sim_firmware.h"
@@ -37,7 +38,7 @@ static u64 attributes = TDX_ATTR_SEPT_VE_DISABLE;
 /* The #VE information TDG.VP.VEINFO.GET returns once, after the model reflected an access as #VE. */
 static struct {
 	bool valid;
-	u64 exit_reason, qualification, gla, gpa;
+	u64 exit_reason, qualification, gla, gpa, insn_len;
 } ve_info;
 
 static struct tdx_pages pages;
@@ -131,6 +132,8 @@ static u64 page_accept(struct cpu_regs *r)
 
 static u64 vp_info(struct cpu_regs *r)
 {
+	if (sim_knobs.fail_setup) /* sim_fail=setup: a module that does not answer */
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	r->rcx = MODEL_GPAW;
 	r->rdx = attributes;
 	r->r8 = (u64)MODEL_VCPUS << TDX_VCPUS_MAX_SHIFT | MODEL_VCPUS;
@@ -152,6 +155,7 @@ static u64 ve_info_get(struct cpu_regs *r, u64 version)
 	r->rdx = ve_info.qualification;
 	r->r8 = ve_info.gla;
 	r->r9 = ve_info.gpa;
+	r->r10 = ve_info.insn_len;
 	ve_info.valid = false;
 	return TDX_SUCCESS;
 }
@@ -190,13 +194,55 @@ static u64 vmm_io(u64 *vmm)
 	return TDVMCALL_STATUS_SUCCESS;
 }
 
+/*
+ * ReportFatalError as QEMU handles it (target/i386/kvm/tdx.c tdx_handle_report_fatal_error()): the message
+ * from R14, R15, RBX, RDI, RSI, R8, R9, RDX, as far as RCX exposed them; a guest panic, the TD never runs
+ * again. The model prints it and ends the run.
+ */
+static __noreturn void vmm_fatal(const u64 *vmm)
+{
+	static const unsigned order[] = { TDX_GPR_R14, TDX_GPR_R15, TDX_GPR_RBX, TDX_GPR_RDI,
+					  TDX_GPR_RSI, TDX_GPR_R8,  TDX_GPR_R9,  TDX_GPR_RDX };
+	static char line[TDVMCALL_FATAL_MESSAGE_BYTES + 96];
+	char msg[TDVMCALL_FATAL_MESSAGE_BYTES + 1] = { 0 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
+		memcpy(msg + 8 * i, &vmm[order[i]], 8);
+	snprintf(line, sizeof(line), "the TD reported a fatal error (TDG.VP.VMCALL<ReportFatalError>): \"%s\" "
+		 "(error code in R12)", msg);
+	sim_stop(line, vmm[TDX_GPR_R12]);
+}
+
+/* Instruction.HLT: with interrupts disabled (R12 = 1) KVM never wakes the vCPU for an interrupt
+ * (tdx_interrupt_allowed(), arch/x86/kvm/vmx/tdx.c): the model halts for good, as the host would. */
+static u64 vmm_hlt(const u64 *vmm)
+{
+	if (vmm[TDX_GPR_R12] & TDVMCALL_HLT_IRQ_DISABLED)
+		for (;;)
+			asm volatile("cli; hlt");
+	asm volatile("hlt");
+	return TDVMCALL_STATUS_SUCCESS;
+}
+
 /* GHCI 1.5: a sub-function the VMM does not implement answers SUBFUNC_UNSUPPORTED (KVM since v6.16). */
 static void vmm_answer(u64 *vmm)
 {
-	if (vmm[TDX_GPR_R10] == TDVMCALL_STANDARD && vmm[TDX_GPR_R11] == TDVMCALL_IO)
-		vmm[TDX_GPR_R10] = vmm_io(vmm);
-	else
+	if (vmm[TDX_GPR_R10] != TDVMCALL_STANDARD) {
 		vmm[TDX_GPR_R10] = TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED;
+		return;
+	}
+	switch (vmm[TDX_GPR_R11]) {
+	case TDVMCALL_IO:
+		vmm[TDX_GPR_R10] = vmm_io(vmm);
+		break;
+	case TDVMCALL_HLT:
+		vmm[TDX_GPR_R10] = vmm_hlt(vmm);
+		break;
+	case TDVMCALL_REPORT_FATAL_ERROR:
+		vmm_fatal(vmm);
+	default:
+		vmm[TDX_GPR_R10] = TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED;
+	}
 }
 
 static u64 vmcall(struct cpu_regs *r)
@@ -267,6 +313,7 @@ static bool reflect_as_ve(struct cpu_regs *regs, u64 addr)
 	ve_info.exit_reason = TDX_EXIT_REASON_EPT_VIOLATION;
 	ve_info.qualification = MODEL_EPT_QUAL_READ;
 	ve_info.gla = ve_info.gpa = addr; /* identity-mapped */
+	ve_info.insn_len = 0;
 	regs->vector = X86_VE;
 	regs->error_code = 0;
 	return ve && ve(regs);
@@ -287,10 +334,36 @@ static bool touch_pending(struct cpu_regs *regs, u64 addr)
 	ccktf_exit(CCKTF_EXIT_CRASHED);
 }
 
+/*
+ * IN/OUT in a TD: the module turns them into #VE with exit reason 30 and the qualification of SDM vol. 3C
+ * table 28-5 (size - 1, bit 3 IN, port in 31:16); IN/OUT with DX is one byte long. Handed to the TD's own
+ * #VE handler (the real backend's), which emulates it through TDG.VP.VMCALL; false when there is none or
+ * it declines (sim_protect.c).
+ */
+static bool io_as_ve(u16 port, unsigned size, bool in, u32 *value)
+{
+	trap_hook_fn ve = trap_hook(X86_VE);
+	struct cpu_regs regs = { .vector = X86_VE, .rax = *value };
+
+	if (!ve)
+		return false;
+	ve_info.valid = true;
+	ve_info.exit_reason = TDX_EXIT_REASON_IO_INSTRUCTION;
+	ve_info.qualification = (size - 1) | (in ? TDX_VE_IO_IN : 0) | (u64)port << TDX_VE_IO_PORT_SHIFT;
+	ve_info.gla = ve_info.gpa = 0;
+	ve_info.insn_len = 1;
+	if (!ve(&regs))
+		return false;
+	if (in)
+		*value = (u32)regs.rax;
+	return true;
+}
+
 void tdx_model_attach(void)
 {
 	static const u8 tdcall_opcode[] = { TDX_TDCALL_BYTES };
 
+	sim_protect_install("sim-tdx", io_as_ve);
 	sim_register_insn(tdcall_opcode, TDX_TDCALL_LEN, answer_tdcall);
 	sim_guard_install(memory, unit_pending, touch_pending);
 }

@@ -122,6 +122,7 @@ static const struct platform_ops snp_platform = {
 	.accept_range = snp_accept_range,
 	.page_state = snp_page_state,
 	.round_trip = snp_round_trip,
+	.terminate = snp_terminate,
 	/* PVALIDATE never writes the page (APM vol. 3 PVALIDATE): no CC_ATTR_ACCEPT_ZEROES. */
 	.attrs = SNP_ATTRS,
 	.has = snp_has,

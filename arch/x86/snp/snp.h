@@ -36,6 +36,7 @@ const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discover
 const char *snp_setup_after_exit(void);
 void snp_describe(char *buf, size_t size);
 bool snp_has(enum cc_attr attr);
+__noreturn void snp_terminate(const char *why);
 u64 snp_accept_range(u64 start, u64 size, struct accept_stats *stats);
 u64 snp_ghcb_gpa(void);
 

@@ -28,6 +28,7 @@ struct snp_state {
 	const char *allow_unaccepted; /* what happened to AllowUnacceptedMemory() */
 	bool allow_called;
 	unsigned protocol, hv_cbit; /* negotiated GHCB version; the C-bit SEV_INFO reported */
+	unsigned term_set, term_reason; /* what snp_terminate() tells the hypervisor (the failed step) */
 };
 
 static struct snp_state snp;
@@ -70,6 +71,14 @@ static void flush_page(void *page)
 		asm volatile("clflush (%0)" : : "r"((u8 *)page + off) : "memory");
 }
 
+/* Records what snp_terminate() will report for the step that failed; returns err. */
+static const char *failed(unsigned set, unsigned reason, const char *err)
+{
+	snp.term_set = set;
+	snp.term_reason = reason;
+	return err;
+}
+
 static const char *make_ghcb_shared(void)
 {
 	u64 gpa = snp_ghcb_gpa();
@@ -79,24 +88,34 @@ static const char *make_ghcb_shared(void)
 	flush_page(snp.ghcb_page);
 	status = snp_pvalidate(gpa, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged);
 	if (status != PVALIDATE_SUCCESS)
-		return "PVALIDATE (rescind) of the GHCB page failed";
+		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_PVALIDATE, "PVALIDATE (rescind) of the GHCB page failed");
 	if (!psc_msr_4k(gpa, SNP_PSC_OP_SHARED))
-		return "page-state change of the GHCB page to shared failed";
+		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_PSC, "page-state change of the GHCB page to shared failed");
 	if (!paging_set_page_flags(gpa, 0, snp.cbit_mask))
 		return "clearing the C-bit of the GHCB page failed";
 	ghcb_page_init(snp.ghcb_page, gpa);
 	return NULL;
 }
 
-/* Nothing is printed until port I/O goes through the GHCB: on hardware a native OUT raises #VC. */
+/* The platform's terminate(): the GHCB MSR protocol needs no GHCB page, so it works from the start. */
+void snp_terminate(const char *why)
+{
+	(void)why; /* a termination request carries a reason code, not text */
+	ghcb_terminate(snp.term_set, snp.term_reason);
+}
+
+/* The console is held until port I/O goes through the GHCB (kernel/main.c): a native OUT raises #VC. */
 const char *snp_setup_after_exit(void)
 {
 	const char *err;
 
 	ghcb_msr_probe();
-	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit)) || (err = make_ghcb_shared()) ||
-	    (err = ghcb_register(snp_ghcb_gpa())))
+	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit)))
+		return failed(GHCB_TERM_SET_GENERAL, GHCB_TERM_PROTOCOL_UNSUPPORTED, err);
+	if ((err = make_ghcb_shared()))
 		return err;
+	if ((err = ghcb_register(snp_ghcb_gpa())))
+		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_REGISTER, err);
 	if (snp.hv_cbit != snp.disc.cbit)
 		return "the hypervisor's C-bit (SEV_INFO) differs from CPUID 0x8000001F's";
 	ghcb_msr_write(snp_ghcb_gpa());

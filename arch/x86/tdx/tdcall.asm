@@ -4,9 +4,10 @@
 ;
 ;   u64 tdx_tdcall(u64 leaf, struct tdx_module_args *args);   arch/x86/include/arch/tdx.h
 ;
-; RAX = leaf; RCX, RDX, R8-R15 are loaded from *args and, after the TDCALL, stored back into it (every leaf's
-; outputs live in those registers). Returns RAX, the completion status. RBX, RBP, R12-R15 are callee-saved
-; in the System V ABI and are restored here, whatever a TDG.VP.VMCALL let the VMM write into them.
+; RAX = leaf; RCX, RDX, R8-R15, RBX, RSI, RDI are loaded from *args and, after the TDCALL, stored back into
+; it (every leaf's outputs live in those registers; TDG.VP.VMCALL<ReportFatalError> carries its message in
+; RBX, RSI, RDI too). Returns RAX, the completion status. RBX, RBP, R12-R15 are callee-saved in the System V
+; ABI and are restored here, whatever a TDG.VP.VMCALL let the VMM write into them.
 bits 64
 default rel
 section .text
@@ -24,6 +25,9 @@ ARGS_R12 equ 48
 ARGS_R13 equ 56
 ARGS_R14 equ 64
 ARGS_R15 equ 72
+ARGS_RBX equ 80
+ARGS_RSI equ 88
+ARGS_RDI equ 96
 
 tdx_tdcall:
 	push rbp
@@ -46,10 +50,17 @@ tdx_tdcall:
 	mov r13, [rsi + ARGS_R13]
 	mov r14, [rsi + ARGS_R14]
 	mov r15, [rsi + ARGS_R15]
+	mov rbx, [rsi + ARGS_RBX]
+	mov rdi, [rsi + ARGS_RDI]
+	mov rsi, [rsi + ARGS_RSI]	; last: it held args
 
 	db 0x66, 0x0f, 0x01, 0xcc	; TDCALL (the TDX module ABI's encoding; nasm has no mnemonic)
 
-	pop rsi
+	xchg rsi, [rsp]			; rsi = args again; the returned RSI waits on the stack
+	mov [rsi + ARGS_RBX], rbx
+	mov [rsi + ARGS_RDI], rdi
+	pop rdi				; the returned RSI
+	mov [rsi + ARGS_RSI], rdi
 	mov [rsi + ARGS_RCX], rcx
 	mov [rsi + ARGS_RDX], rdx
 	mov [rsi + ARGS_R8],  r8

@@ -109,6 +109,7 @@ static const struct platform_ops tdx_platform = {
 	.accept_range = tdx_accept_range,
 	.page_state = tdx_page_state,
 	.round_trip = tdx_round_trip,
+	.terminate = tdx_terminate,
 	/* TDG.MEM.PAGE.ACCEPT initialises the page to zero (intel/tdx-module tdg_mem_page_accept.c). */
 	.attrs = CC_ATTR_BIT(CC_ATTR_TDX_GUEST) | CC_ATTR_BIT(CC_ATTR_ACCEPT_ZEROES) |
 		 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED),

@@ -2,7 +2,8 @@
 /*
  * #VE (vector 20) in a TD: the TDX module turned an instruction the VMM must see into an exception. The
  * handler reads why with TDG.VP.VEINFO.GET (Linux arch/x86/coco/tdx/tdx.c, tdx_get_ve_info()), emulates
- * port I/O through TDG.VP.VMCALL (handle_io()), and reports everything else before letting the crash path
+ * port I/O through TDG.VP.VMCALL (handle_io()), HLT through TDG.VP.VMCALL<Instruction.HLT> (handle_halt():
+ * in a TD, HLT raises #VE with exit reason 12), and reports everything else before letting the crash path
  * print the registers: touching a page that is not accepted (EPT violation, exit reason 48) is the case a
  * test of unaccepted memory is most likely to meet.
  */
@@ -65,7 +66,7 @@ static struct io_insn decode_io(u64 q)
 	};
 }
 
-static u64 size_mask(unsigned size)
+static u64 io_value_mask(unsigned size)
 {
 	return size >= 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 }
@@ -74,12 +75,12 @@ static u64 size_mask(unsigned size)
 static bool handle_io(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 {
 	struct io_insn io = decode_io(ve->qualification);
-	u32 value = (u32)(regs->rax & size_mask(io.size));
+	u32 value = (u32)(regs->rax & io_value_mask(io.size));
 
 	if (io.string || !tdx_io(io.port, io.size, !io.in, &value))
 		return false;
 	if (io.in)
-		regs->rax = (regs->rax & ~size_mask(io.size)) | (value & size_mask(io.size));
+		regs->rax = (regs->rax & ~io_value_mask(io.size)) | (value & io_value_mask(io.size));
 	regs->rip += ve->insn_len;
 	return true;
 }
@@ -97,8 +98,22 @@ static void report(const struct tdx_ve_info *ve)
 	}
 }
 
+#define RFLAGS_IF (1ull << 9)
+
+/* HLT: the VMM halts the vCPU; with interrupts disabled (R12 = 1) it never wakes it for an interrupt,
+ * which is what a "cli; hlt" means (Linux handle_halt()). Then the HLT is stepped over. */
+static bool handle_halt(struct cpu_regs *regs, const struct tdx_ve_info *ve)
+{
+	u64 status = tdx_halt(!(regs->rflags & RFLAGS_IF));
+
+	if (status != TDX_SUCCESS)
+		return false;
+	regs->rip += ve->insn_len;
+	return true;
+}
+
 /* Returns false, after reporting, for the crash path to print the registers. */
-static bool tdx_ve_hook(struct cpu_regs *regs)
+bool tdx_ve_handle(struct cpu_regs *regs)
 {
 	struct tdx_ve_info ve;
 	u64 status = tdx_ve_info_get(&ve);
@@ -109,11 +124,13 @@ static bool tdx_ve_hook(struct cpu_regs *regs)
 	}
 	if (ve.exit_reason == TDX_EXIT_REASON_IO_INSTRUCTION && handle_io(regs, &ve))
 		return true;
+	if (ve.exit_reason == TDX_EXIT_REASON_HLT && handle_halt(regs, &ve))
+		return true;
 	report(&ve);
 	return false;
 }
 
 void tdx_ve_install(void)
 {
-	trap_set_hook(X86_VE, tdx_ve_hook);
+	trap_set_hook(X86_VE, tdx_ve_handle);
 }

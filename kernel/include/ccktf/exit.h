@@ -15,6 +15,11 @@ enum ccktf_exit {
 const char *ccktf_exit_name(enum ccktf_exit e);
 /* Prints the closing "# ccktf: exit=KIND code=N" line. */
 void ccktf_print_exit(enum ccktf_exit e);
+/* Whether the exit line was printed (a model that stops the run afterwards does not print another). */
+bool ccktf_exit_printed(void);
+/* What failed, in a few words (at most 63 characters kept): the message a platform's termination call
+ * carries when the console cannot be used (TDX ReportFatalError). */
+void ccktf_set_exit_reason(const char *why);
 /* Prints the exit line and leaves: isa-debug-exit or ResetSystem in the kernel, exit() on the host. */
 __noreturn void ccktf_exit(enum ccktf_exit e);
 

@@ -82,6 +82,13 @@ struct platform_ops {
 	/* One call into the platform that does nothing useful (a TDCALL, a VMGEXIT): the fixed cost of a
 	 * round trip, for the benchmarks. NULL when there is nothing to call. */
 	void (*round_trip)(void);
+	/*
+	 * Ends the guest through the platform's own channel, saying why as far as it can: SNP a GHCB
+	 * termination request (a reason code), TDX TDG.VP.VMCALL<ReportFatalError> (a 64-byte message). Used
+	 * where the console cannot be written (before the platform's port I/O works) and as the last step of
+	 * every exit on a confidential guest. NULL: none (the kernel halts).
+	 */
+	__noreturn void (*terminate)(const char *why);
 	u64 attrs;			       /* CC_ATTR_BIT()s that always hold */
 	bool (*has)(enum cc_attr attr);	       /* those found at run time (NULL: none) */
 	const struct platform_model_ops *model; /* NULL on real hardware */

@@ -9,6 +9,8 @@ struct efi_runtime_services;
 
 /* Leaving (arch/x86/exit.c): isa-debug-exit, else EFI ResetSystem(shutdown), else halt. */
 void machine_set_runtime_services(struct efi_runtime_services *rt);
+/* The ACPI PM1a_CNT port from the FADT (kernel/efi/acpi_pm.c), for powering off without the firmware. */
+void machine_set_acpi_pm1a_cnt(u16 port);
 
 /* TSC (arch/x86/cpu/tsc.c). */
 struct tsc_info {

@@ -22,6 +22,8 @@ const struct portio_ops *portio_get_ops(void);
 
 u8 inb(u16 port);
 void outb(u16 port, u8 value);
+u16 inw(u16 port);
+void outw(u16 port, u16 value);
 u32 inl(u16 port);
 void outl(u16 port, u32 value);
 

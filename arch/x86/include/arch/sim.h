@@ -24,6 +24,7 @@ struct sim_knobs {
 	u64 unaccepted;	      /* bytes to present as unaccepted; 0: all memory above 4 GiB */
 	bool host_4k;	      /* the host maps private memory with 4 KiB pages (default, as upstream KVM) */
 	bool sept_ve_disable; /* sim-tdx: the TD attribute SEPT_VE_DISABLE */
+	bool fail_setup;      /* sim_fail=setup: the host refuses the platform's first step after EBS */
 };
 extern struct sim_knobs sim_knobs;
 const char *sim_host_map_name(void); /* for model descriptions: which host was modelled */
@@ -75,5 +76,15 @@ typedef bool (*sim_touch_fn)(struct cpu_regs *regs, u64 addr); /* false: the #PF
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch);
 /* Makes every 2 MiB unit that [start, end) overlaps present again. */
 void sim_guard_open(u64 start, u64 end);
+
+/*
+ * A confidential guest's limits after ExitBootServices (sim_protect.c): native port I/O becomes the
+ * exception the hardware raises, handed to trap (false: no handler took it, the guest is lost), and the
+ * firmware's runtime code is unmapped. Install first thing after ExitBootServices.
+ */
+typedef bool (*sim_io_trap_fn)(u16 port, unsigned size, bool in, u32 *value);
+void sim_protect_install(const char *model_name, sim_io_trap_fn trap);
+/* The model (the host) ends the run: prints natively what happened, exits "crashed". */
+__noreturn void sim_stop(const char *what, u64 value);
 
 #endif

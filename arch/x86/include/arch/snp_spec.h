@@ -92,6 +92,22 @@
 #define GHCB_TERM_GENERAL_REQUEST 0       /* "general termination request" */
 #define GHCB_TERM_PROTOCOL_UNSUPPORTED 1  /* the hypervisor's protocol range excludes ours */
 #define GHCB_TERM_SNP_UNSUPPORTED 2       /* the hypervisor does not support SNP */
+/*
+ * Reason set 1: Linux's guest-specific codes (arch/x86/include/asm/sev-common.h GHCB_TERM_*). ccktf uses
+ * them where the meaning is the same, so host tools that decode a Linux guest's termination decode
+ * ccktf's too.
+ */
+#define GHCB_TERM_SET_LINUX 1
+#define GHCB_TERM_REGISTER 0   /* GHCB GPA registration failure */
+#define GHCB_TERM_PSC 1	       /* page state change failure */
+#define GHCB_TERM_PVALIDATE 2  /* PVALIDATE failure */
+#define GHCB_TERM_NOT_VMPL0 3  /* SNP guest not running at VMPL0 */
+#define GHCB_TERM_CPUID 4      /* CPUID page validation failure */
+#define GHCB_TERM_CPUID_HV 5   /* CPUID failure during the hypervisor fallback */
+#define GHCB_TERM_SECRETS_PAGE 6
+#define GHCB_TERM_NO_SVSM 7
+#define GHCB_TERM_SVSM_VMPL0 8
+#define GHCB_TERM_SVSM_CAA 9
 
 /* GHCB protocol version this backend speaks: SNP needs version 2 (GHCB 2.2, 2.3.1). */
 #define GHCB_PROTOCOL_MIN 1

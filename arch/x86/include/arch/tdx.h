@@ -13,9 +13,9 @@
 #include <ccktf/types.h>
 #include "mm/accept.h"
 
-/* RCX, RDX, R8-R15 in and out of a TDCALL (the order arch/x86/tdx/tdcall.asm relies on). */
+/* RCX, RDX, R8-R15, RBX, RSI, RDI in and out of a TDCALL (the order arch/x86/tdx/tdcall.asm relies on). */
 struct tdx_module_args {
-	u64 rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rsi, rdi;
 };
 
 /* TDCALL with RAX = leaf; returns RAX, the completion status (arch/x86/tdx/tdcall.asm). */
@@ -55,6 +55,12 @@ u64 tdx_vmcall(struct tdx_module_args *args);
 /* Instruction.IO: true when both the TDCALL and the VMM succeeded; *value is in/out. */
 bool tdx_io(u16 port, unsigned size, bool write, u32 *value);
 
+/* tdx_fatal.c: ReportFatalError with a message (up to 64 bytes), halting, and the platform's terminate(). */
+void tdx_report_fatal_error(const char *msg);
+/* TDG.VP.VMCALL<Instruction.HLT>; returns the TDCALL status, else the VMCALL's. */
+u64 tdx_halt(bool irq_disabled);
+__noreturn void tdx_terminate(const char *why);
+
 /* tdx_ve.c */
 struct tdx_ve_info {
 	u32 exit_reason;
@@ -67,5 +73,8 @@ struct tdx_ve_info {
 
 u64 tdx_ve_info_get(struct tdx_ve_info *ve); /* TDG.VP.VEINFO.GET; the TDCALL status */
 void tdx_ve_install(void);
+struct cpu_regs;
+/* The #VE hook: IN/OUT and HLT emulated through TDG.VP.VMCALL; false (after a report) for anything else. */
+bool tdx_ve_handle(struct cpu_regs *regs);
 
 #endif

@@ -123,6 +123,12 @@ static inline u64 tdx_level_bytes(u64 level)
  * (bits 0, 1, 4) and the reserved bits must be 0, else TDX_OPERAND_INVALID with operand id RCX.
  */
 #define TDX_GPR_BIT(n) (1ull << (n))
+#define TDX_GPR_RDX 2
+#define TDX_GPR_RBX 3
+#define TDX_GPR_RSI 6
+#define TDX_GPR_RDI 7
+#define TDX_GPR_R8 8
+#define TDX_GPR_R9 9
 #define TDX_GPR_R10 10
 #define TDX_GPR_R11 11
 #define TDX_GPR_R12 12
@@ -136,6 +142,12 @@ static inline u64 tdx_level_bytes(u64 level)
 	(TDX_GPR_BIT(TDX_GPR_R10) | TDX_GPR_BIT(TDX_GPR_R11) | TDX_GPR_BIT(TDX_GPR_R12) |            \
 	 TDX_GPR_BIT(TDX_GPR_R13) | TDX_GPR_BIT(TDX_GPR_R14) | TDX_GPR_BIT(TDX_GPR_R15))
 
+/* RDX, RBX, RSI, RDI, R8-R15 = 0xFFCC: what Linux exposes (TDVMCALL_EXPOSE_REGS_MASK, shared/tdx.h) and
+ * what ReportFatalError's message needs. */
+#define TDVMCALL_EXPOSE_ALL                                                                          \
+	(TDX_GPR_BIT(TDX_GPR_RDX) | TDX_GPR_BIT(TDX_GPR_RBX) | TDX_GPR_BIT(TDX_GPR_RSI) |            \
+	 TDX_GPR_BIT(TDX_GPR_RDI) | TDX_GPR_BIT(TDX_GPR_R8) | TDX_GPR_BIT(TDX_GPR_R9) | TDVMCALL_EXPOSE_R10_R15)
+
 /* R10 in: 0 selects the GHCI-standard sub-functions [GHCI; LINUX TDX_HYPERCALL_STANDARD]. */
 #define TDVMCALL_STANDARD 0
 /* R11 in: the sub-function; standard ones use the VMX exit reason numbers [GHCI; SDM appendix C]. */
@@ -147,6 +159,17 @@ static inline u64 tdx_level_bytes(u64 level)
 #define TDVMCALL_MMIO 48
 #define TDVMCALL_MAP_GPA 0x10001
 #define TDVMCALL_GET_QUOTE 0x10002
+/*
+ * ReportFatalError [GHCI; LINUX coco/tdx/tdx.c tdx_panic(); QEMU target/i386/kvm/tdx.c
+ * tdx_handle_report_fatal_error()]: R12 error code (0: panic; bits 15:0 must be 0 or QEMU ignores the
+ * report; bit 63: R13 holds a GPA), and a 64-byte NUL-padded message in R14, R15, RBX, RDI, RSI, R8, R9,
+ * RDX, eight bytes each, little-endian, in that order. The TD never resumes usefully: loop on it.
+ */
+#define TDVMCALL_REPORT_FATAL_ERROR 0x10003
+#define TDVMCALL_FATAL_MESSAGE_BYTES 64
+/* Instruction.HLT: R12 = 1 when the guest halts with interrupts disabled (then KVM never wakes it for an
+ * interrupt: tdx_interrupt_allowed(), arch/x86/kvm/vmx/tdx.c) [GHCI; LINUX coco/tdx/tdx.c __halt()]. */
+#define TDVMCALL_HLT_IRQ_DISABLED 1
 /* Instruction.IO: R12 size (1, 2, 4), R13 direction, R14 port, R15 value out; R11 value in [GHCI]. */
 #define TDVMCALL_IO_READ 0
 #define TDVMCALL_IO_WRITE 1

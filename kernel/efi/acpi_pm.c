@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where the ACPI PM1a control register lives, read from the firmware's tables (ACPI 6.5 section 5.2.5.3
+ * RSDP, 5.2.8 XSDT, 5.2.7 RSDT, 5.2.9 FADT): the fixed-hardware register a guest writes SLP_TYP | SLP_EN
+ * to power off (section 4.8.3.2.1). A confidential guest cannot call the firmware's ResetSystem() after
+ * ExitBootServices (its port I/O would raise #VE/#VC), so ccktf powers off itself, as OVMF's
+ * OvmfPkg/Library/ResetSystemLib does (PM1a_CNT at PM base + 4: port 0x604 on QEMU q35), through the
+ * kernel's own port-I/O backend. Every table is checked before it is trusted; 0 means "not found".
+ */
+#include <ccktf/string.h>
+#include "efi/acpi_pm.h"
+
+#define RSDP_XSDT_OFFSET 24
+#define RSDP_RSDT_OFFSET 16
+#define RSDP_REVISION_OFFSET 15
+#define RSDP_V1_SIZE 20
+#define SDT_HEADER_SIZE 36
+#define SDT_LENGTH_OFFSET 4
+#define SDT_MAX_LENGTH (1u << 20)
+#define FADT_PM1A_CNT_BLK 64
+#define FADT_X_PM1A_CNT_BLK 172 /* a Generic Address Structure, 12 bytes */
+#define GAS_SYSTEM_IO 1
+#define GAS_ADDRESS_OFFSET 4
+
+static u32 le32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u64 le64(const u8 *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool sum_zero(const u8 *p, u32 len)
+{
+	u8 sum = 0;
+
+	for (u32 i = 0; i < len; i++)
+		sum = (u8)(sum + p[i]);
+	return sum == 0;
+}
+
+/* A system description table with this signature, whole and with a good checksum. */
+static const u8 *sdt(u64 addr, const char *sig)
+{
+	const u8 *t = (const u8 *)(uintptr_t)addr;
+	u32 len;
+
+	if (!addr || memcmp(t, sig, 4))
+		return NULL;
+	len = le32(t + SDT_LENGTH_OFFSET);
+	return len >= SDT_HEADER_SIZE && len <= SDT_MAX_LENGTH && sum_zero(t, len) ? t : NULL;
+}
+
+static const u8 *find_fadt(const u8 *rsdp)
+{
+	bool x = rsdp[RSDP_REVISION_OFFSET] >= 2;
+	const u8 *root = x ? sdt(le64(rsdp + RSDP_XSDT_OFFSET), "XSDT") : sdt(le32(rsdp + RSDP_RSDT_OFFSET), "RSDT");
+	unsigned entry = x ? 8 : 4;
+
+	if (!root)
+		return NULL;
+	for (u32 off = SDT_HEADER_SIZE; off + entry <= le32(root + SDT_LENGTH_OFFSET); off += entry) {
+		const u8 *t = sdt(x ? le64(root + off) : le32(root + off), "FACP");
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+u16 acpi_pm1a_cnt_port(const void *rsdp_ptr)
+{
+	const u8 *rsdp = rsdp_ptr, *fadt;
+	u32 len;
+
+	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !sum_zero(rsdp, RSDP_V1_SIZE) || !(fadt = find_fadt(rsdp)))
+		return 0;
+	len = le32(fadt + SDT_LENGTH_OFFSET);
+	if (len >= FADT_X_PM1A_CNT_BLK + 12 && fadt[FADT_X_PM1A_CNT_BLK] == GAS_SYSTEM_IO) {
+		u64 port = le64(fadt + FADT_X_PM1A_CNT_BLK + GAS_ADDRESS_OFFSET);
+		if (port && port <= 0xffff)
+			return (u16)port;
+	}
+	if (len >= FADT_PM1A_CNT_BLK + 4 && le32(fadt + FADT_PM1A_CNT_BLK) <= 0xffff)
+		return (u16)le32(fadt + FADT_PM1A_CNT_BLK);
+	return 0;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CCKTF_EFI_ACPI_PM_H
+#define CCKTF_EFI_ACPI_PM_H
+
+#include <ccktf/types.h>
+
+/* ACPI 6.5 section 4.8.3.2.1, PM1 control: SLP_TYP bits 12:10, SLP_EN bit 13. */
+#define ACPI_PM1_SLP_TYP_MASK (7u << 10)
+#define ACPI_PM1_SLP_EN (1u << 13)
+
+/* The PM1a_CNT I/O port from the FADT reached through this RSDP; 0 when anything is missing or bad. */
+u16 acpi_pm1a_cnt_port(const void *rsdp);
+
+#endif
