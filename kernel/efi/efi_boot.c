@@ -5,6 +5,7 @@
 #include <ccktf/string.h>
 
 #define MEMMAP_SLACK_DESCRIPTORS 8 /* allocating the buffer itself may split a descriptor or two */
+#define MEMMAP_READ_TRIES 16	    /* each try at least doubles the buffer: 2^16 times the first guess */
 #define EXIT_BOOT_SERVICES_TRIES 8
 
 static efi_guid_t loaded_image_guid(void)
@@ -53,29 +54,44 @@ efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_si
 	return EFI_SUCCESS;
 }
 
+/*
+ * A bigger buffer after EFI_BUFFER_TOO_SMALL: what the firmware asked for plus some slack, and never less
+ * than twice what did not fit. The size the firmware reports is not to be trusted: edk2's CoreGetMemoryMap
+ * did not count EfiUnacceptedMemoryType descriptors until October 2025 (edk2 PR 11609, "CoreGetMemoryMap:
+ * Account for Unaccepted Entries"), so a buffer of exactly that size, or that size plus a fixed slack,
+ * may never fit; doubling always gets there.
+ */
 static efi_status_t grow_memmap_buffer(struct boot_info *b, struct efi_memmap_snapshot *m, u64 needed)
 {
 	struct efi_boot_services *bs = b->st->boot_services;
+	u64 slack = MEMMAP_SLACK_DESCRIPTORS * MAX(m->desc_size, (u64)EFI_MEMORY_DESCRIPTOR_MIN_SIZE);
 
 	if (m->buf)
 		bs->free_pool(m->buf);
-	m->capacity = needed + MEMMAP_SLACK_DESCRIPTORS * MAX(m->desc_size, (u64)EFI_MEMORY_DESCRIPTOR_MIN_SIZE);
+	m->buf = NULL;
+	m->capacity = MAX(needed + slack, m->capacity * 2);
 	return bs->allocate_pool(EFI_LOADER_DATA, m->capacity, &m->buf);
 }
 
-/* Reads the map into m->buf, growing the buffer until it fits (UEFI 2.10 section 7.2, GetMemoryMap). */
+/* One GetMemoryMap into the buffer as it is (UEFI 2.10 section 7.2). */
+static efi_status_t get_map(struct boot_info *b, struct efi_memmap_snapshot *m)
+{
+	m->map_size = m->capacity;
+	return b->st->boot_services->get_memory_map(&m->map_size, m->buf, &m->map_key, &m->desc_size,
+						    &m->desc_version);
+}
+
+/* Reads the map into m->buf, growing the buffer until it fits; a bounded number of tries, never a hang. */
 efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m)
 {
-	for (;;) {
-		m->map_size = m->capacity;
-		efi_status_t s = b->st->boot_services->get_memory_map(&m->map_size, m->buf, &m->map_key,
-								      &m->desc_size, &m->desc_version);
-		if (s != EFI_BUFFER_TOO_SMALL)
-			return s;
-		s = grow_memmap_buffer(b, m, m->map_size);
-		if (EFI_IS_ERROR(s))
-			return s;
+	efi_status_t s = EFI_BUFFER_TOO_SMALL;
+
+	for (unsigned i = 0; i < MEMMAP_READ_TRIES && s == EFI_BUFFER_TOO_SMALL; i++) {
+		s = get_map(b, m);
+		if (s == EFI_BUFFER_TOO_SMALL && EFI_IS_ERROR(grow_memmap_buffer(b, m, m->map_size)))
+			return EFI_OUT_OF_RESOURCES;
 	}
+	return s;
 }
 
 /*
@@ -123,9 +139,11 @@ void *efi_allocate_pages(struct boot_info *b, u64 pages, u32 memory_type)
 }
 
 /*
- * UEFI 2.10 section 7.4, ExitBootServices: if the map key is stale (an event allocated memory after our
- * GetMemoryMap), it returns EFI_INVALID_PARAMETER and the caller must get a fresh map and try again;
- * between the two only GetMemoryMap may be called, so the buffer must already be big enough.
+ * UEFI 2.10 section 7.4, ExitBootServices: if the map key is stale (an event changed the map after our
+ * GetMemoryMap: OVMF's AmdSevDxe accepts all memory there unless told otherwise), it returns
+ * EFI_INVALID_PARAMETER and the caller gets a fresh map and tries again. Since UEFI 2.9 the memory
+ * allocation services stay callable between the tries, so a map that grew past the buffer is read
+ * again into a bigger one (efi_read_memmap()) instead of failing the boot.
  */
 efi_status_t efi_exit_boot_services(struct boot_info *b)
 {
@@ -133,9 +151,9 @@ efi_status_t efi_exit_boot_services(struct boot_info *b)
 
 	for (unsigned i = 0; i < EXIT_BOOT_SERVICES_TRIES && s == EFI_INVALID_PARAMETER; i++) {
 		b->exit_boot_services_attempts = i + 1;
-		b->memmap.map_size = b->memmap.capacity;
-		s = b->st->boot_services->get_memory_map(&b->memmap.map_size, b->memmap.buf, &b->memmap.map_key,
-							 &b->memmap.desc_size, &b->memmap.desc_version);
+		s = get_map(b, &b->memmap);
+		if (s == EFI_BUFFER_TOO_SMALL)
+			s = efi_read_memmap(b, &b->memmap);
 		if (EFI_IS_ERROR(s))
 			return s;
 		s = b->st->boot_services->exit_boot_services(b->image, b->memmap.map_key);
