@@ -118,20 +118,7 @@ enum conform_smbios3_verdict {
 enum conform_smbios3_verdict conform_smbios3(const u8 *p);
 const char *conform_smbios3_verdict_text(enum conform_smbios3_verdict v);
 
-/* SEV-SNP CC blob (OvmfPkg/Include/Guid/ConfidentialComputingSevSnpBlob.h), packed, 40 bytes. */
-#define CONFORM_CC_BLOB_MAGIC 0x45444d41u /* "AMDE" */
-struct conform_cc_blob {
-	u32 magic;
-	u16 version;
-	u16 reserved1;
-	u64 secrets_pa;
-	u32 secrets_size;
-	u32 reserved2;
-	u64 cpuid_pa;
-	u32 cpuid_size;
-	u32 reserved3;
-} __packed;
 /* CT-004: magic, version 1, and the secrets and CPUID pages inside the map, in memory the OS keeps. */
-bool conform_cc_blob(const struct conform_cc_blob *b, const struct memmap *m, struct mm_error *e);
+bool conform_cc_blob(const struct efi_cc_blob *b, const struct memmap *m, struct mm_error *e);
 
 #endif

@@ -185,11 +185,11 @@ static bool cc_page_ok(const struct memmap *m, const char *what, u64 pa, u32 siz
 	return true;
 }
 
-bool conform_cc_blob(const struct conform_cc_blob *b, const struct memmap *m, struct mm_error *e)
+bool conform_cc_blob(const struct efi_cc_blob *b, const struct memmap *m, struct mm_error *e)
 {
-	if (b->magic != CONFORM_CC_BLOB_MAGIC)
+	if (b->magic != EFI_CC_BLOB_MAGIC)
 		return mm_fail(e, MM_ERR_TABLE_VERSION, MM_NO_INDEX, 0, "magic 0x%08x, expected 0x%08x (\"AMDE\")",
-			       b->magic, CONFORM_CC_BLOB_MAGIC);
+			       b->magic, EFI_CC_BLOB_MAGIC);
 	if (b->version != 1)
 		return mm_fail(e, MM_ERR_TABLE_VERSION, MM_NO_INDEX, 0, "version %u, expected 1", b->version);
 	return cc_page_ok(m, "secrets", b->secrets_pa, b->secrets_size, e) &&

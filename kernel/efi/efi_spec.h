@@ -129,6 +129,21 @@ typedef struct {
 	EFI_GUID(0xd719b2cb, 0x3d3a, 0x4596, 0xa3, 0xbc, 0xda, 0xd0, 0x0e, 0x67, 0x65, 0x6f)
 /* OvmfPkg/OvmfPkg.dec */
 #define EFI_CC_BLOB_GUID EFI_GUID(0x067b1f5f, 0xcf26, 0x44c5, 0x85, 0x54, 0x93, 0xd7, 0x77, 0x91, 0x2d, 0x42)
+
+/* The SEV-SNP CC blob the GUID points at (OvmfPkg/Include/Guid/ConfidentialComputingSevSnpBlob.h; Linux
+ * struct cc_blob_sev_info, arch/x86/include/asm/sev.h), packed, 40 bytes. */
+#define EFI_CC_BLOB_MAGIC 0x45444d41u /* "AMDE" */
+struct efi_cc_blob {
+	u32 magic;
+	u16 version;
+	u16 reserved1;
+	u64 secrets_pa;
+	u32 secrets_size;
+	u32 reserved2;
+	u64 cpuid_pa;
+	u32 cpuid_size;
+	u32 reserved3;
+} __attribute__((packed));
 #define OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL_GUID \
 	EFI_GUID(0xc5a010fe, 0x38a7, 0x4531, 0x8a, 0x4a, 0x05, 0x00, 0xd2, 0xfd, 0x16, 0x49)
 /* Linux include/linux/efi.h */

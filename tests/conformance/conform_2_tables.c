@@ -98,7 +98,7 @@ KTEST_CHECK(conformance, ct_cc_blob, "CT-004", KTEST_MUST,
 	    "edk2 OvmfPkg/Include/Guid/ConfidentialComputingSevSnpBlob.h; Linux arch/x86/boot/compressed/sev.c",
 	    "SEV-SNP firmware publishes a CC blob: magic 'AMDE', version 1, secrets and CPUID pages in kept memory")
 {
-	const struct conform_cc_blob *blob = conform_firmware_table(EFI_CC_BLOB_GUID);
+	const struct efi_cc_blob *blob = conform_firmware_table(EFI_CC_BLOB_GUID);
 	struct memmap m = conform_final_map();
 	struct mm_error e;
 

@@ -392,16 +392,16 @@ KTEST(host_conform_tables, smbios3_rules)
 }
 
 /* The good map: reserved at 3 MiB + 16 KiB (4 pages), runtime data at 2 MiB + 64 KiB. */
-static struct conform_cc_blob cc_good(void)
+static struct efi_cc_blob cc_good(void)
 {
-	return (struct conform_cc_blob){ .magic = CONFORM_CC_BLOB_MAGIC, .version = 1,
+	return (struct efi_cc_blob){ .magic = EFI_CC_BLOB_MAGIC, .version = 1,
 					 .secrets_pa = 3 * MiB + 4 * PAGE, .secrets_size = PAGE,
 					 .cpuid_pa = 2 * MiB + 16 * PAGE, .cpuid_size = PAGE };
 }
 
 KTEST(host_conform_tables, cc_blob_rules)
 {
-	struct conform_cc_blob b = cc_good();
+	struct efi_cc_blob b = cc_good();
 	struct mm_error e;
 
 	KEXPECT_EQ(t, sizeof(b), 40);

@@ -9,12 +9,14 @@
 #include <arch/machine.h>
 #include <arch/portio.h>
 #include <arch/snp_spec.h>
+#include <arch/trap.h>
 #include <ccktf/ktest.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include <ccktf/unaccepted.h>
 #include "../../arch/x86/sim/snp_model.h"
 #include "../../arch/x86/snp/snp.h"
+#include "../../arch/x86/snp/snp_cpuid.h"
 
 #define UNIT (2 * MiB)
 #define PAGE 4096ull
@@ -186,4 +188,33 @@ KTEST(snp, injected_error_stops_accept)
 	KEXPECT_EQ(t, s.first_error.status, PVALIDATE_FAIL_INPUT);
 	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_FAILED);
 	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK); /* the injection is consumed */
+}
+
+/*
+ * #VC for CPUID, as the hardware delivers it (error code 0x72, RIP at the CPUID instruction): answered
+ * from the CPUID page when the firmware gave one, sub-leaf honoured, RIP stepped over the instruction.
+ * Under TCG CPUID never raises #VC, so the exception is handed to the installed hook directly.
+ */
+KTEST(snp, vc_cpuid_answers_from_the_cpuid_page_with_subleaf)
+{
+	static const u8 insn[] = { 0x0f, 0xa2 }; /* CPUID */
+	const struct snp_cpuid_table *page = snp_cpuid_page();
+	struct cpu_regs r = { .vector = X86_VC, .error_code = SVM_EXIT_CPUID, .rax = 7, .rcx = 0,
+			      .rip = (u64)(uintptr_t)insn };
+	struct cpu_regs r1 = r;
+	u32 want0[4], want1[4];
+
+	if (!page)
+		KTEST_SKIP(t, "the firmware gave no CPUID page (CC blob)");
+	KASSERT_TRUE(t, trap_hook(X86_VC) != NULL);
+	snp_cpuid_lookup(page, 7, 0, want0);
+	snp_cpuid_lookup(page, 7, 1, want1);
+	r1.rcx = 1;
+	KASSERT_TRUE(t, trap_hook(X86_VC)(&r));
+	KASSERT_TRUE(t, trap_hook(X86_VC)(&r1));
+	ktest_evidence(t, "leaf 7: sub-leaf 0 EBX 0x%x, sub-leaf 1 EAX 0x%x", (u32)r.rbx, (u32)r1.rax);
+	KEXPECT_EQ(t, r.rbx, want0[1]);
+	KEXPECT_EQ(t, r1.rax, want1[0]);
+	KEXPECT_EQ(t, r1.rbx, want1[1]);
+	KEXPECT_EQ(t, r.rip, (u64)(uintptr_t)insn + 2);
 }

@@ -59,6 +59,7 @@ static u64 chunks_2m(const struct sim_region *r)
 }
 
 static bool firmware_accept(u64 start, u64 size);
+static void *secrets_page; /* the CC blob's secrets page (snp_model_blob.c) */
 
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 {
@@ -73,7 +74,8 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 			return "no memory for the SNP model's RMP bitmaps";
 		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
-	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)))
+	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)) ||
+	    (err = snp_model_install_cc_blob(b, &secrets_page)))
 		return err;
 	return sim_fw_install_sev_acceptance_protocol(b);
 }

@@ -41,6 +41,10 @@ u8 *snp_rmp_4k_flag(u64 addr);
 u64 snp_rmp_take_injection(u64 pfn);
 /* snp_model_ghcb.c: one exit through the registered, shared GHCB page at gpa. */
 void snp_model_ghcb_page(u64 gpa);
+/* snp_model_blob.c: the CC blob with the secrets and CPUID pages (before ExitBootServices). */
+const char *snp_model_install_cc_blob(struct boot_info *b, void **secrets_page);
+/* What the model's part answers for CPUID (leaf 0x8000001F: SNP with SIM_SNP_CBIT). */
+void snp_model_cpuid(u32 leaf, u32 subleaf, u32 out[4]);
 /* The hypervisor gives up on the guest: native port I/O for the message, then exit "crashed". */
 __noreturn void snp_model_fatal(const char *what, u64 value);
 

@@ -38,16 +38,12 @@ static u64 sev_info(void)
 	       (u64)SIM_SNP_CBIT << GHCB_MSR_CBIT_SHIFT | GHCB_MSR_SEV_INFO_RESP;
 }
 
-/* The model's CPUID: leaf 0x8000001F as an SNP part with C-bit SIM_SNP_CBIT; the rest native. */
+/* The MSR protocol's CPUID request carries no sub-leaf: the hypervisor answers sub-leaf 0 (GHCB 2.3.1). */
 static u32 cpuid_value(u32 fn, unsigned reg)
 {
-	struct cpuid_regs c = cpuid(fn);
-	u32 v[4] = { c.eax, c.ebx, c.ecx, c.edx };
+	u32 v[4];
 
-	if (fn == CPUID_SEV_LEAF) {
-		v[0] = CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | CPUID_SEV_EAX_SNP;
-		v[1] = SIM_SNP_CBIT, v[2] = 0, v[3] = 0;
-	}
+	snp_model_cpuid(fn, 0, v);
 	return v[reg];
 }
 

@@ -89,5 +89,14 @@ enum cc_page_state snp_page_state(u64 addr, u64 *raw_status);
 /* snp_io.c, snp_vc.c */
 extern const struct portio_ops snp_portio;
 void snp_vc_install(void);
+struct cpu_regs;
+struct snp_cpuid_table;
+/* The #VC hook: CPUID answered (cpuid_table.c), anything else terminates the guest. */
+bool snp_vc_handle(struct cpu_regs *r);
+/* The CPUID page to answer from; NULL: the hypervisor answers (sub-leaf 0 only, checked). */
+void snp_vc_set_cpuid_page(const struct snp_cpuid_table *t);
+unsigned snp_cbit(void); /* the C-bit position the guest runs with */
+/* The SNP CPUID page the firmware provided (a copy), NULL without one. */
+const struct snp_cpuid_table *snp_cpuid_page(void);
 
 #endif

@@ -19,7 +19,9 @@
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/format.h>
+#include <ccktf/string.h>
 #include "snp.h"
+#include "snp_cpuid.h"
 
 struct snp_state {
 	struct snp_discovery disc;
@@ -29,9 +31,49 @@ struct snp_state {
 	bool allow_called;
 	unsigned protocol, hv_cbit; /* negotiated GHCB version; the C-bit SEV_INFO reported */
 	unsigned term_set, term_reason; /* what snp_terminate() tells the hypervisor (the failed step) */
+	u64 secrets_pa;			/* the secrets page the CC blob names, 0 without one */
+	u32 secrets_size;
 };
 
 static struct snp_state snp;
+static struct snp_cpuid_table cpuid_copy; /* a copy, as Linux keeps one (cpuid_table_copy) */
+static const char *cpuid_source = "no CC blob: CPUID from the hypervisor, untrusted";
+static bool have_cpuid_page;
+
+unsigned snp_cbit(void)
+{
+	return snp.disc.cbit;
+}
+
+const struct snp_cpuid_table *snp_cpuid_page(void)
+{
+	return have_cpuid_page ? &cpuid_copy : NULL;
+}
+
+/* The CC blob (EFI_CC_BLOB_GUID) and the CPUID page it points at, checked as Linux setup_cpuid_table(). */
+static void read_cc_blob(struct boot_info *b)
+{
+	const struct efi_cc_blob *blob = efi_config_table(b->st, EFI_CC_BLOB_GUID);
+	const struct snp_cpuid_table *t;
+	const char *why;
+
+	if (!blob)
+		return;
+	if (blob->magic != EFI_CC_BLOB_MAGIC || blob->version != 1) {
+		cpuid_source = "the CC blob is malformed (magic/version): CPUID from the hypervisor";
+		return;
+	}
+	snp.secrets_pa = blob->secrets_pa;
+	snp.secrets_size = blob->secrets_size;
+	t = (const struct snp_cpuid_table *)(uintptr_t)blob->cpuid_pa;
+	if ((why = snp_cpuid_table_check(blob->cpuid_pa ? t : NULL, blob->cpuid_size))) {
+		cpuid_source = why;
+		return;
+	}
+	memcpy(&cpuid_copy, t, sizeof(cpuid_copy));
+	have_cpuid_page = true;
+	cpuid_source = "the SNP CPUID page (CC blob)";
+}
 
 static const char *allow_unaccepted_memory(struct boot_info *b)
 {
@@ -55,7 +97,10 @@ const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discover
 	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
 	paging_set_encryption_mask(snp.cbit_mask);
 	snp.allow_unaccepted = allow_unaccepted_memory(b);
+	read_cc_blob(b);
 	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", d->cbit, d->source, snp.allow_unaccepted);
+	printk("# snp: CPUID answers come from %s%s\n", cpuid_source,
+	       have_cpuid_page ? "" : " (a leaf with sub-leaves and ECX != 0 is refused)");
 	snp.ghcb_page = efi_allocate_pages(b, 1, EFI_LOADER_DATA);
 	return snp.ghcb_page ? NULL : "AllocatePages for the GHCB page failed";
 }
@@ -119,6 +164,7 @@ const char *snp_setup_after_exit(void)
 	if (snp.hv_cbit != snp.disc.cbit)
 		return "the hypervisor's C-bit (SEV_INFO) differs from CPUID 0x8000001F's";
 	ghcb_msr_write(snp_ghcb_gpa());
+	snp_vc_set_cpuid_page(snp_cpuid_page());
 	snp_vc_install();
 	portio_set_ops(&snp_portio);
 	printk("# snp: GHCB MSR 0x%x %s\n", MSR_SEV_GHCB,

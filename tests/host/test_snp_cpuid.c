@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SNP CPUID page and the #VC CPUID decision (arch/x86/snp/cpuid_table.c), after Linux snp_cpuid()
+ * and do_vc_no_ghcb(): sub-leaves honoured, absent leaves read as zeros, the instruction checked, the
+ * hypervisor's answers checked and never asked for a sub-leaf it cannot see.
+ */
+#include <ccktf/ktest.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../arch/x86/snp/cpuid_table.c"
+
+KTEST_SUITE(host_snp_cpuid, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+
+static const u8 cpuid_insn[] = { 0x0f, 0xa2 }, not_cpuid[] = { 0x0f, 0x0b };
+static unsigned hv_calls;
+static u32 hv_cbit = 51;
+
+static bool hv(u32 leaf, u32 out[4])
+{
+	hv_calls++;
+	memset(out, 0, 4 * sizeof(u32));
+	if (leaf == SNP_CPUID_LEAF_SEV)
+		out[0] = SNP_CPUID_SEV_BIT | 0x10, out[1] = hv_cbit;
+	if (leaf == SNP_CPUID_LEAF_EXT_MAX)
+		out[0] = 0x80000021;
+	if (leaf == 7)
+		out[1] = 0x777;
+	return true;
+}
+
+static void add(struct snp_cpuid_table *t, u32 leaf, u32 sub, u32 eax, u32 ebx)
+{
+	t->fn[t->count++] = (struct snp_cpuid_fn){ .eax_in = leaf, .ecx_in = sub, .eax = eax, .ebx = ebx };
+}
+
+static struct snp_cpuid_table *table(void)
+{
+	struct snp_cpuid_table *t = calloc(1, sizeof(*t));
+
+	add(t, 0x0, 0, 0xd, 0);		 /* standard leaves up to 0xd */
+	add(t, 0x7, 0, 1, 0x700);
+	add(t, 0x7, 1, 0, 0x701);
+	add(t, 0x80000000, 0, 0x8000001f, 0);
+	add(t, 0x8000001e, 5, 0x1e, 0); /* not indexed: ECX is ignored */
+	return t;
+}
+
+KTEST(host_snp_cpuid, subleaves_are_honoured)
+{
+	struct snp_cpuid_table *tbl = table();
+	u32 v[4];
+
+	KEXPECT_EQ(t, snp_cpuid_lookup(tbl, 7, 1, v), SNP_CPUID_FOUND);
+	KEXPECT_EQ(t, v[1], 0x701);
+	KEXPECT_EQ(t, snp_cpuid_lookup(tbl, 7, 0, v), SNP_CPUID_FOUND);
+	KEXPECT_EQ(t, v[1], 0x700);
+	KEXPECT_EQ(t, snp_cpuid_lookup(tbl, 0x8000001e, 0, v), SNP_CPUID_FOUND);
+	KEXPECT_EQ(t, v[0], 0x1e);
+	free(tbl);
+}
+
+KTEST(host_snp_cpuid, absent_leaves_read_zero)
+{
+	struct snp_cpuid_table *tbl = table();
+	u32 v[4] = { 1, 2, 3, 4 };
+
+	KEXPECT_EQ(t, snp_cpuid_lookup(tbl, 7, 2, v), SNP_CPUID_ABSENT_IN_RANGE);
+	KEXPECT_EQ(t, v[0] | v[1] | v[2] | v[3], 0);
+	KEXPECT_EQ(t, snp_cpuid_lookup(tbl, 0x20, 0, v), SNP_CPUID_OUT_OF_RANGE);
+	KEXPECT_EQ(t, snp_cpuid_lookup(tbl, 0x80000021, 0, v), SNP_CPUID_OUT_OF_RANGE);
+	free(tbl);
+}
+
+KTEST(host_snp_cpuid, table_limits)
+{
+	struct snp_cpuid_table *tbl = table();
+
+	KEXPECT_TRUE(t, snp_cpuid_table_check(tbl, 4096) == NULL);
+	KEXPECT_TRUE(t, snp_cpuid_table_check(tbl, 2048) != NULL);
+	tbl->count = 65;
+	KEXPECT_TRUE(t, snp_cpuid_table_check(tbl, 4096) != NULL);
+	tbl->count = 0;
+	KEXPECT_TRUE(t, snp_cpuid_table_check(tbl, 4096) != NULL);
+	free(tbl);
+}
+
+/* With a page, the hypervisor is never asked, whatever the sub-leaf. */
+KTEST(host_snp_cpuid, page_answers_without_the_hypervisor)
+{
+	struct snp_cpuid_table *tbl = table();
+	u32 v[4];
+
+	hv_calls = 0;
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 7, 1, tbl, hv, 51, v) == NULL);
+	KEXPECT_EQ(t, v[1], 0x701);
+	KEXPECT_EQ(t, hv_calls, 0);
+	free(tbl);
+}
+
+KTEST(host_snp_cpuid, only_cpuid_is_emulated)
+{
+	u32 v[4];
+
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)not_cpuid, 7, 0, NULL, hv, 51, v) != NULL);
+}
+
+/* Without a page: sub-leaf 0 from the hypervisor, a non-zero sub-leaf of an indexed leaf refused. */
+KTEST(host_snp_cpuid, hypervisor_gets_no_subleaf)
+{
+	u32 v[4];
+
+	hv_calls = 0;
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 7, 0, NULL, hv, 51, v) == NULL);
+	KEXPECT_EQ(t, v[1], 0x777);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 7, 1, NULL, hv, 51, v) != NULL);
+	KEXPECT_EQ(t, hv_calls, 1);
+}
+
+KTEST(host_snp_cpuid, hypervisor_answers_are_checked)
+{
+	u32 v[4];
+
+	hv_cbit = 47; /* not the C-bit the guest runs with */
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, SNP_CPUID_LEAF_SEV, 0, NULL, hv, 51, v) != NULL);
+	hv_cbit = 51;
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, SNP_CPUID_LEAF_SEV, 0, NULL, hv, 51, v) == NULL);
+}
