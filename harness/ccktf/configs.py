@@ -28,4 +28,6 @@ BOOT_CONFIGS = [
     # OVMF's AmdSevDxe accepts everything at ExitBootServices when the OS does not call
     # AllowUnacceptedMemory(): the bitmap, filled from the final map, must then be empty.
     BootConfig("sim-snp-fw-accepts", platform="sim-snp", memory="6G", extra="allow_unaccepted=0"),
+    # The guest at VMPL 1 below a modelled SVSM: every validation is an SVSM_CORE_PVALIDATE call.
+    BootConfig("sim-snp-svsm", platform="sim-snp", memory="6G", extra="sim_svsm=1"),
 ]

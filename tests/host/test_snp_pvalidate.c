@@ -29,6 +29,21 @@ u32 snp_pvalidate(u64 va, u32 page_size, u32 validate, bool *rmp_unchanged)
 	return a.eax;
 }
 
+static bool under_svsm;
+static u64 svsm_answer, svsm_calls;
+
+bool svsm_present(void)
+{
+	return under_svsm;
+}
+
+u64 svsm_pvalidate(u64 gpa, u32 page_size, u32 validate)
+{
+	(void)gpa, (void)page_size, (void)validate;
+	svsm_calls++;
+	return svsm_answer;
+}
+
 static u64 evicted_va, evicted_pages, evict_calls;
 
 void snp_evict_cache(u64 va, u64 pages)
@@ -41,8 +56,11 @@ void snp_evict_cache(u64 va, u64 pages)
 static void play(unsigned n, const struct answer *a)
 {
 	evict_calls = evicted_pages = evicted_va = 0;
+	under_svsm = false;
+	svsm_calls = 0;
 	snp_pvalidate_cfg = (struct snp_pvalidate_cfg){ .evict = true };
-	memcpy(script, a, n * sizeof(*a));
+	if (n)
+		memcpy(script, a, n * sizeof(*a));
 	script_len = n;
 	script_pos = calls = 0;
 }
@@ -117,4 +135,40 @@ KTEST(host_snp_pvalidate, no_eviction_with_coherency_sfw_no)
 	snp_pvalidate_cfg.evict = false;
 	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 4096);
 	KEXPECT_EQ(t, evict_calls, 0);
+}
+
+/* Below an SVSM the same answers come as SVSM codes (edk2 Svsm.h; coconut-svsm errors.rs), and the raw
+ * status reported is the SVSM's. */
+KTEST(host_snp_pvalidate, svsm_nochange_is_a_double_validation)
+{
+	struct accept_stats s = { 0 };
+
+	play(0, NULL);
+	under_svsm = true;
+	svsm_answer = SVSM_PVALIDATE_FAIL_NOCHANGE;
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 0);
+	KEXPECT_EQ(t, s.no_update, 1);
+	KEXPECT_EQ(t, s.first_error.status, SVSM_PVALIDATE_FAIL_NOCHANGE);
+	KEXPECT_EQ(t, calls, 0); /* never the instruction itself */
+	KEXPECT_EQ(t, svsm_calls, 1);
+}
+
+KTEST(host_snp_pvalidate, svsm_sizemismatch_falls_back_and_protocol_errors_fail)
+{
+	struct accept_stats s = { 0 };
+	bool unchanged;
+	u64 raw;
+
+	play(0, NULL);
+	under_svsm = true;
+	svsm_answer = SVSM_PVALIDATE_FAIL_SIZEMISMATCH;
+	KEXPECT_EQ(t, snp_validate(4 * GiB, PVALIDATE_PAGE_2M, 1, &unchanged, &raw), PVALIDATE_FAIL_SIZEMISMATCH);
+	KEXPECT_EQ(t, raw, SVSM_PVALIDATE_FAIL_SIZEMISMATCH);
+	svsm_answer = SVSM_CALL_NOT_TAKEN;
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 4096, &s), 0);
+	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_FAILED);
+	KEXPECT_EQ(t, s.first_error.status, SVSM_CALL_NOT_TAKEN);
+	svsm_answer = SVSM_SUCCESS;
+	KEXPECT_EQ(t, snp_validate(4 * GiB, PVALIDATE_PAGE_4K, 1, &unchanged, &raw), PVALIDATE_SUCCESS);
+	KEXPECT_FALSE(t, unchanged);
 }

@@ -54,10 +54,12 @@ static const struct platform_model_ops *model(void)
 	return platform_current()->model;
 }
 
+/* PVALIDATE as the platform offers it: the instruction at VMPL0, SVSM_CORE_PVALIDATE below an SVSM. */
 static u32 pval(u64 va, u32 size, u32 validate, bool *unchanged)
 {
-	*unchanged = false;
-	return snp_pvalidate(va, size, validate, unchanged);
+	u64 raw;
+
+	return snp_validate(va, size, validate, unchanged, &raw);
 }
 
 KTEST(snp, ghcb_page_shared_others_encrypted)
@@ -110,7 +112,9 @@ KTEST(snp, pvalidate_statuses)
 	if (model())
 		model()->set_host_4k(unit, true);
 	KASSERT_EQ(t, psc_set_range(unit, UNIT, SNP_PSC_OP_PRIVATE), UNIT);
-	KEXPECT_EQ(t, pval(unit + PAGE, PVALIDATE_PAGE_2M, PVALIDATE_VALIDATE, &unchanged), PVALIDATE_FAIL_INPUT);
+	/* A 2M request at a 4K-aligned address: FAIL_INPUT from PVALIDATE, INVALID_PARAMETER from an SVSM. */
+	KEXPECT_EQ(t, pval(unit + PAGE, PVALIDATE_PAGE_2M, PVALIDATE_VALIDATE, &unchanged),
+		   cc_platform_has(CC_ATTR_SVSM) ? (u32)SVSM_ERR_INVALID_PARAMETER : PVALIDATE_FAIL_INPUT);
 	if (model()) /* 2M over the host's 4K mapping */
 		KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_2M, PVALIDATE_VALIDATE, &unchanged),
 			   PVALIDATE_FAIL_SIZEMISMATCH);
@@ -185,7 +189,8 @@ KTEST(snp, injected_error_stops_accept)
 	model()->inject_error(unit + 3 * PAGE, PVALIDATE_FAIL_INPUT);
 	KEXPECT_EQ(t, platform_current()->accept_range(unit, UNIT, &s), 0);
 	KEXPECT_EQ(t, s.errors, 1);
-	KEXPECT_EQ(t, s.first_error.status, PVALIDATE_FAIL_INPUT);
+	/* The raw status is what the validator said: PVALIDATE's EAX, or the SVSM's code for it. */
+	KEXPECT_EQ(t, s.first_error.status, cc_platform_has(CC_ATTR_SVSM) ? SVSM_PVALIDATE_FAIL_INPUT : PVALIDATE_FAIL_INPUT);
 	KEXPECT_EQ(t, s.first_error.answer, ACCEPT_FAILED);
 	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK); /* the injection is consumed */
 }
@@ -217,4 +222,26 @@ KTEST(snp, vc_cpuid_answers_from_the_cpuid_page_with_subleaf)
 	KEXPECT_EQ(t, r1.rax, want1[0]);
 	KEXPECT_EQ(t, r1.rbx, want1[1]);
 	KEXPECT_EQ(t, r.rip, (u64)(uintptr_t)insn + 2);
+}
+
+/* Below VMPL0 every validation goes through the SVSM: the accepts of this boot were SVSM calls. */
+KTEST(snp, svsm_validates_below_vmpl0)
+{
+	u64 calls = snp_model_svsm_calls(), unit = take_unit();
+	bool unchanged;
+
+	if (!cc_platform_has(CC_ATTR_SVSM))
+		KTEST_SKIP(t, "not below an SVSM (the SNP model: sim_svsm=1)");
+	KASSERT_NE(t, unit, 0);
+	KASSERT_EQ(t, psc_set_range(unit, UNIT, SNP_PSC_OP_PRIVATE), UNIT);
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_FALSE(t, unchanged);
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_TRUE(t, unchanged); /* SVSM_PVALIDATE_FAIL_NOCHANGE */
+	if (model()) {
+		KEXPECT_TRUE(t, model()->page_accepted(unit));
+		KEXPECT_EQ(t, snp_model_svsm_calls() - calls, 2);
+	}
+	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged), PVALIDATE_SUCCESS);
+	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
 }

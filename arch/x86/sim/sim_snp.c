@@ -60,11 +60,13 @@ static bool io_as_vc(u16 port, unsigned size, bool in, u32 *value)
 static const char *sim_snp_after_exit(void)
 {
 	static const u8 pvalidate[] = { SNP_PVALIDATE_BYTES }, vmgexit[] = { SNP_VMGEXIT_BYTES };
+	static const u8 rmpadjust[] = { SNP_RMPADJUST_BYTES };
 	char model[160];
 
 	sim_protect_install("sim-snp", io_as_vc);
 	sim_register_insn(pvalidate, sizeof(pvalidate), snp_model_pvalidate);
 	sim_register_insn(vmgexit, sizeof(vmgexit), snp_model_vmgexit);
+	sim_register_insn(rmpadjust, sizeof(rmpadjust), snp_model_rmpadjust);
 	snp_model_guard_install();
 	snp_model_describe(model, sizeof(model));
 	printk("# sim-snp: model: %s\n", model);
@@ -73,7 +75,7 @@ static const char *sim_snp_after_exit(void)
 
 static void sim_snp_describe(char *buf, size_t size)
 {
-	char backend[200];
+	char backend[280];
 
 	snp_describe(backend, sizeof(backend));
 	snprintf(buf, size, "MODEL of SNP firmware/RMP (no SNP hardware): %s", backend);

@@ -59,7 +59,7 @@ static u64 chunks_2m(const struct sim_region *r)
 }
 
 static bool firmware_accept(u64 start, u64 size);
-static void *secrets_page; /* the CC blob's secrets page (snp_model_blob.c) */
+static u8 *secrets_page; /* the CC blob's secrets page (snp_model_blob.c) */
 
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 {
@@ -75,7 +75,7 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
 	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)) ||
-	    (err = snp_model_install_cc_blob(b, &secrets_page)))
+	    (err = snp_model_install_cc_blob(b, &secrets_page)) || (err = snp_model_svsm_init(b, secrets_page)))
 		return err;
 	return sim_fw_install_sev_acceptance_protocol(b);
 }
@@ -227,8 +227,9 @@ void snp_model_discovery(struct snp_discovery *d)
 void snp_model_describe(char *buf, size_t size)
 {
 	snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
-		 "(sim_host_map); firmware %s",
-		 mem.count, mem.bytes / MiB, sim_host_map_name(),
+		 "(sim_host_map); guest at VMPL %u%s; firmware %s",
+		 mem.count, mem.bytes / MiB, sim_host_map_name(), snp_model_guest_vmpl(),
+		 snp_model_guest_vmpl() ? " below a modelled SVSM (sim_svsm)" : "",
 		 accepted_all_at_exit ? "accepted all memory at ExitBootServices (no AllowUnacceptedMemory())"
 				      : "left unaccepted memory to the OS");
 }

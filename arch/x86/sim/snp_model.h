@@ -42,9 +42,17 @@ u64 snp_rmp_take_injection(u64 pfn);
 /* snp_model_ghcb.c: one exit through the registered, shared GHCB page at gpa. */
 void snp_model_ghcb_page(u64 gpa);
 /* snp_model_blob.c: the CC blob with the secrets and CPUID pages (before ExitBootServices). */
-const char *snp_model_install_cc_blob(struct boot_info *b, void **secrets_page);
+const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page);
 /* What the model's part answers for CPUID (leaf 0x8000001F: SNP with SIM_SNP_CBIT). */
 void snp_model_cpuid(u32 leaf, u32 subleaf, u32 out[4]);
+/* snp_model_svsm.c: the guest below a modelled SVSM (sim_svsm=1). */
+unsigned snp_model_guest_vmpl(void);			       /* 0 without an SVSM */
+const char *snp_model_svsm_init(struct boot_info *b, u8 *secrets); /* fills the secrets page's SVSM fields */
+bool snp_model_rmpadjust(struct cpu_regs *r);
+u64 snp_model_svsm_run(u64 req, struct cpu_regs *r); /* an SNP Run VMPL request: the response */
+u64 snp_model_svsm_calls(void);
+/* snp_model_pvalidate.c: a PVALIDATE the SVSM runs for the guest, by GPA: the status, CF in *unchanged. */
+u64 snp_model_svsm_validate(u64 gpa, bool large, bool validate, bool *unchanged);
 /* The hypervisor gives up on the guest: native port I/O for the message, then exit "crashed". */
 __noreturn void snp_model_fatal(const char *what, u64 value);
 

@@ -56,7 +56,7 @@ static void *reserved_page(struct boot_info *b)
 	return p;
 }
 
-const char *snp_model_install_cc_blob(struct boot_info *b, void **secrets_page)
+const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)
 {
 	efi_guid_t guid = EFI_CC_BLOB_GUID;
 	struct efi_cc_blob *blob = reserved_page(b);

@@ -89,15 +89,18 @@ static __noreturn void terminate(u64 req)
 	snp_model_fatal(line, req);
 }
 
-static u64 msr_protocol(u64 req)
+static u64 msr_protocol(u64 req, struct cpu_regs *r)
 {
 	switch (req & GHCB_MSR_INFO_MASK) {
+	case GHCB_MSR_VMPL_REQ:
+		return snp_model_svsm_run(req, r);
 	case GHCB_MSR_SEV_INFO_REQ:
 		return sev_info();
 	case GHCB_MSR_CPUID_REQ:
 		return cpuid_resp(req);
-	case GHCB_MSR_HV_FT_REQ:
-		return GHCB_HV_FT_SNP << GHCB_MSR_DATA_SHIFT | GHCB_MSR_HV_FT_RESP;
+	case GHCB_MSR_HV_FT_REQ: /* multi-VMPL support where there is an SVSM below the guest */
+		return (GHCB_HV_FT_SNP | (snp_model_guest_vmpl() ? GHCB_HV_FT_SNP_MULTI_VMPL : 0)) << GHCB_MSR_DATA_SHIFT |
+		       GHCB_MSR_HV_FT_RESP;
 	case GHCB_MSR_REG_GPA_REQ:
 		return reg_gpa_resp(req);
 	case GHCB_MSR_PSC_REQ:
@@ -121,10 +124,9 @@ bool snp_model_vmgexit(struct cpu_regs *r)
 {
 	u64 req = ghcb_msr_shadow;
 
-	(void)r;
 	if (req & GHCB_MSR_INFO_MASK) {
 		snp_model_counters.msr_exits++;
-		ghcb_msr_shadow = msr_protocol(req);
+		ghcb_msr_shadow = msr_protocol(req, r);
 	} else {
 		snp_model_counters.ghcb_exits++;
 		ghcb_page_request(req);

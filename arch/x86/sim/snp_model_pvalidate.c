@@ -26,6 +26,7 @@
 struct pvalidate_req {
 	u64 va, pfn, pages;
 	bool large, validate;
+	bool by_svsm; /* the SVSM validates by GPA through its own mapping: no guest page-table check */
 };
 
 static u64 take_injection(const struct pvalidate_req *q)
@@ -72,7 +73,7 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 {
 	u64 injected;
 
-	if (q->large && !(paging_page_entry(q->va) & PDE_LARGE))
+	if (q->large && !q->by_svsm && !(paging_page_entry(q->va) & PDE_LARGE))
 		return PVALIDATE_FAIL_SIZEMISMATCH;
 	if (!all_assigned(q))
 		return SIM_SNP_PVALIDATE_NOT_ASSIGNED;
@@ -89,19 +90,42 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 	return PVALIDATE_SUCCESS;
 }
 
+static u64 validate(struct pvalidate_req *q, u64 page_size, bool *unchanged)
+{
+	u64 size = q->large ? 2 * MiB : EFI_PAGE_SIZE;
+
+	snp_model_counters.pvalidates++;
+	*unchanged = false;
+	q->pfn = q->va / EFI_PAGE_SIZE; /* the kernel's identity map: GPA = VA */
+	q->pages = size / EFI_PAGE_SIZE;
+	if (page_size > RCX_SIZE_MAX || !IS_ALIGNED(q->va, size))
+		return PVALIDATE_FAIL_INPUT;
+	return decide(q, unchanged);
+}
+
+u64 snp_model_svsm_validate(u64 gpa, bool large, bool validate_, bool *unchanged)
+{
+	struct pvalidate_req q = { .va = gpa, .large = large, .validate = validate_, .by_svsm = true };
+
+	return validate(&q, large ? PVALIDATE_PAGE_2M : PVALIDATE_PAGE_4K, unchanged);
+}
+
+/*
+ * PVALIDATE below VMPL0 (an SVSM below the guest): only VMPL0 may validate (SVSM spec; Linux and edk2
+ * route every validation through the SVSM there). The model raises #GP, the stricter reading: whatever
+ * the part does, it is never a validation.
+ */
 bool snp_model_pvalidate(struct cpu_regs *r)
 {
 	struct pvalidate_req q = { .va = r->rax, .large = r->rcx == PVALIDATE_PAGE_2M, .validate = r->rdx & 1 };
-	u64 size = q.large ? 2 * MiB : EFI_PAGE_SIZE;
-	bool unchanged = false;
-	u64 status = PVALIDATE_FAIL_INPUT;
+	bool unchanged;
 
-	snp_model_counters.pvalidates++;
-	q.pfn = q.va / EFI_PAGE_SIZE; /* the kernel's identity map: GPA = VA */
-	q.pages = size / EFI_PAGE_SIZE;
-	if (r->rcx <= RCX_SIZE_MAX && IS_ALIGNED(q.va, size))
-		status = decide(&q, &unchanged);
-	r->rax = (u32)status;
+	if (snp_model_guest_vmpl()) {
+		r->vector = X86_GP;
+		r->error_code = 0;
+		return false;
+	}
+	r->rax = (u32)validate(&q, r->rcx, &unchanged);
 	r->rflags = unchanged ? r->rflags | RFLAGS_CF : r->rflags & ~RFLAGS_CF;
 	return true;
 }

@@ -96,7 +96,7 @@ bool ghcb_msr_cpuid(u32 fn, unsigned reg, u32 *value)
 
 /* SEV_INFO (protocol range, C-bit) then HV_FEATURES (SNP bit), as Linux sev_es_negotiate_protocol()
  * and snp_check_features() do. A mismatch is fatal there; here it is returned as a message. */
-const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit)
+const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_features)
 {
 	u64 info = ghcb_msr_call(GHCB_MSR_SEV_INFO_REQ), ft;
 	unsigned max = (info >> GHCB_MSR_PROTO_MAX_SHIFT) & GHCB_PROTO_FIELD_MASK;
@@ -111,6 +111,7 @@ const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit)
 	ft = ghcb_msr_call(GHCB_MSR_HV_FT_REQ);
 	if (!response_is(ft, GHCB_MSR_HV_FT_RESP) || !((ft >> GHCB_MSR_DATA_SHIFT) & GHCB_HV_FT_SNP))
 		return "the hypervisor does not report the SNP feature (HV_FEATURES bit 0)";
+	*hv_features = ft >> GHCB_MSR_DATA_SHIFT;
 	return NULL;
 }
 

@@ -47,14 +47,50 @@ static void after_validation(struct snp_pvalidate_cfg *cfg, u64 addr, enum accep
 	cfg->evicted_pages += accept_level_size(level) / EFI_PAGE_SIZE;
 }
 
+/*
+ * An SVSM_CORE_PVALIDATE result as the PVALIDATE status behind it (coconut-svsm reports a failed PVALIDATE
+ * as 0x80001000 + its status; CF=1 as FAIL_NOCHANGE 0x80001010, edk2 Svsm.h). Anything else (a protocol
+ * error, the call never taken) stays as it is: non-zero and no PVALIDATE status, so a hard error.
+ */
+static u32 from_svsm(u64 rax, bool *unchanged)
+{
+	*unchanged = false;
+	if (rax == SVSM_SUCCESS)
+		return PVALIDATE_SUCCESS;
+	if (rax == SVSM_PVALIDATE_FAIL_NOCHANGE) {
+		*unchanged = true;
+		return PVALIDATE_SUCCESS;
+	}
+	if ((rax & ~0xfffull) == SVSM_ERR_PVALIDATE_BASE)
+		return (u32)(rax & 0xfff);
+	return (u32)rax ? (u32)rax : PVALIDATE_FAIL_INPUT;
+}
+
+u32 snp_validate(u64 va, u32 page_size, u32 validate, bool *unchanged, u64 *raw)
+{
+	u32 status;
+
+	*unchanged = false;
+	if (svsm_present()) {
+		*raw = svsm_pvalidate(va, page_size, validate); /* identity map: GPA = VA */
+		return from_svsm(*raw, unchanged);
+	}
+	status = snp_pvalidate(va, page_size, validate, unchanged);
+	*raw = status;
+	return status;
+}
+
 /* The kernel identity-maps memory, so the virtual address PVALIDATE wants equals the physical one. */
 static enum accept_answer pvalidate_page(void *ctx, u64 addr, enum accept_level level, u64 *raw)
 {
 	u32 size = level == ACCEPT_2M ? PVALIDATE_PAGE_2M : PVALIDATE_PAGE_4K;
 	bool unchanged = false;
-	u32 status = snp_pvalidate(addr, size, PVALIDATE_VALIDATE, &unchanged);
+	u64 hw_raw;
+	u32 status = snp_validate(addr, size, PVALIDATE_VALIDATE, &unchanged, &hw_raw);
 	enum accept_answer answer = answer_of(status, unchanged, raw);
 
+	if (hw_raw != status) /* through the SVSM: report what it said */
+		*raw = hw_raw;
 	if (answer == ACCEPT_DONE)
 		after_validation(ctx, addr, level);
 	return answer;
@@ -71,9 +107,10 @@ const struct page_acceptor snp_pvalidate_acceptor = {
 enum cc_page_state snp_page_state(u64 addr, u64 *raw_status)
 {
 	bool unchanged = false;
-	u32 status = snp_pvalidate(addr, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged);
+	u32 status = snp_validate(addr, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged, raw_status);
 
-	*raw_status = status == PVALIDATE_SUCCESS && unchanged ? PVALIDATE_FAIL_NOUPDATE : status;
+	if (status == PVALIDATE_SUCCESS && unchanged && *raw_status == PVALIDATE_SUCCESS)
+		*raw_status = PVALIDATE_FAIL_NOUPDATE;
 	if (status != PVALIDATE_SUCCESS)
 		return CC_PAGE_UNKNOWN;
 	return unchanged ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;

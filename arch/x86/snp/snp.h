@@ -56,7 +56,7 @@ u64 ghcb_msr_call(u64 request); /* write, VMGEXIT, read the response */
 void snp_round_trip(void);	 /* an empty VMGEXIT, for the benchmarks */
 __noreturn void ghcb_terminate(unsigned reason_set, unsigned reason);
 bool ghcb_msr_cpuid(u32 fn, unsigned reg, u32 *value);
-const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit);
+const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_features);
 const char *ghcb_register(u64 gpa);
 void ghcb_page_init(void *page, u64 gpa);
 bool ghcb_ready(void);
@@ -67,6 +67,15 @@ bool ghcb_field_valid(unsigned offset);
 void ghcb_clear_valid(void);
 /* Runs one exit through the GHCB page; returns SW_EXITINFO1[31:0] (0 = no error) and info2. */
 u64 ghcb_call(u64 exit_code, u64 info1, u64 info2, u64 *out_info2);
+
+/* svsm.c: below VMPL0, validation goes through the SVSM (SVSM_CORE_PVALIDATE). */
+/* After the GHCB protocol is negotiated: NULL (VMPL0, or an SVSM found), or why the guest must stop,
+ * with Linux's set-1 reason code in term_reason. */
+const char *svsm_setup(u64 secrets_pa, u32 secrets_size, u64 hv_features, unsigned *term_reason);
+bool svsm_present(void);
+/* One page through SVSM_CORE_PVALIDATE; returns the SVSM's RAX (SVSM_* in arch/snp_spec.h). */
+u64 svsm_pvalidate(u64 gpa, u32 page_size, u32 validate);
+void svsm_describe(char *buf, size_t size);
 
 /* psc.c: page-state changes. Return the bytes from start changed (a prefix). */
 u64 psc_set_range(u64 start, u64 size, unsigned op);
@@ -85,6 +94,12 @@ extern const struct page_acceptor snp_pvalidate_acceptor;
 /* coherency.c: reads the first and last byte of each 4 KiB page of [va, va + pages * 4 KiB). */
 void snp_evict_cache(u64 va, u64 pages);
 enum cc_page_state snp_page_state(u64 addr, u64 *raw_status);
+/*
+ * Validates or rescinds one page, natively or through the SVSM: a PVALIDATE status (0, FAIL_INPUT,
+ * FAIL_SIZEMISMATCH, or another non-zero value) with CF in *unchanged; *raw is what the hardware or the
+ * SVSM really returned.
+ */
+u32 snp_validate(u64 va, u32 page_size, u32 validate, bool *unchanged, u64 *raw);
 
 /* snp_io.c, snp_vc.c */
 extern const struct portio_ops snp_portio;

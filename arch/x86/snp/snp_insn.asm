@@ -8,6 +8,8 @@ section .text
 
 global snp_pvalidate
 global snp_vmgexit
+global snp_rmpadjust
+global snp_svsm_vmgexit
 global snp_rdmsr_probe_insn
 global snp_rdmsr_probe_gp
 
@@ -27,6 +29,33 @@ snp_pvalidate:
 ; (MSR protocol) or in the GHCB page the MSR points at.
 snp_vmgexit:
 	db 0xF3, 0x0F, 0x01, 0xD9	; VMGEXIT
+	ret
+
+; u32 snp_rmpadjust(u64 va, u32 page_size, u64 attrs): APM vol. 3 RMPADJUST, RAX = VA, RCX = page size,
+; RDX = target VMPL and permissions; EAX = status (0, FAIL_INPUT 1, FAIL_PERMISSION 2, FAIL_SIZEMISMATCH 6).
+snp_rmpadjust:
+	mov rax, rdi
+	mov ecx, esi
+	; rdx already holds attrs (third argument)
+	db 0xF3, 0x0F, 0x01, 0xFE	; RMPADJUST
+	ret
+
+; void snp_svsm_vmgexit(struct svsm_regs *r): VMGEXIT with RAX, RCX, RDX, R8, R9 loaded from r (offsets 0,
+; 8, 16, 24, 32) and stored back afterwards: an SVSM call reads its arguments from, and answers in, those
+; registers (SVSM spec; Linux svsm_issue_call()). The caller has set the GHCB MSR and call_pending.
+snp_svsm_vmgexit:
+	mov r10, rdi
+	mov rax, [r10]
+	mov rcx, [r10 + 8]
+	mov rdx, [r10 + 16]
+	mov r8,  [r10 + 24]
+	mov r9,  [r10 + 32]
+	db 0xF3, 0x0F, 0x01, 0xD9	; VMGEXIT
+	mov [r10], rax
+	mov [r10 + 8], rcx
+	mov [r10 + 16], rdx
+	mov [r10 + 24], r8
+	mov [r10 + 32], r9
 	ret
 
 ; int snp_rdmsr_probe_insn(u32 msr, u64 *value): RDMSR with a #GP catcher. The caller (snp.c) points

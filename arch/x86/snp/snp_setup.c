@@ -31,6 +31,7 @@ struct snp_state {
 	bool allow_called;
 	unsigned protocol, hv_cbit; /* negotiated GHCB version; the C-bit SEV_INFO reported */
 	unsigned term_set, term_reason; /* what snp_terminate() tells the hypervisor (the failed step) */
+	u64 hv_features;		/* HV_FEATURES bitmap */
 	u64 secrets_pa;			/* the secrets page the CC blob names, 0 without one */
 	u32 secrets_size;
 };
@@ -126,12 +127,12 @@ static const char *failed(unsigned set, unsigned reason, const char *err)
 
 static const char *make_ghcb_shared(void)
 {
-	u64 gpa = snp_ghcb_gpa();
+	u64 gpa = snp_ghcb_gpa(), raw;
 	bool unchanged;
 	u32 status;
 
 	flush_page(snp.ghcb_page);
-	status = snp_pvalidate(gpa, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged);
+	status = snp_validate(gpa, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged, &raw);
 	if (status != PVALIDATE_SUCCESS)
 		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_PVALIDATE, "PVALIDATE (rescind) of the GHCB page failed");
 	if (!psc_msr_4k(gpa, SNP_PSC_OP_SHARED))
@@ -154,9 +155,13 @@ const char *snp_setup_after_exit(void)
 {
 	const char *err;
 
+	unsigned reason = 0;
+
 	ghcb_msr_probe();
-	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit)))
+	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit, &snp.hv_features)))
 		return failed(GHCB_TERM_SET_GENERAL, GHCB_TERM_PROTOCOL_UNSUPPORTED, err);
+	if ((err = svsm_setup(snp.secrets_pa, snp.secrets_size, snp.hv_features, &reason)))
+		return failed(GHCB_TERM_SET_LINUX, reason, err);
 	if ((err = make_ghcb_shared()))
 		return err;
 	if ((err = ghcb_register(snp_ghcb_gpa())))
@@ -184,12 +189,14 @@ static const char *bit_name(u64 bits, u64 bit, const char *name)
 void snp_describe(char *buf, size_t size)
 {
 	u64 s = snp.disc.sev_status;
+	char vmpl[80];
 
+	svsm_describe(vmpl, sizeof(vmpl));
 	snprintf(buf, size,
-		 "SEV_STATUS=0x%llx (%s%s%s) C-bit %u, COHERENCY_SFW_NO=%u (%s), GHCB v%u at 0x%llx, "
+		 "SEV_STATUS=0x%llx (%s%s%s) C-bit %u, %s, COHERENCY_SFW_NO=%u (%s), GHCB v%u at 0x%llx, "
 		 "AllowUnacceptedMemory %s",
 		 s, bit_name(s, SEV_STATUS_SEV, "SEV"), bit_name(s, SEV_STATUS_SEV_ES, " ES"),
-		 bit_name(s, SEV_STATUS_SNP, " SNP"), snp.disc.cbit,
+		 bit_name(s, SEV_STATUS_SNP, " SNP"), snp.disc.cbit, vmpl,
 		 !!(snp.disc.cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO),
 		 snp_pvalidate_cfg.evict ? "evicting after validation" : "no eviction needed", snp.protocol,
 		 snp_ghcb_gpa(), snp.allow_called ? "called" : "not called");
@@ -197,6 +204,5 @@ void snp_describe(char *buf, size_t size)
 
 bool snp_has(enum cc_attr attr)
 {
-	(void)attr;
-	return false; /* CC_ATTR_SVSM: arch/x86/snp/svsm.c */
+	return attr == CC_ATTR_SVSM && svsm_present();
 }

@@ -83,6 +83,14 @@
 #define GHCB_MSR_PSC_ERROR_SHIFT 32
 /* HV_FEATURES response: feature bitmap in 63:12; bit 0 = SNP (GHCB 2.3.1 table 5; Linux GHCB_HV_FT_SNP). */
 #define GHCB_HV_FT_SNP (1ull << 0)
+/* Bit 5: the hypervisor runs guests at VMPLs other than 0 (an SVSM below them): Linux
+ * GHCB_HV_FT_SNP_MULTI_VMPL; a guest not at VMPL0 terminates without it (snp_check_hv_features()). */
+#define GHCB_HV_FT_SNP_MULTI_VMPL (1ull << 5)
+/* SNP Run VMPL request: run the given VMPL (the SVSM, at 0) until it returns (GHCB 2.3.1; Linux
+ * GHCB_MSR_VMPL_REQ / _RESP): VMPL in bits 39:32; response error in 63:32, 0 = OK. */
+#define GHCB_MSR_VMPL_REQ 0x016
+#define GHCB_MSR_VMPL_RESP 0x017
+#define GHCB_MSR_VMPL_SHIFT 32
 /* TERMINATE: reason set 15:12, reason code 23:16. Set 0 is the GHCB spec's own (GHCB 2.3.1 table 7). */
 #define GHCB_MSR_TERM_SET_SHIFT 12
 #define GHCB_MSR_TERM_REASON_SHIFT 16
@@ -108,6 +116,57 @@
 #define GHCB_TERM_NO_SVSM 7
 #define GHCB_TERM_SVSM_VMPL0 8
 #define GHCB_TERM_SVSM_CAA 9
+
+/*
+ * RMPADJUST (APM vol. 3; Linux asm/sev.h rmpadjust()): RAX = VA of a private validated page, RCX = page
+ * size (0 4K), RDX = target VMPL in 7:0 and permissions above. With target VMPL 1 it succeeds only at VMPL0,
+ * else FAIL_PERMISSION: how Linux svsm_setup_ca() and edk2 SevSnpIsVmpl0() tell whether an SVSM is below.
+ */
+#define SNP_RMPADJUST_BYTES 0xF3, 0x0F, 0x01, 0xFE
+#define RMPADJUST_TARGET_VMPL1 1
+#define RMPADJUST_FAIL_PERMISSION 2
+
+/*
+ * The SNP secrets page's SVSM fields (Linux struct snp_secrets_page, asm/sev.h; edk2 MdePkg/Include/
+ * Register/Amd/Svsm.h SVSM_INFORMATION): an SVSM is present when svsm_size is non-zero.
+ */
+#define SECRETS_OFF_SVSM_BASE 0x140
+#define SECRETS_OFF_SVSM_SIZE 0x148
+#define SECRETS_OFF_SVSM_CAA 0x150
+#define SECRETS_OFF_SVSM_MAX_VERSION 0x158
+#define SECRETS_OFF_SVSM_GUEST_VMPL 0x15C
+
+/*
+ * The SVSM calling convention (SVSM spec, AMD pub. 58019; Linux struct svsm_ca, svsm_issue_call()): the
+ * Calling Area holds call_pending (byte 0) and a buffer from byte 8; RAX = protocol << 32 | call, RCX,
+ * RDX, R8, R9 arguments; the guest sets call_pending, VMGEXITs with an SNP Run VMPL request for VMPL0,
+ * and reads (and clears) call_pending atomically: still 1 means the SVSM never took the call.
+ */
+#define SVSM_CAA_OFF_CALL_PENDING 0
+#define SVSM_CAA_OFF_BUFFER 8
+#define SVSM_CORE_PROTOCOL 0
+#define SVSM_CORE_PVALIDATE 1
+#define SVSM_CALL(protocol, call) ((u64)(protocol) << 32 | (call))
+/* Results in RAX (coconut-svsm kernel/src/protocols/errors.rs; edk2 Svsm.h). */
+#define SVSM_SUCCESS 0
+#define SVSM_ERR_INCOMPLETE 0x80000000ull
+#define SVSM_ERR_UNSUPPORTED_PROTOCOL 0x80000001ull
+#define SVSM_ERR_UNSUPPORTED_CALL 0x80000002ull
+#define SVSM_ERR_INVALID_PARAMETER 0x80000005ull
+#define SVSM_ERR_BUSY 0x80000007ull
+#define SVSM_ERR_PVALIDATE_BASE 0x80001000ull /* + the PVALIDATE status the SVSM met */
+#define SVSM_PVALIDATE_FAIL_INPUT 0x80001001ull
+#define SVSM_PVALIDATE_FAIL_SIZEMISMATCH 0x80001006ull
+#define SVSM_PVALIDATE_FAIL_NOCHANGE 0x80001010ull /* CF=1 and the entry's ignore_cf clear */
+/* SVSM_CORE_PVALIDATE request (Linux struct svsm_pvalidate_call): u16 entries, u16 next, 4 reserved
+ * bytes, then one u64 per page: GPA | ignore_cf << 3 | validate << 2 | page size (0 4K, 1 2M). */
+#define SVSM_PVAL_HDR_BYTES 8
+#define SVSM_PVAL_ACTION_VALIDATE (1ull << 2)
+#define SVSM_PVAL_IGNORE_CF (1ull << 3)
+#define SVSM_PVAL_PAGE_SIZE_MASK 0x3ull
+#define SVSM_PVAL_GPA_MASK (~0xfffull)
+/* Not an SVSM code: ccktf's own, for "the SVSM never took the call / the VMPL request failed". */
+#define SVSM_CALL_NOT_TAKEN 0xffffffffffffffffull
 
 /* GHCB protocol version this backend speaks: SNP needs version 2 (GHCB 2.2, 2.3.1). */
 #define GHCB_PROTOCOL_MIN 1
