@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe=touch_unaccepted: reads memory the unaccepted table still marks unaccepted, on purpose, once, in a
- * boot of its own. The platform must stop the read (platform-abi reference: TDX section 3, a pending page
- * with SEPT_VE_DISABLE set kills the TD, without it #VE EPT violation, exit reason 48; SNP section 4, #VC
+ * boot of its own. The platform must stop the read (docs/abi.md: TDX, a pending page
+ * with SEPT_VE_DISABLE set kills the TD, without it #VE EPT violation, exit reason 48; SNP: #VC
  * with exit code 0x404). So the run is expected to end "crashed" (or never report at all, on hardware);
  * a read that returns is the platform failing to protect the memory, and the run ends "failed".
  */

@@ -2,7 +2,7 @@
 /*
  * Acceptance policy (AP-*, docs/conformance.md): what the firmware leaves unaccepted for the OS, per
  * platform and per the OS's choice (allow_unaccepted=). Each rule is about one kind of firmware; on any
- * other platform it skips and says why. Sources: platform-abi.md sections 1 and 4; edk2
+ * other platform it skips and says why. Sources (docs/abi.md): edk2
  * OvmfPkg/AmdSevDxe/AmdSevDxe.c (accept-all at ExitBootServices unless AllowUnacceptedMemory() was called),
  * OvmfPkg/PlatformPei/AmdSev.c and OvmfPkg/Library/PlatformInitLib/IntelTdx.c (what stays unaccepted).
  */

@@ -279,7 +279,7 @@ static bool page_accepted(u64 addr)
 	return snp_rmp_is_validated(addr / EFI_PAGE_SIZE);
 }
 
-/* Touching memory that is not validated (platform-abi reference section 4) */
+/* Touching memory that is not validated (#VC 0x404, GHCB spec table 6; docs/abi.md) */
 
 static bool unit_pending(u64 unit)
 {

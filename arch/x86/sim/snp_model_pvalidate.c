@@ -3,7 +3,7 @@
  * PVALIDATE as the model answers it, in the order of APM vol. 3 PVALIDATE's checks:
  *   1. RCX not 0/1, or RAX not aligned to the page size             -> EAX = FAIL_INPUT (1)
  *   2. 2M asked but the guest maps the VA with 4 KiB pages          -> FAIL_SIZEMISMATCH (6)
- *      (platform-abi reference section 4: "a 2M PVALIDATE needs a 2M-aligned VA mapped by a 2M page")
+ *      (no public source confirms or denies this rule: the stricter reading, docs/abi.md)
  *   3. a page not assigned to the guest (no PSC to private first)   -> #NPF to the host on hardware;
  *      the model returns SIM_SNP_PVALIDATE_NOT_ASSIGNED (see arch/snp_spec.h for why)
  *   4. 2M asked over 4K RMP entries                                 -> FAIL_SIZEMISMATCH (6)

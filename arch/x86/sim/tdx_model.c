@@ -290,7 +290,7 @@ static bool answer_tdcall(struct cpu_regs *regs)
 	return true;
 }
 
-/* Touching pending memory (platform-abi reference section 3) */
+/* Touching pending memory (TD attribute SEPT_VE_DISABLE; docs/abi.md) */
 
 static bool unit_pending(u64 unit)
 {
@@ -302,7 +302,7 @@ static bool unit_pending(u64 unit)
 
 /*
  * Without SEPT_VE_DISABLE the module reflects the EPT violation to the TD as #VE (vector 20), with the
- * details in the #VE information (platform-abi reference, section 3): the TD's own #VE handler runs, here
+ * details in the #VE information (exit reason 48, Linux tdx_get_ve_info()): the TD's own #VE handler runs, here
  * the real backend's (arch/x86/tdx/tdx_ve.c). Returns false when it does not handle it: a crash, vector 20.
  */
 static bool reflect_as_ve(struct cpu_regs *regs, u64 addr)

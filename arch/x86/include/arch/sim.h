@@ -60,7 +60,7 @@ const struct sim_region *sim_region_of(const struct sim_memory *mem, u64 addr);
 
 /*
  * Pending memory that faults on touch (sim_guard.c). On hardware, touching memory the guest has not
- * accepted is caught (platform-abi reference: TDX section 3, SNP section 4); under TCG it would silently
+ * accepted is caught (TDX: the TD stops, or #VE without SEPT_VE_DISABLE; SNP: #VC 0x404; docs/abi.md); under TCG it would silently
  * read RAM. So a model keeps every 2 MiB unit that lies wholly in its regions and is wholly pending NOT
  * PRESENT in the kernel's page tables, and its touch() turns the resulting #PF into what the hardware does.
  * The model opens a unit (present again) BEFORE it accepts or writes anything in it.
