@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
@@ -41,6 +42,7 @@ _EVIDENCE = re.compile(rf"# evidence: ({_NAME}): (.*)")
 _LISTING = re.compile(rf"# test: ({_NAME}\.{_NAME})")
 _CCKTF = "# ccktf: "
 _METRIC = "# metric:"
+_ACCEPT_ERROR = "# accept-error:"
 _EXIT = re.compile(r"exit=(\S+) code=(-?\d+)")
 _CRASH = re.compile(r"CRASH vector=(\d+) \(([^)]*)\)(.*)")
 _CRASHED_IN = re.compile(rf"crashed in test ({_NAME}\.{_NAME})")
@@ -164,6 +166,34 @@ class Crash:
 
 
 @dataclass
+class AcceptError:
+    """An ``# accept-error:`` line (protocol.md "Acceptance errors"): one failed acceptance, raw status included."""
+
+    fields: dict[str, str]
+    line: int
+
+    @property
+    def summary(self) -> str:
+        f = self.fields
+        return (f"{f.get('path', '?')}: {f.get('answer', '?')} at {f.get('addr', '?')} level {f.get('level', '?')}, "
+                f"raw status {f.get('status', '?')} ({f.get('reason', '')})")
+
+
+def parse_accept_error(text: str) -> dict[str, str]:
+    """The key=value fields after ``# accept-error:``; values may be double-quoted. ValueError when malformed."""
+    fields = {}
+    for token in shlex.split(text):
+        key, sep, value = token.partition("=")
+        if not sep or not key:
+            raise ValueError(f"accept-error token {token!r} is not key=value")
+        fields[key] = value
+    missing = [k for k in ("platform", "path", "addr", "level", "status", "answer") if k not in fields]
+    if missing:
+        raise ValueError(f"accept-error lacks {', '.join(missing)}")
+    return fields
+
+
+@dataclass
 class KtapResult:
     """Everything the serial stream said, and every way in which it broke the contract."""
 
@@ -175,6 +205,7 @@ class KtapResult:
     plan: Optional[int] = None
     suites: list[Suite] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
+    accept_errors: list[AcceptError] = field(default_factory=list)
     diagnostics: list[str] = field(default_factory=list)
     listing: list[str] = field(default_factory=list)
     totals: Optional[dict[str, int]] = None
@@ -307,12 +338,20 @@ class _Parser:
             self.ccktf_line(number, body[len(_CCKTF):])
         elif body.startswith(_METRIC):
             self.metric_line(number, body[len(_METRIC):])
+        elif body.startswith(_ACCEPT_ERROR):
+            self.accept_error_line(number, body[len(_ACCEPT_ERROR):])
         elif line.startswith(SUITE_INDENT):
             self.suite_line(number, line[len(SUITE_INDENT):])
         elif line.startswith(" "):
             self.problem(number, f"unexpected indentation: {line!r}")
         else:
             self.top_line(number, line)
+
+    def accept_error_line(self, number: int, text: str) -> None:
+        try:
+            self.result.accept_errors.append(AcceptError(parse_accept_error(text), number))
+        except ValueError as error:
+            self.problem(number, f"malformed accept-error line: {error}")
 
     # -- top level --------------------------------------------------------------------------------
 

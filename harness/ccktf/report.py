@@ -54,6 +54,9 @@ def summarize_run(run: Run, tail_lines: int = 20) -> str:
     broken = [t for t in result.tests() if t.status in (Status.FAIL, Status.ERROR)]
     if broken:
         lines += ["", "Failures:"] + [line for test in broken for line in test_details(test)]
+    if result.accept_errors:
+        lines += ["", "Acceptance errors (raw status as the platform returned it):"]
+        lines += [INDENT + error.summary for error in result.accept_errors]
     if result.metrics:
         lines += ["", "Metrics:", *table(metric_rows(result.metrics),
                                           ["name", "value", "unit", "platform", "context", "test"])]

@@ -198,3 +198,36 @@ def test_metric_line_validation(text, error):
 
 def test_strip_escapes():
     assert ktap.strip_escapes("\x1b[2J\x1b[01;01HKTAP version 1\r") == "KTAP version 1"
+
+
+ACCEPT_ERROR_STREAM = """KTAP version 1
+# ccktf: version=0.1.0 platform=sim-tdx
+1..1
+    KTAP version 1
+    # Subtest: accept
+    1..1
+    # accept-error: platform=sim-tdx path=accept.error_at_4k addr=0x101005000 level=4k status=0xc000010000000001 answer="failed" reason="failed"
+    # evidence: error_at_4k: acceptance failed: addr=0x101005000 level=4k status=0xc000010000000001 answer="failed" reason="failed"
+    # duration: error_at_4k 10 us
+    ok 1 error_at_4k
+# accept: pass:1 fail:0 skip:0 total:1
+ok 1 accept
+# accept-error: platform=sim-tdx path=boot:deferred addr=0x100000000 level=2m status=0x8000020000000000 answer="busy" reason="still busy after the retries"
+# ccktf: totals pass:1 fail:0 skip:0 total:1
+# ccktf: exit=passed code=0
+"""
+
+
+def test_accept_errors_are_parsed_with_their_raw_status():
+    result = ktap.parse(ACCEPT_ERROR_STREAM)
+    assert not result.problems
+    assert [e.fields["status"] for e in result.accept_errors] == ["0xc000010000000001", "0x8000020000000000"]
+    assert result.accept_errors[0].fields["path"] == "accept.error_at_4k"
+    assert result.accept_errors[1].fields["reason"] == "still busy after the retries"
+    assert "raw status 0x8000020000000000" in result.accept_errors[1].summary
+    assert result.find("accept.error_at_4k").status is Status.PASS
+
+
+def test_malformed_accept_error_is_a_problem():
+    result = ktap.parse(ACCEPT_ERROR_STREAM.replace("level=4k status=0xc000010000000001 ", "", 1))
+    assert any("malformed accept-error line" in p.message for p in result.problems)
