@@ -126,3 +126,16 @@ def test_exit_without_debug_exit_powers_off(ccktf_boot, platform, memory):
     assert not run.timed_out and run.status == 0, f"{run.verdict}\n{log}"
     assert run.ktap.exit.kind == "passed" and run.ktap.crash is None, log
     assert "CRASH" not in log and "MODEL:" not in log
+
+
+# AP-004: what the firmware promises for EDKII_MEMORY_ACCEPT_PROTOCOL.AcceptMemory() is the acceptance, not a
+# new memory type: OVMF's TdxDxe and AmdSevDxe leave the map alone, and so do the models' firmware.
+@pytest.mark.parametrize("platform", ["sim-tdx", "sim-snp"])
+def test_accept_protocol_check_holds_against_ovmf_behaviour(ccktf_boot, platform):
+    run = ccktf_boot(f"platform={platform} conformance=1 tests=conformance_boot_services.ap_accept_protocol_accepts",
+                     label="ap-004", memory="6G", timeout=60)
+    assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail(30)}"
+    test = run.ktap.find("conformance_boot_services.ap_accept_protocol_accepts")
+    assert test.status is Status.PASS, test
+    assert any("the map now calls" in line and "Unaccepted" in line for line in test.evidence), test.evidence
+    assert sum("accepted (raw status" in line for line in test.evidence) == 3, test.evidence
