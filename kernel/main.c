@@ -40,11 +40,8 @@ void kernel_fatal_if(const char *what, const char *err)
 {
 	if (!err)
 		return;
-	char reason[64];
-
 	printk("# ccktf: FATAL: platform %s: %s failed: %s\n", platform_name(), what, err);
-	snprintf(reason, sizeof(reason), "ccktf: %s: %s", what, err);
-	ccktf_set_exit_reason(reason);
+	ccktf_set_exit_reason("ccktf: %s: %s", what, err);
 	ccktf_exit(CCKTF_EXIT_CRASHED);
 }
 

@@ -152,6 +152,8 @@ void unaccepted_mark_accepted(u64 start, u64 size)
 	if (u->built && !u->final_recorded) { /* the bits come later, from the final map: remember it */
 		if (u->accepted_early_count < UNACCEPTED_DEFERRED_MAX)
 			u->accepted_early[u->accepted_early_count++] = range_from_size_clamped(start, size);
+		else /* it would be accepted again: on SNP a double validation */
+			u->final_error = "more ranges accepted before ExitBootServices than ccktf can keep out of the bitmap";
 		return;
 	}
 	clear_inside(u->table, start, size);

@@ -17,24 +17,26 @@
 #include <arch/portio.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
+#include <ccktf/format.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
+#include <ccktf/time.h>
 #include "efi/acpi_pm.h"
 #include "efi/efi_api.h"
 
-#define ISA_DEBUG_EXIT_PORT 0xf4
 #define TERMINATE_MESSAGE 64
 
 static struct efi_runtime_services *runtime;
 static u16 pm1a_cnt;
 static char exit_reason[TERMINATE_MESSAGE];
 
-void ccktf_set_exit_reason(const char *why)
+void ccktf_set_exit_reason(const char *fmt, ...)
 {
-	size_t n = MIN(strlen(why), sizeof(exit_reason) - 1);
+	va_list ap;
 
-	memcpy(exit_reason, why, n);
-	exit_reason[n] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(exit_reason, sizeof(exit_reason), fmt, ap);
+	va_end(ap);
 }
 
 void machine_set_runtime_services(struct efi_runtime_services *rt)
@@ -47,9 +49,14 @@ void machine_set_acpi_pm1a_cnt(u16 port)
 	pm1a_cnt = port;
 }
 
-/* ACPI S5: SLP_TYP 0 (QEMU's S5, as OVMF's ResetSystemLib writes it), then SLP_EN. */
+#define POWER_OFF_WAIT_NS 1000000000ull /* a VMM may take the power-off asynchronously */
+#define POWER_OFF_WAIT_SPINS 4000000000ull /* bounds the wait if the clock does not run */
+
+/* ACPI S5: SLP_TYP 0 (QEMU's S5, as OVMF's ResetSystemLib writes it), then SLP_EN; then a bounded wait, so
+ * that a VMM that stops the guest a little later does not see a termination call from a passed run. */
 static void acpi_power_off(void)
 {
+	u64 t0 = time_now_ns();
 	u16 v;
 
 	if (!pm1a_cnt)
@@ -57,6 +64,8 @@ static void acpi_power_off(void)
 	v = (u16)(inw(pm1a_cnt) & ~ACPI_PM1_SLP_TYP_MASK);
 	outw(pm1a_cnt, v);
 	outw(pm1a_cnt, v | ACPI_PM1_SLP_EN);
+	for (u64 spins = 0; spins < POWER_OFF_WAIT_SPINS && time_now_ns() - t0 < POWER_OFF_WAIT_NS; spins++)
+		cpu_relax();
 }
 
 /* The last line printed (what failed), for a termination call that can carry a message. */
@@ -98,7 +107,7 @@ void ccktf_exit(enum ccktf_exit e)
 	ccktf_print_exit(e);
 	if (console_held())
 		terminate(exit_reason[0] ? exit_reason : msg);
-	outb(ISA_DEBUG_EXIT_PORT, (u8)e);
+	outb(QEMU_DEBUG_EXIT_PORT, (u8)e);
 	if (cc_platform_has(CC_ATTR_GUEST_STATE_PROTECTED)) {
 		acpi_power_off();
 		terminate(ccktf_exit_name(e));

@@ -70,7 +70,12 @@ static efi_status_t grow_memmap_buffer(struct boot_info *b, struct efi_memmap_sn
 		bs->free_pool(m->buf);
 	m->buf = NULL;
 	m->capacity = MAX(needed + slack, m->capacity * 2);
-	return bs->allocate_pool(EFI_LOADER_DATA, m->capacity, &m->buf);
+	if (EFI_IS_ERROR(bs->allocate_pool(EFI_LOADER_DATA, m->capacity, &m->buf))) {
+		m->buf = NULL;
+		m->capacity = 0;
+		return EFI_OUT_OF_RESOURCES;
+	}
+	return EFI_SUCCESS;
 }
 
 /* One GetMemoryMap into the buffer as it is (UEFI 2.10 section 7.2). */

@@ -4,6 +4,7 @@
 
 #define PRINTK_LINE_MAX 512
 #define HELD_BYTES 4096
+#define TAIL_BYTES 256
 
 static console_write_fn console_writer;
 
@@ -17,6 +18,8 @@ static struct {
 	char buf[HELD_BYTES];
 	size_t used;
 	u64 dropped;
+	char tail[TAIL_BYTES]; /* the latest bytes, whatever fitted: what failed last */
+	u64 tail_total;
 } held;
 
 void console_hold(void)
@@ -45,15 +48,17 @@ void console_release(void)
 	}
 	held.used = 0;
 	held.dropped = 0;
+	held.tail_total = 0;
 }
 
 size_t console_held_tail(char *buf, size_t size)
 {
-	size_t n = MIN(held.used, size ? size - 1 : 0);
+	size_t n = (size_t)MIN(held.tail_total, (u64)(size ? size - 1 : 0));
 
+	n = MIN(n, (size_t)TAIL_BYTES);
 	if (size) {
 		for (size_t i = 0; i < n; i++)
-			buf[i] = held.buf[held.used - n + i];
+			buf[i] = held.tail[(held.tail_total - n + i) % TAIL_BYTES];
 		buf[n] = '\0';
 	}
 	return n;
@@ -67,6 +72,8 @@ static void keep(const char *s, size_t n)
 		held.buf[held.used + i] = s[i];
 	held.used += take;
 	held.dropped += n - take;
+	for (size_t i = 0; i < n; i++)
+		held.tail[held.tail_total++ % TAIL_BYTES] = s[i];
 }
 
 console_write_fn console_set_writer(console_write_fn write)

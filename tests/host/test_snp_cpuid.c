@@ -20,9 +20,9 @@ static bool hv(u32 leaf, u32 out[4])
 {
 	hv_calls++;
 	memset(out, 0, 4 * sizeof(u32));
-	if (leaf == SNP_CPUID_LEAF_SEV)
-		out[0] = SNP_CPUID_SEV_BIT | 0x10, out[1] = hv_cbit;
-	if (leaf == SNP_CPUID_LEAF_EXT_MAX)
+	if (leaf == CPUID_SEV_LEAF)
+		out[0] = CPUID_SEV_EAX_SEV | 0x10, out[1] = hv_cbit;
+	if (leaf == CPUID_EXT_MAX_LEAF)
 		out[0] = 0x80000021;
 	if (leaf == 7)
 		out[1] = 0x777;
@@ -122,7 +122,7 @@ KTEST(host_snp_cpuid, hypervisor_answers_are_checked)
 	u32 v[4];
 
 	hv_cbit = 47; /* not the C-bit the guest runs with */
-	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, SNP_CPUID_LEAF_SEV, 0, NULL, hv, 51, v) != NULL);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, CPUID_SEV_LEAF, 0, NULL, hv, 51, v) != NULL);
 	hv_cbit = 51;
-	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, SNP_CPUID_LEAF_SEV, 0, NULL, hv, 51, v) == NULL);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, CPUID_SEV_LEAF, 0, NULL, hv, 51, v) == NULL);
 }

@@ -125,13 +125,11 @@ static void print_regs(const struct cpu_regs *r)
 static __noreturn void crash(const struct cpu_regs *r)
 {
 	const struct ktest_case *running = ktest_current();
-	char reason[64];
 
 	if (crash_depth++) /* a fault while reporting a fault: say the least and leave */
 		ccktf_exit(CCKTF_EXIT_CRASHED);
-	snprintf(reason, sizeof(reason), "ccktf: CPU exception %s error 0x%llx at rip 0x%llx",
-		 trap_vector_name((unsigned)r->vector), r->error_code, r->rip);
-	ccktf_set_exit_reason(reason);
+	ccktf_set_exit_reason("ccktf: CPU exception %s error 0x%llx at rip 0x%llx",
+			      trap_vector_name((unsigned)r->vector), r->error_code, r->rip);
 	printk("\n# ccktf: CRASH vector=%llu (%s) error=0x%llx rip=0x%llx cr2=0x%llx cs=0x%llx rflags=0x%llx "
 	       "rsp=0x%llx\n",
 	       r->vector, trap_vector_name((unsigned)r->vector), r->error_code, r->rip, read_cr2(), r->cs,

@@ -9,6 +9,7 @@
 #include <arch/sim.h>
 #include <ccktf/boot.h>
 #include <ccktf/format.h>
+#include <ccktf/platform.h>
 #include <ccktf/string.h>
 
 static const char *take(struct boot_info *b, struct sim_memory *mem, u64 start, u64 end)
@@ -102,4 +103,17 @@ void *sim_alloc(struct boot_info *b, u64 bytes)
 	if (p)
 		memset(p, 0, pages * EFI_PAGE_SIZE);
 	return p;
+}
+
+/*
+ * platform_ops.page_state under a model: from the model's own state, since before ExitBootServices (where
+ * AP-004 asks) no instruction a model answers can run under the firmware's IDT. On hardware the question
+ * is asked by accepting the page again (tdx_page_state(), snp_page_state()).
+ */
+enum cc_page_state sim_page_state(u64 addr, u64 *raw_status)
+{
+	const struct platform_model_ops *model = platform_current()->model;
+
+	*raw_status = 0;
+	return model->page_accepted(addr) ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
 }

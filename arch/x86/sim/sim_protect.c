@@ -19,7 +19,6 @@
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 
-#define ISA_DEBUG_EXIT_PORT 0xf4
 
 static sim_io_trap_fn io_trap;
 static const char *model_name;
@@ -31,7 +30,7 @@ void sim_stop(const char *what, u64 value)
 	printk("\n# %s: MODEL: %s (0x%llx)\n", model_name ? model_name : "sim", what, value);
 	if (!ccktf_exit_printed())
 		ccktf_print_exit(CCKTF_EXIT_CRASHED);
-	native_out(ISA_DEBUG_EXIT_PORT, 1, CCKTF_EXIT_CRASHED);
+	native_out(QEMU_DEBUG_EXIT_PORT, 1, CCKTF_EXIT_CRASHED);
 	for (;;)
 		asm volatile("cli; hlt");
 }

@@ -61,7 +61,7 @@ static const char *sim_snp_after_exit(void)
 {
 	static const u8 pvalidate[] = { SNP_PVALIDATE_BYTES }, vmgexit[] = { SNP_VMGEXIT_BYTES };
 	static const u8 rmpadjust[] = { SNP_RMPADJUST_BYTES };
-	char model[160];
+	char model[240];
 
 	sim_protect_install("sim-snp", io_as_vc);
 	sim_register_insn(pvalidate, sizeof(pvalidate), snp_model_pvalidate);
@@ -79,13 +79,6 @@ static void sim_snp_describe(char *buf, size_t size)
 
 	snp_describe(backend, sizeof(backend));
 	snprintf(buf, size, "MODEL of SNP firmware/RMP (no SNP hardware): %s", backend);
-}
-
-/* The model's own state: no instruction runs, so this works under the firmware's IDT too. */
-static enum cc_page_state sim_page_state(u64 addr, u64 *raw_status)
-{
-	*raw_status = 0;
-	return snp_model_ops.page_accepted(addr) ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
 }
 
 static const struct platform_ops sim_snp_platform = {

@@ -50,13 +50,6 @@ static void sim_tdx_describe(char *buf, size_t size)
 		 td, memory.bytes / MiB, sim_host_map_name(), tdx_model_tdcalls_served());
 }
 
-/* The model's own state: no instruction runs, so this works under the firmware's IDT too. */
-static enum cc_page_state sim_page_state(u64 addr, u64 *raw_status)
-{
-	*raw_status = 0;
-	return tdx_model_ops.page_accepted(addr) ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
-}
-
 static const struct platform_ops sim_tdx_platform = {
 	.name = "sim-tdx",
 	.auto_priority = -1,

@@ -71,9 +71,21 @@ const char *snp_model_svsm_init(struct boot_info *b, u8 *secrets)
 	return NULL;
 }
 
+/*
+ * RMPADJUST (APM vol. 3): a page size other than 0/1, a VA not aligned to it, or a page that is not
+ * validated is FAIL_INPUT; below VMPL0 (or a target VMPL not above the caller's) FAIL_PERMISSION. The model
+ * keeps no per-VMPL permissions: at VMPL0 it answers success without recording them.
+ */
 bool snp_model_rmpadjust(struct cpu_regs *r)
 {
-	r->rax = svsm.enabled && (r->rdx & 0xff) == RMPADJUST_TARGET_VMPL1 ? RMPADJUST_FAIL_PERMISSION : 0;
+	u64 size = r->rcx == PVALIDATE_PAGE_2M ? 2 * MiB : EFI_PAGE_SIZE;
+
+	if (r->rcx > PVALIDATE_PAGE_2M || !IS_ALIGNED(r->rax, size) || !snp_rmp_is_validated(r->rax / EFI_PAGE_SIZE))
+		r->rax = PVALIDATE_FAIL_INPUT;
+	else if (svsm.enabled || (r->rdx & 0xff) == 0)
+		r->rax = RMPADJUST_FAIL_PERMISSION;
+	else
+		r->rax = 0;
 	return true;
 }
 

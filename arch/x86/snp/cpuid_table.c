@@ -90,11 +90,11 @@ static bool is_cpuid_insn(u64 rip)
 /* What a hypervisor's CPUID answer must at least say (Linux do_vc_no_ghcb()'s sanity checks). */
 static const char *implausible(u32 leaf, const u32 v[4], unsigned cbit)
 {
-	if (leaf == SNP_CPUID_LEAF_EXT_MAX && v[0] < SNP_CPUID_LEAF_SEV)
+	if (leaf == CPUID_EXT_MAX_LEAF && v[0] < CPUID_SEV_LEAF)
 		return "the hypervisor hides leaf 0x8000001F (its maximum extended leaf is lower)";
-	if (leaf == SNP_CPUID_LEAF_SEV && !(v[0] & SNP_CPUID_SEV_BIT))
+	if (leaf == CPUID_SEV_LEAF && !(v[0] & CPUID_SEV_EAX_SEV))
 		return "the hypervisor says SEV is off (0x8000001F EAX[1] clear)";
-	if (leaf == SNP_CPUID_LEAF_SEV && (v[1] & SNP_CPUID_CBIT_MASK) != cbit)
+	if (leaf == CPUID_SEV_LEAF && (v[1] & CPUID_SEV_EBX_CBIT_MASK) != cbit)
 		return "the hypervisor reports another C-bit position than the one the guest runs with";
 	return NULL;
 }

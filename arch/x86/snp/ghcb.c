@@ -96,12 +96,13 @@ bool ghcb_msr_cpuid(u32 fn, unsigned reg, u32 *value)
 
 /* SEV_INFO (protocol range, C-bit) then HV_FEATURES (SNP bit), as Linux sev_es_negotiate_protocol()
  * and snp_check_features() do. A mismatch is fatal there; here it is returned as a message. */
-const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_features)
+const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_features, unsigned *term_reason)
 {
 	u64 info = ghcb_msr_call(GHCB_MSR_SEV_INFO_REQ), ft;
 	unsigned max = (info >> GHCB_MSR_PROTO_MAX_SHIFT) & GHCB_PROTO_FIELD_MASK;
 	unsigned min = (info >> GHCB_MSR_PROTO_MIN_SHIFT) & GHCB_PROTO_FIELD_MASK;
 
+	*term_reason = GHCB_TERM_PROTOCOL_UNSUPPORTED;
 	if (!response_is(info, GHCB_MSR_SEV_INFO_RESP))
 		return "SEV_INFO request got no SEV_INFO response";
 	if (max < GHCB_PROTOCOL_SNP || min > GHCB_PROTOCOL_SNP)
@@ -109,6 +110,7 @@ const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_feature
 	*version = GHCB_PROTOCOL_SNP;
 	*hv_cbit = (info >> GHCB_MSR_CBIT_SHIFT) & GHCB_CBIT_FIELD_MASK;
 	ft = ghcb_msr_call(GHCB_MSR_HV_FT_REQ);
+	*term_reason = GHCB_TERM_SNP_UNSUPPORTED;
 	if (!response_is(ft, GHCB_MSR_HV_FT_RESP) || !((ft >> GHCB_MSR_DATA_SHIFT) & GHCB_HV_FT_SNP))
 		return "the hypervisor does not report the SNP feature (HV_FEATURES bit 0)";
 	*hv_features = ft >> GHCB_MSR_DATA_SHIFT;

@@ -61,7 +61,7 @@ static u32 from_svsm(u64 rax, bool *unchanged)
 		*unchanged = true;
 		return PVALIDATE_SUCCESS;
 	}
-	if ((rax & ~0xfffull) == SVSM_ERR_PVALIDATE_BASE)
+	if ((rax & ~0xfffull) == SVSM_ERR_PVALIDATE_BASE && (rax & 0xfff))
 		return (u32)(rax & 0xfff);
 	return (u32)rax ? (u32)rax : PVALIDATE_FAIL_INPUT;
 }

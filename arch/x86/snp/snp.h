@@ -56,7 +56,8 @@ u64 ghcb_msr_call(u64 request); /* write, VMGEXIT, read the response */
 void snp_round_trip(void);	 /* an empty VMGEXIT, for the benchmarks */
 __noreturn void ghcb_terminate(unsigned reason_set, unsigned reason);
 bool ghcb_msr_cpuid(u32 fn, unsigned reg, u32 *value);
-const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_features);
+/* SEV_INFO and HV_FEATURES; on failure the set-0 termination reason (protocol / SNP unsupported). */
+const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_features, unsigned *term_reason);
 const char *ghcb_register(u64 gpa);
 void ghcb_page_init(void *page, u64 gpa);
 bool ghcb_ready(void);
@@ -73,6 +74,8 @@ u64 ghcb_call(u64 exit_code, u64 info1, u64 info2, u64 *out_info2);
  * with Linux's set-1 reason code in term_reason. */
 const char *svsm_setup(u64 secrets_pa, u32 secrets_size, u64 hv_features, unsigned *term_reason);
 bool svsm_present(void);
+/* Before ExitBootServices: an SVSM the secrets page names is used from then on (svsm_setup() confirms). */
+void svsm_read_secrets(u64 secrets_pa, u32 secrets_size);
 /* One page through SVSM_CORE_PVALIDATE; returns the SVSM's RAX (SVSM_* in arch/snp_spec.h). */
 u64 svsm_pvalidate(u64 gpa, u32 page_size, u32 validate);
 void svsm_describe(char *buf, size_t size);

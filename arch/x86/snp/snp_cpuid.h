@@ -3,6 +3,7 @@
 #ifndef ARCH_X86_SNP_SNP_CPUID_H
 #define ARCH_X86_SNP_SNP_CPUID_H
 
+#include <arch/snp_spec.h>
 #include <ccktf/types.h>
 
 #define SNP_CPUID_COUNT_MAX 64
@@ -31,12 +32,7 @@ enum snp_cpuid_answer {
 	SNP_CPUID_OUT_OF_RANGE,	   /* zeros */
 };
 
-/* The leaves whose answers are checked when they come from the hypervisor (APM vol. 3 appendix E). */
-#define SNP_CPUID_LEAF_EXT_MAX 0x80000000u
-#define SNP_CPUID_LEAF_SEV 0x8000001Fu
-#define SNP_CPUID_SEV_BIT (1u << 1)
-#define SNP_CPUID_CBIT_MASK 0x3fu
-#define SNP_CPUID_INSN_LEN 2
+#define SNP_CPUID_INSN_LEN 2 /* 0F A2 */
 
 bool snp_cpuid_leaf_is_indexed(u32 leaf);
 /* NULL when the table can be used, else why not. */

@@ -19,24 +19,19 @@ static u64 ioio_info1(u16 port, unsigned size, bool in)
 	return (u64)port << IOIO_PORT_SHIFT | size_bit(size) | IOIO_ADDR64 | (in ? IOIO_TYPE_IN : 0);
 }
 
-static u32 value_mask(unsigned size)
-{
-	return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
 static u32 ghcb_in(u16 port, unsigned size)
 {
 	ghcb_clear_valid();
 	ghcb_set_field(GHCB_OFF_RAX, 0);
 	if (ghcb_call(SVM_EXIT_IOIO, ioio_info1(port, size, true), 0, NULL) || !ghcb_field_valid(GHCB_OFF_RAX))
-		return value_mask(size); /* what a read of a floating bus gives */
-	return (u32)ghcb_field(GHCB_OFF_RAX) & value_mask(size);
+		return portio_value_mask(size); /* what a read of a floating bus gives */
+	return (u32)ghcb_field(GHCB_OFF_RAX) & portio_value_mask(size);
 }
 
 static void ghcb_out(u16 port, unsigned size, u32 value)
 {
 	ghcb_clear_valid();
-	ghcb_set_field(GHCB_OFF_RAX, value & value_mask(size));
+	ghcb_set_field(GHCB_OFF_RAX, value & portio_value_mask(size));
 	ghcb_call(SVM_EXIT_IOIO, ioio_info1(port, size, false), 0, NULL);
 }
 

@@ -51,29 +51,38 @@ const struct snp_cpuid_table *snp_cpuid_page(void)
 	return have_cpuid_page ? &cpuid_copy : NULL;
 }
 
-/* The CC blob (EFI_CC_BLOB_GUID) and the CPUID page it points at, checked as Linux setup_cpuid_table(). */
-static void read_cc_blob(struct boot_info *b)
+/* Records what snp_terminate() will report for the step that failed; returns err. */
+static const char *failed(unsigned set, unsigned reason, const char *err)
+{
+	snp.term_set = set;
+	snp.term_reason = reason;
+	return err;
+}
+
+/*
+ * The CC blob (EFI_CC_BLOB_GUID) and the CPUID page it points at. As Linux: a blob with a bad magic stops
+ * the guest (find_cc_blob(): set 0, SNP unsupported), and so does a CPUID page it names that fails
+ * setup_cpuid_table()'s checks (set 1, CPUID); no blob at all means CPUID from the hypervisor.
+ */
+static const char *read_cc_blob(struct boot_info *b)
 {
 	const struct efi_cc_blob *blob = efi_config_table(b->st, EFI_CC_BLOB_GUID);
 	const struct snp_cpuid_table *t;
 	const char *why;
 
 	if (!blob)
-		return;
-	if (blob->magic != EFI_CC_BLOB_MAGIC || blob->version != 1) {
-		cpuid_source = "the CC blob is malformed (magic/version): CPUID from the hypervisor";
-		return;
-	}
+		return NULL;
+	if (blob->magic != EFI_CC_BLOB_MAGIC || blob->version != 1)
+		return failed(GHCB_TERM_SET_GENERAL, GHCB_TERM_SNP_UNSUPPORTED, "the CC blob has a bad magic or version");
 	snp.secrets_pa = blob->secrets_pa;
 	snp.secrets_size = blob->secrets_size;
 	t = (const struct snp_cpuid_table *)(uintptr_t)blob->cpuid_pa;
-	if ((why = snp_cpuid_table_check(blob->cpuid_pa ? t : NULL, blob->cpuid_size))) {
-		cpuid_source = why;
-		return;
-	}
+	if ((why = snp_cpuid_table_check(blob->cpuid_pa ? t : NULL, blob->cpuid_size)))
+		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_CPUID, why);
 	memcpy(&cpuid_copy, t, sizeof(cpuid_copy));
 	have_cpuid_page = true;
 	cpuid_source = "the SNP CPUID page (CC blob)";
+	return NULL;
 }
 
 static const char *allow_unaccepted_memory(struct boot_info *b)
@@ -93,12 +102,16 @@ static const char *allow_unaccepted_memory(struct boot_info *b)
 
 const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d)
 {
+	const char *err;
+
 	snp.disc = *d;
 	snp.cbit_mask = 1ull << d->cbit;
 	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
 	paging_set_encryption_mask(snp.cbit_mask);
 	snp.allow_unaccepted = allow_unaccepted_memory(b);
-	read_cc_blob(b);
+	if ((err = read_cc_blob(b)))
+		return err;
+	svsm_read_secrets(snp.secrets_pa, snp.secrets_size);
 	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", d->cbit, d->source, snp.allow_unaccepted);
 	printk("# snp: CPUID answers come from %s%s\n", cpuid_source,
 	       have_cpuid_page ? "" : " (a leaf with sub-leaves and ECX != 0 is refused)");
@@ -115,14 +128,6 @@ static void flush_page(void *page)
 {
 	for (u64 off = 0; off < GHCB_PAGE_SIZE; off += 64)
 		asm volatile("clflush (%0)" : : "r"((u8 *)page + off) : "memory");
-}
-
-/* Records what snp_terminate() will report for the step that failed; returns err. */
-static const char *failed(unsigned set, unsigned reason, const char *err)
-{
-	snp.term_set = set;
-	snp.term_reason = reason;
-	return err;
 }
 
 static const char *make_ghcb_shared(void)
@@ -158,8 +163,8 @@ const char *snp_setup_after_exit(void)
 	unsigned reason = 0;
 
 	ghcb_msr_probe();
-	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit, &snp.hv_features)))
-		return failed(GHCB_TERM_SET_GENERAL, GHCB_TERM_PROTOCOL_UNSUPPORTED, err);
+	if ((err = ghcb_negotiate(&snp.protocol, &snp.hv_cbit, &snp.hv_features, &reason)))
+		return failed(GHCB_TERM_SET_GENERAL, reason, err);
 	if ((err = svsm_setup(snp.secrets_pa, snp.secrets_size, snp.hv_features, &reason)))
 		return failed(GHCB_TERM_SET_LINUX, reason, err);
 	if ((err = make_ghcb_shared()))

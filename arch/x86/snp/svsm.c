@@ -5,10 +5,13 @@
  * does since 6.11 (arch/x86/boot/startup/sev-shared.c svsm_setup_ca(), svsm_perform_msr_protocol();
  * arch/x86/coco/sev/core.c svsm_pval_pages()) and edk2 (OvmfPkg/Library/AmdSvsmLib).
  *
- * Detection, as svsm_setup_ca(): RMPADJUST of one of our own pages with target VMPL 1 succeeds only at
- * VMPL0. Below VMPL0 the secrets page (CC blob) must exist and be one page, name an SVSM (svsm_size != 0),
- * a guest VMPL other than 0 and a page-aligned Calling Area, and the hypervisor must offer multi-VMPL
- * support (HV_FEATURES bit 5); otherwise the guest terminates with Linux's reason for that step.
+ * Detection in two steps. Before ExitBootServices, from the secrets page alone (edk2 AmdSvsmLib: "an SVSM
+ * is considered present if SvsmSize is non-zero"), so that a validation then (AP-004's probe) already goes
+ * through the SVSM. After it, as Linux svsm_setup_ca(): RMPADJUST of one of our own pages with target VMPL 1
+ * succeeds only at VMPL0, and that answer wins. Below VMPL0 the secrets page must exist and be one page,
+ * name an SVSM (svsm_size != 0), a guest VMPL other than 0 and a page-aligned Calling Area, and the
+ * hypervisor must offer multi-VMPL support (HV_FEATURES bit 5); otherwise the guest terminates with
+ * Linux's reason for that step.
  *
  * Calls go over the GHCB MSR protocol (SNP Run VMPL request for VMPL0), one at a time, through the Calling
  * Area the secrets page names (the firmware's; Linux later moves to its own with SVSM_CORE_REMAP_CA, which
@@ -52,13 +55,44 @@ static u64 secrets_u64(const u8 *s, unsigned off)
 	return v;
 }
 
-const char *svsm_setup(u64 secrets_pa, u32 secrets_size, u64 hv_features, unsigned *term_reason)
+/* The secrets page's word on an SVSM, before anything can be asked of the CPU. */
+void svsm_read_secrets(u64 secrets_pa, u32 secrets_size)
 {
 	const u8 *s = (const u8 *)(uintptr_t)secrets_pa;
 
-	svsm.rmpadjust_status = snp_rmpadjust((u64)(uintptr_t)probe_page, PVALIDATE_PAGE_4K, RMPADJUST_TARGET_VMPL1);
+	if (!secrets_pa || secrets_size != EFI_PAGE_SIZE || !secrets_u64(s, SECRETS_OFF_SVSM_SIZE))
+		return;
+	svsm.vmpl = s[SECRETS_OFF_SVSM_GUEST_VMPL];
+	svsm.caa_pa = secrets_u64(s, SECRETS_OFF_SVSM_CAA);
+	memcpy(&svsm.max_version, s + SECRETS_OFF_SVSM_MAX_VERSION, sizeof(svsm.max_version));
+	svsm.present = svsm.vmpl && svsm.caa_pa && IS_ALIGNED(svsm.caa_pa, EFI_PAGE_SIZE);
+}
+
+/* RMPADJUST of our own page, 4K; a 2M RMP entry under it answers FAIL_SIZEMISMATCH: then its 2M page. */
+static u32 probe_vmpl0(void)
+{
+	u64 va = (u64)(uintptr_t)probe_page;
+	u32 rc = snp_rmpadjust(va, PVALIDATE_PAGE_4K, RMPADJUST_TARGET_VMPL1);
+
+	if (rc == PVALIDATE_FAIL_SIZEMISMATCH)
+		rc = snp_rmpadjust(ALIGN_DOWN(va, 2 * MiB), PVALIDATE_PAGE_2M, RMPADJUST_TARGET_VMPL1);
+	return rc;
+}
+
+const char *svsm_setup(u64 secrets_pa, u32 secrets_size, u64 hv_features, unsigned *term_reason)
+{
+	static char why[96];
+	const u8 *s = (const u8 *)(uintptr_t)secrets_pa;
+
+	svsm.present = false;
+	svsm.rmpadjust_status = probe_vmpl0();
 	if (svsm.rmpadjust_status == 0)
-		return NULL; /* VMPL0: PVALIDATE is ours */
+		return NULL; /* VMPL0: PVALIDATE is ours, whatever the secrets page says */
+	*term_reason = GHCB_TERM_NOT_VMPL0;
+	if (svsm.rmpadjust_status != RMPADJUST_FAIL_PERMISSION) {
+		snprintf(why, sizeof(why), "the RMPADJUST probe of the VMPL failed with status %u", svsm.rmpadjust_status);
+		return why;
+	}
 	*term_reason = GHCB_TERM_SECRETS_PAGE;
 	if (!secrets_pa || secrets_size != EFI_PAGE_SIZE)
 		return "not at VMPL0 (RMPADJUST refused) and no one-page secrets page to find an SVSM in";

@@ -14,7 +14,7 @@ section .text
 
 global tdx_tdcall
 
-; struct tdx_module_args: ten u64 in this order.
+; struct tdx_module_args: thirteen u64 in this order.
 ARGS_RCX equ 0
 ARGS_RDX equ 8
 ARGS_R8  equ 16

@@ -14,11 +14,6 @@ u64 tdx_vmcall(struct tdx_module_args *args)
 	return tdx_tdcall(TDG_VP_VMCALL, args);
 }
 
-static u32 size_mask(unsigned size)
-{
-	return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
 bool tdx_io(u16 port, unsigned size, bool write, u32 *value)
 {
 	struct tdx_module_args args = {
@@ -32,7 +27,7 @@ bool tdx_io(u16 port, unsigned size, bool write, u32 *value)
 	if (tdx_vmcall(&args) != TDX_SUCCESS || args.r10 != TDVMCALL_STATUS_SUCCESS)
 		return false;
 	if (!write) /* zero-extended by size, whatever the VMM left above it */
-		*value = (u32)args.r11 & size_mask(size);
+		*value = (u32)args.r11 & portio_value_mask(size);
 	return true;
 }
 
@@ -41,7 +36,7 @@ static u32 tdx_portio_in(u16 port, unsigned size)
 {
 	u32 value = 0;
 
-	return tdx_io(port, size, false, &value) ? value : size_mask(size);
+	return tdx_io(port, size, false, &value) ? value : portio_value_mask(size);
 }
 
 static void tdx_portio_out(u16 port, unsigned size, u32 value)

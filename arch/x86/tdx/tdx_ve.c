@@ -66,21 +66,16 @@ static struct io_insn decode_io(u64 q)
 	};
 }
 
-static u64 io_value_mask(unsigned size)
-{
-	return size >= 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
-}
-
 /* IN/OUT with AL/AX/EAX: done through TDG.VP.VMCALL; INS/OUTS are not emulated (nor by Linux). */
 static bool handle_io(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 {
 	struct io_insn io = decode_io(ve->qualification);
-	u32 value = (u32)(regs->rax & io_value_mask(io.size));
+	u32 value = (u32)(regs->rax & (u64)portio_value_mask(io.size));
 
 	if (io.string || !tdx_io(io.port, io.size, !io.in, &value))
 		return false;
 	if (io.in)
-		regs->rax = (regs->rax & ~io_value_mask(io.size)) | (value & io_value_mask(io.size));
+		regs->rax = (regs->rax & ~(u64)portio_value_mask(io.size)) | (value & (u64)portio_value_mask(io.size));
 	regs->rip += ve->insn_len;
 	return true;
 }

@@ -19,7 +19,7 @@ void ccktf_print_exit(enum ccktf_exit e);
 bool ccktf_exit_printed(void);
 /* What failed, in a few words (at most 63 characters kept): the message a platform's termination call
  * carries when the console cannot be used (TDX ReportFatalError). */
-void ccktf_set_exit_reason(const char *why);
+void ccktf_set_exit_reason(const char *fmt, ...) __printf(1, 2);
 /* Prints the exit line and leaves: isa-debug-exit or ResetSystem in the kernel, exit() on the host. */
 __noreturn void ccktf_exit(enum ccktf_exit e);
 

@@ -17,6 +17,15 @@ struct portio_ops {
 
 extern const struct portio_ops portio_native;
 
+/* QEMU's isa-debug-exit device as ccktf attaches it (iobase=0xf4): a write of v ends QEMU with v * 2 + 1. */
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+
+/* The bits an access of size bytes (1, 2, 4) carries: what IN returns, what OUT sends. */
+static inline u32 portio_value_mask(unsigned size)
+{
+	return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
 void portio_set_ops(const struct portio_ops *ops);
 const struct portio_ops *portio_get_ops(void);
 

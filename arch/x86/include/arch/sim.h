@@ -14,6 +14,7 @@
 #define ARCH_SIM_H
 
 #include <arch/trap.h>
+#include <ccktf/platform.h>
 #include <ccktf/types.h>
 
 struct boot_info;
@@ -55,6 +56,8 @@ const char *sim_reserve_unaccepted(struct boot_info *b, struct sim_memory *out);
 void sim_mark_unaccepted(const struct sim_memory *mem, struct efi_memmap_snapshot *m);
 /* Before ExitBootServices: zeroed memory for a model's own bookkeeping (LoaderData pages). */
 void *sim_alloc(struct boot_info *b, u64 bytes);
+/* platform_ops.page_state for a model platform: the model's own view (sim_memory.c). */
+enum cc_page_state sim_page_state(u64 addr, u64 *raw_status);
 /* Which region holds addr, or NULL. */
 const struct sim_region *sim_region_of(const struct sim_memory *mem, u64 addr);
 
