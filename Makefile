@@ -5,6 +5,7 @@
 #   make test       host unit tests, the harness's own tests, and every in-kernel test under pytest
 #   make bench      acceptance benchmarks on both models: build/bench/ (JSON, plots, summary.md)
 #   make conformance  firmware conformance report: build/conformance/ (Markdown, HTML, JUnit XML)
+#   make doctor     what this host can run (TCG, KVM, TDX, SNP guests), and how to fix what it cannot
 #   make esp        build/esp/EFI/BOOT/BOOTX64.EFI, for booting from an EFI system partition
 #   make clean
 .DEFAULT_GOAL := all
@@ -102,6 +103,10 @@ conformance: deps build/ccktf.efi
 	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
 		--out build/conformance $(if $(ARGS),--append '$(ARGS)')
 
+# The host checks behind every boot's QEMU profile (harness/ccktf/hostcheck.py).
+doctor: deps
+	$(HARNESS) doctor
+
 test-host: $(HOST_TESTS)
 	$(HOST_TESTS)
 
@@ -113,5 +118,5 @@ test: deps build/ccktf.efi test-host
 clean:
 	rm -rf build
 
-.PHONY: all esp deps run test test-host bench conformance clean
+.PHONY: all esp deps run test test-host bench conformance doctor clean
 -include $(KERNEL_OBJS:.o=.d)

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from . import kargs, runner
+from . import kargs, qemu, runner
 from .bench_check import check_plausible
 from .bench_compare import DEFAULT_TOLERANCE, Tolerances, compare, format_comparison, load_tolerance_file, \
     parse_tolerance
@@ -38,7 +38,7 @@ from .bench_plot import plot_all
 from .bench_records import BenchError, Results, RunInfo, load_results, split_metrics, utc_now, write_results
 from .bench_summary import render_summary
 from .errors import CcktfError
-from .firmware import resolve_firmware
+
 from .ktap import METRIC_PLATFORMS
 
 DEFAULT_OUT = runner.PROJECT_ROOT / "build" / "bench"
@@ -111,9 +111,10 @@ def bench_append(args: argparse.Namespace, platform: str) -> str:
 
 
 def bench_run_options(args: argparse.Namespace, platform: str) -> runner.RunOptions:
+    profile, firmware, host = qemu.choose_launch(platform, args.profile, args.firmware, args.qemu)
     return runner.RunOptions(
-        kernel=args.kernel, firmware=resolve_firmware(args.firmware), append=bench_append(args, platform),
-        profile=args.profile, memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout,
+        kernel=args.kernel, firmware=firmware, append=bench_append(args, platform), host=host,
+        profile=profile, memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout,
         log_dir=args.log_dir, label=f"bench-{platform}", mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import bench, conformance, kargs, qemu, report, runner
+from . import bench, conformance, hostcheck, kargs, qemu, report, runner
 from .errors import CcktfError
-from .firmware import ENV_OVERRIDE, resolve_firmware
+from .firmware import ENV_OVERRIDE
 from .verdict import Outcome
 
 EXIT_STATUS = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.ERROR: 2}
@@ -43,8 +43,9 @@ def boot_options() -> argparse.ArgumentParser:
     group.add_argument("--append", default="", metavar="ARGS", help="extra kernel arguments, e.g. 'seed=7'")
     group.add_argument("--memory", default="512M", help="guest memory, e.g. 512M or 6G (default: %(default)s)")
     group.add_argument("--smp", type=int, default=1, help="vCPUs (default: %(default)s)")
-    group.add_argument("--profile", default="tcg", choices=sorted(qemu.PROFILES),
-                       help="QEMU profile (default: %(default)s; only tcg works on this host)")
+    group.add_argument("--profile", choices=sorted(qemu.PROFILES),
+                       help="QEMU profile (default: what --platform implies, tdx and snp their own guests, "
+                            "else tcg; 'python3 -m ccktf doctor' says what this host can run)")
     group.add_argument("--firmware", metavar="PATH",
                        help=f"OVMF image: combined (-bios) or *CODE*.fd paired with *VARS*.fd; "
                             f"default ${ENV_OVERRIDE}, else QEMU's firmware descriptors")
@@ -62,8 +63,9 @@ def boot_options() -> argparse.ArgumentParser:
 def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
     tests = kargs.split_globs(args.tests) if args.tests else None
     append = kargs.kernel_args(tests, args.platform, list_only=(mode == "list"), extra=args.append)
+    profile, firmware, host = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu)
     return runner.RunOptions(
-        kernel=args.kernel, firmware=resolve_firmware(args.firmware), append=append, profile=args.profile,
+        kernel=args.kernel, firmware=firmware, append=append, profile=profile, host=host,
         memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout, log_dir=args.log_dir,
         label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
 
@@ -87,7 +89,24 @@ def execute_list(args: argparse.Namespace) -> int:
     return EXIT_STATUS[run.verdict.outcome]
 
 
+def configure_doctor(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--need", choices=hostcheck.GUEST_KINDS,
+                        help="exit 1 unless this host can run that kind of guest (for CI scripts)")
+    parser.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)  # tests: a fake tree
+    parser.add_argument("--qemu", default=qemu.DEFAULT_QEMU, help="the QEMU binary to ask (default: %(default)s)")
+
+
+def execute_doctor(args: argparse.Namespace) -> int:
+    checks = hostcheck.run_checks(hostcheck.Host(root=args.root, qemu=args.qemu))
+    print(hostcheck.render(checks))
+    if args.need and hostcheck.blockers(checks, args.need):
+        return 1
+    return 0
+
+
 COMMANDS = {command.name: command for command in (
+    Command("doctor", "check what this host can run (TCG, KVM, TDX, SNP guests) and how to fix what it cannot",
+            execute_doctor, configure_doctor, boots=False),
     Command("run", "boot the kernel, run its tests and summarize the results", execute_run),
     Command("list", "boot the kernel with list=1 and print its tests", execute_list),
     Command("bench", "run the benchmarks (docs/benchmarks.md) per platform; write JSON, plots, summary.md",

@@ -19,10 +19,10 @@ import argparse
 import time
 from pathlib import Path
 
-from . import kargs, runner
+from . import kargs, qemu, runner
 from .conformance_report import Report, build_report, findings, render_html, render_junit, render_markdown, \
     summary_text
-from .firmware import resolve_firmware
+
 from .verdict import Outcome
 
 DEFAULT_OUT = runner.PROJECT_ROOT / "build" / "conformance"
@@ -44,9 +44,10 @@ def conformance_append(args: argparse.Namespace) -> str:
 
 
 def run_options(args: argparse.Namespace) -> runner.RunOptions:
+    profile, firmware, host = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu)
     return runner.RunOptions(
-        kernel=args.kernel, firmware=resolve_firmware(args.firmware), append=conformance_append(args),
-        profile=args.profile, memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout,
+        kernel=args.kernel, firmware=firmware, append=conformance_append(args), host=host,
+        profile=profile, memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout,
         log_dir=args.log_dir, label="conformance", mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 

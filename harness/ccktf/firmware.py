@@ -129,6 +129,30 @@ def find_firmware(arch: str = "x86_64", machine: str = "q35", dirs: Optional[Ite
     raise FirmwareError(f"no plain UEFI firmware for {arch}/{machine}; {MISSING_HINT}. Descriptors:{details}")
 
 
+def find_by_feature(feature: str, arch: str = "x86_64", dirs: Optional[Iterable[Path]] = None) -> Optional[Firmware]:
+    """The first descriptor that offers ``feature`` (``intel-tdx``, ``amd-sev-snp``, ...) for ``arch``, as
+    libvirt picks confidential-guest firmware (src/qemu/qemu_firmware.c); None when none does.
+
+    Such firmware is often a single image (``mapping.device`` ``memory``, given to QEMU with ``-bios``);
+    a ``flash`` mapping keeps its nvram template. Files that do not exist are skipped.
+    """
+    for path in descriptor_files(descriptor_dirs() if dirs is None else dirs):
+        try:
+            descriptor = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if feature not in descriptor.get("features", []) or not any(
+                t.get("architecture") == arch for t in descriptor.get("targets", [])):
+            continue
+        mapping = descriptor.get("mapping", {})
+        code = mapping.get("filename") if mapping.get("device") == "memory" else \
+            mapping.get("executable", {}).get("filename")
+        template = mapping.get("nvram-template", {}).get("filename") if mapping.get("device") == "flash" else None
+        if code and Path(code).is_file() and (template is None or Path(template).is_file()):
+            return Firmware(Path(code), Path(template) if template else None, str(path))
+    return None
+
+
 def firmware_from_path(path: Path, source: str) -> Firmware:
     """The override: a combined image for -bios, or a CODE file paired with its VARS template."""
     if not path.is_file():

@@ -1,8 +1,9 @@
 """QEMU command lines from named profiles. Pure: nothing here touches the file system or runs QEMU.
 
-A profile names how the guest is accelerated and which CPU it sees. Only ``tcg`` works on this host;
-``kvm`` checks for /dev/kvm, and ``tdx``/``snp`` (confidential guests) refuse with a clear message
-until their launch code exists, rather than silently booting an ordinary guest.
+A profile names how the guest is accelerated and which CPU it sees: ``tcg``, ``kvm``, and the confidential
+guests ``tdx`` and ``snp``, whose command lines follow QEMU's own documentation (see ``Profile``). Every
+profile but ``tcg`` is checked against the host first (``hostcheck``, the doctor's checks): a host that
+cannot run it is refused before QEMU starts, saying why and how to fix it.
 
 Every command line has: no network, no display, no monitor, ``-no-reboot`` (a triple fault ends QEMU
 instead of looping), the serial port on stdio (the runner reads it live), and ``isa-debug-exit`` at
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from . import firmware, hostcheck
 from .errors import CcktfError
 from .firmware import Firmware
 
@@ -40,47 +42,132 @@ class QemuConfigError(CcktfError):
     """A configuration QEMU cannot (or must not) be started with."""
 
 
-def _kvm_unavailable() -> Optional[str]:
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        return "not available on this host: /dev/kvm is missing or not accessible"
-    return None
+@dataclass(frozen=True)
+class HostFacts:
+    """What a confidential profile's command line takes from the host (hostcheck reads them)."""
 
-
-def _not_implemented(what: str) -> Callable[[], Optional[str]]:
-    return lambda: f"not implemented yet: launching {what} guests is future work"
+    qemu_version: tuple[int, int]
+    cbitpos: int = 51          # CPUID 0x8000001F EBX[5:0]; QEMU refuses another value for SNP
+    reduced_phys_bits: int = 1  # CPUID 0x8000001F EBX[11:6]
 
 
 @dataclass(frozen=True)
 class Profile:
-    """How to accelerate the guest; ``unavailable()`` returns why it cannot be used here, or None."""
+    """How to run the guest. ``kind`` is the hostcheck guest kind whose checks must pass first.
+
+    The confidential profiles follow QEMU's own documentation:
+    - ``tdx`` (QEMU 10.1+, docs/system/i386/tdx.rst): ``-object tdx-guest``, the machine's
+      ``confidential-guest-support`` and a split irqchip, ``-cpu host`` (a named CPU model is refused,
+      target/i386/kvm/tdx.c), TDVF as ``-bios`` ("TDVF cannot be mapped as pflash device"); QEMU sets up
+      the private memory (guest_memfd) itself.
+    - ``snp`` (QEMU 9.1+, docs/system/i386/amd-memory-encryption.rst): ``-object sev-snp-guest`` with the
+      host's C-bit position and reduced-phys-bits (QEMU refuses values that differ from the host's), the
+      machine's ``confidential-guest-support``, OVMF as one ``-bios`` image (pflash needs read-only KVM
+      memory, which SNP does not offer).
+    """
 
     name: str
     accel: str
     cpu: str
+    kind: str
     machine: str = "q35"
-    unavailable: Callable[[], Optional[str]] = field(default=lambda: None, compare=False)
+    min_qemu: Optional[tuple[int, int]] = None
 
-    def accelerator_args(self) -> list[str]:
-        return ["-machine", self.machine, "-accel", self.accel, "-cpu", self.cpu]
+    @property
+    def confidential(self) -> bool:
+        return self.kind in ("tdx", "snp")
+
+    def accelerator_args(self, host: Optional[HostFacts] = None) -> list[str]:
+        machine, objects = self.machine, []
+        if self.kind == "tdx":
+            machine += ",kernel-irqchip=split,confidential-guest-support=tdx0"
+            objects = ["-object", "tdx-guest,id=tdx0"]
+        elif self.kind == "snp":
+            facts = host or HostFacts((0, 0))
+            machine += ",confidential-guest-support=sev0"
+            objects = ["-object", f"sev-snp-guest,id=sev0,cbitpos={facts.cbitpos},"
+                                  f"reduced-phys-bits={facts.reduced_phys_bits}"]
+        return ["-machine", machine, "-accel", self.accel, "-cpu", self.cpu, *objects]
 
 
 PROFILES = {
-    "tcg": Profile("tcg", accel="tcg", cpu="max"),
-    "kvm": Profile("kvm", accel="kvm", cpu="host", unavailable=_kvm_unavailable),
-    "tdx": Profile("tdx", accel="kvm", cpu="host", unavailable=_not_implemented("Intel TDX (KVM + TDVF)")),
-    "snp": Profile("snp", accel="kvm", cpu="EPYC-v4", unavailable=_not_implemented("AMD SEV-SNP (KVM + OVMF/SNP)")),
+    "tcg": Profile("tcg", accel="tcg", cpu="max", kind="tcg"),
+    "kvm": Profile("kvm", accel="kvm", cpu="host", kind="kvm"),
+    "tdx": Profile("tdx", accel="kvm", cpu="host", kind="tdx", min_qemu=(10, 1)),
+    "snp": Profile("snp", accel="kvm", cpu="EPYC-v4", kind="snp", min_qemu=(9, 1)),
 }
+# A platform that only a confidential guest can be (docs/protocol.md platform=): it implies its profile.
+PLATFORM_PROFILE = {"tdx": "tdx", "snp": "snp"}
+FIRMWARE_FEATURE = {"tdx": "intel-tdx", "snp": "amd-sev-snp"}
 
 
-def get_profile(name: str) -> Profile:
-    """The named profile, or QemuConfigError when it is unknown or unusable on this host."""
+def profile_name_for(platform: Optional[str], requested: Optional[str]) -> str:
+    """The profile a boot uses: the one the platform implies, else the requested one, else tcg.
+
+    A contradiction is an error before QEMU starts: platform tdx on a tcg profile would boot an ordinary
+    guest only for the kernel to refuse the platform; a hardware model (sim-*) or none inside a real TD
+    or SNP guest would test the wrong thing.
+    """
+    implied = PLATFORM_PROFILE.get(platform or "")
+    if requested is None:
+        return implied or "tcg"
+    if requested not in PROFILES:
+        raise QemuConfigError(f"unknown profile {requested!r}; known: {', '.join(PROFILES)}")
+    if implied and requested != implied:
+        raise QemuConfigError(f"platform={platform} runs only in a {implied.upper()} guest (profile {implied}); "
+                              f"profile {requested} cannot launch one")
+    if PROFILES[requested].confidential and platform not in (None, "auto", requested):
+        raise QemuConfigError(f"profile {requested} launches a confidential guest: platform={platform} does not "
+                              f"belong there (use platform={requested} or auto)")
+    return requested
+
+
+def get_profile(name: str, qemu: str = DEFAULT_QEMU, firmware_given: bool = False) -> Profile:
+    """The named profile, or QemuConfigError saying why this host cannot run it (the doctor's checks)."""
     if name not in PROFILES:
         raise QemuConfigError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
     profile = PROFILES[name]
-    reason = profile.unavailable()
-    if reason:
-        raise QemuConfigError(f"profile {name!r} is {reason}")
+    if profile.kind == "tcg":
+        return profile
+    checks = hostcheck.run_checks(hostcheck.Host(qemu=qemu))
+    failed = [c for c in hostcheck.blockers(checks, profile.kind)
+              if not (firmware_given and c.name.startswith("firmware"))]
+    if failed:
+        raise QemuConfigError(hostcheck.explain(profile.kind, failed) +
+                              "\n(python3 -m ccktf doctor shows every check)")
     return profile
+
+
+def choose_launch(platform: Optional[str], requested_profile: Optional[str], firmware_override: Optional[str],
+                  qemu: str = DEFAULT_QEMU) -> tuple[str, Firmware, Optional[HostFacts]]:
+    """Profile, firmware and host facts for one boot, every refusal before QEMU starts.
+
+    Confidential profiles take their firmware from the descriptor that offers their feature (``intel-tdx``,
+    ``amd-sev-snp``; as libvirt does), unless ``--firmware`` / ``$CCKTF_OVMF`` names one.
+    """
+    given = firmware_override or os.environ.get(firmware.ENV_OVERRIDE)
+    name = profile_name_for(platform, requested_profile)
+    profile = get_profile(name, qemu, firmware_given=bool(given))
+    if not profile.confidential:
+        return name, firmware.resolve_firmware(firmware_override), None
+    if given:
+        fw = firmware.resolve_firmware(firmware_override)
+    else:
+        fw = firmware.find_by_feature(FIRMWARE_FEATURE[profile.kind])
+        if fw is None:
+            raise firmware.FirmwareError(f"no firmware descriptor offers {FIRMWARE_FEATURE[profile.kind]}: "
+                                         f"{hostcheck.FIRMWARE_HINT[profile.kind]}")
+    return name, fw, host_facts(qemu)
+
+
+def host_facts(qemu: str = DEFAULT_QEMU) -> HostFacts:
+    """The QEMU version and the host's SEV C-bit and reduced-phys-bits (defaults when unreadable)."""
+    host = hostcheck.Host(qemu=qemu)
+    version = hostcheck.qemu_version(host) or (0, 0)
+    regs = host.read_cpuid(hostcheck.SEV_LEAF)
+    if regs is None:
+        return HostFacts(version)
+    return HostFacts(version, regs[1] & 0x3f, (regs[1] >> 6) & 0x3f)
 
 
 @dataclass(frozen=True)
@@ -96,6 +183,7 @@ class LaunchConfig:
     boot: str = "kernel"
     qemu: str = DEFAULT_QEMU
     debug_exit: bool = True  # False: no isa-debug-exit, the kernel must power the machine off itself
+    host: Optional[HostFacts] = None  # needed by the confidential profiles
 
 
 @dataclass(frozen=True)
@@ -119,6 +207,15 @@ def validate(config: LaunchConfig) -> None:
         raise QemuConfigError(f"boot mode {config.boot!r} is not one of {', '.join(BOOT_MODES)}")
     if config.boot == "esp" and config.append:
         raise QemuConfigError(f"boot mode 'esp' cannot pass kernel arguments ({config.append!r}); use --boot kernel")
+    profile = config.profile
+    if profile.min_qemu:
+        version = config.host.qemu_version if config.host else (0, 0)
+        if version < profile.min_qemu:
+            raise QemuConfigError(f"profile {profile.name} needs QEMU {profile.min_qemu[0]}.{profile.min_qemu[1]} or "
+                                  f"later (this QEMU: {version[0]}.{version[1]})")
+    if profile.confidential and config.firmware.uses_pflash:
+        raise QemuConfigError(f"profile {profile.name} needs its firmware as one -bios image (QEMU: confidential "
+                              f"firmware cannot be pflash); {config.firmware.code} comes with an nvram template")
 
 
 def firmware_args(firmware: Firmware, run_dir: Path) -> tuple[list[str], list[tuple[Path, Path]]]:
@@ -146,7 +243,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
     boot, boot_staged = boot_args(config, run_dir)
     argv = [
         config.qemu,
-        *config.profile.accelerator_args(),
+        *config.profile.accelerator_args(config.host),
         "-m", config.memory,
         "-smp", str(config.smp),
         "-display", "none", "-vga", "none", "-monitor", "none",

@@ -60,6 +60,7 @@ class RunOptions:
     qemu: str = qemu.DEFAULT_QEMU
     echo: Optional[Callable[[str], None]] = None  # called with each serial line, escapes stripped
     debug_exit: bool = True  # attach isa-debug-exit (docs/protocol.md "Exit")
+    host: Optional[qemu.HostFacts] = None  # a confidential profile's host facts (qemu.choose_launch())
 
 
 @dataclass
@@ -200,9 +201,9 @@ def run(options: RunOptions) -> Run:
         raise RunError(f"timeout must be positive, not {options.timeout}")
     # QEMU runs in the run directory: every path it is given must be absolute.
     config = qemu.LaunchConfig(kernel=options.kernel.resolve(), firmware=options.firmware,
-                               profile=qemu.get_profile(options.profile), append=options.append,
+                               profile=qemu.get_profile(options.profile, options.qemu), append=options.append,
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
-                               debug_exit=options.debug_exit)
+                               debug_exit=options.debug_exit, host=options.host)
     run_dir = allocate_run_dir(options.log_dir, options.label)
     plan = qemu.build_launch(config, run_dir)
     (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")

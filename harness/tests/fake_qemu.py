@@ -9,6 +9,9 @@ Driven by the environment (set by the ``fake_qemu`` fixture in conftest.py):
   FAKE_QEMU_STREAMS directory: serve STREAMS/list.ktap when -append has list=1, else STREAMS/run.ktap,
                     exiting with the number in STREAMS/list.status or run.status if present
                     (lets one pytest session serve its listing boot and its test boot)
+  FAKE_QEMU_VERSION "MAJOR.MINOR.PATCH" printed for --version (default 7.2.22, Debian 12's)
+  FAKE_QEMU_OBJECTS comma-separated object types printed for -object help (default: none of note)
+The --version and -object help probes are answered and not recorded: they are not boots.
 """
 import os
 import sys
@@ -26,7 +29,22 @@ def stream_and_status() -> tuple[Path, int]:
     return base.with_suffix(".ktap"), int(status_file.read_text()) if status_file.exists() else status
 
 
+def probe() -> bool:
+    """Answers QEMU's own queries the way QEMU prints them; True when argv was one."""
+    if sys.argv[1:] == ["--version"]:
+        version = os.environ.get("FAKE_QEMU_VERSION", "7.2.22")
+        print(f"QEMU emulator version {version} (fake)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers")
+        return True
+    if sys.argv[1:] == ["-object", "help"]:
+        objects = sorted(filter(None, os.environ.get("FAKE_QEMU_OBJECTS", "memory-backend-ram").split(",")))
+        print("List of user creatable objects:\n" + "".join(f"  {name}\n" for name in objects), end="")
+        return True
+    return False
+
+
 def main() -> int:
+    if probe():
+        return 0
     if "FAKE_QEMU_ARGV" in os.environ:
         with open(os.environ["FAKE_QEMU_ARGV"], "a") as record:
             record.write("\n".join(sys.argv[1:]) + "\n--\n")

@@ -67,7 +67,10 @@ def test_verbose_streams_the_serial_line(ccktf, fake_qemu):
 
 @pytest.mark.parametrize("args, message", [
     (["run", "--boot", "esp", "--tests", "efi"], "boot mode 'esp' cannot pass kernel arguments"),
-    (["run", "--profile", "tdx"], "profile 'tdx' is not implemented yet"),
+    (["run", "--profile", "tdx"], "cannot launch a tdx guest on this host"),
+    (["run", "--platform", "snp"], "cannot launch a snp guest on this host"),
+    (["run", "--platform", "tdx", "--profile", "tcg"], "platform=tdx runs only in a TDX guest (profile tdx)"),
+    (["run", "--platform", "sim-tdx", "--profile", "snp"], "platform=sim-tdx does not belong there"),
     (["run", "--memory", "huge"], "not a size like 512M or 6G"),
 ])
 def test_configuration_errors_exit_2_with_a_message(ccktf, fake_qemu, args, message):

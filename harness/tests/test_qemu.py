@@ -81,22 +81,82 @@ def test_invalid_configurations(overrides, message):
         qemu.build_launch(config(**overrides), RUN_DIR)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("tdx", "'tdx' is not implemented yet"),
-    ("snp", "'snp' is not implemented yet"),
-    ("xen", "unknown profile 'xen'"),
+def test_unknown_profile_is_refused():
+    with pytest.raises(QemuConfigError, match="unknown profile 'xen'"):
+        qemu.get_profile("xen")
+
+
+def test_profiles_this_host_cannot_run_say_why():
+    """This machine (Debian 12, QEMU 7.2, no TDX/SNP): the doctor's reasons, before QEMU starts."""
+    with pytest.raises(QemuConfigError, match="cannot launch a tdx guest on this host:(.|\n)*qemu tdx-guest"):
+        qemu.get_profile("tdx")
+    with pytest.raises(QemuConfigError, match="cannot launch a snp guest on this host:(.|\n)*qemu sev-snp-guest"):
+        qemu.get_profile("snp")
+
+
+# Golden command lines, each traced to the QEMU documentation it follows.
+TDX_FW = Firmware(Path("/fw/OVMF.inteltdx.fd"))
+SNP_FW = Firmware(Path("/fw/OVMF.amdsev.fd"))
+
+
+def confidential_argv(profile: str, firmware: Firmware, host: qemu.HostFacts) -> list[str]:
+    plan = qemu.build_launch(config(profile=qemu.PROFILES[profile], firmware=firmware, host=host, memory="4G"),
+                             RUN_DIR)
+    return plan.argv
+
+
+def test_golden_tdx_command_line_qemu_10_1():
+    # docs/system/i386/tdx.rst (QEMU 10.1): -accel kvm -cpu host -object tdx-guest,id=tdx0
+    # -machine ...,confidential-guest-support=tdx0 -bios OVMF.fd; kernel-irqchip=split is required.
+    argv = confidential_argv("tdx", TDX_FW, qemu.HostFacts((10, 1)))
+    assert argv[1:9] == ["-machine", "q35,kernel-irqchip=split,confidential-guest-support=tdx0", "-accel", "kvm",
+                         "-cpu", "host", "-object", "tdx-guest,id=tdx0"]
+    assert option(argv, "-bios") == ["/fw/OVMF.inteltdx.fd"] and option(argv, "-drive") == []
+
+
+@pytest.mark.parametrize("cbit", [51, 47])
+def test_golden_snp_command_line_qemu_9_1(cbit):
+    # docs/system/i386/amd-memory-encryption.rst (QEMU 9.1): -machine ...,confidential-guest-support=sev0
+    # -object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1, OVMF as one -bios image.
+    argv = confidential_argv("snp", SNP_FW, qemu.HostFacts((9, 1), cbitpos=cbit, reduced_phys_bits=1))
+    assert argv[1:9] == ["-machine", "q35,confidential-guest-support=sev0", "-accel", "kvm", "-cpu", "EPYC-v4",
+                         "-object", f"sev-snp-guest,id=sev0,cbitpos={cbit},reduced-phys-bits=1"]
+    assert option(argv, "-bios") == ["/fw/OVMF.amdsev.fd"]
+
+
+@pytest.mark.parametrize("profile, version, needed", [("tdx", (10, 0), "10.1"), ("snp", (9, 0), "9.1")])
+def test_confidential_profiles_refuse_an_older_qemu(profile, version, needed):
+    with pytest.raises(QemuConfigError, match=f"needs QEMU {needed} or later"):
+        confidential_argv(profile, TDX_FW, qemu.HostFacts(version))
+
+
+def test_confidential_firmware_must_be_one_image():
+    with pytest.raises(QemuConfigError, match="needs its firmware as one -bios image"):
+        confidential_argv("tdx", PFLASH, qemu.HostFacts((10, 1)))
+
+
+def test_golden_kvm_command_line():
+    argv = qemu.build_launch(config(profile=qemu.PROFILES["kvm"]), RUN_DIR).argv
+    assert argv[1:7] == ["-machine", "q35", "-accel", "kvm", "-cpu", "host"]
+
+
+@pytest.mark.parametrize("platform, requested, chosen", [
+    ("tdx", None, "tdx"), ("snp", None, "snp"), ("sim-tdx", None, "tcg"), ("none", None, "tcg"),
+    (None, None, "tcg"), ("auto", "tdx", "tdx"), ("sim-snp", "kvm", "kvm"), ("tdx", "tdx", "tdx"),
 ])
-def test_profiles_that_cannot_run_refuse_clearly(name, message):
+def test_the_platform_implies_the_profile(platform, requested, chosen):
+    assert qemu.profile_name_for(platform, requested) == chosen
+
+
+@pytest.mark.parametrize("platform, requested, message", [
+    ("tdx", "tcg", "platform=tdx runs only in a TDX guest"),
+    ("snp", "tdx", "platform=snp runs only in a SNP guest"),
+    ("sim-tdx", "tdx", "platform=sim-tdx does not belong there"),
+    ("none", "snp", "platform=none does not belong there"),
+])
+def test_contradictions_are_errors_before_qemu_starts(platform, requested, message):
     with pytest.raises(QemuConfigError, match=message):
-        qemu.get_profile(name)
-
-
-def test_kvm_profile_checks_the_host(monkeypatch):
-    monkeypatch.setattr(qemu.os, "access", lambda path, mode: False)
-    with pytest.raises(QemuConfigError, match="'kvm' is not available on this host: /dev/kvm"):
-        qemu.get_profile("kvm")
-    monkeypatch.setattr(qemu.os, "access", lambda path, mode: True)
-    assert qemu.get_profile("kvm").accelerator_args() == ["-machine", "q35", "-accel", "kvm", "-cpu", "host"]
+        qemu.profile_name_for(platform, requested)
 
 
 def test_without_debug_exit_the_device_is_left_out(fake_firmware, fake_kernel, tmp_path):
