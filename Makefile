@@ -112,8 +112,11 @@ test-host: $(HOST_TESTS)
 
 # The harness's own tests (parser, command line, real boots: crash, hang, usage error, ESP), then every
 # in-kernel test as its own pytest item (one boot per configuration in harness/ccktf/configs.py).
+# Boots run in parallel, one pytest-xdist worker per core (JOBS=1: serially); every boot has its own run
+# directory, and all the items of one configuration go to one worker, which boots it once.
+JOBS ?= $(shell nproc)
 test: deps build/ccktf.efi test-host
-	$(PYTHON) -m pytest harness/tests harness/kernel_tests
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup harness/tests harness/kernel_tests
 
 clean:
 	rm -rf build

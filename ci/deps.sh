@@ -23,6 +23,7 @@ need qemu-system-x86 have qemu-system-x86_64
 need ovmf ovmf_present
 need python3-pytest /usr/bin/python3 -c 'import pytest'
 need python3-matplotlib /usr/bin/python3 -c 'import matplotlib'
+need python3-pytest-xdist /usr/bin/python3 -c 'import xdist' # make test runs its boots in parallel
 need git have git # the build test snapshots the tree with git ls-files
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -69,6 +69,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "boot: boots the real kernel under QEMU (needs --ccktf-kernel)")
+    # pytest-xdist (make test runs with -n and --dist loadgroup): one worker takes all the items of one boot
+    # configuration, so each configuration boots once; declared here too so that a run without xdist
+    # (and --strict-markers) accepts it.
+    config.addinivalue_line("markers", "xdist_group(name): run these items on one pytest-xdist worker")
     config.stash[_SESSION] = KernelSession(config)
 
 
@@ -158,8 +162,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("ccktf_case", [skipped], ids=["disabled"])
         return
     names = metafunc.config.stash[_SESSION].listing()
-    cases = [KernelCase(config, name) for config in BOOT_CONFIGS for name in names]
-    metafunc.parametrize("ccktf_case", cases, ids=[case.id for case in cases])
+    cases = [pytest.param(KernelCase(config, name), id=KernelCase(config, name).id,
+                          marks=pytest.mark.xdist_group(f"ccktf-boot-{config.id}"))
+             for config in BOOT_CONFIGS for name in names]
+    metafunc.parametrize("ccktf_case", cases)
 
 
 @pytest.hookimpl(trylast=True)

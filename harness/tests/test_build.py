@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Under pytest-xdist both tests go to one worker, which builds the two copies once (module fixture).
+pytestmark = pytest.mark.xdist_group("ccktf-build")
 
 
 def tracked_and_new_files() -> list[str]:
