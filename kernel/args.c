@@ -150,6 +150,11 @@ static bool parse_list(struct kernel_args *a, const char *v)
 	return args_parse_flag(v, &a->list);
 }
 
+static bool parse_lava(struct kernel_args *a, const char *v)
+{
+	return args_parse_flag(v, &a->lava);
+}
+
 static bool parse_demo_fail(struct kernel_args *a, const char *v)
 {
 	return args_parse_flag(v, &a->demo_fail);
@@ -166,6 +171,7 @@ static const struct arg_key keys[] = {
 	{ "bench", "off|short|full", parse_bench },
 	{ "conformance", "0|1", parse_conformance },
 	{ "probe", "none|touch_unaccepted", parse_probe },
+	{ "lava", "0|1", parse_lava },
 };
 
 extern const struct arg_key_ext *const __start_arg_keys[], *const __stop_arg_keys[];
@@ -225,6 +231,7 @@ static void set_defaults(struct kernel_args *a)
 	a->bench = BENCH_OFF;
 	a->conformance = false;
 	a->probe = PROBE_NONE;
+	a->lava = false;
 }
 
 bool args_parse(struct kernel_args *args, char *err, size_t err_size)

@@ -13,7 +13,7 @@ static bool plan_printed;
 
 static struct ktest_selection selection(const struct kernel_args *args)
 {
-	return (struct ktest_selection){ .globs = args->tests, .demo_fail = args->demo_fail };
+	return (struct ktest_selection){ .globs = args->tests, .demo_fail = args->demo_fail, .flat = args->lava };
 }
 
 void kernel_list_if_asked(const struct kernel_args *args)

@@ -44,6 +44,7 @@ static void read_args(struct boot_info *b)
 	printk("# ccktf: args=\"%s\"\n", b->args.text);
 	if (!args_parse(&b->args, err, sizeof(err)))
 		usage_error(err);
+	metric_set_flat(b->args.lava);
 }
 
 static void select_platform(struct boot_info *b)

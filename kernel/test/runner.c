@@ -78,10 +78,20 @@ static void run_case(const struct ktest_selection *sel, const struct ktest_case 
 	printk("    # duration: %s %llu us\n", c->name, (unsigned long long)(elapsed / 1000));
 }
 
-static void report_case(unsigned n, const struct ktest *t)
+static const char *const flat_result[] = { [KTEST_PASS] = "pass", [KTEST_FAIL] = "fail", [KTEST_SKIP] = "skip" };
+
+/* docs/protocol.md "Flat results": one line a LAVA monitors pattern reads, before the KTAP result line. */
+static void report_flat(const struct ktest *t)
+{
+	printk("    # lava: case=%s.%s result=%s\n", t->tcase->suite->name, t->tcase->name, flat_result[t->status]);
+}
+
+static void report_case(const struct ktest_selection *sel, unsigned n, const struct ktest *t)
 {
 	const char *name = t->tcase->name;
 
+	if (sel->flat)
+		report_flat(t);
 	if (t->status == KTEST_SKIP)
 		printk("    ok %u %s # SKIP %s\n", n, name, t->skip_reason);
 	else
@@ -110,7 +120,7 @@ static void run_suite(const struct ktest_selection *sel, const struct ktest_suit
 		if (c->suite != s || !ktest_selected(sel, c))
 			continue;
 		run_case(sel, c, suite_skip, &t);
-		report_case(++n, &t);
+		report_case(sel, ++n, &t);
 		count(&mine, t.status);
 	}
 	printk("# %s: pass:%u fail:%u skip:%u total:%u\n", s->name, mine.pass, mine.fail, mine.skip, total);

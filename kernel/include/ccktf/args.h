@@ -24,6 +24,7 @@ struct kernel_args {
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
 	bool conformance;      /* conformance=1: the firmware conformance checks (docs/conformance.md) */
 	enum probe_kind probe; /* probe=touch_unaccepted: touch unaccepted memory on purpose (kernel/probe.c) */
+	bool lava;	       /* lava=1: flat result lines for LAVA monitors (docs/protocol.md "Flat results") */
 };
 
 /*

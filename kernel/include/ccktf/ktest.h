@@ -149,6 +149,7 @@ bool ktest_check_str(struct ktest *t, const char *file, int line, const char *a,
 struct ktest_selection {
 	const char *globs; /* comma-separated, from tests= */
 	bool demo_fail;    /* demo_fail=1 */
+	bool flat;	   /* lava=1: a flat "# lava:" line per result too (docs/protocol.md) */
 };
 
 struct ktest_totals {

@@ -11,6 +11,8 @@
 
 /* value / 10^decimals, printed with exactly that many decimals; extra: "key=value ..." or NULL. */
 void metric_fixed(const char *name, u64 value, unsigned decimals, const char *unit, const char *extra);
+/* lava=1: every metric is also printed as a flat "# lava:" result line (docs/protocol.md). */
+void metric_set_flat(bool on);
 void metric_u64(const char *name, u64 value, const char *unit, const char *extra);
 
 #endif
