@@ -8,7 +8,9 @@ Schema ``ccktf-bench-results/1`` (one document per ``python3 -m ccktf bench`` in
       "problems": ["sim-snp: boot ERROR: ..."],  # why it failed (empty when complete)
       "created": "2025-01-01T12:00:00Z",       # UTC, when the document was written
       "host": {"cpu": "AMD EPYC ...",          # /proc/cpuinfo "model name" (null when unknown)
-               "harness_version": "0.1.0"},
+               "cpu_family": "25", "cpu_model": "17", "cpu_stepping": "1", "microcode": "0xa101148",
+               "kernel": "6.12.0", "qemu": "QEMU emulator version 9.2.0 ...",  # ccktf.identity: what
+               "harness_version": "0.1.0"},   #   traces the figures to the machine (missing when unreadable)
       "runs": [                                # one boot per platform, in the order they ran
         {"platform": "sim-tdx",                # as requested (platform=) and as the kernel reported it
          "is_model": true,                     # sim-*: figures from a hardware model under TCG, not hardware
@@ -134,14 +136,9 @@ def utc_now() -> str:
 
 def host_cpu(cpuinfo: Path = Path("/proc/cpuinfo")) -> Optional[str]:
     """The host CPU's ``model name`` from /proc/cpuinfo (None when it cannot be read)."""
-    try:
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                return value.strip()
-    except OSError:
-        pass
-    return None
+    from .identity import cpuinfo as read_cpuinfo
+
+    return read_cpuinfo(cpuinfo).get("cpu")
 
 
 def bench_mode(kernel_args: str) -> Optional[str]:
@@ -154,8 +151,10 @@ def bench_mode(kernel_args: str) -> Optional[str]:
 
 
 def host_info() -> dict[str, Any]:
-    """The ``host`` header: CPU model and harness version."""
-    return {"cpu": host_cpu(), "harness_version": __version__}
+    """The ``host`` header: what identifies the machine (ccktf.identity: CPU, microcode, kernel, QEMU)."""
+    from .identity import host_identity  # identity -> hostcheck -> firmware; kept out of import time
+
+    return host_identity()
 
 
 @dataclass

@@ -148,6 +148,11 @@ def render_summary(results: Results) -> str:
     host = results.host or {}
     lines += [f"Host CPU: {host.get('cpu') or 'unknown'}; harness {host.get('harness_version', '?')}; "
               f"{results.created or ''}".rstrip("; "), ""]
+    traced = [f"{label} {host[key]}" for key, label in (("cpu_family", "family"), ("cpu_model", "model"),
+                                                         ("cpu_stepping", "stepping"), ("microcode", "microcode"),
+                                                         ("kernel", "host kernel"), ("qemu", "")) if host.get(key)]
+    if traced:
+        lines += ["Host: " + ", ".join(t.strip() for t in traced), ""]
     for platform in results.platforms():
         run = results.run_for(platform)
         run = run.to_json() if hasattr(run, "to_json") else run

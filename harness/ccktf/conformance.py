@@ -19,7 +19,7 @@ import argparse
 import time
 from pathlib import Path
 
-from . import kargs, qemu, runner
+from . import identity, kargs, qemu, runner
 from .conformance_report import Report, build_report, findings, render_html, render_junit, render_markdown, \
     summary_text
 
@@ -62,7 +62,8 @@ def boot_problems(run: runner.Run) -> list[str]:
 def report_from_run(run: runner.Run, options: runner.RunOptions) -> Report:
     return build_report(run.ktap, profile=options.profile, memory=options.memory,
                         date=time.strftime("%Y-%m-%d %H:%M:%S %Z"), boot_problems=boot_problems(run),
-                        firmware_image=str(options.firmware.code), run_dir=str(run.run_dir))
+                        firmware_image=str(options.firmware.code), run_dir=str(run.run_dir),
+                        host=identity.host_identity(options.qemu, options.firmware, options.profile))
 
 
 def write_report(report: Report, out: Path) -> list[Path]:

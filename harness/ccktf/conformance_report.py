@@ -76,6 +76,7 @@ class Report:
     boot_problems: list[str] = field(default_factory=list)
     firmware_image: str = ""
     run_dir: str = ""
+    host: dict = field(default_factory=dict)  # ccktf.identity.host_identity(): the machine it ran on
 
     @property
     def is_model(self) -> bool:
@@ -141,10 +142,10 @@ def firmware_identity(result: KtapResult) -> Firmware:
 
 
 def build_report(result: KtapResult, *, profile: str, memory: str, date: str, boot_problems: list[str],
-                 firmware_image: str = "", run_dir: str = "") -> Report:
+                 firmware_image: str = "", run_dir: str = "", host: Optional[dict] = None) -> Report:
     return Report(firmware_identity(result), result.platform or "(not reported)", profile, memory, date,
                   result.header.get("version", "?"), result.args or "", check_rows(result),
-                  list(boot_problems), firmware_image, run_dir)
+                  list(boot_problems), firmware_image, run_dir, dict(host or {}))
 
 
 # -- Markdown -------------------------------------------------------------------------------------------
@@ -175,7 +176,22 @@ def identity_lines(report: Report) -> list[tuple[str, str]]:
         ("Date", report.date),
         ("ccktf", f"{report.ccktf_version}, args: {report.args}"),
         ("Serial log", report.run_dir or "(none)"),
+        ("Host", host_line(report.host)),
     ]
+
+
+def host_line(host: dict) -> str:
+    """CPU with family/model/stepping and microcode, host kernel, QEMU; the firmware image's SHA-256."""
+    if not host:
+        return "(not recorded)"
+    cpu = host.get("cpu") or "unknown CPU"
+    fms = "/".join(str(host.get(k, "?")) for k in ("cpu_family", "cpu_model", "cpu_stepping"))
+    firmware = (host.get("firmware") or {}).get("sha256")
+    parts = [f"{cpu} (family/model/stepping {fms}, microcode {host.get('microcode', '?')})",
+             f"kernel {host.get('kernel', '?')}", host.get("qemu") or "QEMU ?"]
+    if firmware:
+        parts.append(f"firmware sha256 {firmware[:16]}…")
+    return "; ".join(parts)
 
 
 def summary_text(report: Report) -> str:

@@ -16,6 +16,7 @@ Every run gets its own directory under the log directory (default ``build/runs/`
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import selectors
 import shutil
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import ktap, qemu, verdict
+from . import identity, ktap, qemu, verdict
 from .errors import CcktfError
 from .firmware import Firmware
 
@@ -207,6 +208,8 @@ def run(options: RunOptions) -> Run:
     run_dir = allocate_run_dir(options.log_dir, options.label)
     plan = qemu.build_launch(config, run_dir)
     (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")
+    (run_dir / "host.json").write_text(json.dumps(
+        identity.host_identity(options.qemu, options.firmware, options.profile), indent=2) + "\n")
     stage(plan)
     end = run_process(plan.argv, run_dir, run_dir / "serial.log", run_dir / "qemu-stderr.log",
                       options.timeout, options.echo)

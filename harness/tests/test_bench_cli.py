@@ -76,7 +76,8 @@ def test_both_models_by_default_with_6g_and_bench_full(bench):
     assert document["runs"][0]["boot_metrics"][0]["name"] == "tsc.frequency"
     for name in ("summary.md", "throughput.png", "throughput.svg", "latency.png", "latency.svg"):
         assert (out_dir / name).stat().st_size > 0, name
-    assert document["host"] == {"cpu": host_cpu(), "harness_version": __version__}
+    assert document["host"]["cpu"] == host_cpu() and document["host"]["harness_version"] == __version__
+    assert {"kernel", "qemu"} <= set(document["host"])  # every result traceable to its machine
     summary = (out_dir / "summary.md").read_text()
     assert "## MODEL (sim-snp)" in summary and f"Host CPU: {host_cpu() or 'unknown'}; harness {__version__}" in summary
     assert "ccktf bench: complete" in out
