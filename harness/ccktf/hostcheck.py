@@ -171,6 +171,21 @@ def check_tdx_host(host: Host) -> list[Check]:
                   ("tdx",))]
 
 
+def sev_leaf(host: Host) -> Optional[tuple[int, int, int, int]]:
+    """CPUID 0x8000001F when the CPU has it (an Intel CPU answers a leaf above its maximum with another
+    leaf's data, so the maximum extended leaf is read first); None when unreadable or absent."""
+    top = host.read_cpuid(EXT_MAX_LEAF)
+    return host.read_cpuid(SEV_LEAF) if top and top[0] >= SEV_LEAF else None
+
+
+def snp_cbit(host: Host) -> Optional[tuple[int, int]]:
+    """(cbitpos, reduced-phys-bits) from CPUID 0x8000001F EBX[5:0] and [11:6], on a CPU with SEV-SNP."""
+    regs = sev_leaf(host)
+    if regs is None or not regs[0] & (1 << 4):
+        return None
+    return regs[1] & 0x3f, (regs[1] >> 6) & 0x3f
+
+
 def check_snp_host(host: Host) -> list[Check]:
     checks = []
     for param in ("sev", "sev_es", "sev_snp"):
@@ -181,17 +196,15 @@ def check_snp_host(host: Host) -> list[Check]:
         checks.append(Check(f"kvm_amd.{param}", OK if ok else FAIL, "enabled" if ok else why,
                             "" if ok else f"an AMD EPYC host with SNP enabled in the BIOS (SEV-SNP, SNP memory coverage); "
                                           f"Linux 6.11+; boot with kvm_amd.{param}=1", ("snp",)))
-    top = host.read_cpuid(EXT_MAX_LEAF)
-    regs = host.read_cpuid(SEV_LEAF) if top and top[0] >= SEV_LEAF else None
-    if top is None:
+    cbit = snp_cbit(host)
+    if host.read_cpuid(EXT_MAX_LEAF) is None:
         checks.append(Check("host C-bit", INFO, "CPUID 0x8000001F not readable (no /dev/cpu/0/cpuid)",
                             "modprobe cpuid", ("snp",)))
-    elif regs is None or not regs[0] & (1 << 4):
+    elif cbit is None:
         checks.append(Check("host C-bit", FAIL, "CPUID 0x8000001F: no SEV-SNP on this CPU", "an AMD EPYC 7003 or later",
                             ("snp",)))
     else:
-        checks.append(Check("host C-bit", OK, f"cbitpos={regs[1] & 0x3f} reduced-phys-bits={(regs[1] >> 6) & 0x3f}",
-                            needed_by=("snp",)))
+        checks.append(Check("host C-bit", OK, f"cbitpos={cbit[0]} reduced-phys-bits={cbit[1]}", needed_by=("snp",)))
     return checks
 
 

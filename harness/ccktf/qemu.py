@@ -164,10 +164,8 @@ def host_facts(qemu: str = DEFAULT_QEMU) -> HostFacts:
     """The QEMU version and the host's SEV C-bit and reduced-phys-bits (defaults when unreadable)."""
     host = hostcheck.Host(qemu=qemu)
     version = hostcheck.qemu_version(host) or (0, 0)
-    regs = host.read_cpuid(hostcheck.SEV_LEAF)
-    if regs is None:
-        return HostFacts(version)
-    return HostFacts(version, regs[1] & 0x3f, (regs[1] >> 6) & 0x3f)
+    cbit = hostcheck.snp_cbit(host)
+    return HostFacts(version, *cbit) if cbit else HostFacts(version)
 
 
 @dataclass(frozen=True)
