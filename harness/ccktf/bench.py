@@ -123,7 +123,13 @@ def bench_run_options(args: argparse.Namespace, platform: str) -> runner.RunOpti
 
 def boot_platform(args: argparse.Namespace, platform: str, results: Results) -> None:
     """Boot one platform, adding its run metadata, figures and any problem to ``results``."""
-    options = bench_run_options(args, platform)
+    try:  # a platform this host cannot launch is one problem in the results, not the end of the bench
+        options = bench_run_options(args, platform)
+    except CcktfError as error:
+        results.runs.append(RunInfo(platform, args.profile or "?", args.memory, args.smp, args.append,
+                                    started=utc_now(), verdict="error", reasons=[str(error)]))
+        results.problems.append(f"{platform}: boot could not start: {error}")
+        return
     info = RunInfo(platform, options.profile, options.memory, options.smp, options.append, started=utc_now())
     results.runs.append(info)
     print(f"ccktf bench: {platform}: booting ({options.memory}, {options.smp} vCPU, timeout {options.timeout:g} s): "

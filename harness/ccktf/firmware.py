@@ -117,7 +117,7 @@ def find_firmware(arch: str = "x86_64", machine: str = "q35", dirs: Optional[Ite
         except (OSError, ValueError) as error:
             rejected.append(f"{path}: unreadable ({error})")
             continue
-        reason = unsuitable_reason(descriptor, arch, machine)
+        reason = unsuitable_reason(descriptor, arch, machine) if isinstance(descriptor, dict) else "not a JSON object"
         if reason is None:
             firmware = firmware_from_descriptor(path, descriptor)
             missing = [p for p in (firmware.code, firmware.vars_template) if p and not p.is_file()]
@@ -133,24 +133,36 @@ def find_by_feature(feature: str, arch: str = "x86_64", dirs: Optional[Iterable[
     """The first descriptor that offers ``feature`` (``intel-tdx``, ``amd-sev-snp``, ...) for ``arch``, as
     libvirt picks confidential-guest firmware (src/qemu/qemu_firmware.c); None when none does.
 
-    Such firmware is often a single image (``mapping.device`` ``memory``, given to QEMU with ``-bios``);
-    a ``flash`` mapping keeps its nvram template. Files that do not exist are skipped.
+    Confidential guests take their firmware as one image (QEMU: neither TDX nor SNP can map pflash): a
+    ``memory`` mapping, given to QEMU with ``-bios``, or a ``flash`` one without an nvram template.
+    Malformed descriptors and files that do not exist are skipped.
     """
     for path in descriptor_files(descriptor_dirs() if dirs is None else dirs):
         try:
             descriptor = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        if feature not in descriptor.get("features", []) or not any(
-                t.get("architecture") == arch for t in descriptor.get("targets", [])):
-            continue
-        mapping = descriptor.get("mapping", {})
-        code = mapping.get("filename") if mapping.get("device") == "memory" else \
-            mapping.get("executable", {}).get("filename")
-        template = mapping.get("nvram-template", {}).get("filename") if mapping.get("device") == "flash" else None
-        if code and Path(code).is_file() and (template is None or Path(template).is_file()):
-            return Firmware(Path(code), Path(template) if template else None, str(path))
+        found = single_image(descriptor, feature, arch)
+        if found and found.is_file():
+            return Firmware(found, None, str(path))
     return None
+
+
+def single_image(descriptor: object, feature: str, arch: str) -> Optional[Path]:
+    """The image of a descriptor that offers ``feature`` for ``arch`` as one image, else None."""
+    if not isinstance(descriptor, dict) or feature not in (descriptor.get("features") or []):
+        return None
+    targets, mapping = descriptor.get("targets") or [], descriptor.get("mapping")
+    if not isinstance(mapping, dict) or not any(isinstance(t, dict) and t.get("architecture") == arch
+                                                for t in targets):
+        return None
+    if mapping.get("device") == "memory":
+        code = mapping.get("filename")
+    elif mapping.get("device") == "flash" and not mapping.get("nvram-template"):
+        code = (mapping.get("executable") or {}).get("filename")
+    else:
+        return None
+    return Path(code) if isinstance(code, str) else None
 
 
 def firmware_from_path(path: Path, source: str) -> Firmware:

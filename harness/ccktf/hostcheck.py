@@ -198,8 +198,10 @@ def check_snp_host(host: Host) -> list[Check]:
                                           f"Linux 6.11+; boot with kvm_amd.{param}=1", ("snp",)))
     cbit = snp_cbit(host)
     if host.read_cpuid(EXT_MAX_LEAF) is None:
-        checks.append(Check("host C-bit", INFO, "CPUID 0x8000001F not readable (no /dev/cpu/0/cpuid)",
-                            "modprobe cpuid", ("snp",)))
+        device = host.path("/dev/cpu/0/cpuid")
+        why = "is not readable by this user" if device.exists() else "does not exist (the cpuid driver is not loaded)"
+        checks.append(Check("host C-bit", INFO, f"CPUID 0x8000001F unknown: /dev/cpu/0/cpuid {why}; the snp profile "
+                            f"then assumes cbitpos=51 reduced-phys-bits=1", "modprobe cpuid; run as root", ("snp",)))
     elif cbit is None:
         checks.append(Check("host C-bit", FAIL, "CPUID 0x8000001F: no SEV-SNP on this CPU", "an AMD EPYC 7003 or later",
                             ("snp",)))

@@ -49,6 +49,8 @@ class HostFacts:
     qemu_version: tuple[int, int]
     cbitpos: int = 51          # CPUID 0x8000001F EBX[5:0]; QEMU refuses another value for SNP
     reduced_phys_bits: int = 1  # CPUID 0x8000001F EBX[11:6]
+    qemu_objects: frozenset[str] = frozenset()  # what `-object help` lists
+    cbit_read: bool = False     # False: the two values above are assumed (current EPYC parts), not read
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,16 @@ def profile_name_for(platform: Optional[str], requested: Optional[str]) -> str:
     return requested
 
 
-def get_profile(name: str, qemu: str = DEFAULT_QEMU, firmware_given: bool = False) -> Profile:
-    """The named profile, or QemuConfigError saying why this host cannot run it (the doctor's checks)."""
+def lookup_profile(name: str) -> Profile:
+    """The named profile, without asking the host (choose_launch() / get_profile() did)."""
     if name not in PROFILES:
         raise QemuConfigError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
-    profile = PROFILES[name]
+    return PROFILES[name]
+
+
+def get_profile(name: str, qemu: str = DEFAULT_QEMU, firmware_given: bool = False) -> Profile:
+    """The named profile, or QemuConfigError saying why this host cannot run it (the doctor's checks)."""
+    profile = lookup_profile(name)
     if profile.kind == "tcg":
         return profile
     checks = hostcheck.run_checks(hostcheck.Host(qemu=qemu))
@@ -164,8 +171,11 @@ def host_facts(qemu: str = DEFAULT_QEMU) -> HostFacts:
     """The QEMU version and the host's SEV C-bit and reduced-phys-bits (defaults when unreadable)."""
     host = hostcheck.Host(qemu=qemu)
     version = hostcheck.qemu_version(host) or (0, 0)
+    objects = frozenset(hostcheck.qemu_objects(host))
     cbit = hostcheck.snp_cbit(host)
-    return HostFacts(version, *cbit) if cbit else HostFacts(version)
+    if cbit:
+        return HostFacts(version, cbit[0], cbit[1], objects, cbit_read=True)
+    return HostFacts(version, qemu_objects=objects)
 
 
 @dataclass(frozen=True)
@@ -206,11 +216,15 @@ def validate(config: LaunchConfig) -> None:
     if config.boot == "esp" and config.append:
         raise QemuConfigError(f"boot mode 'esp' cannot pass kernel arguments ({config.append!r}); use --boot kernel")
     profile = config.profile
-    if profile.min_qemu:
-        version = config.host.qemu_version if config.host else (0, 0)
-        if version < profile.min_qemu:
-            raise QemuConfigError(f"profile {profile.name} needs QEMU {profile.min_qemu[0]}.{profile.min_qemu[1]} or "
-                                  f"later (this QEMU: {version[0]}.{version[1]})")
+    if profile.confidential:
+        # The object is what matters, not the version number: release candidates and vendor builds (e.g.
+        # a distribution's TDX QEMU 8.2) have it before the upstream release that documents it.
+        needed = hostcheck.QEMU_OBJECT[profile.kind]
+        host = config.host or HostFacts((0, 0))
+        if needed not in host.qemu_objects:
+            raise QemuConfigError(f"profile {profile.name} needs a QEMU with the {needed} object (upstream "
+                                  f"{profile.min_qemu[0]}.{profile.min_qemu[1]}+); this QEMU "
+                                  f"({host.qemu_version[0]}.{host.qemu_version[1]}) has none")
     if profile.confidential and config.firmware.uses_pflash:
         raise QemuConfigError(f"profile {profile.name} needs its firmware as one -bios image (QEMU: confidential "
                               f"firmware cannot be pflash); {config.firmware.code} comes with an nvram template")

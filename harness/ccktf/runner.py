@@ -202,7 +202,7 @@ def run(options: RunOptions) -> Run:
         raise RunError(f"timeout must be positive, not {options.timeout}")
     # QEMU runs in the run directory: every path it is given must be absolute.
     config = qemu.LaunchConfig(kernel=options.kernel.resolve(), firmware=options.firmware,
-                               profile=qemu.get_profile(options.profile, options.qemu), append=options.append,
+                               profile=qemu.lookup_profile(options.profile), append=options.append,
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
                                debug_exit=options.debug_exit, host=options.host)
     run_dir = allocate_run_dir(options.log_dir, options.label)

@@ -42,8 +42,13 @@ def test_workflow_syntax(path):
         assert "runs-on" in job and job["steps"], job_id
         assert 0 < job.get("timeout-minutes", 360) <= 360
         matrix = job.get("strategy", {}).get("matrix", {})
+        if "self-hosted" in job["runs-on"]:  # never a fork's pull request on our hardware
+            assert "github.event.pull_request.head.repo.full_name == github.repository" in job.get("if", "")
+        if any("|" in step.get("run", "") for step in job["steps"]):  # a pipe must not hide a failure
+            assert job.get("defaults", {}).get("run", {}).get("shell") == "bash", f"{job_id}: needs pipefail"
         for step in job["steps"]:
             assert ("uses" in step) != ("run" in step), f"{job_id}: a step has exactly one of uses/run: {step}"
+            assert "always()" not in str(step.get("if", "")), "always() outlives a cancelled run: use !cancelled()"
             if "uses" in step:
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
         for expression in EXPRESSION.findall(path.read_text()):
