@@ -33,15 +33,16 @@ static int defer_accept(void *ctx, u64 start, u64 end)
 	return 0;
 }
 
-static void count_ranges(const struct memmap *m, struct unaccepted_boot *u)
+/* The EfiUnacceptedMemoryType descriptors of a map: how many, how many bytes (added to the counters). */
+static void count_ranges(const struct memmap *m, u64 *ranges, u64 *bytes)
 {
 	const struct efi_memory_descriptor *d;
 
 	for_each_memmap_desc(m, i, d) {
 		if (!memmap_type_is_unaccepted(d->type))
 			continue;
-		u->ranges++;
-		u->bytes += range_len(memmap_desc_range(d));
+		(*ranges)++;
+		*bytes += range_len(memmap_desc_range(d));
 	}
 }
 
@@ -104,14 +105,8 @@ void unaccepted_record_final(const struct efi_memmap_snapshot *final)
 {
 	struct memmap m = memmap_view(final);
 	struct unaccepted_boot *u = &unaccepted;
-	const struct efi_memory_descriptor *d;
 
-	for_each_memmap_desc(&m, i, d) {
-		if (!memmap_type_is_unaccepted(d->type))
-			continue;
-		u->final_ranges++;
-		u->final_bytes += range_len(memmap_desc_range(d));
-	}
+	count_ranges(&m, &u->final_ranges, &u->final_bytes);
 	if (u->built && !unaccepted_populate(u->table, &m, defer_accept, u, &u->finding))
 		u->final_error = u->finding.msg;
 	u->final_recorded = true;
@@ -130,7 +125,7 @@ const char *unaccepted_setup(struct boot_info *b)
 	if (p->adjust_memmap)
 		p->adjust_memmap(&snap);
 	m = memmap_view(&snap);
-	count_ranges(&m, &unaccepted);
+	count_ranges(&m, &unaccepted.ranges, &unaccepted.bytes);
 	if (!unaccepted.ranges || reuse_previous(b, &m, &unaccepted))
 		return NULL;
 	return build_and_install(b, &m, &unaccepted);

@@ -70,7 +70,7 @@ static bool finish_unit(struct range unit, u64 from)
 {
 	if (from < unit.end && through_platform(from, unit.end - from) != unit.end - from)
 		return false;
-	unaccepted_clear_units(unaccepted.table, (unit.start - unaccepted.table->phys_base) / UNIT, 1);
+	unaccepted_mark_accepted(unit.start, UNIT);
 	return true;
 }
 
