@@ -50,7 +50,7 @@ def boot_options() -> argparse.ArgumentParser:
                        help=f"OVMF image: combined (-bios) or *CODE*.fd paired with *VARS*.fd; "
                             f"default ${ENV_OVERRIDE}, else QEMU's firmware descriptors")
     group.add_argument("--boot", default="kernel", choices=qemu.BOOT_MODES,
-                       help="kernel: -kernel/-append; esp: BOOTX64.EFI on a FAT disk, no arguments")
+                       help="kernel: -kernel/-append; esp: BOOTX64.EFI on a FAT disk, arguments in ccktf.args")
     group.add_argument("--timeout", type=float, default=runner.DEFAULT_TIMEOUT,
                        help="seconds before a hang is declared (default: %(default)s)")
     group.add_argument("--log-dir", type=Path, default=runner.DEFAULT_LOG_DIR,

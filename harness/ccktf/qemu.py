@@ -14,7 +14,8 @@ Boot modes:
 - ``kernel``: ``-kernel IMAGE -append ARGS``; OVMF starts the image with ARGS as its LoadOptions.
 - ``esp``: the image is copied to ``RUN_DIR/ESP/EFI/BOOT/BOOTX64.EFI`` and the directory is attached as
   a read-only virtio disk through QEMU's vvfat driver (``file=fat:DIR``); OVMF boots it as removable
-  media. No arguments can be passed this way: the kernel runs with its defaults.
+  media, with no LoadOptions. The arguments go into ``RUN_DIR/ESP/ccktf.args``, which the kernel reads
+  from its boot volume (docs/protocol.md "Boot arguments").
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ DEFAULT_QEMU = "qemu-system-x86_64"
 DEBUG_EXIT_DEVICE = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 BOOT_MODES = ("kernel", "esp")
 ESP_IMAGE = Path("ESP/EFI/BOOT/BOOTX64.EFI")
+ESP_ARGS = Path("ESP/ccktf.args")
 VARS_COPY = "OVMF_VARS.fd"
 _MEMORY = re.compile(r"[1-9][0-9]*[KMGT]?", re.IGNORECASE)
 
@@ -200,6 +202,7 @@ class LaunchPlan:
 
     argv: list[str]
     staged: list[tuple[Path, Path]]  # (source, destination)
+    written: list[tuple[Path, str]] = field(default_factory=list)  # (destination, text)
 
     @property
     def command_line(self) -> str:
@@ -213,8 +216,6 @@ def validate(config: LaunchConfig) -> None:
         raise QemuConfigError(f"smp must be at least 1, not {config.smp}")
     if config.boot not in BOOT_MODES:
         raise QemuConfigError(f"boot mode {config.boot!r} is not one of {', '.join(BOOT_MODES)}")
-    if config.boot == "esp" and config.append:
-        raise QemuConfigError(f"boot mode 'esp' cannot pass kernel arguments ({config.append!r}); use --boot kernel")
     profile = config.profile
     if profile.confidential:
         # The object is what matters, not the version number: release candidates and vendor builds (e.g.
@@ -240,19 +241,23 @@ def firmware_args(firmware: Firmware, run_dir: Path) -> tuple[list[str], list[tu
     return args, [(firmware.vars_template, vars_copy)]
 
 
-def boot_args(config: LaunchConfig, run_dir: Path) -> tuple[list[str], list[tuple[Path, Path]]]:
+def boot_args(config: LaunchConfig, run_dir: Path) -> tuple[list[str], list[tuple[Path, Path]],
+                                                             list[tuple[Path, str]]]:
+    """The boot arguments, the files to copy and the files to write into the run directory."""
     if config.boot == "esp":
         esp_image = run_dir / ESP_IMAGE
         esp_dir = run_dir / ESP_IMAGE.parts[0]
-        return ["-drive", f"if=virtio,format=raw,readonly=on,file=fat:{esp_dir}"], [(config.kernel, esp_image)]
-    return ["-kernel", str(config.kernel), "-append", config.append], []
+        written = [(run_dir / ESP_ARGS, config.append + "\n")] if config.append else []
+        return (["-drive", f"if=virtio,format=raw,readonly=on,file=fat:{esp_dir}"], [(config.kernel, esp_image)],
+                written)
+    return ["-kernel", str(config.kernel), "-append", config.append], [], []
 
 
 def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
     """The QEMU command line for ``config``, with run-local files placed under ``run_dir``."""
     validate(config)
     fw_args, fw_staged = firmware_args(config.firmware, run_dir)
-    boot, boot_staged = boot_args(config, run_dir)
+    boot, boot_staged, written = boot_args(config, run_dir)
     argv = [
         config.qemu,
         *config.profile.accelerator_args(config.host),
@@ -266,4 +271,4 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
         *fw_args,
         *boot,
     ]
-    return LaunchPlan(argv, fw_staged + boot_staged)
+    return LaunchPlan(argv, fw_staged + boot_staged, written)

@@ -113,6 +113,9 @@ def stage(plan: qemu.LaunchPlan) -> None:
     for source, destination in plan.staged:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
+    for destination, text in plan.written:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(text)
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -72,11 +72,14 @@ def test_unknown_argument_is_a_usage_error(ccktf_boot):
     assert any("bogus" in message for message in run.ktap.usage_errors)
 
 
-def test_esp_boot_mode_runs_with_default_arguments(ccktf_boot):
-    run = ccktf_boot("", label="esp", boot="esp")
+def test_esp_boot_mode_takes_its_arguments_from_the_args_file(ccktf_boot):
+    run = ccktf_boot("tests=selftest.* seed=7", label="esp", boot="esp")
     assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail()}"
     assert (run.run_dir / "ESP/EFI/BOOT/BOOTX64.EFI").is_file()
-    assert run.ktap.args == ""
+    assert "-append" not in run.command_line
+    assert "# ccktf: args-file=\\ccktf.args" in run.ktap.kernel_output
+    assert run.ktap.args == "tests=selftest.* seed=7"
+    assert {test.full_name.split(".")[0] for test in run.ktap.tests()} == {"selftest"}
 
 
 # probe=touch_unaccepted touches unaccepted memory on purpose (on hardware it kills a TDX TD with

@@ -66,7 +66,6 @@ def test_verbose_streams_the_serial_line(ccktf, fake_qemu):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "--boot", "esp", "--tests", "efi"], "boot mode 'esp' cannot pass kernel arguments"),
     (["run", "--profile", "tdx"], "cannot launch a tdx guest on this host"),
     (["run", "--platform", "snp"], "cannot launch a snp guest on this host"),
     (["run", "--platform", "tdx", "--profile", "tcg"], "platform=tdx runs only in a TDX guest (profile tdx)"),

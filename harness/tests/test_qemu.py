@@ -62,6 +62,13 @@ def test_esp_boot_stages_bootx64_and_attaches_vvfat():
     assert "-kernel" not in plan.argv and "-append" not in plan.argv
     assert "if=virtio,format=raw,readonly=on,file=fat:/runs/1/ESP" in option(plan.argv, "-drive")
     assert (Path("/k/ccktf.efi"), RUN_DIR / "ESP/EFI/BOOT/BOOTX64.EFI") in plan.staged
+    assert plan.written == []
+
+
+def test_esp_boot_writes_the_arguments_file():
+    plan = qemu.build_launch(config(boot="esp", append="tests=a.* seed=7"), RUN_DIR)
+    assert "-append" not in plan.argv
+    assert plan.written == [(RUN_DIR / "ESP/ccktf.args", "tests=a.* seed=7\n")]
 
 
 def test_command_line_is_shell_quoted():
@@ -70,7 +77,6 @@ def test_command_line_is_shell_quoted():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"boot": "esp"}, "cannot pass kernel arguments"),
     ({"boot": "pxe"}, "boot mode 'pxe'"),
     ({"memory": "lots"}, "not a size"),
     ({"memory": "0M"}, "not a size"),

@@ -35,12 +35,29 @@ static __noreturn void fatal(const char *what, efi_status_t s)
 	ccktf_exit(CCKTF_EXIT_CRASHED);
 }
 
+/*
+ * Arguments come from LoadOptions (QEMU -append), or from the arguments file when the kernel was booted
+ * from an ESP; both at once is a usage error: which one was meant cannot be known.
+ */
 static void read_args(struct boot_info *b)
 {
+	static char from_file[ARGS_TEXT_MAX];
 	char err[160];
+	bool found;
 
 	if (EFI_IS_ERROR(efi_read_load_options(b, err, sizeof(err))))
 		usage_error(err);
+	if (EFI_IS_ERROR(efi_read_args_file(b, from_file, &found, err, sizeof(err))))
+		usage_error(err);
+	if (found && b->args.text[0] && from_file[0]) {
+		snprintf(err, sizeof(err), "arguments given twice: in LoadOptions and in %s", ARGS_FILE_NAME_ASCII);
+		usage_error(err);
+	}
+	if (found) {
+		printk("# ccktf: args-file=%s\n", ARGS_FILE_NAME_ASCII);
+		if (from_file[0])
+			memcpy(b->args.text, from_file, sizeof(from_file));
+	}
 	printk("# ccktf: args=\"%s\"\n", b->args.text);
 	if (!args_parse(&b->args, err, sizeof(err)))
 		usage_error(err);
@@ -147,7 +164,9 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	console_set_writer(uart_write);
 	machine_set_runtime_services(st->runtime_services);
 	st->boot_services->set_watchdog_timer(0, 0, 0, NULL); /* the default 5-minute watchdog would reset */
-	printk("KTAP version 1\n");
+	/* On a line of its own: firmware may leave escape codes without a newline, and Linux's KTAP parser
+	 * strips every later line by the column at which it found the version line. */
+	printk("\nKTAP version 1\n");
 	read_args(b);
 	select_platform(b);
 	kernel_list_if_asked(&b->args);

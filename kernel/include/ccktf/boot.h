@@ -49,6 +49,11 @@ static inline struct memmap memmap_view(const struct efi_memmap_snapshot *s)
 /* kernel/efi/efi_boot.c */
 efi_status_t efi_read_load_options(struct boot_info *b, char *err, size_t err_size);
 efi_status_t efi_read_memmap(struct boot_info *b, struct efi_memmap_snapshot *m);
+
+/* kernel/efi/efi_args_file.c: arguments for a kernel booted from an ESP (docs/protocol.md) */
+#define ARGS_FILE_NAME_ASCII "\\ccktf.args"
+efi_status_t efi_read_args_file(struct boot_info *b, char *out, bool *found, char *err, size_t err_size);
+bool args_file_normalize(const char *in, size_t n, char *out, size_t out_size, char *err, size_t err_size);
 /* Reads the map into first and then second with no allocation between the two reads. */
 efi_status_t efi_read_memmap_twice(struct boot_info *b, struct efi_memmap_snapshot *first,
 				   struct efi_memmap_snapshot *second);
