@@ -111,10 +111,10 @@ def bench_append(args: argparse.Namespace, platform: str) -> str:
 
 
 def bench_run_options(args: argparse.Namespace, platform: str) -> runner.RunOptions:
-    profile, firmware, host = qemu.choose_launch(platform, args.profile, args.firmware, args.qemu)
-    return runner.RunOptions(
-        kernel=args.kernel, firmware=firmware, append=bench_append(args, platform), host=host,
-        profile=profile, memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout,
+    launch = qemu.choose_launch(platform, args.profile, args.firmware, args.qemu, args.boot)
+    return runner.RunOptions.launching(
+        launch, kernel=args.kernel, append=bench_append(args, platform),
+        memory=args.memory, smp=args.smp, timeout=args.timeout,
         log_dir=args.log_dir, label=f"bench-{platform}", mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 

@@ -49,8 +49,9 @@ def boot_options() -> argparse.ArgumentParser:
     group.add_argument("--firmware", metavar="PATH",
                        help=f"OVMF image: combined (-bios) or *CODE*.fd paired with *VARS*.fd; "
                             f"default ${ENV_OVERRIDE}, else QEMU's firmware descriptors")
-    group.add_argument("--boot", default="kernel", choices=qemu.BOOT_MODES,
-                       help="kernel: -kernel/-append; esp: BOOTX64.EFI on a FAT disk, arguments in ccktf.args")
+    group.add_argument("--boot", choices=qemu.BOOT_MODES,
+                       help="kernel: -kernel/-append; esp: BOOTX64.EFI on a FAT disk, arguments in ccktf.args "
+                            "(default: kernel; SNP: measured direct boot where the firmware allows it, else esp)")
     group.add_argument("--timeout", type=float, default=runner.DEFAULT_TIMEOUT,
                        help="seconds before a hang is declared (default: %(default)s)")
     group.add_argument("--log-dir", type=Path, default=runner.DEFAULT_LOG_DIR,
@@ -63,10 +64,10 @@ def boot_options() -> argparse.ArgumentParser:
 def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
     tests = kargs.split_globs(args.tests) if args.tests else None
     append = kargs.kernel_args(tests, args.platform, list_only=(mode == "list"), extra=args.append)
-    profile, firmware, host = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu)
-    return runner.RunOptions(
-        kernel=args.kernel, firmware=firmware, append=append, profile=profile, host=host,
-        memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout, log_dir=args.log_dir,
+    launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot)
+    return runner.RunOptions.launching(
+        launch, kernel=args.kernel, append=append,
+        memory=args.memory, smp=args.smp, timeout=args.timeout, log_dir=args.log_dir,
         label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
 
 

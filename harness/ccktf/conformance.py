@@ -44,10 +44,10 @@ def conformance_append(args: argparse.Namespace) -> str:
 
 
 def run_options(args: argparse.Namespace) -> runner.RunOptions:
-    profile, firmware, host = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu)
-    return runner.RunOptions(
-        kernel=args.kernel, firmware=firmware, append=conformance_append(args), host=host,
-        profile=profile, memory=args.memory, smp=args.smp, boot=args.boot, timeout=args.timeout,
+    launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot)
+    return runner.RunOptions.launching(
+        launch, kernel=args.kernel, append=conformance_append(args),
+        memory=args.memory, smp=args.smp, timeout=args.timeout,
         log_dir=args.log_dir, label="conformance", mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import firmware, hostcheck
+from . import firmware, hostcheck, ovmf_table
 from .errors import CcktfError
 from .firmware import Firmware
 
@@ -81,7 +81,7 @@ class Profile:
     def confidential(self) -> bool:
         return self.kind in ("tdx", "snp")
 
-    def accelerator_args(self, host: Optional[HostFacts] = None) -> list[str]:
+    def accelerator_args(self, host: Optional[HostFacts] = None, measured_boot: bool = False) -> list[str]:
         machine, objects = self.machine, []
         if self.kind == "tdx":
             machine += ",kernel-irqchip=split,confidential-guest-support=tdx0"
@@ -89,8 +89,11 @@ class Profile:
         elif self.kind == "snp":
             facts = host or HostFacts((0, 0))
             machine += ",confidential-guest-support=sev0"
+            # kernel-hashes=on: QEMU measures -kernel, -initrd and -append into the launch digest through
+            # the firmware's SEV hash table (amd-memory-encryption.rst, "Launching"; ccktf.ovmf_table).
             objects = ["-object", f"sev-snp-guest,id=sev0,cbitpos={facts.cbitpos},"
-                                  f"reduced-phys-bits={facts.reduced_phys_bits}"]
+                                  f"reduced-phys-bits={facts.reduced_phys_bits}"
+                                  f"{',kernel-hashes=on' if measured_boot else ''}"]
         return ["-machine", machine, "-accel", self.accel, "-cpu", self.cpu, *objects]
 
 
@@ -147,9 +150,43 @@ def get_profile(name: str, qemu: str = DEFAULT_QEMU, firmware_given: bool = Fals
     return profile
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How one boot is launched: profile, firmware, host facts, and how the kernel gets in."""
+
+    profile: str
+    firmware: Firmware
+    host: Optional[HostFacts] = None
+    boot: str = "kernel"
+    measured_boot: bool = False  # SNP: kernel-hashes=on
+    boot_note: str = ""          # why this boot mode, when the platform made the choice (shown with results)
+
+
+def choose_boot(profile: Profile, fw: Firmware, requested: Optional[str]) -> tuple[str, bool, str]:
+    """Boot mode, whether it is measured, and why. Only SNP has a choice to make.
+
+    An SNP guest's -kernel boot is measured only with ``kernel-hashes=on``, which needs the firmware's
+    SEV hash table (the OVMF AmdSev build, ``ccktf.ovmf_table``). Without it ccktf boots from an ESP
+    (arguments in ``ccktf.args``) rather than run unmeasured code that a -kernel boot would hide; an
+    explicit ``--boot kernel`` is kept, and said to be unmeasured.
+    """
+    if requested is not None and requested not in BOOT_MODES:
+        raise QemuConfigError(f"boot mode {requested!r} is not one of {', '.join(BOOT_MODES)}")
+    if profile.kind != "snp":
+        return requested or "kernel", False, ""
+    can_measure, why = ovmf_table.measured_boot_support(fw.code)
+    if requested == "esp":
+        return "esp", False, f"ESP boot, as asked ({why})"
+    if can_measure:
+        return "kernel", True, f"measured direct boot (kernel-hashes=on): {why}"
+    if requested == "kernel":
+        return "kernel", False, f"direct boot, NOT measured: {why}"
+    return "esp", False, f"ESP boot instead of measured direct boot: {why}"
+
+
 def choose_launch(platform: Optional[str], requested_profile: Optional[str], firmware_override: Optional[str],
-                  qemu: str = DEFAULT_QEMU) -> tuple[str, Firmware, Optional[HostFacts]]:
-    """Profile, firmware and host facts for one boot, every refusal before QEMU starts.
+                  qemu: str = DEFAULT_QEMU, boot: Optional[str] = None) -> Launch:
+    """Profile, firmware, host facts and boot mode for one boot, every refusal before QEMU starts.
 
     Confidential profiles take their firmware from the descriptor that offers their feature (``intel-tdx``,
     ``amd-sev-snp``; as libvirt does), unless ``--firmware`` / ``$CCKTF_OVMF`` names one.
@@ -158,7 +195,8 @@ def choose_launch(platform: Optional[str], requested_profile: Optional[str], fir
     name = profile_name_for(platform, requested_profile)
     profile = get_profile(name, qemu, firmware_given=bool(given))
     if not profile.confidential:
-        return name, firmware.resolve_firmware(firmware_override), None
+        fw = firmware.resolve_firmware(firmware_override)
+        return Launch(name, fw, None, *choose_boot(profile, fw, boot))
     if given:
         fw = firmware.resolve_firmware(firmware_override)
     else:
@@ -166,7 +204,7 @@ def choose_launch(platform: Optional[str], requested_profile: Optional[str], fir
         if fw is None:
             raise firmware.FirmwareError(f"no firmware descriptor offers {FIRMWARE_FEATURE[profile.kind]}: "
                                          f"{hostcheck.FIRMWARE_HINT[profile.kind]}")
-    return name, fw, host_facts(qemu)
+    return Launch(name, fw, host_facts(qemu), *choose_boot(profile, fw, boot))
 
 
 def host_facts(qemu: str = DEFAULT_QEMU) -> HostFacts:
@@ -194,6 +232,7 @@ class LaunchConfig:
     qemu: str = DEFAULT_QEMU
     debug_exit: bool = True  # False: no isa-debug-exit, the kernel must power the machine off itself
     host: Optional[HostFacts] = None  # needed by the confidential profiles
+    measured_boot: bool = False  # SNP measured direct boot (kernel-hashes=on); see choose_boot()
 
 
 @dataclass(frozen=True)
@@ -217,6 +256,9 @@ def validate(config: LaunchConfig) -> None:
     if config.boot not in BOOT_MODES:
         raise QemuConfigError(f"boot mode {config.boot!r} is not one of {', '.join(BOOT_MODES)}")
     profile = config.profile
+    if config.measured_boot and (profile.kind != "snp" or config.boot != "kernel"):
+        raise QemuConfigError(f"measured direct boot (kernel-hashes=on) is an SNP -kernel boot, not profile "
+                              f"{profile.name} with boot mode {config.boot}")
     if profile.confidential:
         # The object is what matters, not the version number: release candidates and vendor builds (e.g.
         # a distribution's TDX QEMU 8.2) have it before the upstream release that documents it.
@@ -260,7 +302,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
     boot, boot_staged, written = boot_args(config, run_dir)
     argv = [
         config.qemu,
-        *config.profile.accelerator_args(config.host),
+        *config.profile.accelerator_args(config.host, config.measured_boot),
         "-m", config.memory,
         "-smp", str(config.smp),
         "-display", "none", "-vga", "none", "-monitor", "none",

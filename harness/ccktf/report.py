@@ -46,6 +46,8 @@ def summarize_run(run: Run, tail_lines: int = 20) -> str:
     result = run.ktap
     lines = [f"platform: {result.platform or '(not reported)'}  kernel: {result.header.get('version', '?')}  "
              f"args: {result.args if result.args is not None else '(not reported)'}"]
+    if run.boot_note:
+        lines.append(f"boot: {run.boot_note}")
     facts = boot_facts(result)
     if facts:
         lines += ["", *facts]

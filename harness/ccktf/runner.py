@@ -62,6 +62,14 @@ class RunOptions:
     echo: Optional[Callable[[str], None]] = None  # called with each serial line, escapes stripped
     debug_exit: bool = True  # attach isa-debug-exit (docs/protocol.md "Exit")
     host: Optional[qemu.HostFacts] = None  # a confidential profile's host facts (qemu.choose_launch())
+    measured_boot: bool = False  # SNP kernel-hashes=on (qemu.choose_boot())
+    boot_note: str = ""  # why this boot mode, when the platform chose it: kept in host.json and shown
+
+    @classmethod
+    def launching(cls, launch: qemu.Launch, **fields) -> "RunOptions":
+        """Options for a boot launched as ``launch`` (qemu.choose_launch()) says."""
+        return cls(profile=launch.profile, firmware=launch.firmware, host=launch.host, boot=launch.boot,
+                   measured_boot=launch.measured_boot, boot_note=launch.boot_note, **fields)
 
 
 @dataclass
@@ -82,6 +90,7 @@ class Run:
     timed_out: bool
     seconds: float
     verdict: verdict.Verdict
+    boot_note: str = ""  # RunOptions.boot_note
 
     @property
     def serial_log(self) -> Path:
@@ -207,12 +216,14 @@ def run(options: RunOptions) -> Run:
     config = qemu.LaunchConfig(kernel=options.kernel.resolve(), firmware=options.firmware,
                                profile=qemu.lookup_profile(options.profile), append=options.append,
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
-                               debug_exit=options.debug_exit, host=options.host)
+                               debug_exit=options.debug_exit, host=options.host,
+                               measured_boot=options.measured_boot)
     run_dir = allocate_run_dir(options.log_dir, options.label)
     plan = qemu.build_launch(config, run_dir)
     (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")
-    (run_dir / "host.json").write_text(json.dumps(
-        identity.host_identity(options.qemu, options.firmware, options.profile), indent=2) + "\n")
+    host = identity.host_identity(options.qemu, options.firmware, options.profile)
+    host["boot"] = {"mode": options.boot, "measured": options.measured_boot, "note": options.boot_note}
+    (run_dir / "host.json").write_text(json.dumps(host, indent=2) + "\n")
     stage(plan)
     end = run_process(plan.argv, run_dir, run_dir / "serial.log", run_dir / "qemu-stderr.log",
                       options.timeout, options.echo)
@@ -220,7 +231,8 @@ def run(options: RunOptions) -> Run:
     judged = verdict.decide(parsed, end.status, end.timed_out, options.timeout, options.mode)
     judged.reasons.extend(qemu_stderr_reasons(run_dir, judged))
     write_logs(run_dir, parsed, judged)
-    return Run(run_dir, plan.command_line, parsed, end.status, end.timed_out, end.seconds, judged)
+    return Run(run_dir, plan.command_line, parsed, end.status, end.timed_out, end.seconds, judged,
+               options.boot_note)
 
 
 def qemu_stderr_reasons(run_dir: Path, judged: verdict.Verdict) -> list[str]:

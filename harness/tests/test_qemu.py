@@ -135,6 +135,46 @@ def test_golden_snp_command_line_qemu_9_1(cbit):
     assert option(argv, "-bios") == ["/fw/OVMF.amdsev.fd"]
 
 
+def test_golden_snp_measured_direct_boot():
+    # docs/system/i386/amd-memory-encryption.rst: "-object sev-snp-guest,...,kernel-hashes=on" measures
+    # -kernel/-initrd/-append through the OVMF AmdSev build's hash table.
+    host = qemu.HostFacts((9, 1), qemu_objects=frozenset({"sev-snp-guest"}))
+    plan = qemu.build_launch(config(profile=qemu.PROFILES["snp"], firmware=SNP_FW, host=host, memory="4G",
+                                    measured_boot=True), RUN_DIR)
+    assert option(plan.argv, "-object") == ["sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on"]
+    assert option(plan.argv, "-kernel") == ["/k/ccktf.efi"]
+
+
+@pytest.mark.parametrize("overrides", [{"profile": qemu.PROFILES["tcg"]}, {"boot": "esp"}])
+def test_measured_boot_is_only_an_snp_kernel_boot(overrides):
+    host = qemu.HostFacts((9, 1), qemu_objects=frozenset({"sev-snp-guest"}))
+    values = {"profile": qemu.PROFILES["snp"], "firmware": SNP_FW, "host": host, "measured_boot": True, **overrides}
+    with pytest.raises(QemuConfigError, match="measured direct boot"):
+        qemu.build_launch(config(**values), RUN_DIR)
+
+
+@pytest.mark.parametrize("image, requested, boot, measured, note", [
+    ("amdsev", None, "kernel", True, "measured direct boot (kernel-hashes=on)"),
+    ("amdsev", "esp", "esp", False, "ESP boot, as asked"),
+    ("plain", None, "esp", False, "ESP boot instead of measured direct boot"),
+    ("plain", "kernel", "kernel", False, "direct boot, NOT measured"),
+    ("none", None, "esp", False, "publishes no SEV hash table"),
+])
+def test_snp_boots_measured_where_the_firmware_allows_it(tmp_path, image, requested, boot, measured, note):
+    from test_ovmf_table import ovmf_image
+    tables = {"amdsev": {"hash": (0x80_0000, 0x400)}, "plain": {"hash": (0, 0)}, "none": {}}[image]
+    path = tmp_path / f"{image}.fd"
+    path.write_bytes(ovmf_image(**tables))
+    chosen = qemu.choose_boot(qemu.PROFILES["snp"], Firmware(path), requested)
+    assert chosen[:2] == (boot, measured) and note in chosen[2]
+
+
+@pytest.mark.parametrize("profile", ["tcg", "kvm", "tdx"])
+def test_only_snp_chooses_its_boot_mode(profile):
+    assert qemu.choose_boot(qemu.PROFILES[profile], SNP_FW, None) == ("kernel", False, "")
+    assert qemu.choose_boot(qemu.PROFILES[profile], SNP_FW, "esp") == ("esp", False, "")
+
+
 @pytest.mark.parametrize("profile, obj", [("tdx", "tdx-guest"), ("snp", "sev-snp-guest")])
 def test_confidential_profiles_refuse_a_qemu_without_their_object(profile, obj):
     with pytest.raises(QemuConfigError, match=f"needs a QEMU with the {obj} object"):
@@ -149,8 +189,9 @@ def test_confidential_firmware_must_be_one_image():
 
 
 def test_choose_launch_keeps_tcg_and_plain_ovmf_for_models():
-    name, firmware, host = qemu.choose_launch("sim-tdx", None, None)
-    assert name == "tcg" and host is None and firmware.code.is_file()
+    launch = qemu.choose_launch("sim-tdx", None, None)
+    assert launch.profile == "tcg" and launch.host is None and launch.firmware.code.is_file()
+    assert (launch.boot, launch.measured_boot, launch.boot_note) == ("kernel", False, "")
 
 
 def test_choose_launch_with_a_firmware_override_never_blames_the_firmware(tmp_path):
