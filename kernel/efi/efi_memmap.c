@@ -22,7 +22,11 @@ static bool is_io(u32 type)
 	return type == EFI_MEMORY_MAPPED_IO || type == EFI_MEMORY_MAPPED_IO_PORT_SPACE;
 }
 
-/* The end of the highest memory that is not MMIO, at least 4 GiB (the MMIO hole lies below it). */
+/*
+ * The end of the highest memory that is not MMIO, at least 4 GiB (the MMIO hole lies below it), and at most
+ * PAGING_MAX_TOP: the kernel's four-level tables cannot map beyond, and a descriptor there (or one whose end
+ * passes 2^64, clamped to U64_MAX) must not make the identity map wrap to nothing.
+ */
 u64 memmap_top(const struct efi_memmap_snapshot *m)
 {
 	struct memmap view = memmap_view(m);
@@ -31,6 +35,6 @@ u64 memmap_top(const struct efi_memmap_snapshot *m)
 
 	for_each_memmap_desc(&view, i, d)
 		if (!is_io(d->type))
-			top = MAX(top, memmap_desc_range(d).end);
+			top = MAX(top, MIN(memmap_desc_range(d).end, PAGING_MAX_TOP));
 	return top;
 }

@@ -146,3 +146,22 @@ KTEST(host_paging, split_moves_pat_and_keeps_the_address)
 	}
 	release(&tb);
 }
+
+/*
+ * A top near 2^64 (a memory-map descriptor whose end passes 2^64 is clamped to U64_MAX) once rounded up to
+ * 0: paging_pages_needed() asked for a handful of pages and paging_build() "succeeded" with nothing
+ * mapped, not even the kernel, so the boot died silently at the CR3 switch (found by tests/fuzz memmap).
+ * Four levels span PAGING_MAX_TOP at most: a larger top asks for those tables, and a small pool is refused.
+ */
+KTEST(host_paging, top_past_four_levels_never_wraps)
+{
+	static u64 pool[32 * 512] __attribute__((aligned(4096)));
+	u64 tops[] = { ~0ull, ~0ull - GiB + 1, PAGING_MAX_TOP + GiB };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(tops); i++) {
+		KEXPECT_EQ(t, paging_pages_needed(tops[i]), paging_pages_needed(PAGING_MAX_TOP));
+		KEXPECT_EQ(t, paging_build((u64)(uintptr_t)pool, 32, tops[i]), 0);
+	}
+	KEXPECT_GT(t, paging_pages_needed(PAGING_MAX_TOP), paging_pages_needed(8 * GiB));
+	root = NULL;
+}

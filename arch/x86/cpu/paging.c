@@ -61,9 +61,15 @@ static u64 *new_table(struct pool *p)
 	return t;
 }
 
+/* The GiB the identity map spans: top rounded up, never past PAGING_MAX_TOP (so never wrapping). */
+static u64 gib_spanned(u64 top)
+{
+	return ALIGN_UP(MIN(top, PAGING_MAX_TOP), GiB) / GiB;
+}
+
 u64 paging_pages_needed(u64 top)
 {
-	u64 gib = ALIGN_UP(top, GiB) / GiB;
+	u64 gib = gib_spanned(top);
 
 	return 1 /* PML4 */ + ALIGN_UP(gib, ENTRIES) / ENTRIES /* PDPTs */ + gib /* PDs */ + 1 /* first 2M */ +
 	       PAGING_SPARE_TABLES;
@@ -107,8 +113,8 @@ u64 paging_build(u64 pool, u64 pool_pages, u64 top)
 
 	if (!pml4)
 		return 0;
-	for (u64 base = 0; base < ALIGN_UP(top, GiB); base += GiB) {
-		u64 gib = base / GiB;
+	for (u64 gib = 0; gib < gib_spanned(top); gib++) {
+		u64 base = gib * GiB;
 		if (gib % ENTRIES == 0) {
 			pdpt = new_table(&p);
 			if (!pdpt)

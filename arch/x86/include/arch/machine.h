@@ -22,7 +22,11 @@ void tsc_calibrate(void (*delay_us)(u64 us), struct tsc_info *info);
 u64 tsc_hz(void);
 u64 tsc_to_ns(u64 cycles);
 
-/* Page tables (arch/x86/cpu/paging.c): identity map of [0, top), page 0 left unmapped (null guard). */
+/*
+ * Page tables (arch/x86/cpu/paging.c): identity map of [0, top), page 0 left unmapped (null guard). Four
+ * levels map at most 2^48 bytes (512 PML4 entries of 512 GiB): a larger top is taken as PAGING_MAX_TOP.
+ */
+#define PAGING_MAX_TOP (1ull << 48)
 u64 paging_pages_needed(u64 top);
 u64 paging_build(u64 pool, u64 pool_pages, u64 top);
 /* Before the take-over: a mask every entry carries (SEV's C-bit). */
