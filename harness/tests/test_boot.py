@@ -34,6 +34,16 @@ def test_selftests_pass_and_match_the_listing(ccktf_boot, selftest_listing):
     assert all(t.status in (Status.PASS, Status.SKIP) for t in run.ktap.tests())
     assert run.ktap.platform and run.ktap.exit.kind == "passed"
     assert run.ktap.firmware_output and run.ktap.kernel_output.startswith("KTAP version 1")
+    assert_ktap_line_starts_a_line(run.serial_log.read_bytes())
+
+
+def assert_ktap_line_starts_a_line(raw: bytes):
+    """Linux's KTAP parser (tools/testing/kunit/kunit_parser.py, extract_tap_lines()) takes what precedes
+    'KTAP version' on the version line as a prefix and cuts that many characters off every later line;
+    OVMF leaves escape codes without a newline. Checked with that parser on raw serial logs: with the
+    version line at column 0 its counts equal ccktf's; with OVMF's prefix it reads 0 tests (docs/protocol.md)."""
+    version_line = next(line for line in raw.split(b"\n") if b"KTAP version" in line)
+    assert version_line.rstrip(b"\r") == b"KTAP version 1", version_line
 
 
 def test_demo_fail_reports_assertion_diagnostics(ccktf_boot):
@@ -77,6 +87,7 @@ def test_esp_boot_mode_takes_its_arguments_from_the_args_file(ccktf_boot):
     assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail()}"
     assert (run.run_dir / "ESP/EFI/BOOT/BOOTX64.EFI").is_file()
     assert "-append" not in run.command_line
+    assert_ktap_line_starts_a_line(run.serial_log.read_bytes())
     assert "# ccktf: args-file=\\ccktf.args" in run.ktap.kernel_output
     assert run.ktap.args == "tests=selftest.* seed=7"
     assert {test.full_name.split(".")[0] for test in run.ktap.tests()} == {"selftest"}
