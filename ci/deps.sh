@@ -26,6 +26,8 @@ need python3-matplotlib /usr/bin/python3 -c 'import matplotlib'
 need python3-pytest-xdist /usr/bin/python3 -c 'import xdist' # make test runs its boots in parallel
 need python3-yaml /usr/bin/python3 -c 'import yaml'          # the CI workflow and LAVA job are checked
 need lava-common /usr/bin/python3 -c 'import lava_common.schemas' # LAVA's own job schema
+need python3-lxml /usr/bin/python3 -c 'import lxml.etree'     # JUnit files are validated against Jenkins' schema
+need python3-hypothesis /usr/bin/python3 -c 'import hypothesis' # property-based tests of the parsers and the gate
 need git have git # the build test snapshots the tree with git ls-files
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -7,7 +7,8 @@ One boot with ``tests=conformance* conformance=1`` (``--tests`` narrows it; ``--
 
     report.md     Markdown: firmware identity, platform (MODEL notice for sim-*), every check, findings
     report.html   the same, self-contained, every kernel-supplied string escaped
-    report.xml    JUnit XML, one testcase per check
+    report.xml    JUnit XML, one testcase per check, and a testcase ``boot`` with an <error> when the boot went
+                  wrong (docs/conformance.md "JUnit")
 
 Exit status: 0 every ``must`` check held (``should`` failures are warnings), 1 a ``must`` check failed,
 2 the boot went wrong (crash, hang, truncated stream, usage error) or declared no checks.
@@ -16,7 +17,7 @@ Exit status: 0 every ``must`` check held (``should`` failures are warnings), 1 a
 from __future__ import annotations
 
 import argparse
-import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import identity, kargs, qemu, runner
@@ -60,10 +61,12 @@ def boot_problems(run: runner.Run) -> list[str]:
 
 
 def report_from_run(run: runner.Run, options: runner.RunOptions) -> Report:
+    started = datetime.now(timezone.utc) - timedelta(seconds=run.seconds)
     return build_report(run.ktap, profile=options.profile, memory=options.memory,
-                        date=time.strftime("%Y-%m-%d %H:%M:%S %Z"), boot_problems=boot_problems(run),
+                        date=started, boot_problems=boot_problems(run),
                         firmware_image=str(options.firmware.code), run_dir=str(run.run_dir),
-                        host=identity.host_identity(options.qemu, options.firmware, options.profile))
+                        host=identity.host_identity(options.qemu, options.firmware, options.profile),
+                        serial_tail=run.serial_tail(), seconds=run.seconds)
 
 
 def write_report(report: Report, out: Path) -> list[Path]:

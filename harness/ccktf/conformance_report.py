@@ -10,6 +10,12 @@ A check is a test the kernel announced with ``# check:`` (``ktap.TestResult.chec
 
 Only ``fail`` and ``error`` make the report fail (exit status 1); a boot that did not complete is an
 error (exit status 2) whatever the checks said.
+
+JUnit (docs/conformance.md "JUnit"): one testcase per check, and, when the boot itself went wrong (crashed,
+hung, truncated, a usage error, no checks declared), one more testcase ``boot`` with an ``<error>`` whose
+message is the verdict's reasons and whose text ends with the serial tail, so that a CI system that only
+counts failures and errors sees it. The timestamp is ISO 8601 in UTC, as xs:dateTime without a zone
+(``2026-11-30T10:56:54``); the file validates against Jenkins' junit-10.xsd (harness/tests/fixtures).
 """
 
 from __future__ import annotations
@@ -19,12 +25,16 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Optional
 
 from .ktap import KtapResult, Status, TestResult
 from .platforms import is_model
 
 _FIRMWARE = re.compile(r'# firmware: vendor="(.*)" revision=(\S+) uefi=(\S+)')
+
+
+NO_CHECKS = "the kernel declared no checks"
 
 
 class Result(str, enum.Enum):
@@ -69,7 +79,7 @@ class Report:
     platform: str
     profile: str
     memory: str
-    date: str
+    date: datetime  # when the boot started (timezone-aware; shown in UTC)
     ccktf_version: str
     args: str
     checks: list[CheckRow]
@@ -77,6 +87,8 @@ class Report:
     firmware_image: str = ""
     run_dir: str = ""
     host: dict = field(default_factory=dict)  # ccktf.identity.host_identity(): the machine it ran on
+    serial_tail: str = ""  # the last lines of the serial output, escapes stripped (shown with boot problems)
+    seconds: Optional[float] = None  # how long the boot took
 
     @property
     def is_model(self) -> bool:
@@ -95,10 +107,18 @@ class Report:
             return 2
         return 1 if self.must_failed else 0
 
+    def boot_error(self) -> Optional[str]:
+        """Why the boot as a whole is an error (crash, hang, truncation, nothing run), or None."""
+        if self.boot_problems:
+            return "; ".join(self.boot_problems) or "the boot ended in an error (no reason given)"
+        if not self.checks:
+            return NO_CHECKS
+        return None
+
     def verdict(self) -> str:
         status = self.exit_status()
         if status == 2:
-            return "ERROR: the boot did not complete" if self.boot_problems else "ERROR: the kernel declared no checks"
+            return "ERROR: the boot did not complete" if self.boot_problems else f"ERROR: {NO_CHECKS}"
         if status == 1:
             return f"FAIL: {self.count(Result.FAIL) + self.count(Result.ERROR)} must check(s) did not hold"
         return f"PASS: every must check held ({self.count(Result.WARN)} warning(s))"
@@ -141,11 +161,19 @@ def firmware_identity(result: KtapResult) -> Firmware:
     return Firmware()
 
 
-def build_report(result: KtapResult, *, profile: str, memory: str, date: str, boot_problems: list[str],
-                 firmware_image: str = "", run_dir: str = "", host: Optional[dict] = None) -> Report:
+def build_report(result: KtapResult, *, profile: str, memory: str, date: datetime, boot_problems: list[str],
+                 firmware_image: str = "", run_dir: str = "", host: Optional[dict] = None, serial_tail: str = "",
+                 seconds: Optional[float] = None) -> Report:
     return Report(firmware_identity(result), result.platform or "(not reported)", profile, memory, date,
                   result.header.get("version", "?"), result.args or "", check_rows(result),
-                  list(boot_problems), firmware_image, run_dir, dict(host or {}))
+                  list(boot_problems), firmware_image, run_dir, dict(host or {}), serial_tail, seconds)
+
+
+def utc_iso(date: datetime, zone: bool = True) -> str:
+    """``2026-11-30T10:56:54Z`` (ISO 8601, UTC, whole seconds); without ``Z`` when ``zone`` is False, which is
+    the xs:dateTime form Ant's JUnit files carry (a naive ``date`` is taken as local time)."""
+    text = date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return text + "Z" if zone else text
 
 
 # -- Markdown -------------------------------------------------------------------------------------------
@@ -173,7 +201,7 @@ def identity_lines(report: Report) -> list[tuple[str, str]]:
         ("Firmware image", report.firmware_image or "(default)"),
         ("Platform", report.platform + (" (MODEL)" if report.is_model else "")),
         ("QEMU profile", f"{report.profile}, {report.memory}"),
-        ("Date", report.date),
+        ("Date", utc_iso(report.date)),
         ("ccktf", f"{report.ccktf_version}, args: {report.args}"),
         ("Serial log", report.run_dir or "(none)"),
         ("Host", host_line(report.host)),
@@ -272,15 +300,47 @@ def render_html(report: Report) -> str:
 
 # -- JUnit ----------------------------------------------------------------------------------------------
 
+# XML 1.0 allows only these characters (XML 1.0 section 2.2, "Char"). ElementTree writes any others as they
+# are, which leaves a file no XML parser reads; the serial output and the kernel's strings can carry any
+# byte the firmware sent.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot carry written as ``\\xNN`` (``\\uNNNN`` above 0xff)."""
+    return _NOT_XML_CHAR.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                             else f"\\u{ord(m.group()):04x}", text)
+
+
+BOOT_CASE = "boot"  # the testcase that stands for the boot itself
+
+
+def boot_error_text(report: Report) -> str:
+    """The ``<error>`` text of the boot testcase: every reason, the serial log's path, the serial tail."""
+    reasons = report.boot_problems or [NO_CHECKS]
+    tail = report.serial_tail.strip("\n") or "(no serial output)"
+    where = f"serial log: {report.run_dir}\n" if report.run_dir else ""
+    return "\n".join(reasons) + f"\n\n{where}serial tail:\n{tail}\n"
+
+
 def render_junit(report: Report) -> str:
     """One testcase per check. A warning is a passing testcase (shoulds do not fail the run) whose
-    system-out says WARNING; fail -> <failure>, error -> <error>, skip -> <skipped>."""
-    suite = ET.Element("testsuite", name="ccktf-conformance", tests=str(len(report.checks)),
-                       failures=str(report.count(Result.FAIL)), errors=str(report.count(Result.ERROR)),
-                       skipped=str(report.count(Result.SKIP)), timestamp=report.date)
+    system-out says WARNING; fail -> <failure>, error -> <error>, skip -> <skipped>. A boot that went
+    wrong (``Report.boot_error``) is one more testcase, ``boot``, with an <error>, counted in ``errors``."""
+    boot_error = report.boot_error()
+    attributes = dict(name="ccktf-conformance", tests=str(len(report.checks) + bool(boot_error)),
+                      failures=str(report.count(Result.FAIL)),
+                      errors=str(report.count(Result.ERROR) + bool(boot_error)),
+                      skipped=str(report.count(Result.SKIP)), timestamp=utc_iso(report.date, zone=False))
+    if report.seconds is not None:
+        attributes["time"] = f"{report.seconds:.3f}"
+    suite = ET.Element("testsuite", attributes)
     props = ET.SubElement(suite, "properties")
     for key, value in identity_lines(report):
         ET.SubElement(props, "property", name=key, value=value)
+    if boot_error:
+        case = ET.SubElement(suite, "testcase", classname="ccktf-conformance", name=BOOT_CASE)
+        ET.SubElement(case, "error", message=boot_error, type="boot").text = boot_error_text(report)
     for row in report.checks:
         case = ET.SubElement(suite, "testcase", classname=row.test.split(".")[0], name=f"{row.id} {row.test}")
         evidence = "\n".join(row.evidence)
@@ -296,4 +356,5 @@ def render_junit(report: Report) -> str:
     if report.boot_problems:
         ET.SubElement(suite, "system-err").text = "\n".join(report.boot_problems)
     ET.indent(suite)
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+    # Markup is ASCII, so the characters XML cannot carry can only be in text and attribute values.
+    return xml_safe(ET.tostring(suite, encoding="unicode", xml_declaration=True)) + "\n"

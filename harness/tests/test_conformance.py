@@ -3,6 +3,7 @@ subcommand against fake_qemu.py, and one real boot against Debian's OVMF (marker
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,14 @@ from ccktf.conformance_report import Result, build_report, render_html, render_j
 from ccktf.runner import DEFAULT_KERNEL
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def report_from(fixture: str, boot_problems=(), platform=None):
     text = (FIXTURES / f"{fixture}.ktap").read_text()
     if platform:
         text = text.replace("platform=none", f"platform={platform}", 1)
-    return build_report(ktap.parse(text), profile="tcg", memory="512M", date="2026-01-01 00:00:00 UTC",
+    return build_report(ktap.parse(text), profile="tcg", memory="512M", date=DATE,
                         boot_problems=list(boot_problems))
 
 
@@ -70,7 +72,7 @@ def test_boot_problem_is_exit_2_whatever_the_checks_say():
 def test_truncated_stream_reports_the_running_check_as_error():
     text = (FIXTURES / "conformance_ovmf.ktap").read_text()
     cut = text[:text.index("    ok 12 ct_acpi_rsdp")]
-    report = build_report(ktap.parse(cut), profile="tcg", memory="512M", date="d", boot_problems=["cut"])
+    report = build_report(ktap.parse(cut), profile="tcg", memory="512M", date=DATE, boot_problems=["cut"])
     assert row(report, "CT-002").result is Result.ERROR
     assert report.exit_status() == 2
 
