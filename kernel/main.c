@@ -48,12 +48,14 @@ void kernel_fatal_if(const char *what, const char *err)
 static void setup_platform_after_exit(void)
 {
 	const struct platform_ops *p = platform_current();
-	char line[400];
+	char line[480];
 
 	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
 	console_release(); /* the platform's port I/O works now: what was printed meanwhile goes out */
 	p->describe(line, sizeof(line));
 	printk("# platform: %s: %s\n", p->name, line);
+	platform_identity_line(line, sizeof(line));
+	printk("# platform-identity: %s\n", line);
 	unaccepted_print_final();
 	kernel_fatal_if("recording unaccepted memory from the final map", unaccepted.final_error);
 	kernel_fatal_if("accepting the parts Linux accepts at boot", unaccepted_accept_deferred());

@@ -59,3 +59,17 @@ bool cc_platform_has(enum cc_attr attr)
 		return false;
 	return (current->attrs & CC_ATTR_BIT(attr)) || (current->has && current->has(attr));
 }
+
+/* "source": who answered. A model's words are the model's, never a hardware reading (README). */
+void platform_identity_line(char *buf, size_t size)
+{
+	const char *source = cc_platform_has(CC_ATTR_HW_MODEL) ? "model"
+			     : current && current->identify ? "hardware"
+							     : "none";
+	int n = snprintf(buf, size, "platform=%s source=%s", platform_name(), source);
+
+	if (current && current->identify && n > 0 && (size_t)n + 1 < size) {
+		buf[n] = ' ';
+		current->identify(buf + n + 1, size - (size_t)n - 1);
+	}
+}

@@ -8,8 +8,10 @@
  * true.
  */
 #include <arch/portio.h>
+#include <arch/sim.h>
 #include <arch/tdx.h>
 #include <arch/tdx_spec.h>
+#include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include "lib/accept_util.h"
 
@@ -93,6 +95,111 @@ KTEST(tdx, vmcall_exposing_rsp_is_an_invalid_rcx)
 	struct tdx_module_args args = { .rcx = TDVMCALL_EXPOSE_R10_R15 | TDX_GPR_BIT(4) };
 
 	KEXPECT_EQ(t, tdx_tdcall(TDG_VP_VMCALL, &args), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+}
+
+/* TDG.SYS.RD: what a TD can read of its TDX module (tdx_spec.h, docs/abi.md) */
+
+static bool sys_rd_available(void)
+{
+	struct tdx_td_info info;
+
+	return tdx_vp_info(&info) == TDX_SUCCESS && (info.commands_available & TDX_VP_INFO_R10_SYS_RD);
+}
+
+KTEST(tdx, sys_rd_reads_the_module_version)
+{
+	u64 major = 0, minor = 0, vendor = 0;
+
+	if (!sys_rd_available())
+		KTEST_SKIP(t, "TDG.VP.INFO R10 bit 0 clear: no TDG.SYS.RD (a TDX 1.0 module)");
+	KASSERT_EQ(t, tdx_sys_rd(TDX_MD_MAJOR_VERSION, &major, NULL), TDX_SUCCESS);
+	KASSERT_EQ(t, tdx_sys_rd(TDX_MD_MINOR_VERSION, &minor, NULL), TDX_SUCCESS);
+	ktest_evidence(t, "TDX module %llu.%llu", major, minor);
+	KEXPECT_GE(t, major, 1);
+	KEXPECT_LE(t, major, 0xffff); /* a u16 field, masked by the module */
+	KEXPECT_LE(t, minor, 0xffff);
+	KEXPECT_EQ(t, tdx_sys_rd(TDX_MD_VENDOR_ID, &vendor, NULL), TDX_SUCCESS);
+	KEXPECT_EQ(t, vendor, TDX_VENDOR_ID_INTEL);
+}
+
+/* The module's lookup table gives these a guest read mask of 0: the TD gets the status, R8 = 0. */
+KTEST(tdx, sys_rd_build_and_update_are_not_readable_by_a_td)
+{
+	static const u64 host_only[] = { TDX_MD_BUILD_NUM, TDX_MD_BUILD_DATE, TDX_MD_UPDATE_VERSION,
+					 TDX_MD_INTERNAL_VERSION };
+
+	if (!sys_rd_available())
+		KTEST_SKIP(t, "no TDG.SYS.RD (a TDX 1.0 module)");
+	for (unsigned i = 0; i < ARRAY_SIZE(host_only); i++) {
+		u64 value = 1, next = 0;
+		KEXPECT_EQ(t, tdx_sys_rd(host_only[i], &value, &next), TDX_METADATA_FIELD_NOT_READABLE);
+		KEXPECT_EQ(t, value, 0);
+		KEXPECT_EQ(t, next, TDX_MD_FIELD_ID_NA);
+	}
+}
+
+KTEST(tdx, sys_rd_malformed_or_unknown_field_is_incorrect)
+{
+	u64 value, next;
+
+	if (!sys_rd_available())
+		KTEST_SKIP(t, "no TDG.SYS.RD (a TDX 1.0 module)");
+	/* LAST_ELEMENT_IN_FIELD = 1: not a single-element identifier */
+	KEXPECT_EQ(t, tdx_sys_rd(TDX_MD_MAJOR_VERSION | 1ull << 34, &value, &next), TDX_METADATA_FIELD_ID_INCORRECT);
+	/* a reserved bit (62) */
+	KEXPECT_EQ(t, tdx_sys_rd(TDX_MD_MAJOR_VERSION | 1ull << 62, &value, &next), TDX_METADATA_FIELD_ID_INCORRECT);
+	/* no such field in class 8 */
+	KEXPECT_EQ(t, tdx_sys_rd(0x0800000100007fffull, &value, &next), TDX_METADATA_FIELD_ID_INCORRECT);
+	KEXPECT_EQ(t, next, TDX_MD_FIELD_ID_NA);
+}
+
+/* All ones asks for the first guest-readable field; each read names the next (the module's table order). */
+KTEST(tdx, sys_rd_enumerates_from_vendor_id_to_minor_version)
+{
+	u64 value, next;
+
+	if (!sys_rd_available())
+		KTEST_SKIP(t, "no TDG.SYS.RD (a TDX 1.0 module)");
+	KEXPECT_EQ(t, tdx_sys_rd(TDX_MD_FIELD_ID_NA, &value, &next), TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	KEXPECT_EQ(t, next, TDX_MD_VENDOR_ID);
+	KASSERT_EQ(t, tdx_sys_rd(TDX_MD_VENDOR_ID, &value, &next), TDX_SUCCESS);
+	KEXPECT_EQ(t, next, TDX_MD_MINOR_VERSION); /* BUILD_DATE and BUILD_NUM are skipped: not readable */
+}
+
+/* A module without the leaf (1.0) answers it as any unknown leaf, and the identity line says so. */
+KTEST(tdx, sys_rd_absent_is_an_invalid_rax_and_reported)
+{
+	struct tdx_module_identity id;
+	char words[400];
+
+	if (sys_rd_available())
+		KTEST_SKIP(t, "the module has TDG.SYS.RD (sim_tdx_module=1.0 models one without)");
+	KEXPECT_EQ(t, tdx_sys_rd(TDX_MD_MAJOR_VERSION, NULL, NULL), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX);
+	tdx_identity_read(&id);
+	tdx_identity_format(&id, words, sizeof(words));
+	KEXPECT_EQ(t, strncmp(words, "module=unknown tdx_sys_rd=0 tdx_major=err:0xc000010000000000 ", 61), 0);
+}
+
+/* The "# platform-identity:" line of a model boot, word for word (docs/protocol.md). */
+KTEST(tdx, model_identity_line_names_the_modelled_module)
+{
+	static const char *const expected_1_5 =
+		"platform=sim-tdx source=model module=1.5 tdx_sys_rd=1 tdx_major=1 tdx_minor=5 "
+		"tdx_update=err:0xc0000c0200000000 tdx_internal=err:0xc0000c0200000000 "
+		"tdx_build_num=err:0xc0000c0200000000 tdx_build_date=err:0xc0000c0200000000 tdx_vendor_id=0x8086 "
+		"tdx_sys_attributes=0x0 tdx_features0=0x2e1f0fbf";
+	static const char *const expected_1_0 =
+		"platform=sim-tdx source=model module=unknown tdx_sys_rd=0 tdx_major=err:0xc000010000000000 "
+		"tdx_minor=err:0xc000010000000000 tdx_update=err:0xc000010000000000 "
+		"tdx_internal=err:0xc000010000000000 tdx_build_num=err:0xc000010000000000 "
+		"tdx_build_date=err:0xc000010000000000 tdx_vendor_id=err:0xc000010000000000 "
+		"tdx_sys_attributes=err:0xc000010000000000 tdx_features0=err:0xc000010000000000";
+	char line[480];
+
+	if (!accept_model())
+		KTEST_SKIP(t, "the module version of a real TD is the host's");
+	platform_identity_line(line, sizeof(line));
+	KEXPECT_STREQ(t, line, sim_knobs.tdx_module_1_0 ? expected_1_0 : expected_1_5);
 }
 
 /* TDG.MEM.PAGE.ACCEPT on fresh units */

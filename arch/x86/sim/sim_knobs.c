@@ -17,6 +17,9 @@
  *    ExitBootServices (SNP: GHCB GPA registration, answered with an all-ones GFN as GHCB spec 2.3.2 says;
  *    TDX: TDG.VP.INFO), to show that a failure before the console works ends through the platform's own
  *    channel and says what failed.
+ *  - sim_tdx_module=1.5: the TDX model is a 1.5 module (release 1.5.06) with TDG.SYS.RD, as current TDX
+ *    hosts run (tdx_model_sys.c); 1.0 models a module without the leaf (TDG.VP.INFO R10 = 0, leaf 11 an
+ *    invalid RAX), to show what a TD then reports.
  */
 #include <arch/sim.h>
 #include <ccktf/args.h>
@@ -55,6 +58,15 @@ static bool parse_fail(const char *v)
 	return true;
 }
 
+static bool parse_tdx_module(const char *v)
+{
+	if (strcmp(v, "1.5") && strcmp(v, "1.0"))
+		return false;
+	sim_knobs.tdx_module_1_0 = v[2] == '0';
+	return true;
+}
+
+static const struct arg_key_ext sim_tdx_module_key = { "sim_tdx_module", "1.5|1.0", parse_tdx_module };
 static const struct arg_key_ext sim_fail_key = { "sim_fail", "none|setup", parse_fail };
 static const struct arg_key_ext sim_unaccepted_key = { "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)",
 						       parse_unaccepted };
@@ -64,6 +76,7 @@ ARG_KEY_REGISTER(sim_unaccepted_key);
 ARG_KEY_REGISTER(sim_host_map_key);
 ARG_KEY_REGISTER(sim_sept_ve_disable_key);
 ARG_KEY_REGISTER(sim_fail_key);
+ARG_KEY_REGISTER(sim_tdx_module_key);
 
 const char *sim_host_map_name(void)
 {

@@ -58,6 +58,7 @@ static const struct platform_ops sim_tdx_platform = {
 	.adjust_memmap = sim_tdx_adjust_memmap,
 	.setup_after_exit = sim_tdx_setup_after_exit,
 	.describe = sim_tdx_describe,
+	.identify = tdx_identify,
 	.accept_range = tdx_accept_range,
 	.page_state = sim_page_state,
 	.round_trip = tdx_round_trip,

@@ -138,9 +138,18 @@ static u64 vp_info(struct cpu_regs *r)
 	r->rdx = attributes;
 	r->r8 = (u64)MODEL_VCPUS << TDX_VCPUS_MAX_SHIFT | MODEL_VCPUS;
 	r->r9 = 0;  /* VCPU_INDEX */
-	r->r10 = 0; /* no TDG.SYS.RD: the model is a 1.0 module here */
+	/* TDG_SYS_RD_AVAILABLE as a 1.5 module sets it (tdg_vp_info.c); a 1.0 module leaves R10 zero. */
+	r->r10 = sim_knobs.tdx_module_1_0 ? 0 : TDX_VP_INFO_R10_SYS_RD;
 	r->r11 = 0;
 	return TDX_SUCCESS;
+}
+
+/* TDG.SYS.RD (tdx_model_sys.c); a 1.0 module has no leaf 11: an invalid RAX, as for any unknown leaf. */
+static u64 sys_rd(struct cpu_regs *r)
+{
+	if (sim_knobs.tdx_module_1_0)
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	return tdx_model_sys_rd(r->rdx, &r->r8, &r->rdx);
 }
 
 /* The information of the last #VE the model reflected, once (tdg_vp_veinfo_get.c: VALID is then cleared). */
@@ -278,6 +287,8 @@ static u64 tdcall(struct cpu_regs *r)
 		return ve_info_get(r, version);
 	case TDG_MEM_PAGE_ACCEPT:
 		return page_accept(r);
+	case TDG_SYS_RD:
+		return sys_rd(r);
 	default:
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	}

@@ -79,6 +79,10 @@ bool tdx_pages_accepted(const struct tdx_pages *p, u64 addr);
 /* Inside the model's memory and not accepted yet. */
 bool tdx_pages_pending(const struct tdx_pages *p, u64 addr);
 
+/* tdx_model_sys.c: TDG.SYS.RD of the modelled 1.5 module (rules and sources there). Returns the status;
+ * *value is R8, *next is RDX. */
+u64 tdx_model_sys_rd(u64 field_id, u64 *value, u64 *next);
+
 /* tdx_model.c: the TDX module behind the #UD hook */
 
 /* Before ExitBootServices: the page state for the memory sim_reserve_unaccepted() took. */

@@ -31,7 +31,43 @@ u64 tdx_vp_info(struct tdx_td_info *info)
 	info->num_vcpus = (u32)(args.r8 & TDX_VCPUS_NUM_MASK);
 	info->max_vcpus = (u32)(args.r8 >> TDX_VCPUS_MAX_SHIFT);
 	info->vcpu_index = (u32)args.r9;
+	info->commands_available = args.r10;
 	return status;
+}
+
+/* TDG.SYS.RD (tdx_spec.h): RDX in the field identifier; R8 out the value, RDX out the next identifier. */
+u64 tdx_sys_rd(u64 field_id, u64 *value, u64 *next)
+{
+	struct tdx_module_args args = { .rdx = field_id };
+	u64 status = tdx_tdcall(TDG_SYS_RD, &args);
+
+	if (value)
+		*value = args.r8;
+	if (next)
+		*next = args.rdx;
+	return status;
+}
+
+/*
+ * Every field is asked for, even when TDG.VP.INFO says the module has no TDG.SYS.RD: a 1.0 module answers
+ * the unknown leaf with TDX_OPERAND_INVALID (td_call()), and that raw status is the evidence printed.
+ */
+void tdx_identity_read(struct tdx_module_identity *id)
+{
+	struct tdx_td_info info;
+
+	id->vp_info_status = tdx_vp_info(&info);
+	id->sys_rd_available = id->vp_info_status == TDX_SUCCESS && (info.commands_available & TDX_VP_INFO_R10_SYS_RD);
+	for (unsigned f = 0; f < TDX_ID_FIELDS; f++)
+		id->status[f] = tdx_sys_rd(tdx_id_fields[f].field_id, &id->value[f], NULL);
+}
+
+void tdx_identify(char *buf, size_t size)
+{
+	struct tdx_module_identity id;
+
+	tdx_identity_read(&id);
+	tdx_identity_format(&id, buf, size);
 }
 
 /* The attributes a test reader cares about, by name; "none" when none is set. */
@@ -106,6 +142,7 @@ static const struct platform_ops tdx_platform = {
 	.setup_before_exit = tdx_setup_before_exit,
 	.setup_after_exit = tdx_setup_after_exit,
 	.describe = tdx_describe,
+	.identify = tdx_identify,
 	.accept_range = tdx_accept_range,
 	.page_state = tdx_page_state,
 	.round_trip = tdx_round_trip,

@@ -69,6 +69,12 @@ struct platform_ops {
 	/* One line saying what was detected (TD attributes and GPAW, SEV status, ...), for the boot log. */
 	void (*describe)(char *buf, size_t size);
 	/*
+	 * After describe: the key=value words that identify the platform's firmware (TDX module version, SNP
+	 * secrets page and what is missing), for the "# platform-identity:" line (docs/protocol.md). Raw
+	 * statuses where a read failed, never a guessed value. NULL: nothing to identify.
+	 */
+	void (*identify)(char *buf, size_t size);
+	/*
 	 * Accepts [start, start + size), 4 KiB aligned; returns the bytes accepted from start (a prefix: less
 	 * than size is a hard error, recorded in stats). NULL: the platform has nothing to accept.
 	 */
@@ -101,6 +107,11 @@ struct platform_ops {
 const struct platform_ops *platform_select(const char *name, char *err, size_t err_size);
 const struct platform_ops *platform_current(void);
 const char *platform_name(void);
+/*
+ * The "# platform-identity:" line's words (docs/protocol.md): platform=NAME source=hardware|model|none,
+ * then the platform's identify() words.
+ */
+void platform_identity_line(char *buf, size_t size);
 /* Does the current platform have attr? False before a platform is selected. */
 bool cc_platform_has(enum cc_attr attr);
 

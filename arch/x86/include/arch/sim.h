@@ -26,6 +26,7 @@ struct sim_knobs {
 	bool host_4k;	      /* the host maps private memory with 4 KiB pages (default, as upstream KVM) */
 	bool sept_ve_disable; /* sim-tdx: the TD attribute SEPT_VE_DISABLE */
 	bool fail_setup;      /* sim_fail=setup: the host refuses the platform's first step after EBS */
+	bool tdx_module_1_0;  /* sim_tdx_module=1.0: a TDX 1.0 module, without TDG.SYS.RD */
 };
 extern struct sim_knobs sim_knobs;
 const char *sim_host_map_name(void); /* for model descriptions: which host was modelled */

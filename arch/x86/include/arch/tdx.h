@@ -29,6 +29,7 @@ struct tdx_td_info {
 	u32 num_vcpus;
 	u32 max_vcpus;
 	u32 vcpu_index;
+	u64 commands_available; /* R10: TDX_VP_INFO_R10_SYS_RD (module 1.5+) */
 };
 
 bool tdx_cpuid_detect(void);
@@ -37,6 +38,46 @@ u64 tdx_vp_info(struct tdx_td_info *info); /* the TDCALL status */
 const char *tdx_setup_after_exit(void);
 void tdx_describe(char *buf, size_t size);
 void tdx_round_trip(void); /* one TDG.VP.INFO, for the benchmarks */
+
+/*
+ * What a TD can read of its TDX module (tdx_identity.c, pure; the TDCALLs in tdx.c). Each field is read with
+ * TDG.SYS.RD and keeps its raw status: a module without the leaf (1.0) or a field a TD may not read leaves
+ * the status, never a value (docs/abi.md "Intel TDX guest").
+ */
+enum tdx_id_field {
+	TDX_ID_MAJOR,
+	TDX_ID_MINOR,
+	TDX_ID_UPDATE,
+	TDX_ID_INTERNAL,
+	TDX_ID_BUILD_NUM,
+	TDX_ID_BUILD_DATE,
+	TDX_ID_VENDOR_ID,
+	TDX_ID_SYS_ATTRIBUTES,
+	TDX_ID_FEATURES0,
+	TDX_ID_FIELDS,
+};
+
+struct tdx_id_field_desc {
+	u64 field_id; /* TDX_MD_* */
+	const char *key;
+	bool hex; /* printed 0x..., else decimal */
+};
+extern const struct tdx_id_field_desc tdx_id_fields[TDX_ID_FIELDS];
+
+struct tdx_module_identity {
+	u64 vp_info_status; /* TDG.VP.INFO; when not TDX_SUCCESS, sys_rd_available says nothing */
+	bool sys_rd_available; /* TDG.VP.INFO R10 bit 0 (module 1.5+) */
+	u64 status[TDX_ID_FIELDS]; /* raw TDG.SYS.RD status */
+	u64 value[TDX_ID_FIELDS];  /* R8, meaningful where status is TDX_SUCCESS */
+};
+
+/* The identity words of docs/protocol.md "Platform identity" (module=... tdx_*=...). */
+void tdx_identity_format(const struct tdx_module_identity *id, char *buf, size_t size);
+/* tdx.c: one TDG.SYS.RD; returns the status, *value = R8, *next = RDX (either may be NULL). */
+u64 tdx_sys_rd(u64 field_id, u64 *value, u64 *next);
+void tdx_identity_read(struct tdx_module_identity *id);
+/* platform_ops.identify for tdx and sim-tdx. */
+void tdx_identify(char *buf, size_t size);
 
 /* tdx_accept.c */
 extern const struct page_acceptor tdx_page_acceptor;

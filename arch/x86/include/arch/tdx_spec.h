@@ -98,10 +98,66 @@ static inline u64 tdx_level_bytes(u64 level)
  * (31:0) and MAX_VCPUS (63:32), R9 VCPU_INDEX, R10 commands available (bit 0: TDG.SYS.RD, module 1.5+).
  */
 #define TDX_GPAW_MASK 0x3full
+/* R10 (tdg_commands_available_t): bit 0 TDG_SYS_RD_AVAILABLE, set by module 1.5+; a 1.0 module leaves R10
+ * reserved (0) and has no leaf 11 [ABI tdg_vp_info.c]. */
+#define TDX_VP_INFO_R10_SYS_RD (1ull << 0)
 #define TDX_GPAW_48 48
 #define TDX_GPAW_52 52
 #define TDX_VCPUS_MAX_SHIFT 32
 #define TDX_VCPUS_NUM_MASK 0xffffffffull
+
+/*
+ * TDG.SYS.RD (leaf 11, module 1.5+) [ABI src/td_dispatcher/vm_exits/tdg_sys_rd.c, tdx_td_dispatcher.c
+ * td_call()]: RDX in = a metadata field identifier (leaf version 0 only); out: RAX status, R8 the element's
+ * value (masked by the field's guest read mask, 0 on failure), RDX the next guest-readable element's
+ * identifier (all ones after the last, or on failure). RDX = all ones in asks for the first one: status
+ * TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT. The statuses carry no operand id.
+ *
+ * Field identifier (md_field_id_t) [ABI include/tdx_api_defs.h; LINUX arch/x86/virt/vmx/tdx/tdx.h]: bits
+ * 23:0 field code, 31:24 reserved, 33:32 element size code (0..3: 1, 2, 4, 8 bytes), 37:34 last element in
+ * field, 46:38 last field in sequence, 49:47 reserved, 50 inc size, 51 write mask valid, 54:52 context code
+ * (the module sets it to SYS), 55 reserved, 61:56 class code, 62 reserved, 63 non-architectural. For a
+ * single-element read the reserved bits and both "last" fields must be 0, else METADATA_FIELD_ID_INCORRECT
+ * (metadata_generic.c md_check_as_single_element_id()); the field is found by class and field code alone
+ * (md_find_entry_idx()).
+ */
+#define TDX_MD_FIELD_ID_NA 0xffffffffffffffffull
+#define TDX_MD_ELEMENT_SIZE_SHIFT 32
+#define TDX_MD_ELEMENT_SIZE_MASK 0x3ull
+#define TDX_MD_FIELD_CODE_MASK 0x0000000000ffffffull
+#define TDX_MD_CLASS_CODE_MASK 0x3f00000000000000ull
+#define TDX_MD_SINGLE_ELEMENT_MBZ 0x4083fffcff000000ull /* 31:24, 37:34, 46:38, 49:47, 55, 62 */
+
+/*
+ * The global (SYS context) fields that identify the module, their identifiers and element sizes, and
+ * whether a TD may read them (guest_rd_mask) [ABI include/auto_gen/global_sys_fields_lookup.c; the same in
+ * the 1.5-era copy niooss-ledger/tdx-module; LINUX tdx_global_metadata.c reads the same identifiers with
+ * the host's TDH.SYS.RD]. A TD gets VENDOR_ID, MINOR/MAJOR_VERSION, SYS_ATTRIBUTES, NUM_TDX_FEATURES and
+ * TDX_FEATURES0; BUILD_DATE, BUILD_NUM, UPDATE_VERSION and INTERNAL_VERSION have a guest read mask of 0
+ * and answer TDX_METADATA_FIELD_NOT_READABLE (metadata_sys.c md_sys_read_element()).
+ */
+#define TDX_MD_VENDOR_ID 0x0800000200000000ull	      /* u32, guest-readable; 0x8086 */
+#define TDX_MD_BUILD_DATE 0x8800000200000001ull	      /* u32, host only (yyyymmdd) */
+#define TDX_MD_BUILD_NUM 0x8800000100000002ull	      /* u16, host only */
+#define TDX_MD_MINOR_VERSION 0x0800000100000003ull    /* u16, guest-readable */
+#define TDX_MD_MAJOR_VERSION 0x0800000100000004ull    /* u16, guest-readable */
+#define TDX_MD_UPDATE_VERSION 0x0800000100000005ull   /* u16, host only */
+#define TDX_MD_INTERNAL_VERSION 0x0800000100000006ull /* u16, host only */
+#define TDX_MD_SYS_ATTRIBUTES 0x0A00000200000000ull   /* u32, guest-readable; bit 31 debug module */
+#define TDX_MD_NUM_TDX_FEATURES 0x0A00000000000001ull /* u8, guest-readable */
+#define TDX_MD_TDX_FEATURES0 0x0A00000300000008ull    /* u64, guest-readable */
+#define TDX_VENDOR_ID_INTEL 0x8086u		      /* [ABI metadata_sys.c md_sys_get_elements()] */
+
+/* Metadata statuses [ABI include/auto_gen/tdx_error_codes_defs.h]. */
+#define TDX_METADATA_FIELD_ID_INCORRECT 0xC0000C0000000000ull
+#define TDX_METADATA_FIELD_NOT_READABLE 0xC0000C0200000000ull
+#define TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT 0x00000C0B00000000ull
+
+/* Bytes of one element of field id (1, 2, 4 or 8). */
+static inline unsigned tdx_md_element_bytes(u64 field_id)
+{
+	return 1u << ((field_id >> TDX_MD_ELEMENT_SIZE_SHIFT) & TDX_MD_ELEMENT_SIZE_MASK);
+}
 
 /* TD attributes [LINUX shared/tdx.h TDX_ATTR_*; ABI td_param_attributes_t]. */
 #define TDX_ATTR_DEBUG (1ull << 0)
