@@ -6,10 +6,12 @@
  * backend's own calls, and leaves it accepted through the bitmap layer. Cases that need the model's
  * knobs or its view of the RMP skip on hardware.
  */
+#include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/portio.h>
 #include <arch/snp_spec.h>
 #include <arch/trap.h>
+#include <ccktf/format.h>
 #include <ccktf/ktest.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
@@ -244,4 +246,28 @@ KTEST(snp, svsm_validates_below_vmpl0)
 	}
 	KEXPECT_EQ(t, pval(unit, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged), PVALIDATE_SUCCESS);
 	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
+}
+
+/*
+ * The "# platform-identity:" line (docs/protocol.md): the secrets page head as the firmware wrote it. On the
+ * model word for word (version 3, FMS = the CPU's CPUID 1 EAX); on hardware the page must be there with a
+ * version, and the firmware version stays "not-read" until ccktf sends MSG_REPORT_REQ (docs/abi.md).
+ */
+KTEST(snp, identity_line_reports_the_secrets_page)
+{
+	char line[480], expected[240];
+	u32 eax = cpuid(1).eax;
+
+	platform_identity_line(line, sizeof(line));
+	ktest_evidence(t, "%s", line);
+	if (!cc_platform_has(CC_ATTR_HW_MODEL)) {
+		KEXPECT_EQ(t, strncmp(line, "platform=snp source=hardware firmware=not-read snp_secrets=1 snp_secrets_version=",
+				      81), 0);
+		return;
+	}
+	snprintf(expected, sizeof(expected),
+		 "platform=sim-snp source=model firmware=not-read snp_secrets=1 snp_secrets_version=3 snp_imi_en=0 "
+		 "snp_fms=0x%08x cpuid_1_eax=0x%08x",
+		 eax, eax);
+	KEXPECT_STREQ(t, line, expected);
 }

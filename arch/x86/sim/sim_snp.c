@@ -89,6 +89,7 @@ static const struct platform_ops sim_snp_platform = {
 	.adjust_memmap = sim_snp_adjust_memmap,
 	.setup_after_exit = sim_snp_after_exit,
 	.describe = sim_snp_describe,
+	.identify = snp_identify,
 	.accept_range = snp_accept_range,
 	.page_state = sim_page_state,
 	.round_trip = snp_round_trip,

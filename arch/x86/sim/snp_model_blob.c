@@ -56,6 +56,20 @@ static void *reserved_page(struct boot_info *b)
 	return p;
 }
 
+/*
+ * The head the firmware writes at launch (snp_spec.h SECRETS_OFF_*): version 3, IMIEN 0 (no migration
+ * image), FMS the CPU's. The model takes CPUID Fn0000_0001 EAX of the (TCG) CPU for FMS: the spec calls the
+ * field "family, model, stepping" without saying its encoding here, and this is what the guest's own
+ * CPUID shows. The VMPCKs stay zero: nothing in ccktf speaks to the modelled firmware with them.
+ */
+static void write_secrets_head(u8 *secrets)
+{
+	u32 version = SECRETS_PAGE_VERSION_3, fms = cpuid(1).eax;
+
+	memcpy(secrets + SECRETS_OFF_VERSION, &version, sizeof(version));
+	memcpy(secrets + SECRETS_OFF_FMS, &fms, sizeof(fms));
+}
+
 const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)
 {
 	efi_guid_t guid = EFI_CC_BLOB_GUID;
@@ -68,6 +82,7 @@ const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)
 	*blob = (struct efi_cc_blob){ .magic = EFI_CC_BLOB_MAGIC, .version = 1,
 				      .secrets_pa = (u64)(uintptr_t)secrets, .secrets_size = EFI_PAGE_SIZE,
 				      .cpuid_pa = (u64)(uintptr_t)cpuid_page, .cpuid_size = EFI_PAGE_SIZE };
+	write_secrets_head(secrets);
 	*secrets_page = secrets;
 	if (efi_config_table(b->st, guid))
 		return NULL; /* the firmware has its own */

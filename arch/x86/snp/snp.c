@@ -119,6 +119,7 @@ static const struct platform_ops snp_platform = {
 	.setup_before_exit = snp_before_exit,
 	.setup_after_exit = snp_setup_after_exit,
 	.describe = snp_describe,
+	.identify = snp_identify,
 	.accept_range = snp_accept_range,
 	.page_state = snp_page_state,
 	.round_trip = snp_round_trip,

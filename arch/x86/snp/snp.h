@@ -35,6 +35,19 @@ bool snp_discover_hardware(struct snp_discovery *d);
 const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d);
 const char *snp_setup_after_exit(void);
 void snp_describe(char *buf, size_t size);
+/* platform_ops.identify for snp and sim-snp: the secrets page head read before ExitBootServices. */
+void snp_identify(char *buf, size_t size);
+
+/*
+ * snp_identity.c (pure): what an SNP guest can read of its platform without a guest request to the
+ * firmware (docs/abi.md): the secrets page's VERSION, IMIEN and FMS, beside CPUID Fn0000_0001 EAX.
+ */
+struct snp_secrets_identity {
+	bool present; /* a one-page secrets page was named by the CC blob */
+	u32 version, imien, fms;
+};
+void snp_secrets_identity_read(const u8 *page, u64 secrets_pa, u32 secrets_size, struct snp_secrets_identity *out);
+void snp_identity_format(const struct snp_secrets_identity *s, u32 cpuid_1_eax, char *buf, size_t size);
 bool snp_has(enum cc_attr attr);
 __noreturn void snp_terminate(const char *why);
 u64 snp_accept_range(u64 start, u64 size, struct accept_stats *stats);

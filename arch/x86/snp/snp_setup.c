@@ -13,6 +13,7 @@
  * then clear the C-bit in the page tables, as __set_clr_pte_enc() does, flushing the cache lines first),
  * the protocol is negotiated, the GHCB GPA registered, and #VC and port I/O go through it.
  */
+#include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/portio.h>
 #include <arch/snp_spec.h>
@@ -37,6 +38,7 @@ struct snp_state {
 };
 
 static struct snp_state snp;
+static struct snp_secrets_identity secrets_id; /* read before ExitBootServices, printed after */
 static struct snp_cpuid_table cpuid_copy; /* a copy, as Linux keeps one (cpuid_table_copy) */
 static const char *cpuid_source = "no CC blob: CPUID from the hypervisor, untrusted";
 static bool have_cpuid_page;
@@ -112,6 +114,7 @@ const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discover
 	if ((err = read_cc_blob(b)))
 		return err;
 	svsm_read_secrets(snp.secrets_pa, snp.secrets_size);
+	snp_secrets_identity_read((const u8 *)(uintptr_t)snp.secrets_pa, snp.secrets_pa, snp.secrets_size, &secrets_id);
 	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", d->cbit, d->source, snp.allow_unaccepted);
 	printk("# snp: CPUID answers come from %s%s\n", cpuid_source,
 	       have_cpuid_page ? "" : " (a leaf with sub-leaves and ECX != 0 is refused)");
@@ -205,6 +208,11 @@ void snp_describe(char *buf, size_t size)
 		 !!(snp.disc.cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO),
 		 snp_pvalidate_cfg.evict ? "evicting after validation" : "no eviction needed", snp.protocol,
 		 snp_ghcb_gpa(), snp.allow_called ? "called" : "not called");
+}
+
+void snp_identify(char *buf, size_t size)
+{
+	snp_identity_format(&secrets_id, cpuid(1).eax, buf, size);
 }
 
 bool snp_has(enum cc_attr attr)

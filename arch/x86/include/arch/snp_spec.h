@@ -127,6 +127,21 @@
 #define RMPADJUST_FAIL_PERMISSION 2
 
 /*
+ * The SNP secrets page's head, written by the firmware at launch (SNP_LAUNCH_UPDATE, PAGE_TYPE_SECRETS)
+ * [SEV-SNP Firmware ABI 1.51 8.17.2.5 as edk2 MdePkg/Include/Register/Amd/SnpSecretsPage.h quotes it; Linux
+ * struct snp_secrets_page, asm/sev.h]: u32 VERSION at 0x0, IMIEN in bit 0 of the u32 at 0x4, u32 FMS
+ * ("family, model, stepping") at 0x8, then GOSVW and the VMPCKs. AMD's published SEV firmware source
+ * (snp_launch_update_secrets_page_t) and project Oak's secrets page parser (SECRETS_PAGE_VERSION,
+ * "Table 68" of pub. 56860) both give version 3 for today's layout. It carries no firmware version or TCB:
+ * those are in the attestation report only (docs/abi.md).
+ */
+#define SECRETS_OFF_VERSION 0x0
+#define SECRETS_OFF_IMIEN 0x4
+#define SECRETS_IMIEN_BIT 0x1u
+#define SECRETS_OFF_FMS 0x8
+#define SECRETS_PAGE_VERSION_3 3u
+
+/*
  * The SNP secrets page's SVSM fields (Linux struct snp_secrets_page, asm/sev.h; edk2 MdePkg/Include/
  * Register/Amd/Svsm.h SVSM_INFORMATION): an SVSM is present when svsm_size is non-zero.
  */
