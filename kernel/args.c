@@ -234,8 +234,23 @@ static void set_defaults(struct kernel_args *a)
 	a->lava = false;
 }
 
+/* A key given twice is a usage error: which value was meant cannot be known (docs/protocol.md). */
+static bool first_time(const char **seen, size_t count, const char *word, char *err, size_t err_size)
+{
+	size_t len = strchr(word, '=') ? (size_t)(strchr(word, '=') - word) : strlen(word);
+
+	for (size_t i = 0; i < count; i++)
+		if (strlen(seen[i]) == len && !memcmp(seen[i], word, len)) {
+			snprintf(err, err_size, "key '%s' given twice", seen[i]);
+			return false;
+		}
+	return true;
+}
+
 bool args_parse(struct kernel_args *args, char *err, size_t err_size)
 {
+	const char *seen[ARGS_MAX_WORDS];
+	size_t count = 0;
 	char *p = args->text;
 
 	set_defaults(args);
@@ -249,8 +264,13 @@ bool args_parse(struct kernel_args *args, char *err, size_t err_size)
 			p++;
 		if (*p)
 			*p++ = '\0';
-		if (!parse_word(args, word, err, err_size))
+		if (count == ARGS_MAX_WORDS) { /* only with more keys than that: each is accepted once */
+			snprintf(err, err_size, "more than %u arguments", ARGS_MAX_WORDS);
 			return false;
+		}
+		if (!first_time(seen, count, word, err, err_size) || !parse_word(args, word, err, err_size))
+			return false;
+		seen[count++] = word; /* parse_word() ended the key at its '=' */
 	}
 }
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Iterable, Optional, Sequence
 
 
+# Where the harness's own words come from, for the message when --append repeats one.
+HARNESS_KEYS = {"tests": "--tests", "platform": "--platform", "list": "the list command"}
+
+
 def kernel_args(tests: Optional[Sequence[str]] = None, platform: Optional[str] = None,
                 list_only: bool = False, extra: str = "") -> str:
-    """Build the append string; values may not contain spaces, since words are space-separated."""
+    """Build the append string; values may not contain spaces, since words are space-separated.
+
+    A key given twice is an error before the boot (the kernel refuses it too, docs/protocol.md): with
+    ``--platform sim-tdx --append platform=none`` the run would otherwise test something else than asked.
+    """
     words = []
     if tests:
         words.append("tests=" + ",".join(tests))
@@ -18,7 +26,22 @@ def kernel_args(tests: Optional[Sequence[str]] = None, platform: Optional[str] =
     for word in words:
         if any(c.isspace() for c in word):
             raise ValueError(f"kernel argument {word!r} contains white space")
-    return " ".join(words + extra.split())
+    return " ".join(check_unique(words, extra.split()))
+
+
+def check_unique(own: list[str], extra: list[str]) -> list[str]:
+    """``own + extra``, or ValueError naming a key that appears twice and where each came from."""
+    seen: dict[str, tuple[str, str]] = {}
+    for word, origin in [(w, HARNESS_KEYS.get(w.partition("=")[0], "")) for w in own] + [(w, "--append") for w in extra]:
+        key, sep, _ = word.partition("=")
+        if not sep or not key:
+            raise ValueError(f"kernel argument {word!r} is not a key=value word")
+        if key in seen:
+            first, first_origin = seen[key]
+            raise ValueError(f"kernel argument {key}= given twice: {first!r} (from {first_origin}) and {word!r} "
+                             f"(from {origin})")
+        seen[key] = (word, origin)
+    return own + extra
 
 
 def split_globs(text: str) -> list[str]:

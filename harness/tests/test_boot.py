@@ -75,11 +75,15 @@ def test_hang_is_stopped_by_the_timeout(ccktf_boot):
     assert "hang" in run.serial_tail()
 
 
-def test_unknown_argument_is_a_usage_error(ccktf_boot):
-    run = ccktf_boot("bogus=1", label="usage")
+@pytest.mark.parametrize("args, message", [
+    ("bogus=1", "unknown key 'bogus'"),
+    ("seed=1 seed=2", "key 'seed' given twice"),  # kept the last value silently before
+], ids=["unknown", "repeated"])
+def test_bad_arguments_are_usage_errors(ccktf_boot, args, message):
+    run = ccktf_boot(args, label="usage")
     assert run.status == 5 and run.ktap.exit.kind == "usage-error"
     assert run.verdict.outcome is Outcome.ERROR
-    assert any("bogus" in message for message in run.ktap.usage_errors)
+    assert any(message in line for line in run.ktap.usage_errors), run.ktap.usage_errors
 
 
 def test_esp_boot_mode_takes_its_arguments_from_the_args_file(ccktf_boot):

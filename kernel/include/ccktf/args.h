@@ -6,6 +6,7 @@
 #include <ccktf/types.h>
 
 #define ARGS_TEXT_MAX 8192
+#define ARGS_MAX_WORDS 64
 
 enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
 enum bench_mode { BENCH_OFF, BENCH_SHORT, BENCH_FULL };
