@@ -3,12 +3,16 @@
 Subcommands are registered in ``COMMANDS`` (name -> Command); later ones (``conformance``) add an entry
 with their own options and handler. Each booting subcommand gets its own copy of the boot options, so its
 ``configure`` may change their defaults (``bench`` defaults to a 6G guest and a 900 s timeout).
-Exit status: 0 passed, 1 tests failed, 2 error (harness problem, crash, hang, usage error, truncated output).
+Exit status: 0 passed, 1 tests failed, 2 error (harness problem, crash, hang, usage error, truncated output,
+a file that cannot be written, a closed stdout), 128 + N stopped by signal N (SIGINT 130, SIGTERM 143,
+SIGHUP 129) after QEMU was stopped and the run directory written.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,9 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Exit status: see the module docstring; a signal that stopped a boot gives 128 + its number."""
     args = build_parser().parse_args(argv)
     try:
         return args.execute(args)
     except (CcktfError, ValueError) as error:
-        print(f"ccktf: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return fail(f"error: {error}")
+    except BrokenPipeError:
+        # stdout was closed (| head): nothing more can be shown there, and Python's own flush at exit
+        # must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return fail("error: standard output was closed; the boot was stopped")
+    except OSError as error:  # a file the command writes: unwritable directory, full disk
+        return fail(f"error: cannot write {error.filename or ''}: {error.strerror or error}")
+    except runner.Interrupted as stop:
+        return fail(str(stop), stop, 128 + stop.signum)
+    except KeyboardInterrupt as stop:
+        return fail("stopped by SIGINT", stop, 128 + signal.SIGINT)
+
+
+def fail(message: str, error: Optional[BaseException] = None, status: int = EXIT_ERROR) -> int:
+    notes = getattr(error, "__notes__", [])
+    print(f"ccktf: {message}" + "".join(f"; {note}" for note in notes), file=sys.stderr)
+    return status

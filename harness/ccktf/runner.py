@@ -16,12 +16,15 @@ Every run gets its own directory under the log directory (default ``build/runs/`
 from __future__ import annotations
 
 import codecs
+import contextlib
+import ctypes
 import json
 import os
 import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +42,51 @@ TAIL_LINES = 30
 KILL_GRACE = 2.0
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGINT is Python's KeyboardInterrupt already
+PR_SET_PDEATHSIG = 1  # Linux prctl(2)
+
+
 class RunError(CcktfError):
-    """The run could not be started (missing kernel, missing QEMU, bad configuration)."""
+    """The run could not be started (missing kernel, missing QEMU, bad configuration), or its files could not
+    be written."""
+
+
+class Interrupted(BaseException):
+    """A signal told the harness to stop while a boot ran. A BaseException, like KeyboardInterrupt: it must
+    end the whole harness (pytest too), not just fail one test. The run directory still gets its logs."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+
+@contextlib.contextmanager
+def signals_interrupt():
+    """While a boot runs, SIGTERM and SIGHUP raise Interrupted (in the main thread: only there can Python
+    handle signals; elsewhere the defaults stay, and QEMU's parent-death signal still ends QEMU)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _die_with_parent() -> None:
+    """In QEMU's child before exec: SIGKILL when the harness dies, even by SIGKILL (Linux prctl(2)).
+    QEMU runs in a session of its own (so that a terminal's ^C reaches only the harness, which then stops
+    QEMU in order); without this a harness killed outright would leave QEMU running under init."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass(frozen=True)
@@ -164,30 +210,44 @@ class _LineEcho:
 
 def run_process(argv: list[str], cwd: Path, serial: Path, stderr: Path, timeout: float,
                 echo: Optional[Callable[[str], None]] = None) -> ProcessEnd:
-    """Run QEMU with the serial line on its stdout, copying it to ``serial`` live, until EOF or timeout."""
+    """Run QEMU with the serial line on its stdout, copying it to ``serial`` live, until EOF or timeout.
+
+    However this ends (EOF, the timeout, a signal, an echo that cannot write, a full disk), QEMU's process
+    group is stopped before it returns or raises, within KILL_GRACE seconds of SIGTERM.
+    """
     start = time.monotonic()
     deadline = start + timeout
     lines = _LineEcho(echo)
     with open(serial, "wb") as log, open(stderr, "wb") as err:
         try:
             process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=err, start_new_session=True)
+                                       stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
         except OSError as error:
             raise RunError(f"cannot start {argv[0]}: {error} (Debian package: qemu-system-x86)") from error
-        with process, selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            while (remaining := deadline - time.monotonic()) > 0:
-                if not selector.select(timeout=remaining):
-                    continue
-                chunk = os.read(process.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                log.write(chunk)
-                log.flush()
-                lines.feed(chunk)
-            lines.flush()
+        try:
+            copy_serial(process, log, lines, deadline)
             timed_out = not wait_for_exit(process, deadline)
             return ProcessEnd(None if timed_out else process.returncode, timed_out, time.monotonic() - start)
+        finally:
+            if process.poll() is None:
+                kill_group(process)
+            process.stdout.close()
+
+
+def copy_serial(process: subprocess.Popen, log, lines: "_LineEcho", deadline: float) -> None:
+    """Copy QEMU's stdout to the log until EOF or the deadline."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not selector.select(timeout=remaining):
+                continue
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            log.write(chunk)
+            log.flush()
+            lines.feed(chunk)
+        lines.flush()
 
 
 def wait_for_exit(process: subprocess.Popen, deadline: float) -> bool:
@@ -207,7 +267,12 @@ def write_logs(run_dir: Path, parsed: ktap.KtapResult, judged: verdict.Verdict) 
 
 
 def run(options: RunOptions) -> Run:
-    """Boot once and judge the result. Raises RunError (or another CcktfError) when it cannot start."""
+    """Boot once and judge the result.
+
+    Raises RunError (or another CcktfError) when it cannot start or cannot write its run directory, and
+    re-raises whatever stopped a boot (Interrupted, KeyboardInterrupt, a closed stdout) once QEMU is stopped
+    and the run directory holds serial.log, kernel.log and a verdict.txt that says why.
+    """
     if not options.kernel.is_file():
         raise RunError(f"kernel image {options.kernel} not found: build it with 'make' (or pass --kernel)")
     if options.timeout <= 0:
@@ -218,21 +283,60 @@ def run(options: RunOptions) -> Run:
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
                                debug_exit=options.debug_exit, host=options.host,
                                measured_boot=options.measured_boot)
-    run_dir = allocate_run_dir(options.log_dir, options.label)
-    plan = qemu.build_launch(config, run_dir)
-    (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")
-    host = identity.host_identity(options.qemu, options.firmware, options.profile)
-    host["boot"] = {"mode": options.boot, "measured": options.measured_boot, "note": options.boot_note}
-    (run_dir / "host.json").write_text(json.dumps(host, indent=2) + "\n")
-    stage(plan)
-    end = run_process(plan.argv, run_dir, run_dir / "serial.log", run_dir / "qemu-stderr.log",
-                      options.timeout, options.echo)
-    parsed = ktap.parse((run_dir / "serial.log").read_bytes().decode("utf-8", errors="replace"))
-    judged = verdict.decide(parsed, end.status, end.timed_out, options.timeout, options.mode)
-    judged.reasons.extend(qemu_stderr_reasons(run_dir, judged))
-    write_logs(run_dir, parsed, judged)
+    with file_errors("the run directory"):
+        run_dir = allocate_run_dir(options.log_dir, options.label)
+        plan = qemu.build_launch(config, run_dir)
+        (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")
+        host = identity.host_identity(options.qemu, options.firmware, options.profile)
+        host["boot"] = {"mode": options.boot, "measured": options.measured_boot, "note": options.boot_note}
+        (run_dir / "host.json").write_text(json.dumps(host, indent=2) + "\n")
+        stage(plan)
+    start = time.monotonic()
+    try:
+        with signals_interrupt(), file_errors(f"{run_dir}"):
+            end = run_process(plan.argv, run_dir, run_dir / "serial.log", run_dir / "qemu-stderr.log",
+                              options.timeout, options.echo)
+    except BaseException as stop:
+        keep_what_is_there(run_dir, stop, time.monotonic() - start)
+        stop.add_note(f"what the boot wrote is in {run_dir}")
+        raise
+    with file_errors(f"{run_dir}"):
+        parsed = ktap.parse((run_dir / "serial.log").read_bytes().decode("utf-8", errors="replace"))
+        judged = verdict.decide(parsed, end.status, end.timed_out, options.timeout, options.mode)
+        judged.reasons.extend(qemu_stderr_reasons(run_dir, judged))
+        write_logs(run_dir, parsed, judged)
     return Run(run_dir, plan.command_line, parsed, end.status, end.timed_out, end.seconds, judged,
                options.boot_note)
+
+
+@contextlib.contextmanager
+def file_errors(what: str):
+    """A file-system error (unwritable directory, full disk) as a one-line RunError naming the file."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # our own stdout closed (| head): not a file of the run
+    except OSError as error:
+        where = error.filename or what
+        raise RunError(f"cannot write {where}: {error.strerror or error}") from error
+
+
+def keep_what_is_there(run_dir: Path, stop: BaseException, seconds: float) -> None:
+    """After a boot was stopped (QEMU is already stopped): kernel.log, firmware.log and a verdict.txt
+    saying why, from the serial bytes that arrived. Best effort: on a full disk there may be no room."""
+    if isinstance(stop, KeyboardInterrupt):
+        why = "stopped by SIGINT"
+    elif isinstance(stop, (Interrupted, RunError)):
+        why = str(stop)
+    else:
+        why = f"the harness failed: {type(stop).__name__}: {stop}"
+    try:
+        serial = (run_dir / "serial.log").read_bytes().decode("utf-8", errors="replace")
+        parsed = ktap.parse(serial)
+        judged = verdict.Verdict(verdict.Outcome.ERROR, [f"{why} after {seconds:.1f} s; QEMU was stopped"])
+        write_logs(run_dir, parsed, judged)
+    except OSError:
+        pass
 
 
 def qemu_stderr_reasons(run_dir: Path, judged: verdict.Verdict) -> list[str]:

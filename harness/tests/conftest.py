@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from ccktf import cli
 from ccktf.firmware import Firmware
 from ccktf.runner import RunOptions
 
@@ -72,3 +73,18 @@ def fake_kernel(tmp_path) -> Path:
 def fake_run_options(fake_qemu, fake_firmware, fake_kernel, tmp_path) -> RunOptions:
     return RunOptions(kernel=fake_kernel, firmware=fake_firmware, qemu=fake_qemu.path, log_dir=tmp_path / "runs",
                       timeout=10)
+
+
+@pytest.fixture
+def ccktf(fake_qemu, fake_kernel, tmp_path, capsys):
+    """Runs the CLI in-process; returns (exit status, stdout, stderr)."""
+    firmware = tmp_path / "OVMF.fd"
+    firmware.write_bytes(b"fw")
+
+    def run(*args):
+        # The defaults come first, so that a test's own options (a later --log-dir) win.
+        status = cli.main([args[0], f"--kernel={fake_kernel}", f"--firmware={firmware}", f"--qemu={fake_qemu.path}",
+                           f"--log-dir={tmp_path / 'runs'}", "--timeout=10", *args[1:]])
+        out, err = capsys.readouterr()
+        return status, out, err
+    return run

@@ -5,20 +5,6 @@ import pytest
 from ccktf import cli
 
 
-@pytest.fixture
-def ccktf(fake_qemu, fake_kernel, tmp_path, capsys):
-    """Runs the CLI in-process; returns (exit status, stdout, stderr)."""
-    firmware = tmp_path / "OVMF.fd"
-    firmware.write_bytes(b"fw")
-
-    def run(*args):
-        status = cli.main([*args, f"--kernel={fake_kernel}", f"--firmware={firmware}", f"--qemu={fake_qemu.path}",
-                           f"--log-dir={tmp_path / 'runs'}", "--timeout=10"])
-        out, err = capsys.readouterr()
-        return status, out, err
-    return run
-
-
 def test_passing_run_prints_suites_and_exits_0(ccktf, fake_qemu):
     fake_qemu.serve("valid", status=1)
     status, out, _ = ccktf("run", "--tests", "selftest.*,efi", "--platform", "none", "--append", "seed=7")
