@@ -6,6 +6,10 @@
  * ExitBootServices (its port I/O would raise #VE/#VC), so ccktf powers off itself, as OVMF's
  * OvmfPkg/Library/ResetSystemLib does (PM1a_CNT at PM base + 4: port 0x604 on QEMU q35), through the
  * kernel's own port-I/O backend. Every table is checked before it is trusted; 0 means "not found".
+ *
+ * The walk reads memory only through a reader (struct acpi_phys), so that it is pure: the kernel's reader is
+ * its identity map, the fuzz target's (tests/fuzz/fuzz_acpi.c) a model of physical memory that refuses
+ * what the host did not provide.
  */
 #include <ccktf/string.h>
 #include "efi/acpi_pm.h"
@@ -47,40 +51,54 @@ static bool sum_zero(const u8 *p, u32 len)
 	return sum == 0;
 }
 
-/* A system description table with this signature, whole and with a good checksum. */
-static const u8 *sdt(u64 addr, const char *sig)
+/* len bytes at pa through the reader, or NULL. */
+static const u8 *at(const struct acpi_phys *phys, u64 pa, u64 len)
 {
-	const u8 *t = (const u8 *)(uintptr_t)addr;
-	u32 len;
-
-	if (!addr || memcmp(t, sig, 4))
-		return NULL;
-	len = le32(t + SDT_LENGTH_OFFSET);
-	return len >= SDT_HEADER_SIZE && len <= SDT_MAX_LENGTH && sum_zero(t, len) ? t : NULL;
+	return pa ? phys->read(phys->ctx, pa, len) : NULL;
 }
 
-static const u8 *find_fadt(const u8 *rsdp)
+/* A system description table with this signature, whole and with a good checksum. */
+static const u8 *sdt(const struct acpi_phys *phys, u64 addr, const char *sig)
+{
+	const u8 *t = at(phys, addr, SDT_LENGTH_OFFSET + 4);
+	u32 len;
+
+	if (!t || memcmp(t, sig, 4))
+		return NULL;
+	len = le32(t + SDT_LENGTH_OFFSET);
+	if (len < SDT_HEADER_SIZE || len > SDT_MAX_LENGTH || !(t = at(phys, addr, len)))
+		return NULL;
+	return sum_zero(t, len) ? t : NULL;
+}
+
+static const u8 *find_fadt(const struct acpi_phys *phys, const u8 *rsdp)
 {
 	bool x = rsdp[RSDP_REVISION_OFFSET] >= 2;
-	const u8 *root = x ? sdt(le64(rsdp + RSDP_XSDT_OFFSET), "XSDT") : sdt(le32(rsdp + RSDP_RSDT_OFFSET), "RSDT");
+	const u8 *root = x ? sdt(phys, le64(rsdp + RSDP_XSDT_OFFSET), "XSDT") :
+			     sdt(phys, le32(rsdp + RSDP_RSDT_OFFSET), "RSDT");
 	unsigned entry = x ? 8 : 4;
 
 	if (!root)
 		return NULL;
 	for (u32 off = SDT_HEADER_SIZE; off + entry <= le32(root + SDT_LENGTH_OFFSET); off += entry) {
-		const u8 *t = sdt(x ? le64(root + off) : le32(root + off), "FACP");
+		const u8 *t = sdt(phys, x ? le64(root + off) : le32(root + off), "FACP");
 		if (t)
 			return t;
 	}
 	return NULL;
 }
 
-u16 acpi_pm1a_cnt_port(const void *rsdp_ptr)
+u16 acpi_pm1a_cnt_port_from(u64 rsdp_pa, const struct acpi_phys *phys)
 {
-	const u8 *rsdp = rsdp_ptr, *fadt;
+	const u8 *rsdp = at(phys, rsdp_pa, RSDP_V1_SIZE), *fadt;
 	u32 len;
 
-	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !sum_zero(rsdp, RSDP_V1_SIZE) || !(fadt = find_fadt(rsdp)))
+	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !sum_zero(rsdp, RSDP_V1_SIZE))
+		return 0;
+	/* Revision 2 adds the XSDT address at offset 24. */
+	if (rsdp[RSDP_REVISION_OFFSET] >= 2 && !(rsdp = at(phys, rsdp_pa, RSDP_XSDT_OFFSET + 8)))
+		return 0;
+	if (!(fadt = find_fadt(phys, rsdp)))
 		return 0;
 	len = le32(fadt + SDT_LENGTH_OFFSET);
 	if (len >= FADT_X_PM1A_CNT_BLK + 12 && fadt[FADT_X_PM1A_CNT_BLK] == GAS_SYSTEM_IO) {
@@ -91,4 +109,18 @@ u16 acpi_pm1a_cnt_port(const void *rsdp_ptr)
 	if (len >= FADT_PM1A_CNT_BLK + 4 && le32(fadt + FADT_PM1A_CNT_BLK) <= 0xffff)
 		return (u16)le32(fadt + FADT_PM1A_CNT_BLK);
 	return 0;
+}
+
+/* The kernel runs on an identity map: a physical address is the pointer. */
+static const void *identity(void *ctx, u64 pa, u64 len)
+{
+	(void)ctx, (void)len;
+	return (const void *)(uintptr_t)pa;
+}
+
+u16 acpi_pm1a_cnt_port(const void *rsdp)
+{
+	const struct acpi_phys phys = { identity, NULL };
+
+	return acpi_pm1a_cnt_port_from((u64)(uintptr_t)rsdp, &phys);
 }

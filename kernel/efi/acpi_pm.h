@@ -11,4 +11,12 @@
 /* The PM1a_CNT I/O port from the FADT reached through this RSDP; 0 when anything is missing or bad. */
 u16 acpi_pm1a_cnt_port(const void *rsdp);
 
+/* How the walk reads physical memory: len bytes at pa, or NULL when they cannot be read. */
+struct acpi_phys {
+	const void *(*read)(void *ctx, u64 pa, u64 len);
+	void *ctx;
+};
+/* The same walk from the RSDP at rsdp_pa, reading every table through phys. */
+u16 acpi_pm1a_cnt_port_from(u64 rsdp_pa, const struct acpi_phys *phys);
+
 #endif
