@@ -2,9 +2,10 @@
 # ccktf: build the kernel (build/ccktf.efi), run it, test it. See README.md.
 #   make            build build/ccktf.efi
 #   make run        boot it under QEMU/OVMF and print a summary (PLATFORM=, MEMORY=, TESTS=, ARGS=)
-#   make test       host unit tests, the harness's own tests, and every in-kernel test under pytest
+#   make test       host unit tests, a fuzz smoke, the harness's own tests, and every in-kernel test under pytest
 #   make bench      acceptance benchmarks on both models: build/bench/ (JSON, plots, summary.md)
 #   make conformance  firmware conformance report: build/conformance/ (Markdown, HTML, JUnit XML)
+#   make fuzz       libFuzzer targets for the parsers of host data, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make doctor     what this host can run (TCG, KVM, TDX, SNP guests), and how to fix what it cannot
 #   make esp        build/esp/EFI/BOOT/BOOTX64.EFI, for booting from an EFI system partition
 #   make clean
@@ -29,7 +30,7 @@ NASMFLAGS := -f elf64 -w+all
 LDFLAGS := -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -T linker/ccktf.ld
 
 KERNEL_C := $(sort $(wildcard kernel/*.c kernel/*/*.c arch/x86/*.c arch/x86/*/*.c tests/*/*.c))
-KERNEL_C := $(filter-out tests/host/%,$(KERNEL_C))
+KERNEL_C := $(filter-out tests/host/% tests/fuzz/%,$(KERNEL_C))
 KERNEL_ASM := $(sort $(filter-out arch/x86/boot/pe_header.asm,$(wildcard arch/x86/*/*.asm)))
 KERNEL_OBJS := $(patsubst %.c,build/obj/%.o,$(KERNEL_C)) $(patsubst %.asm,build/obj/%.o,$(KERNEL_ASM))
 # entry.asm first, so that efi_entry is the first code in .text
@@ -77,6 +78,7 @@ build/esp/EFI/BOOT/BOOTX64.EFI: build/ccktf.efi
 	cp $< $@
 
 include tests/host/host.mk
+include tests/fuzz/fuzz.mk
 
 # --- front door -------------------------------------------------------------------------------------
 PLATFORM ?= auto
@@ -115,11 +117,11 @@ test-host: $(HOST_TESTS)
 # Boots run in parallel, one pytest-xdist worker per core (JOBS=1: serially); every boot has its own run
 # directory, and all the items of one configuration go to one worker, which boots it once.
 JOBS ?= $(shell nproc)
-test: deps build/ccktf.efi test-host
+test: deps build/ccktf.efi test-host fuzz-smoke
 	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup harness/tests harness/kernel_tests
 
 clean:
 	rm -rf build
 
-.PHONY: all esp deps run test test-host bench conformance doctor clean
+.PHONY: all esp deps run test test-host bench conformance doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build
 -include $(KERNEL_OBJS:.o=.d)

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Checks that the tools ccktf needs are installed, and installs the missing Debian packages when it can
 # (as root), or prints the exact command to run when it cannot. Used by `make run`, `make test`,
-# `make bench`, `make conformance` and .ci/run. matplotlib draws the benchmark plots, which `make test`
-# also exercises.
+# `make bench`, `make conformance`, `make fuzz` and .ci/run. matplotlib draws the benchmark plots, which
+# `make test` also exercises.
 set -euo pipefail
 
 missing=()
@@ -29,6 +29,11 @@ need lava-common /usr/bin/python3 -c 'import lava_common.schemas' # LAVA's own j
 need python3-lxml /usr/bin/python3 -c 'import lxml.etree'     # JUnit files are validated against Jenkins' schema
 need python3-hypothesis /usr/bin/python3 -c 'import hypothesis' # property-based tests of the parsers and the gate
 need git have git # the build test snapshots the tree with git ls-files
+# The fuzz targets (tests/fuzz/, make fuzz; make test runs a smoke of each): clang, and libFuzzer's runtime,
+# which Debian ships apart from clang (dpkg -S libclang_rt.fuzzer-x86_64.a: libclang-rt-14-dev).
+fuzzer_runtime() { ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a; }
+need clang have clang
+need libclang-rt-14-dev fuzzer_runtime
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
