@@ -37,7 +37,8 @@ _COUNTS = r"pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)"
 _SUITE_SUMMARY = re.compile(rf"# ({_NAME}): {_COUNTS}")
 _TEST_DIAGNOSTIC = re.compile(rf"# ({_NAME}): (.*)")
 _CHECK_PREFIX = "# check: "
-_CHECK = re.compile(rf'# check: name=({_NAME}) id=(\S+) severity=(must|should) spec="(.*)" statement="(.*)"')
+# spec holds no double quote (the kernel's spec strings never do), which keeps the match linear in the line.
+_CHECK = re.compile(rf'# check: name=({_NAME}) id=(\S+) severity=(must|should) spec="([^"]*)" statement="(.*)"')
 _EVIDENCE = re.compile(rf"# evidence: ({_NAME}): (.*)")
 _LISTING = re.compile(rf"# test: ({_NAME}\.{_NAME})")
 _CCKTF = "# ccktf: "
@@ -427,7 +428,7 @@ class _Parser:
         elif match := _RESULT.fullmatch(line):
             self.test_result(number, match)
         elif match := _DURATION.fullmatch(line):
-            self.pending_durations[match.group(1)] = int(match.group(2))
+            self.duration_line(number, match.group(1), int(match.group(2)))
         elif line.startswith(_CHECK_PREFIX):
             self.check_line(number, line)
         elif match := _EVIDENCE.fullmatch(line):
@@ -440,6 +441,13 @@ class _Parser:
             self.suite.diagnostics.append(line)
         else:
             self.problem(number, f"not a KTAP line: {line!r}")
+
+    def duration_line(self, number: int, name: str, micros: int) -> None:
+        if name in self.pending_durations:
+            self.problem(number, f"second duration line for test {name}")
+        if any(t.name == name for t in self.suite.tests):
+            self.problem(number, f"duration for test {name}, which already reported its result")
+        self.pending_durations[name] = micros
 
     def check_line(self, number: int, line: str) -> None:
         match = _CHECK.fullmatch(line)
@@ -485,6 +493,13 @@ class _Parser:
         if int(index) != expected_number:
             self.problem(number, f"test {name} numbered {index}, expected {expected_number}")
         status = self.result_status(number, ok, directive)
+        if any(t.name == name for t in suite.tests):
+            self.problem(number, f"test {name} reported twice in suite {suite.name}")
+        for other in [n for n in self.pending_durations if n != name]:
+            # The kernel prints a test's duration right before its result: another name means one of the two
+            # lines was garbled, or a test renamed itself.
+            self.problem(number, f"duration for test {other}, but the next result names {name}")
+            del self.pending_durations[other]
         test = TestResult(
             suite=suite.name,
             number=int(index),
@@ -518,6 +533,8 @@ class _Parser:
             suite.diagnostics.extend(f"{name}: {line}" for line in lines)
         for name in self.pending_checks:
             self.problem(number, f"check line for test {name}, which never reported a result")
+        for name in self.pending_durations:
+            self.problem(number, f"duration for test {name}, which never reported a result")
         self.pending_diagnostics = {}
         self.pending_durations = {}
         self.pending_checks = {}
@@ -601,6 +618,8 @@ class _Parser:
         result = self.result
         ended = "the kernel crashed" if result.crash else "the stream ended"
         if self.suite is not None:
+            # Even when every planned test reported: the suite's own result line never came.
+            self.problem(None, f"suite {self.suite.name or '(unnamed)'} has no result line: {ended} inside it")
             self.close_suite(None, f"{ended} inside suite {self.suite.name}")
             result.suites[-1].status = Status.ERROR
         usage_error = result.exit is not None and result.exit.kind == "usage-error"

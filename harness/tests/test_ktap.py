@@ -231,3 +231,37 @@ def test_accept_errors_are_parsed_with_their_raw_status():
 def test_malformed_accept_error_is_a_problem():
     result = ktap.parse(ACCEPT_ERROR_STREAM.replace("level=4k status=0xc000010000000001 ", "", 1))
     assert any("malformed accept-error line" in p.message for p in result.problems)
+
+
+def mutated_valid(old: str, new: str) -> ktap.KtapResult:
+    text = (FIXTURES / "valid.ktap").read_text()
+    assert old in text
+    return ktap.parse(text.replace(old, new, 1))
+
+
+# Streams these rules catch were accepted before (issue 11): each would have been a false pass.
+@pytest.mark.parametrize("old, new, problem", [
+    ("ok 2 efi\n", "", "suite efi has no result line"),
+    ("    ok 1 assert_eq_passes\n", "    ok 1 assert_eq_pastes\n",
+     "duration for test assert_eq_passes, but the next result names assert_eq_pastes"),
+    ("    # duration: memmap_descriptor_size 12 us\n", "    # duration: memmap_descriptor_sise 12 us\n",
+     "duration for test memmap_descriptor_sise, but the next result names memmap_descriptor_size"),
+    ("    ok 1 memmap_descriptor_size\n", "    ok 1 memmap_descriptor_size\n    # duration: ghost 1 us\n",
+     "duration for test ghost, which never reported a result"),
+    ("    # duration: logs_and_passes 5 us\n", "    # duration: logs_and_passes 5 us\n"
+                                              "    # duration: logs_and_passes 6 us\n",
+     "second duration line for test logs_and_passes"),
+    ("    ok 2 logs_and_passes\n", "    ok 2 assert_eq_passes\n", "test assert_eq_passes reported twice"),
+], ids=["final-suite-result", "renamed-result", "renamed-duration", "duration-for-nobody", "two-durations",
+        "same-name-twice"])
+def test_protocol_gaps_are_problems(old, new, problem):
+    assert problem in problem_text(mutated_valid(old, new))
+
+
+def test_a_long_check_line_parses_in_linear_time():
+    """spec="..." holds no quote: the check pattern must not backtrack over a long statement."""
+    import time
+    line = '# check: name=a id=X-1 severity=must spec="' + '" statement="' * 8000 + "x"  # never closed
+    start = time.monotonic()
+    ktap._CHECK.fullmatch(line)
+    assert time.monotonic() - start < 1.0  # the old pattern took 5.6 s here

@@ -55,5 +55,9 @@ void bench_progress(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	printk("    # bench: %s\n", line);
+	/* As a diagnostic of the running test (docs/protocol.md), so that a boot that dies here names it. */
+	if (ktest_current())
+		printk("    # %s: %s\n", ktest_current()->name, line);
+	else
+		printk("    # bench progress: %s\n", line);
 }
