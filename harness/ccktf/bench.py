@@ -143,6 +143,7 @@ def boot_platform(args: argparse.Namespace, platform: str, results: Results) -> 
     bench, other = split_metrics(run.ktap.metrics)
     info.ccktf_version = run.ktap.header.get("version")
     info.reported_platform = run.ktap.platform
+    info.platform_identity = dict(run.ktap.platform_identity)
     info.seconds, info.run_dir = round(run.seconds, 3), str(run.run_dir)
     info.verdict, info.reasons = run.verdict.outcome.value, list(run.verdict.reasons)
     info.boot_metrics = other

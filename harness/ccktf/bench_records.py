@@ -16,6 +16,8 @@ Schema ``ccktf-bench-results/1`` (one document per ``python3 -m ccktf bench`` in
          "is_model": true,                     # sim-*: figures from a hardware model under TCG, not hardware
          "qemu_profile": "tcg", "memory": "6G", "smp": 1,
          "ccktf_version": "0.1.0",             # the kernel's "# ccktf: version=" line (null if absent)
+         "platform_identity": {"platform": "sim-tdx", "source": "model", "module": "1.5", ...},
+                                               # the kernel's "# platform-identity:" words ({} if absent)
          "kernel_args": "tests=bench platform=sim-tdx bench=full",
          "bench_mode": "full" | "short" | null,
          "started": "2025-01-01T11:50:00Z", "seconds": 412.5,
@@ -168,6 +170,7 @@ class RunInfo:
     kernel_args: str
     ccktf_version: Optional[str] = None
     reported_platform: Optional[str] = None
+    platform_identity: dict[str, str] = field(default_factory=dict)  # the kernel's platform-identity line
     started: Optional[str] = None
     seconds: Optional[float] = None
     verdict: Optional[str] = None

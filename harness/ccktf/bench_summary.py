@@ -128,6 +128,9 @@ def run_line(run: Optional[dict]) -> str:
 def platform_section(platform: str, records: list[Record], run: Optional[dict]) -> list[str]:
     figures = Figures(r for r in records if r.platform == platform)
     lines = [f"## {platform_label(platform)}", "", run_line(run), ""]
+    identity = (run or {}).get("platform_identity") or {}
+    if identity:
+        lines += ["Platform identity: " + " ".join(f"{k}={v}" for k, v in identity.items() if k != "platform"), ""]
     if is_model(platform):
         lines += [f"_All figures in this section are MODEL figures ({platform} under TCG)._", ""]
     for title, section in (("Acceptance by page level and request size", acceptance_section),

@@ -44,6 +44,8 @@ _LISTING = re.compile(rf"# test: ({_NAME}\.{_NAME})")
 _CCKTF = "# ccktf: "
 _METRIC = "# metric:"
 _ACCEPT_ERROR = "# accept-error:"
+_PLATFORM_IDENTITY = "# platform-identity:"
+_IDENTITY_WORD = re.compile(r"([a-z0-9_]+)=(\S+)")
 _EXIT = re.compile(r"exit=(\S+) code=(-?\d+)")
 _CRASH = re.compile(r"CRASH vector=(\d+) \(([^)]*)\)(.*)")
 _CRASHED_IN = re.compile(rf"crashed in test ({_NAME}\.{_NAME})")
@@ -207,6 +209,7 @@ class KtapResult:
     suites: list[Suite] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
     accept_errors: list[AcceptError] = field(default_factory=list)
+    platform_identity: dict[str, str] = field(default_factory=dict)  # "# platform-identity:" (protocol.md)
     diagnostics: list[str] = field(default_factory=list)
     listing: list[str] = field(default_factory=list)
     totals: Optional[dict[str, int]] = None
@@ -365,10 +368,30 @@ class _Parser:
             self.listing_line(number, match.group(1))
         elif match := _SUITE_SUMMARY.fullmatch(line):
             self.suite_summary(number, match)
+        elif line.startswith(_PLATFORM_IDENTITY):
+            self.platform_identity(number, line[len(_PLATFORM_IDENTITY):])
+            self.result.diagnostics.append(line)
         elif line.startswith("#"):
             self.result.diagnostics.append(line)
         else:
             self.problem(number, f"not a KTAP line: {line!r}")
+
+    def platform_identity(self, number: int, text: str) -> None:
+        """protocol.md "Platform identity": key=value words, platform and source first."""
+        if self.result.platform_identity:
+            self.problem(number, "second platform-identity line")
+            return
+        fields: dict[str, str] = {}
+        for word in text.split():
+            match = _IDENTITY_WORD.fullmatch(word)
+            if not match or match.group(1) in fields:
+                self.problem(number, f"platform-identity word {word!r} is not a new key=value")
+                return
+            fields[match.group(1)] = match.group(2)
+        if list(fields)[:2] != ["platform", "source"] or fields["source"] not in ("hardware", "model", "none"):
+            self.problem(number, "platform-identity must start with platform= and source=hardware|model|none")
+            return
+        self.result.platform_identity = fields
 
     def top_plan(self, number: int, count: int) -> None:
         if self.result.plan is not None:

@@ -87,3 +87,11 @@ def test_helpers():
         ["4 KiB", "2 MiB", "1 GiB", "6 KiB", "4K"]
     assert [number(v) for v in (None, 1500.0, 150.25, 0.05, -350.0, 25998.336, 2e9, 0.00001)] == \
         ["-", "1500", "150.2", "0.05", "-350", "25998", "2000000000", "0.000010"]
+
+
+def test_each_platform_names_what_the_guest_read_of_it():
+    with_identity = results()
+    with_identity.runs[0].platform_identity = {"platform": "sim-tdx", "source": "model", "module": "1.5"}
+    tdx = section(render_summary(with_identity), "## MODEL (sim-tdx)")
+    assert "Platform identity: source=model module=1.5" in tdx
+    assert not any("Platform identity" in line for line in section(render_summary(results()), "## MODEL (sim-tdx)"))

@@ -265,3 +265,27 @@ def test_a_long_check_line_parses_in_linear_time():
     start = time.monotonic()
     ktap._CHECK.fullmatch(line)
     assert time.monotonic() - start < 1.0  # the old pattern took 5.6 s here
+
+
+TDX_IDENTITY = ("# platform-identity: platform=sim-tdx source=model module=1.5 tdx_sys_rd=1 tdx_major=1 tdx_minor=5 "
+                "tdx_update=err:0xc0000c0200000000 tdx_vendor_id=0x8086")
+
+
+def test_platform_identity_is_read_word_by_word():
+    result = mutated_valid("1..2\n", TDX_IDENTITY + "\n1..2\n")
+    assert result.problems == []
+    assert result.platform_identity["module"] == "1.5"
+    assert result.platform_identity["tdx_update"] == "err:0xc0000c0200000000"
+    assert list(result.platform_identity)[:2] == ["platform", "source"]
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("# platform-identity: source=model platform=sim-tdx", "must start with platform= and source="),
+    ("# platform-identity: platform=tdx source=guess", "must start with platform= and source="),
+    ("# platform-identity: platform=tdx source=hardware module", "'module' is not a new key=value"),
+    ("# platform-identity: platform=tdx source=hardware a=1 a=2", "'a=2' is not a new key=value"),
+    (TDX_IDENTITY + "\n" + TDX_IDENTITY, "second platform-identity line"),
+])
+def test_a_malformed_platform_identity_is_a_problem(line, problem):
+    result = mutated_valid("1..2\n", line + "\n1..2\n")
+    assert problem in problem_text(result)
