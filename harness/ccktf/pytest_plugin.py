@@ -120,6 +120,19 @@ class KernelSession:
         except CcktfError as error:
             return f"boot of configuration {config.id} could not start: {error}"
 
+    def require_reported(self, case: KernelCase) -> None:
+        """Setup of an in-kernel test's item: a test with no result of its own (the boot could not start, or
+        crashed or hung before the test reported) is a pytest *error* (JUnit ``<error>``), not a failure."""
+        run = self.run_for(case.config)
+        if isinstance(run, str):
+            pytest.fail(run, pytrace=False)
+        test = run.ktap.find(case.name)
+        if test is None:
+            pytest.fail(f"{case.name}: the kernel never reported this test\n{describe_run(run)}", pytrace=False)
+        if test.status is Status.ERROR:
+            diagnostics = "\n".join(f"    {line}" for line in test.diagnostics) or "    (no diagnostics)"
+            pytest.fail(f"{case.name}: no result\n{diagnostics}\n{describe_run(run)}", pytrace=False)
+
     def check(self, case: KernelCase) -> None:
         """Report the kernel's result for ``case`` as this pytest item's outcome."""
         run = self.run_for(case.config)
@@ -195,6 +208,13 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         else:
             terminalreporter.write_line(f"{config_id}: {run.verdict.outcome.value} in {run.seconds:.1f} s, "
                                         f"serial log {run.serial_log}")
+
+
+@pytest.fixture
+def ccktf_reported(ccktf_case: KernelCase, ccktf_session: KernelSession) -> KernelCase:
+    """``ccktf_case``, once the kernel reported a result for it (else an error in setup)."""
+    ccktf_session.require_reported(ccktf_case)
+    return ccktf_case
 
 
 @pytest.fixture(scope="session")

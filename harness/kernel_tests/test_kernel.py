@@ -4,5 +4,5 @@ Run from the project root: /usr/bin/python3 -m pytest harness/kernel_tests [-k s
 """
 
 
-def test_kernel(ccktf_case, ccktf_session):
-    ccktf_session.check(ccktf_case)
+def test_kernel(ccktf_reported, ccktf_session):
+    ccktf_session.check(ccktf_reported)
