@@ -89,6 +89,7 @@ class Report:
     host: dict = field(default_factory=dict)  # ccktf.identity.host_identity(): the machine it ran on
     serial_tail: str = ""  # the last lines of the serial output, escapes stripped (shown with boot problems)
     seconds: Optional[float] = None  # how long the boot took
+    platform_identity: dict = field(default_factory=dict)  # the kernel's "# platform-identity:" words
 
     @property
     def is_model(self) -> bool:
@@ -166,7 +167,8 @@ def build_report(result: KtapResult, *, profile: str, memory: str, date: datetim
                  seconds: Optional[float] = None) -> Report:
     return Report(firmware_identity(result), result.platform or "(not reported)", profile, memory, date,
                   result.header.get("version", "?"), result.args or "", check_rows(result),
-                  list(boot_problems), firmware_image, run_dir, dict(host or {}), serial_tail, seconds)
+                  list(boot_problems), firmware_image, run_dir, dict(host or {}), serial_tail, seconds,
+                  dict(result.platform_identity))
 
 
 def utc_iso(date: datetime, zone: bool = True) -> str:
@@ -200,6 +202,8 @@ def identity_lines(report: Report) -> list[tuple[str, str]]:
         ("UEFI revision", report.firmware.uefi),
         ("Firmware image", report.firmware_image or "(default)"),
         ("Platform", report.platform + (" (MODEL)" if report.is_model else "")),
+        ("Platform identity", " ".join(f"{k}={v}" for k, v in report.platform_identity.items() if k != "platform")
+         or "(not reported)"),
         ("QEMU profile", f"{report.profile}, {report.memory}"),
         ("Date", utc_iso(report.date)),
         ("ccktf", f"{report.ccktf_version}, args: {report.args}"),

@@ -176,3 +176,11 @@ def test_real_boot_against_debian_ovmf(tmp_path, capsys):
     assert len(ids) == len(declared) == len(set(ids))
     assert "### CT-007 (warn, should)" in report and "lies in BootServices" in report
     assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "report.xml").is_file()
+
+
+def test_the_report_names_what_the_guest_read_of_its_platform():
+    assert "| Platform identity | (not reported) |" in render_markdown(report_from("conformance_ovmf"))
+    stream = (FIXTURES / "conformance_ovmf.ktap").read_text().replace(
+        "1..", "# platform-identity: platform=none source=none\n1..", 1)
+    report = build_report(ktap.parse(stream), profile="tcg", memory="512M", date=DATE, boot_problems=[])
+    assert "| Platform identity | source=none |" in render_markdown(report)
