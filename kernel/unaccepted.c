@@ -177,8 +177,8 @@ static void report_error(const char *path)
 
 	accept_error_format(&unaccepted.stats.last_error, fields, sizeof(fields));
 	if (c)
-		printk("    # accept-error: platform=%s path=%s.%s %s\n", platform_name(), c->suite->name, c->name,
-		       fields);
+		printk("    # accept-error: platform=%s path=%s.%s %s\n", platform_name(), c->suite->name,
+		       ktest_current_name(), fields);
 	else
 		printk("# accept-error: platform=%s path=%s %s\n", platform_name(), path, fields);
 	ktest_evidence_running("acceptance failed: %s", fields);

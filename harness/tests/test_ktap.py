@@ -289,3 +289,27 @@ def test_platform_identity_is_read_word_by_word():
 def test_a_malformed_platform_identity_is_a_problem(line, problem):
     result = mutated_valid("1..2\n", line + "\n1..2\n")
     assert problem in problem_text(result)
+
+
+def test_parameterized_case_reports_one_result_per_parameter():
+    """params.ktap is the host runner's own output for a KTEST_PARAM case (tests/host/test_ktest_api.c,
+    ``ccktf-host-tests tests=host_ktest_api.registered_param``, durations set to 3 us): each parameter is
+    an ordinary test line named CASE_PARAM, which this parser and Linux's kunit_parser read alike."""
+    result = parse_fixture("params")
+    assert result.problems == []
+    assert statuses(result) == {
+        "host_ktest_api.registered_param_4k": Status.PASS,
+        "host_ktest_api.registered_param_2m": Status.PASS,
+    }
+    assert result.suites[0].plan == 2
+    assert result.find("host_ktest_api.registered_param_2m").duration_us == 3
+
+
+@pytest.mark.parametrize("name", ["accept_by_request_size_4k", "sweep_253", "x_0"])
+def test_parameter_names_are_ktap_names(name):
+    stream = (f"KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: bench\n    1..1\n"
+              f"    # duration: {name} 1 us\n    ok 1 {name}\n# bench: pass:1 fail:0 skip:0 total:1\n"
+              f"ok 1 bench\n# ccktf: exit=passed code=0\n")
+    result = ktap.parse(stream)
+    assert result.problems == []
+    assert result.find(f"bench.{name}").status is Status.PASS

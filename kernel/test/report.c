@@ -10,7 +10,7 @@ static void log_va(struct ktest *t, const char *fmt, va_list ap)
 	char msg[400];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	printk("    # %s: %s\n", t->tcase->name, msg);
+	printk("    # %s: %s\n", ktest_name(t), msg);
 }
 
 void ktest_log(struct ktest *t, const char *fmt, ...)
@@ -22,12 +22,12 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void evidence_va(const struct ktest_case *c, const char *fmt, va_list ap)
+static void evidence_va(const char *name, const char *fmt, va_list ap)
 {
 	char msg[400];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	printk("    # evidence: %s: %s\n", c->name, msg);
+	printk("    # evidence: %s: %s\n", name, msg);
 }
 
 void ktest_evidence(struct ktest *t, const char *fmt, ...)
@@ -35,19 +35,19 @@ void ktest_evidence(struct ktest *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	evidence_va(t->tcase, fmt, ap);
+	evidence_va(ktest_name(t), fmt, ap);
 	va_end(ap);
 }
 
 bool ktest_evidence_running(const char *fmt, ...)
 {
-	const struct ktest_case *c = ktest_current();
+	const char *name = ktest_current_name();
 	va_list ap;
 
-	if (!c)
+	if (!name)
 		return false;
 	va_start(ap, fmt);
-	evidence_va(c, fmt, ap);
+	evidence_va(name, fmt, ap);
 	va_end(ap);
 	return true;
 }

@@ -29,18 +29,18 @@ static bool has_dot(const char *p, const char *end)
 	return false;
 }
 
-/* "suite.test" matches the glob; a glob without a dot also matches the whole suite by name. */
-static bool glob_selects(const char *glob, const char *end, const struct ktest_case *c)
+/* "suite.name" matches the glob; a glob without a dot also matches the whole suite by name. */
+static bool glob_selects(const char *glob, const char *end, const char *suite, const char *name)
 {
 	char full[128];
 
-	if (!has_dot(glob, end) && glob_match(glob, end, c->suite->name))
+	if (!has_dot(glob, end) && glob_match(glob, end, suite))
 		return true;
-	snprintf(full, sizeof(full), "%s.%s", c->suite->name, c->name);
+	snprintf(full, sizeof(full), "%s.%s", suite, name);
 	return glob_match(glob, end, full);
 }
 
-bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *c)
+static bool name_selected(const struct ktest_selection *sel, const char *suite, const char *name)
 {
 	const char *glob = sel->globs && *sel->globs ? sel->globs : "*";
 
@@ -49,10 +49,48 @@ bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *
 
 		if (!end)
 			end = glob + strlen(glob);
-		if (end > glob && glob_selects(glob, end, c))
+		if (end > glob && glob_selects(glob, end, suite, name))
 			return true;
 		if (!*end)
 			return false;
 		glob = end + 1;
 	}
+}
+
+static bool name_char_ok(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+bool ktest_param_name(const struct ktest_case *c, const struct ktest_param *p, char *buf, size_t size)
+{
+	int n = p ? snprintf(buf, size, "%s_%s", c->name, p->name) : snprintf(buf, size, "%s", c->name);
+
+	if (n <= 0 || (size_t)n >= size)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (!name_char_ok(buf[i]))
+			return false;
+	return true;
+}
+
+bool ktest_param_selected(const struct ktest_selection *sel, const struct ktest_case *c,
+			  const struct ktest_param *p)
+{
+	char full[KTEST_NAME_MAX];
+
+	if (name_selected(sel, c->suite->name, c->name))
+		return true;
+	/* A name too long or malformed is still selectable by its case; the runner fails it. */
+	return p && ktest_param_name(c, p, full, sizeof(full)) && name_selected(sel, c->suite->name, full);
+}
+
+bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *c)
+{
+	if (!c->params)
+		return ktest_param_selected(sel, c, NULL);
+	for (unsigned i = 0; i < c->nparams; i++)
+		if (ktest_param_selected(sel, c, &c->params[i]))
+			return true;
+	return false;
 }

@@ -56,8 +56,8 @@ void bench_progress(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* As a diagnostic of the running test (docs/protocol.md), so that a boot that dies here names it. */
-	if (ktest_current())
-		printk("    # %s: %s\n", ktest_current()->name, line);
+	if (ktest_current_name())
+		printk("    # %s: %s\n", ktest_current_name(), line);
 	else
 		printk("    # bench progress: %s\n", line);
 }

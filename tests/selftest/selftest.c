@@ -123,8 +123,8 @@ KTEST(selftest, reports_a_skip)
 
 KTEST(selftest, glob_selects_suites_and_tests)
 {
-	static const struct ktest_suite suite = { "alpha", KTEST_AFTER_EXIT_BOOT_SERVICES, NULL };
-	const struct ktest_case c = { &suite, "beta_gamma", NULL, 0, NULL };
+	static const struct ktest_suite suite = { .name = "alpha", .phase = KTEST_AFTER_EXIT_BOOT_SERVICES };
+	const struct ktest_case c = { .suite = &suite, .name = "beta_gamma" };
 
 	KEXPECT_TRUE(t, ktest_selected(&(struct ktest_selection){ .globs = "alpha" }, &c));
 	KEXPECT_TRUE(t, ktest_selected(&(struct ktest_selection){ .globs = "x,alpha.beta_*" }, &c));

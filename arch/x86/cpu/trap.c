@@ -135,7 +135,7 @@ static __noreturn void crash(const struct cpu_regs *r)
 	       r->vector, trap_vector_name((unsigned)r->vector), r->error_code, r->rip, read_cr2(), r->cs,
 	       r->rflags, r->rsp);
 	if (running)
-		printk("# ccktf: crashed in test %s.%s\n", running->suite->name, running->name);
+		printk("# ccktf: crashed in test %s.%s\n", running->suite->name, ktest_current_name());
 	print_regs(r);
 	ccktf_exit(CCKTF_EXIT_CRASHED);
 }

@@ -13,6 +13,16 @@
  *
  * EXPECT records a failure and goes on; ASSERT records it and returns from the test function (so use it
  * in the test body itself, not in a helper).
+ *
+ * What KUnit has beyond that, ccktf has too (learnt from include/kunit/test.h, written anew):
+ * - suite init and exit (KTEST_SUITE_INIT): init runs once before the suite's first selected case and may
+ *   refuse, which skips every case of the suite with its reason; exit runs once after the last case, only
+ *   when init succeeded;
+ * - deferred cleanup actions (ktest_add_action): run by the runner in reverse order when the case
+ *   returns, whether it ended normally, by a KASSERT, or by a skip, so restoring state never depends on
+ *   the case reaching its end;
+ * - parameterized cases (KTEST_PARAM): one case over an array of named parameters, each reported as its
+ *   own KTAP result named CASE_PARAM (docs/protocol.md "Parameterized cases").
  */
 #ifndef CCKTF_KTEST_H
 #define CCKTF_KTEST_H
@@ -36,6 +46,17 @@ struct ktest_suite {
 	enum ktest_phase phase;
 	/* Optional: returns NULL to run the suite, or the reason to skip all of it. */
 	const char *(*skip_reason)(void);
+	/* Optional: run once before the suite's first selected case (after skip_reason found no reason);
+	 * returns NULL, or why it failed: then every case is skipped with "suite init failed: REASON". */
+	const char *(*init)(void);
+	/* Optional: run once after the suite's last case, if init succeeded (or there is none). */
+	void (*exit)(void);
+};
+
+/* One parameter of a parameterized case: name is appended to the case's name, [a-z0-9_]+. */
+struct ktest_param {
+	const char *name;
+	const void *data;
 };
 
 struct ktest;
@@ -59,28 +80,66 @@ struct ktest_case {
 	void (*run)(struct ktest *t);
 	unsigned flags;
 	const struct ktest_check *check; /* NULL for an ordinary test */
+	const struct ktest_param *params; /* NULL, or nparams parameters: the case runs once for each */
+	unsigned nparams;
 };
+
+/* A deferred cleanup action: fn(ctx), run when the case ends (ktest_add_action). */
+typedef void (*ktest_action_fn)(void *ctx);
+
+#define KTEST_MAX_ACTIONS 8
+#define KTEST_NAME_MAX 64
 
 struct ktest {
 	const struct ktest_case *tcase;
 	enum ktest_status status;
 	char skip_reason[160];
+	const struct ktest_param *param; /* the parameter this run is for; NULL for an ordinary case */
+	char name[KTEST_NAME_MAX];	 /* the reported name: the case's, or CASE_PARAM; "" means the case's */
+	unsigned nactions;
+	struct {
+		ktest_action_fn fn;
+		void *ctx;
+	} actions[KTEST_MAX_ACTIONS];
 };
 
-#define KTEST_SUITE(sname, phase_, skip_reason_)                                         \
+#define KTEST_SUITE_INIT(sname, phase_, skip_reason_, init_, exit_)                      \
 	const struct ktest_suite ktest_suite_##sname __section("ktest_suites") __used   \
-		__attribute__((aligned(8))) = { #sname, (phase_), (skip_reason_) }
+		__attribute__((aligned(8))) = { .name = #sname, .phase = (phase_),              \
+						.skip_reason = (skip_reason_), .init = (init_),  \
+						.exit = (exit_) }
+#define KTEST_SUITE(sname, phase_, skip_reason_) KTEST_SUITE_INIT(sname, phase_, skip_reason_, NULL, NULL)
 
 #define KTEST_DEFINE(sname, tname, flags_, check_)                                           \
 	extern const struct ktest_suite ktest_suite_##sname;                                 \
 	static void ktest_##sname##_##tname(struct ktest *t);                                \
 	static const struct ktest_case ktest_case_##sname##_##tname __section("ktest_cases") \
-		__used __attribute__((aligned(8))) = { &ktest_suite_##sname, #tname,        \
-						       ktest_##sname##_##tname, (flags_), (check_) }; \
+		__used __attribute__((aligned(8))) = { .suite = &ktest_suite_##sname,       \
+						       .name = #tname,                            \
+						       .run = ktest_##sname##_##tname,            \
+						       .flags = (flags_), .check = (check_) };    \
 	static void ktest_##sname##_##tname(struct ktest *t)
 
 #define KTEST_CASE(sname, tname, flags_) KTEST_DEFINE(sname, tname, flags_, NULL)
 #define KTEST(sname, tname) KTEST_CASE(sname, tname, 0)
+
+/*
+ * A case run once per element of params_ (a static const struct ktest_param array); t->param is the
+ * element of this run. Each run is reported as its own result, named CASE_PARAM:
+ *
+ *	static const struct ktest_param levels[] = { { "4k", &four_k }, { "2m", &two_m } };
+ *	KTEST_PARAM(bench, accept_by_request_size, levels)	reports accept_by_request_size_4k, ..._2m
+ */
+#define KTEST_PARAM(sname, tname, params_)                                                   \
+	extern const struct ktest_suite ktest_suite_##sname;                                 \
+	static void ktest_##sname##_##tname(struct ktest *t);                                \
+	static const struct ktest_case ktest_case_##sname##_##tname __section("ktest_cases") \
+		__used __attribute__((aligned(8))) = { .suite = &ktest_suite_##sname,       \
+						       .name = #tname,                            \
+						       .run = ktest_##sname##_##tname,            \
+						       .params = (params_),                       \
+						       .nparams = ARRAY_SIZE(params_) };          \
+	static void ktest_##sname##_##tname(struct ktest *t)
 
 /*
  *	KTEST_CHECK(conformance, memmap_no_overlap, "MM-004", KTEST_MUST, "UEFI 2.10 section 7.2",
@@ -90,6 +149,15 @@ struct ktest {
 	static const struct ktest_check ktest_check_##sname##_##tname = { (id_), (severity_), (spec_), \
 									 (statement_) };           \
 	KTEST_DEFINE(sname, tname, 0, &ktest_check_##sname##_##tname)
+
+/*
+ * Defers fn(ctx) to the end of the running case: actions run in reverse order of registration once the
+ * case function returns, however it returned (an ASSERT, a skip, or its end). When all KTEST_MAX_ACTIONS
+ * slots are taken, fn(ctx) runs at once, the case fails, and false is returned.
+ */
+bool ktest_add_action(struct ktest *t, ktest_action_fn fn, void *ctx);
+/* The name this run is reported under: the case's, or CASE_PARAM for a parameterized one. */
+const char *ktest_name(const struct ktest *t);
 
 /* Reporting, used by the macros below and by tests directly. */
 void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
@@ -164,9 +232,24 @@ void ktest_run_phase(const struct ktest_selection *sel, enum ktest_phase phase, 
 enum ccktf_exit ktest_finish(const struct ktest_totals *totals);
 /* The test that is running now, or NULL: lets the crash handler name it. */
 const struct ktest_case *ktest_current(void);
+/* The reported name of the test that is running now (CASE_PARAM for a parameterized one), or NULL. */
+const char *ktest_current_name(void);
+/*
+ * Runs the cases of s found in [first, last) that sel selects, as one nested suite numbered number
+ * (a suite's whole life: init, cases with their actions, exit), adding to totals. ktest_run_phase uses it
+ * over the registered cases; the framework's own tests call it over cases of their own.
+ */
+void ktest_run_suite(const struct ktest_selection *sel, const struct ktest_suite *s,
+		     const struct ktest_case *first, const struct ktest_case *last, unsigned number,
+		     struct ktest_totals *totals);
 
 /* Glob matching with '*' and '?' over [pattern, pattern_end) (kernel/test/select.c). */
 bool glob_match(const char *pattern, const char *pattern_end, const char *text);
 bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *c);
+/* Whether sel selects parameter p of c: a glob naming the case selects all of them, or one by CASE_PARAM. */
+bool ktest_param_selected(const struct ktest_selection *sel, const struct ktest_case *c,
+			  const struct ktest_param *p);
+/* Writes CASE_PARAM (or CASE when p is NULL) to buf; false if it does not fit or is not [a-z0-9_]+. */
+bool ktest_param_name(const struct ktest_case *c, const struct ktest_param *p, char *buf, size_t size);
 
 #endif
