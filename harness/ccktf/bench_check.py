@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Sequence
 
-from .bench_contract import CONTRACT, TDX_LIKE_PLATFORMS, is_bench_figure
+from .bench_contract import CONTRACT, P99_MIN_SAMPLES, TDX_LIKE_PLATFORMS, is_bench_figure
 from .bench_records import Record
 
 DEFAULT_MARGIN = 0.10
@@ -53,6 +53,11 @@ def record_problems(record: Record) -> list[str]:
         problems.append(f"{_label(record)}: value {record.value:g} must be positive")
     if not spec.nonzero and spec.unit == "count" and record.value < 0:
         problems.append(f"{_label(record)}: a count cannot be negative ({record.value:g})")
+    samples = record.context.get("samples")
+    if record.context.get("stat") == "p99" and samples is not None and samples.isdigit() \
+            and int(samples) < P99_MIN_SAMPLES:
+        problems.append(f"{_label(record)}: a p99 from {samples} samples is the maximum under another name "
+                        f"(docs/benchmarks.md: at least {P99_MIN_SAMPLES})")
     return problems
 
 

@@ -52,6 +52,7 @@ class FigureSpec:
     context: dict[str, Optional[tuple[str, ...]]] = field(default_factory=dict)
     nonzero: bool = True
     platforms: Optional[frozenset[str]] = None  # printed only on these platforms (None: on every one)
+    optional: dict[str, Optional[tuple[str, ...]]] = field(default_factory=dict)  # keys that may appear
 
     def applies_to(self, platform: str) -> bool:
         return self.platforms is None or platform in self.platforms
@@ -59,31 +60,40 @@ class FigureSpec:
     def context_problems(self, context: dict[str, str]) -> list[str]:
         """What is wrong with a record's context keys, against this row of docs/benchmarks.md."""
         problems = []
-        for key, allowed in self.context.items():
+        for key, allowed in {**self.context, **self.optional}.items():
             value = context.get(key)
             if value is None:
-                problems.append(f"lacks context key {key}=")
+                if key in self.context:
+                    problems.append(f"lacks context key {key}=")
             elif allowed is None and not _DECIMAL.fullmatch(value):
                 problems.append(f"context {key}={value} is not a number of bytes")
             elif allowed is not None and value not in allowed:
                 problems.append(f"context {key}={value} is not one of {'|'.join(allowed)}")
-        unknown = sorted(set(context) - set(self.context))
+        unknown = sorted(set(context) - set(self.context) - set(self.optional))
         if unknown:
             problems.append(f"context key(s) {', '.join(unknown)} not in docs/benchmarks.md")
         return problems
 
 
 _LEVEL_SIZE = {"level": LEVELS, "size": None}
+# docs/benchmarks.md "Precision": every statistic says how many samples it rests on (samples=N), and a
+# percentile read from the histogram rather than from every value says exact=0. Optional here only so
+# that results of kernels before them still read; the kernel always prints samples=.
 _STAT = {"stat": STATS}
+_INEXACT = {"samples": None, "exact": ("0",)}
+# Context keys that describe a figure without identifying it: a comparison matches figures without them.
+DESCRIPTIVE_KEYS = frozenset({"samples", "exact"})
+# A p99 needs this many samples; from fewer it is the maximum under another name (the kernel omits it).
+P99_MIN_SAMPLES = 100
 
 CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("bench.zero.bandwidth", "MiB/s", Direction.HIGHER, {"method": ZERO_METHODS}),
     FigureSpec("bench.zero.latency", "ns", Direction.LOWER,
-               {"size": None, "stat": ("median",), "method": ZERO_METHODS}),
-    FigureSpec("bench.round_trip.latency", "ns", Direction.LOWER, dict(_STAT)),
+               {"size": None, "stat": ("median",), "method": ZERO_METHODS}, optional=_INEXACT),
+    FigureSpec("bench.round_trip.latency", "ns", Direction.LOWER, dict(_STAT), optional=_INEXACT),
     FigureSpec("bench.accept.throughput", "MiB/s", Direction.HIGHER, dict(_LEVEL_SIZE)),
     FigureSpec("bench.accept.ns_per_page", "ns", Direction.LOWER, dict(_LEVEL_SIZE)),
-    FigureSpec("bench.accept.latency", "ns", Direction.LOWER, {**_LEVEL_SIZE, **_STAT}),
+    FigureSpec("bench.accept.latency", "ns", Direction.LOWER, {**_LEVEL_SIZE, **_STAT}, optional=_INEXACT),
     FigureSpec("bench.accept.zero_ratio", "ratio", Direction.HIGHER, dict(_LEVEL_SIZE)),
     # median latency minus the time to zero: may legitimately be zero or negative
     FigureSpec("bench.accept.fixed_cost", "ns", Direction.LOWER, {"level": LEVELS}, nonzero=False),
@@ -96,8 +106,10 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("bench.accept.coherency_pages", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False,
                platforms=SNP_LIKE_PLATFORMS),
     FigureSpec("bench.strategy.eager.throughput", "MiB/s", Direction.HIGHER),
-    FigureSpec("bench.strategy.lazy.first_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, **_STAT}),
-    FigureSpec("bench.strategy.lazy.second_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, "stat": ("median",)}),
+    FigureSpec("bench.strategy.lazy.first_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, **_STAT},
+               optional=_INEXACT),
+    FigureSpec("bench.strategy.lazy.second_touch", "ns", Direction.LOWER,
+               {LAZY_UNIT_KEY: None, "stat": ("median",)}, optional=_INEXACT),
     FigureSpec("bench.strategy.firmware.exit_boot_services", "ns", Direction.LOWER,
                {"allow_unaccepted": ("0", "1")}),
 )}

@@ -3,8 +3,8 @@
 - ``throughput.{png,svg}``: ``bench.accept.throughput`` by request size (log-2 x axis), one line per page
   level and platform, with each platform's fastest zeroing bandwidth (``method=best``) as a dashed reference line.
 - ``latency.{png,svg}``: ``bench.accept.latency`` per request size and level, one panel per platform:
-  median as a line, min..max as a band, p99 as markers (docs/benchmarks.md: bucket upper bounds, exact to
-  within a factor of two, hence the log y axis).
+  median as a line, min..max as a band, p99 as markers where the kernel printed one (from 100 samples on;
+  docs/benchmarks.md "Precision"); log y axis, the sizes spanning six orders of magnitude.
 
 Titles say ``MODEL (sim-tdx)`` for model platforms. A missing figure leaves a gap or an annotated empty
 panel; plotting never fails because a run was incomplete. matplotlib is imported only when plotting

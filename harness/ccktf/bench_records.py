@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from . import __version__
-from .bench_contract import is_bench_figure
+from .bench_contract import DESCRIPTIVE_KEYS, is_bench_figure
 from .platforms import is_model
 from .errors import CcktfError
 from .ktap import KtapResult, Metric
@@ -80,8 +80,11 @@ class Record:
 
     @property
     def key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-        """(name, platform, sorted context): what the comparison matches figures by."""
-        return self.name, self.platform, tuple(sorted(self.context.items()))
+        """(name, platform, sorted context): what the comparison matches figures by. Descriptive keys
+        (``samples=``, ``exact=``: how a statistic was computed) are left out, so that a figure still
+        matches its baseline when the number of samples behind it changed."""
+        return self.name, self.platform, tuple(sorted((k, v) for k, v in self.context.items()
+                                                      if k not in DESCRIPTIVE_KEYS))
 
     def describe_context(self) -> str:
         return " ".join(f"{k}={v}" for k, v in sorted(self.context.items()))

@@ -151,3 +151,20 @@ def test_zero_ratio_rounding_is_tolerated():
     expected = value_of(records, "bench.accept.throughput", **SMALL) / best_zeroing("sim-snp")
     truncated = int(expected * 1000) / 1000  # the kernel prints three decimals, truncated
     assert check_plausible(replace(records, "bench.accept.zero_ratio", SMALL, value=truncated)) == []
+
+def test_p99_needs_100_samples_and_samples_is_descriptive():
+    """docs/benchmarks.md "Precision": a p99 from fewer than 100 samples is not a p99; samples= and exact=
+    describe a statistic without being part of its identity."""
+    from ccktf.bench_check import record_problems
+    from ccktf.bench_records import Record
+
+    def p99(samples):
+        return Record("bench.round_trip.latency", 900.0, "ns", "sim-tdx", {"stat": "p99", "samples": samples})
+
+    assert record_problems(p99("100")) == []
+    assert any("p99 from 64 samples" in p for p in record_problems(p99("64")))
+    inexact = Record("bench.round_trip.latency", 900.0, "ns", "sim-tdx",
+                     {"stat": "p99", "samples": "20000", "exact": "0"})
+    assert record_problems(inexact) == []
+    assert inexact.key == p99("64").key == Record("bench.round_trip.latency", 1.0, "ns", "sim-tdx",
+                                                    {"stat": "p99"}).key

@@ -23,21 +23,21 @@ static u64 touch(u64 addr)
 KTEST(bench, strategy_lazy_first_touch)
 {
 	unsigned samples = bench_full() ? 64 : 8;
-	struct histogram first, second;
+	static struct samples first, second;
 	struct range r;
 
-	hist_init(&first);
-	hist_init(&second);
+	samples_init(&first);
+	samples_init(&second);
 	for (unsigned i = 0; i < samples && take_units(LAZY_UNIT / UNACCEPTED_UNIT_SIZE, &r); i++) {
 		u64 addr = r.start + (i * 4096) % LAZY_UNIT, start = time_now_ns();
 		/* First use of addr: accept the whole lazy unit around it, then touch. */
 		KASSERT_EQ(t, unaccepted_accept(r.start, LAZY_UNIT, NULL), ACCEPT_MEMORY_OK);
-		hist_add(&first, time_now_ns() - start + touch(addr));
-		hist_add(&second, touch(addr));
+		samples_add(&first, time_now_ns() - start + touch(addr));
+		samples_add(&second, touch(addr));
 	}
-	KASSERT_GT(t, first.count, 0);
-	bench_latency_metrics("bench.strategy.lazy.first_touch", &first, "lazy_unit=4194304");
-	metric_u64("bench.strategy.lazy.second_touch", hist_percentile(&second, 50), "ns", "lazy_unit=4194304 stat=median");
+	KASSERT_GT(t, samples_count(&first), 0);
+	bench_latency_metrics("bench.strategy.lazy.first_touch", &first, "lazy_unit=4194304", BENCH_STAT_ALL);
+	bench_latency_metrics("bench.strategy.lazy.second_touch", &second, "lazy_unit=4194304", BENCH_STAT_MEDIAN);
 }
 
 KTEST(bench, strategy_eager_everything_left)

@@ -5,8 +5,7 @@
 #include <ccktf/metric.h>
 #include "bench_util.h"
 
-u64 bench_zero_mibps_milli;
-u64 bench_zero_4k_ns;
+struct bench_reference bench_ref;
 
 const char *bench_skip_reason(void)
 {
@@ -33,17 +32,28 @@ u64 mibps_milli(u64 bytes, u64 ns)
 	return ns ? mib_micro * 1000000 / ns : 0;
 }
 
-void bench_latency_metrics(const char *name, const struct histogram *h, const char *extra)
+void bench_latency_metrics(const char *name, struct samples *s, const char *extra, unsigned which)
 {
 	static const struct {
+		unsigned bit;
 		const char *stat;
 		unsigned pct;
-	} stats[] = { { "min", 0 }, { "median", 50 }, { "p99", 99 }, { "max", 100 } };
-	char ctx[128];
+	} stats[] = { { BENCH_STAT_MIN, "min", 0 },
+		      { BENCH_STAT_MEDIAN, "median", 50 },
+		      { BENCH_STAT_P99, "p99", 99 },
+		      { BENCH_STAT_MAX, "max", 100 } };
+	u64 n = samples_count(s);
+	char ctx[160];
 
 	for (size_t i = 0; i < ARRAY_SIZE(stats); i++) {
-		snprintf(ctx, sizeof(ctx), "%s%sstat=%s", extra ? extra : "", extra ? " " : "", stats[i].stat);
-		metric_u64(name, hist_percentile(h, stats[i].pct), "ns", ctx);
+		if (!(which & stats[i].bit) || (stats[i].bit == BENCH_STAT_P99 && n < BENCH_P99_MIN_SAMPLES))
+			continue;
+		/* min and max are always exact; a percentile in between is exact while every value was kept */
+		bool exact = stats[i].pct == 0 || stats[i].pct == 100 || samples_exact(s);
+
+		snprintf(ctx, sizeof(ctx), "%s%sstat=%s samples=%llu%s", extra ? extra : "", extra ? " " : "",
+			 stats[i].stat, n, exact ? "" : " exact=0");
+		metric_u64(name, samples_percentile(s, stats[i].pct), "ns", ctx);
 	}
 }
 

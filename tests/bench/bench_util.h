@@ -18,13 +18,37 @@ u64 bench_unaccepted_left(void);
 
 /* MiB/s with three decimals, from bytes and nanoseconds (no 128-bit division needed). */
 u64 mibps_milli(u64 bytes, u64 ns);
-/* Prints min, median, p99, max of h as metric lines name with "stat=..." added to extra. */
-void bench_latency_metrics(const char *name, const struct histogram *h, const char *extra);
+/* Which statistics bench_latency_metrics prints. */
+#define BENCH_STAT_MIN (1u << 0)
+#define BENCH_STAT_MEDIAN (1u << 1)
+#define BENCH_STAT_P99 (1u << 2)
+#define BENCH_STAT_MAX (1u << 3)
+#define BENCH_STAT_ALL (BENCH_STAT_MIN | BENCH_STAT_MEDIAN | BENCH_STAT_P99 | BENCH_STAT_MAX)
+/* p99 is printed only from this many samples on: below, it would be the maximum under another name. */
+#define BENCH_P99_MIN_SAMPLES 100
+/*
+ * Prints the statistics of s named in which as metric lines name, with "stat=... samples=N" added to
+ * extra (samples: how many values the figure rests on; exact=0 when a percentile came from the
+ * histogram, docs/benchmarks.md "Precision").
+ */
+void bench_latency_metrics(const char *name, struct samples *s, const char *extra, unsigned which);
 void bench_progress(const char *fmt, ...) __printf(1, 2);
 
-/* The fastest zeroing bandwidth bench.zeroing_bandwidth measured, in MiB/s * 1000; 0 before it ran. */
-extern u64 bench_zero_mibps_milli;
-/* Median time to zero one hot 4 KiB page, measured by the same case; 0 before it ran. */
-extern u64 bench_zero_4k_ns;
+/* The suite's init (bench_1_reference.c): measures the reference below, once per boot of the suite. */
+const char *bench_suite_init(void);
+
+#define BENCH_ZERO_4K_SAMPLES 256
+#define BENCH_ZERO_METHODS 3
+
+/* What every acceptance figure is expressed against, measured by the suite's init before any case. */
+struct bench_reference {
+	bool measured;
+	u64 method_mibps_milli[BENCH_ZERO_METHODS]; /* zeroing bandwidth by method, MiB/s * 1000 */
+	u64 zero_mibps_milli;			    /* the fastest of them */
+	const char *best_method;
+	struct samples zero_4k; /* zeroing one hot 4 KiB page with the fastest method */
+	u64 zero_4k_ns;		/* its median */
+};
+extern struct bench_reference bench_ref;
 
 #endif
