@@ -16,6 +16,17 @@ static struct ktest_selection selection(const struct kernel_args *args)
 	return (struct ktest_selection){ .globs = args->tests, .demo_fail = args->demo_fail, .flat = args->lava };
 }
 
+bool kernel_selection_valid(const struct kernel_args *args, char *err, size_t err_size)
+{
+	struct ktest_selection sel = selection(args);
+	char glob[KTEST_NAME_MAX * 2];
+
+	if (ktest_selection_all_match(&sel, glob, sizeof(glob)))
+		return true;
+	snprintf(err, err_size, "tests=%s: '%s' selects no test (list=1 lists them)", args->tests, glob);
+	return false;
+}
+
 void kernel_list_if_asked(const struct kernel_args *args)
 {
 	struct ktest_selection sel = selection(args);

@@ -78,7 +78,8 @@ def test_hang_is_stopped_by_the_timeout(ccktf_boot):
 @pytest.mark.parametrize("args, message", [
     ("bogus=1", "unknown key 'bogus'"),
     ("seed=1 seed=2", "key 'seed' given twice"),  # kept the last value silently before
-], ids=["unknown", "repeated"])
+    ("tests=selftest.*,selftset.*", "'selftset.*' selects no test"),  # ran selftest only and passed before
+], ids=["unknown", "repeated", "glob-selects-nothing"])
 def test_bad_arguments_are_usage_errors(ccktf_boot, args, message):
     run = ccktf_boot(args, label="usage")
     assert run.status == 5 and run.ktap.exit.kind == "usage-error"

@@ -59,7 +59,7 @@ static void read_args(struct boot_info *b)
 			memcpy(b->args.text, from_file, sizeof(from_file));
 	}
 	printk("# ccktf: args=\"%s\"\n", b->args.text);
-	if (!args_parse(&b->args, err, sizeof(err)))
+	if (!args_parse(&b->args, err, sizeof(err)) || !kernel_selection_valid(&b->args, err, sizeof(err)))
 		usage_error(err);
 	metric_set_flat(b->args.lava);
 }

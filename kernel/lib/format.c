@@ -88,7 +88,13 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 		sp->width = sp->width * 10 + (*f++ - '0');
 	if (*f == '.') {
 		sp->precision = 0;
-		for (f++; *f >= '0' && *f <= '9'; f++)
+		if (*++f == '*') { /* C11 7.21.6.1: a negative precision is taken as if it were omitted */
+			int p = va_arg(*ap, int);
+
+			sp->precision = p < 0 ? -1 : p;
+			f++;
+		}
+		for (; *f >= '0' && *f <= '9'; f++)
 			sp->precision = sp->precision * 10 + (*f - '0');
 	}
 	for (;; f++) {

@@ -62,6 +62,11 @@ static unsigned selected_cases(const struct ktest_selection *sel, const struct k
 	return selected_in(sel, s, __start_ktest_cases, __stop_ktest_cases);
 }
 
+bool ktest_selection_all_match(const struct ktest_selection *sel, char *unmatched, size_t size)
+{
+	return ktest_globs_all_match(sel, __start_ktest_cases, __stop_ktest_cases, unmatched, size);
+}
+
 void ktest_list(const struct ktest_selection *sel)
 {
 	char name[KTEST_NAME_MAX];

@@ -94,3 +94,40 @@ bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *
 			return true;
 	return false;
 }
+
+/*
+ * Each glob of sel must select a test of [first, last): a glob that selects nothing is a typo or a renamed
+ * test, and a run without it would pass while testing less than was asked. Returns false with the first
+ * such glob in unmatched.
+ */
+bool ktest_globs_all_match(const struct ktest_selection *sel, const struct ktest_case *first,
+			   const struct ktest_case *last, char *unmatched, size_t size)
+{
+	const char *glob = sel->globs && *sel->globs ? sel->globs : "*";
+
+	for (;;) {
+		const char *end = strchr(glob, ',');
+		char one[KTEST_NAME_MAX * 2];
+		bool found = false;
+
+		if (!end)
+			end = glob + strlen(glob);
+		if (end > glob) {
+			size_t len = MIN((size_t)(end - glob), sizeof(one) - 1);
+			struct ktest_selection single = { .globs = one };
+
+			memcpy(one, glob, len);
+			one[len] = '\0';
+
+			for (const struct ktest_case *c = first; c < last && !found; c++)
+				found = ktest_selected(&single, c);
+			if (!found) {
+				snprintf(unmatched, size, "%s", one);
+				return false;
+			}
+		}
+		if (!*end)
+			return true;
+		glob = end + 1;
+	}
+}

@@ -33,6 +33,17 @@ KTEST(host_format, strings_and_truncation)
 	KEXPECT_EQ(t, kernel_snprintf(NULL, 0, "%s", "four"), 4);
 }
 
+/* "%.*s" took the precision argument as the string: a silent misformat, or a fault. */
+KTEST(host_format, precision_from_an_argument)
+{
+	char b[32];
+
+	kernel_snprintf(b, sizeof(b), "[%.*s|%.*s|%.*s]", 3, "abcdef", 0, "xyz", -1, "all");
+	formats_as(t, "[abc||all]", b);
+	kernel_snprintf(b, sizeof(b), "%*d|%.3s", 4, 7, "wxyz");
+	formats_as(t, "   7|wxy", b);
+}
+
 KTEST(host_format, glob)
 {
 	const char *g = "efi.mem*";

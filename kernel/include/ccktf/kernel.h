@@ -9,6 +9,8 @@
 struct efi_memmap_snapshot;
 
 /* list=1: prints the selected tests and exits. */
+/* Whether every glob of tests= selects a test; else a usage message naming the one that selects none. */
+bool kernel_selection_valid(const struct kernel_args *args, char *err, size_t err_size);
 void kernel_list_if_asked(const struct kernel_args *args);
 /* Runs one phase of the selected suites; the first call prints the KTAP plan. */
 void kernel_run_phase(enum ktest_phase phase);

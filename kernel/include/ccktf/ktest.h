@@ -246,6 +246,11 @@ void ktest_run_suite(const struct ktest_selection *sel, const struct ktest_suite
 /* Glob matching with '*' and '?' over [pattern, pattern_end) (kernel/test/select.c). */
 bool glob_match(const char *pattern, const char *pattern_end, const char *text);
 bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *c);
+/* Whether every glob of sel selects a case of [first, last); if not, the first that selects none. */
+bool ktest_globs_all_match(const struct ktest_selection *sel, const struct ktest_case *first,
+			   const struct ktest_case *last, char *unmatched, size_t size);
+/* The same over the registered cases (kernel/test/runner.c). */
+bool ktest_selection_all_match(const struct ktest_selection *sel, char *unmatched, size_t size);
 /* Whether sel selects parameter p of c: a glob naming the case selects all of them, or one by CASE_PARAM. */
 bool ktest_param_selected(const struct ktest_selection *sel, const struct ktest_case *c,
 			  const struct ktest_param *p);
