@@ -14,6 +14,8 @@ figure, ``--tolerance PATTERN=PCT`` for figures whose name matches the glob ``PA
 over globs, later globs over earlier ones), or a JSON file ``{"PATTERN": PCT, ..., "default": PCT}``.
 
 Outcome: ``failed`` when any figure regressed, changed or went missing from the current results.
+A repeated figure (``reps= min= max=``) whose spread exceeds ``bench_contract.UNSTABLE_SPREAD`` in either
+result is ``unstable``: listed, never a regression or an improvement, and not a failure.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Change(str, enum.Enum):
     MISSING = "missing"      # in the baseline, not in the current results
     IMPROVED = "improved"
     NEW = "new"              # in the current results only (not a failure)
+    UNSTABLE = "unstable"    # either side's repetitions spread too far to tell (not a failure)
     HELD = "held"
 
 
@@ -169,6 +172,12 @@ def compare_records(baseline: Iterable[Record], current: Iterable[Record], toler
             row.change, row.note = Change.CHANGED, f"unit {b.unit} -> {c.unit}"
         else:
             row.change = judge(b.value, c.value, how, pct)
+            unstable = [f"{side} spread {r.spread:.0%}" for side, r in (("baseline", b), ("current", c))
+                        if r.unstable]
+            if unstable and row.change in (Change.REGRESSED, Change.IMPROVED, Change.HELD):
+                # docs/benchmarks.md "Repetitions": an unstable figure is neither a regression nor an
+                # improvement, whatever its median did
+                row.change, row.note = Change.UNSTABLE, ", ".join(unstable)
         rows.append(row)
     rows.sort(key=lambda row: _ORDER.index(row.change))
     return rows

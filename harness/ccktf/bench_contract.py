@@ -28,6 +28,7 @@ STATS = ("min", "median", "p99", "max")
 LEVELS = ("4k", "2m")
 ZERO_METHODS = ("rep_stosb", "rep_stosq", "movnti", "best")  # "best" repeats the fastest: the reference
 _DECIMAL = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 # bench.strategy.lazy.*: the lazy unit's size (not "unit=", which is every metric line's own field).
 LAZY_UNIT_KEY = "lazy_unit"
 
@@ -65,6 +66,9 @@ class FigureSpec:
             if value is None:
                 if key in self.context:
                     problems.append(f"lacks context key {key}=")
+            elif allowed == "number":
+                if not _NUMBER.fullmatch(value):
+                    problems.append(f"context {key}={value} is not a number")
             elif allowed is None and not _DECIMAL.fullmatch(value):
                 problems.append(f"context {key}={value} is not a number of bytes")
             elif allowed is not None and value not in allowed:
@@ -82,16 +86,20 @@ _LEVEL_SIZE = {"level": LEVELS, "size": None}
 _STAT = {"stat": STATS}
 _INEXACT = {"samples": None, "exact": ("0",)}
 # Context keys that describe a figure without identifying it: a comparison matches figures without them.
-DESCRIPTIVE_KEYS = frozenset({"samples", "exact"})
+DESCRIPTIVE_KEYS = frozenset({"samples", "exact", "reps", "min", "max"})
+# docs/benchmarks.md "Repetitions": a repeated figure (reps=N min=X max=Y, value the median) whose spread
+# (max - min) / median exceeds this is unstable: reported, but never called a regression or improvement.
+UNSTABLE_SPREAD = 0.25
+_REPEATED = {"reps": None, "min": "number", "max": "number"}
 # A p99 needs this many samples; from fewer it is the maximum under another name (the kernel omits it).
 P99_MIN_SAMPLES = 100
 
 CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
-    FigureSpec("bench.zero.bandwidth", "MiB/s", Direction.HIGHER, {"method": ZERO_METHODS}),
+    FigureSpec("bench.zero.bandwidth", "MiB/s", Direction.HIGHER, {"method": ZERO_METHODS}, optional=_REPEATED),
     FigureSpec("bench.zero.latency", "ns", Direction.LOWER,
                {"size": None, "stat": ("median",), "method": ZERO_METHODS}, optional=_INEXACT),
     FigureSpec("bench.round_trip.latency", "ns", Direction.LOWER, dict(_STAT), optional=_INEXACT),
-    FigureSpec("bench.accept.throughput", "MiB/s", Direction.HIGHER, dict(_LEVEL_SIZE)),
+    FigureSpec("bench.accept.throughput", "MiB/s", Direction.HIGHER, dict(_LEVEL_SIZE), optional=_REPEATED),
     FigureSpec("bench.accept.ns_per_page", "ns", Direction.LOWER, dict(_LEVEL_SIZE)),
     FigureSpec("bench.accept.latency", "ns", Direction.LOWER, {**_LEVEL_SIZE, **_STAT}, optional=_INEXACT),
     FigureSpec("bench.accept.zero_ratio", "ratio", Direction.HIGHER, dict(_LEVEL_SIZE)),

@@ -29,7 +29,9 @@ Schema ``ccktf-bench-results/1`` (one document per ``python3 -m ccktf bench`` in
         {"name": "bench.accept.throughput", "value": 812.5, "unit": "MiB/s",
          "platform": "sim-tdx", "is_model": true,
          "context": {"level": "2m", "size": "2097152"},   # every key=value after platform=, as printed
-         "test": "bench.accept_2m"}            # suite.test the line appeared in (null at top level)
+         "test": "bench.accept_by_request_size_2m",  # suite.test the line appeared in (null at top level)
+         "spread": 0.12, "unstable": false}    # repeated figures only (context reps=, min=, max=):
+                                               #   (max - min) / median, and whether it exceeds 0.25
       ]
     }
 
@@ -48,7 +50,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from . import __version__
-from .bench_contract import DESCRIPTIVE_KEYS, is_bench_figure
+from .bench_contract import DESCRIPTIVE_KEYS, UNSTABLE_SPREAD, is_bench_figure
 from .platforms import is_model
 from .errors import CcktfError
 from .ktap import KtapResult, Metric
@@ -86,12 +88,31 @@ class Record:
         return self.name, self.platform, tuple(sorted((k, v) for k, v in self.context.items()
                                                       if k not in DESCRIPTIVE_KEYS))
 
+    @property
+    def spread(self) -> Optional[float]:
+        """(max - min) / median of a repeated figure (context reps=, min=, max=; value the median), else None."""
+        try:
+            low, high = float(self.context["min"]), float(self.context["max"])
+        except (KeyError, ValueError):
+            return None
+        return (high - low) / abs(self.value) if self.value else float("inf")
+
+    @property
+    def unstable(self) -> bool:
+        """docs/benchmarks.md "Repetitions": its repetitions spread by more than UNSTABLE_SPREAD."""
+        spread = self.spread
+        return spread is not None and spread > UNSTABLE_SPREAD
+
     def describe_context(self) -> str:
         return " ".join(f"{k}={v}" for k, v in sorted(self.context.items()))
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "unit": self.unit, "platform": self.platform,
+        data = {"name": self.name, "value": self.value, "unit": self.unit, "platform": self.platform,
                 "is_model": self.is_model, "context": dict(self.context), "test": self.test}
+        if self.spread is not None:  # a repeated figure: how far its repetitions spread, and the verdict
+            data["spread"] = round(self.spread, 4)
+            data["unstable"] = self.unstable
+        return data
 
     @classmethod
     def from_metric(cls, metric: Metric) -> "Record":

@@ -60,6 +60,22 @@ class Figures:
                 return record.value
         return None
 
+    def record(self, name: str, **context: str) -> Optional[Record]:
+        return next((r for r in self.records if r.name == name
+                     and all(r.context.get(k) == v for k, v in context.items())), None)
+
+    def repeated(self, name: str, **context: str) -> str:
+        """A repeated figure as "median (min-max)", with "unstable" when its spread exceeds the bound."""
+        record = self.record(name, **context)
+        if record is None:
+            return number(None)
+        text = number(record.value)
+        if record.spread is not None:
+            text += f" ({number(float(record.context['min']))}-{number(float(record.context['max']))})"
+            if record.unstable:
+                text += f" **unstable** (spread {record.spread:.0%})"
+        return text
+
     def values(self, name: str, key: str) -> list[str]:
         """The distinct values of context ``key`` among figures ``name``, sizes in numeric order."""
         found = dict.fromkeys(r.context[key] for r in self.records if r.name == name and key in r.context)
@@ -74,20 +90,21 @@ def acceptance_section(figures: Figures) -> list[str]:
     for level in LEVELS:
         for size in sizes:
             ctx = dict(level=level, size=size)
-            cells = [figures.get("bench.accept.throughput", **ctx), figures.get("bench.accept.ns_per_page", **ctx),
+            cells = [figures.get("bench.accept.ns_per_page", **ctx),
                      figures.get("bench.accept.zero_ratio", **ctx),
                      figures.get("bench.accept.latency", stat="median", **ctx),
                      figures.get("bench.accept.calls", **ctx), figures.get("bench.accept.fallbacks", **ctx),
                      figures.get("bench.accept.retries", **ctx)]
-            if any(cell is not None for cell in cells):
-                rows.append([level, human_size(size), *map(number, cells)])
+            if figures.get("bench.accept.throughput", **ctx) is not None or any(c is not None for c in cells):
+                rows.append([level, human_size(size), figures.repeated("bench.accept.throughput", **ctx),
+                             *map(number, cells)])
     return md_table(["level", "request size", "throughput (MiB/s)", "ns/page", "ratio to zeroing",
                      "median latency (ns)", "calls", "fallbacks", "retries"], rows, "ll" + "r" * 7)
 
 
 def zeroing_section(figures: Figures) -> list[str]:
     methods = figures.values("bench.zero.bandwidth", "method")
-    rows = [[method, number(figures.get("bench.zero.bandwidth", method=method))] for method in methods]
+    rows = [[method, figures.repeated("bench.zero.bandwidth", method=method)] for method in methods]
     return md_table(["zeroing method", "bandwidth (MiB/s)"], rows) if rows else ["No zeroing figures."]
 
 

@@ -168,3 +168,13 @@ def test_p99_needs_100_samples_and_samples_is_descriptive():
     assert record_problems(inexact) == []
     assert inexact.key == p99("64").key == Record("bench.round_trip.latency", 1.0, "ns", "sim-tdx",
                                                     {"stat": "p99"}).key
+
+
+def test_repeated_figures_carry_numbers_for_min_and_max():
+    from ccktf.bench_check import record_problems
+    from ccktf.bench_records import Record
+
+    ctx = {"method": "best", "reps": "3", "min": "1581.854", "max": "4114.491"}
+    assert record_problems(Record("bench.zero.bandwidth", 3000.0, "MiB/s", "sim-tdx", ctx)) == []
+    bad = record_problems(Record("bench.zero.bandwidth", 3000.0, "MiB/s", "sim-tdx", {**ctx, "min": "x"}))
+    assert bad and "min=x is not a number" in bad[0]

@@ -196,3 +196,49 @@ def test_cli_exit_2_on_platform_mismatch_and_bad_files(saved, tmp_path, capsys):
     assert "a model figure is not a hardware figure" in capsys.readouterr().err
     assert cli.main(["bench-compare", str(tmp_path / "missing.json"), saved("b", BASE)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def repeated(value, low, high, **context):
+    ctx = {"level": "4k", "size": "4096", **context, "reps": "3", "min": str(low), "max": str(high)}
+    return Record("bench.accept.throughput", value, "MiB/s", "sim-tdx", ctx)
+
+
+def test_a_spread_above_the_bound_is_unstable():
+    """docs/benchmarks.md "Repetitions": (max - min) / median above 25% flags the figure."""
+    assert repeated(100.0, 90.0, 115.0).spread == pytest.approx(0.25)
+    assert not repeated(100.0, 90.0, 115.0).unstable
+    assert repeated(100.0, 80.0, 110.0).unstable
+    assert Record("bench.accept.throughput", 1.0, "MiB/s", "sim-tdx", {"level": "4k", "size": "1"}).spread is None
+    data = repeated(100.0, 50.0, 110.0).to_json()
+    assert data["unstable"] is True and data["spread"] == 0.6
+
+
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_an_unstable_figure_is_neither_a_regression_nor_an_improvement(factor):
+    base = [repeated(100.0, 60.0, 110.0)]  # unstable baseline
+    cur = [repeated(100.0 * factor, 100.0 * factor * 0.95, 100.0 * factor * 1.05)]
+    comparison = compare(Results(records=base), Results(records=cur))
+    assert [row.change for row in comparison.rows] == [Change.UNSTABLE]
+    assert "baseline spread 50%" in comparison.rows[0].note
+    assert not comparison.failed
+    # the same medians with stable repetitions on both sides: a real verdict
+    stable = compare(Results(records=[repeated(100.0, 98.0, 102.0)]), Results(records=cur))
+    assert [row.change for row in stable.rows] == [Change.REGRESSED if factor < 1 else Change.IMPROVED]
+    assert stable.failed is (factor < 1)
+
+
+def test_an_unstable_current_figure_is_flagged_and_matches_its_baseline():
+    """reps=, min= and max= describe a figure: it still matches a baseline printed without them."""
+    base = [Record("bench.accept.throughput", 100.0, "MiB/s", "sim-tdx", {"level": "4k", "size": "4096"})]
+    comparison = compare(Results(records=base), Results(records=[repeated(40.0, 10.0, 90.0)]))
+    assert [row.change for row in comparison.rows] == [Change.UNSTABLE]
+    assert "current spread 200%" in comparison.rows[0].note and not comparison.failed
+
+
+def test_summary_marks_unstable_figures():
+    from ccktf.bench_summary import render_summary
+
+    text = render_summary(Results(records=[repeated(100.0, 60.0, 110.0), repeated(50.0, 49.0, 51.0, size="65536")],
+                                  host={}))
+    assert "100 (60-110) **unstable** (spread 50%)" in text
+    assert "50 (49-51) |" in text

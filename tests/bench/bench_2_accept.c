@@ -31,6 +31,7 @@ static const struct size_plan plans[] = {
 };
 
 struct measurement {
+	u64 rep_milli[BENCH_REPS_MAX]; /* throughput of each repetition, MiB/s * 1000 */
 	struct samples latency;
 	u64 bytes, ns;
 	u64 calls, fallbacks, retries;
@@ -121,9 +122,12 @@ static bool measure_large(struct measurement *m, u64 size, unsigned reps)
 	return true;
 }
 
+/* Requests per repetition: the plan's requests split over bench_reps() repetitions, at least one. */
 static unsigned plan_reps(const struct size_plan *p)
 {
-	return bench_full() ? p->reps_full : p->reps_short;
+	unsigned n = bench_full() ? p->reps_full : p->reps_short;
+
+	return n ? MAX(n / bench_reps(), 1u) : 0;
 }
 
 /* Unaccepted bytes a level's plan takes: a warm-up unit and the timed requests of each size. */
@@ -136,8 +140,8 @@ static u64 plan_bytes(void)
 
 		if (!reps)
 			continue;
-		bytes += MAX(size, UNIT); /* the warm-up's unit(s) */
-		bytes += size < UNIT ? (reps * size + UNIT - 1) / UNIT * UNIT : reps * size;
+		bytes += UNIT; /* the warm-up's unit (warm_up() caps its request to one) */
+		bytes += bench_reps() * (size < UNIT ? (reps * size + UNIT - 1) / UNIT * UNIT : reps * size);
 	}
 	return bytes;
 }
@@ -148,8 +152,11 @@ static void report(struct measurement *m, const char *level, u64 size)
 	char ctx[64];
 
 	snprintf(ctx, sizeof(ctx), "level=%s size=%llu", level, size);
-	u64 milli = mibps_milli(m->bytes, m->ns);
-	metric_fixed("bench.accept.throughput", milli, 3, "MiB/s", ctx);
+	u64 reps[BENCH_REPS_MAX];
+
+	memcpy(reps, m->rep_milli, bench_reps() * sizeof(reps[0]));
+	bench_metric_repeated("bench.accept.throughput", reps, bench_reps(), 3, "MiB/s", ctx);
+	u64 milli = reps[(bench_reps() - 1) / 2]; /* the median printed */
 	metric_u64("bench.accept.ns_per_page", m->ns / MAX(m->bytes / PAGE, 1ull), "ns", ctx);
 	bench_latency_metrics("bench.accept.latency", &m->latency, ctx, BENCH_STAT_ALL);
 	ratio = milli * 1000 / bench_ref.zero_mibps_milli; /* the suite's init measured it, or nothing runs */
@@ -206,13 +213,21 @@ KTEST_PARAM(bench, accept_by_request_size, levels)
 
 		if (!reps)
 			continue;
-		bench_progress("level %s, %llu KiB requests x %u", level->name, p->size / KiB, reps);
+		bench_progress("level %s, %llu KiB requests x %u, %u times", level->name, p->size / KiB, reps,
+			       bench_reps());
 		struct measurement *m = &measured;
 
 		memset(m, 0, sizeof(*m));
 		samples_init(&m->latency);
 		KASSERT_TRUE(t, warm_up(p->size));
-		bool ok = p->size < UNIT ? measure_small(m, p->size, reps) : measure_large(m, p->size, reps);
+		bool ok = true;
+
+		for (unsigned rep = 0; rep < bench_reps() && ok; rep++) {
+			u64 bytes = m->bytes, ns = m->ns;
+
+			ok = p->size < UNIT ? measure_small(m, p->size, reps) : measure_large(m, p->size, reps);
+			m->rep_milli[rep] = mibps_milli(m->bytes - bytes, m->ns - ns);
+		}
 		if (!ok)
 			ktest_fail(t, __FILE__, __LINE__, "accepting %llu-byte requests failed", p->size);
 		report(m, level->name, p->size);

@@ -5,7 +5,68 @@
 #include <ccktf/metric.h>
 #include "bench_util.h"
 
+#include <ccktf/args.h>
+#include <ccktf/string.h>
+
 struct bench_reference bench_ref;
+
+static unsigned reps = BENCH_REPS_DEFAULT;
+
+static bool parse_reps(const char *v)
+{
+	unsigned n = 0;
+
+	if (!*v || strlen(v) > 2)
+		return false;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return false;
+		n = n * 10 + (unsigned)(*v - '0');
+	}
+	if (n < 1 || n > BENCH_REPS_MAX)
+		return false;
+	reps = n;
+	return true;
+}
+
+static const struct arg_key_ext bench_reps_key = { "bench_reps", "1..15 (default 3)", parse_reps };
+ARG_KEY_REGISTER(bench_reps_key);
+
+unsigned bench_reps(void)
+{
+	return reps;
+}
+
+static void format_fixed(char *buf, size_t size, u64 v, unsigned decimals)
+{
+	u64 scale = 1;
+
+	for (unsigned i = 0; i < decimals; i++)
+		scale *= 10;
+	if (decimals)
+		snprintf(buf, size, "%llu.%0*llu", v / scale, (int)decimals, v % scale);
+	else
+		snprintf(buf, size, "%llu", v);
+}
+
+void bench_metric_repeated(const char *name, u64 *values, unsigned n, unsigned decimals, const char *unit,
+			   const char *extra)
+{
+	char ctx[160], lo[32], hi[32];
+
+	for (unsigned i = 1; i < n; i++) /* insertion sort: a handful of values */
+		for (unsigned j = i; j > 0 && values[j - 1] > values[j]; j--) {
+			u64 x = values[j];
+
+			values[j] = values[j - 1];
+			values[j - 1] = x;
+		}
+	format_fixed(lo, sizeof(lo), values[0], decimals);
+	format_fixed(hi, sizeof(hi), values[n - 1], decimals);
+	snprintf(ctx, sizeof(ctx), "%s%sreps=%u min=%s max=%s", extra ? extra : "", extra ? " " : "", n, lo, hi);
+	/* the lower median for an even count: a value that was measured */
+	metric_fixed(name, values[(n - 1) / 2], decimals, unit, ctx);
+}
 
 const char *bench_skip_reason(void)
 {

@@ -34,6 +34,19 @@ u64 mibps_milli(u64 bytes, u64 ns);
 void bench_latency_metrics(const char *name, struct samples *s, const char *extra, unsigned which);
 void bench_progress(const char *fmt, ...) __printf(1, 2);
 
+#define BENCH_REPS_MAX 15
+/*
+ * Repetitions of every headline figure (kernel argument bench_reps=, owned here; default 3, at least 3
+ * unless asked for fewer on purpose): a figure is printed as the median of its repetitions with
+ * reps=N min=X max=Y, so that the harness can say how stable it is (docs/benchmarks.md "Repetitions").
+ */
+#define BENCH_REPS_DEFAULT 3
+unsigned bench_reps(void);
+/* Prints name=median(values) with "reps=N min=... max=..." added to extra; values in units of
+ * 10^-decimals (as metric_fixed), sorted in place. */
+void bench_metric_repeated(const char *name, u64 *values, unsigned n, unsigned decimals, const char *unit,
+			   const char *extra);
+
 /* The suite's init (bench_1_reference.c): measures the reference below, once per boot of the suite. */
 const char *bench_suite_init(void);
 
@@ -43,8 +56,10 @@ const char *bench_suite_init(void);
 /* What every acceptance figure is expressed against, measured by the suite's init before any case. */
 struct bench_reference {
 	bool measured;
-	u64 method_mibps_milli[BENCH_ZERO_METHODS]; /* zeroing bandwidth by method, MiB/s * 1000 */
-	u64 zero_mibps_milli;			    /* the fastest of them */
+	u64 method_reps[BENCH_ZERO_METHODS][BENCH_REPS_MAX]; /* each repetition, MiB/s * 1000 */
+	u64 method_mibps_milli[BENCH_ZERO_METHODS]; /* their medians */
+	unsigned best;				    /* the method with the highest median */
+	u64 zero_mibps_milli;			    /* its median: the reference */
 	const char *best_method;
 	struct samples zero_4k; /* zeroing one hot 4 KiB page with the fastest method */
 	u64 zero_4k_ns;		/* its median */
