@@ -114,7 +114,7 @@ def bench_run_options(args: argparse.Namespace, platform: str) -> runner.RunOpti
     launch = qemu.choose_launch(platform, args.profile, args.firmware, args.qemu, args.boot)
     return runner.RunOptions.launching(
         launch, kernel=args.kernel, append=bench_append(args, platform),
-        memory=args.memory, smp=args.smp, timeout=args.timeout,
+        memory=args.memory, smp=args.smp, timeout=args.timeout, mem_prealloc=args.mem_prealloc,
         log_dir=args.log_dir, label=f"bench-{platform}", mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 
@@ -130,7 +130,8 @@ def boot_platform(args: argparse.Namespace, platform: str, results: Results) -> 
                                     started=utc_now(), verdict="error", reasons=[str(error)]))
         results.problems.append(f"{platform}: boot could not start: {error}")
         return
-    info = RunInfo(platform, options.profile, options.memory, options.smp, options.append, started=utc_now())
+    info = RunInfo(platform, options.profile, options.memory, options.smp, options.append, started=utc_now(),
+                   mem_prealloc=options.mem_prealloc)
     results.runs.append(info)
     print(f"ccktf bench: {platform}: booting ({options.memory}, {options.smp} vCPU, timeout {options.timeout:g} s): "
           f"{options.append}", flush=True)

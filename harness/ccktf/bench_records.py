@@ -201,6 +201,7 @@ class RunInfo:
     reasons: list[str] = field(default_factory=list)
     run_dir: Optional[str] = None
     boot_metrics: list[Record] = field(default_factory=list)
+    mem_prealloc: bool = False  # --mem-prealloc: QEMU backed all guest RAM first (docs/benchmarks.md)
 
     @property
     def is_model(self) -> bool:

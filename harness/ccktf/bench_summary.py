@@ -138,7 +138,8 @@ def run_line(run: Optional[dict]) -> str:
         return "_No run metadata._"
     smp = run.get("smp")
     return (f"ccktf {run.get('ccktf_version') or '?'}, QEMU profile `{run.get('qemu_profile')}`, "
-            f"{run.get('memory')} guest, {smp} vCPU{'s' if smp != 1 else ''}, args `{run.get('kernel_args')}`, "
+            f"{run.get('memory')} guest{' (pre-allocated by the host: --mem-prealloc)' if run.get('mem_prealloc') else ''}, "
+            f"{smp} vCPU{'s' if smp != 1 else ''}, args `{run.get('kernel_args')}`, "
             f"verdict **{run.get('verdict')}**" + (f" in {run['seconds']:.0f} s" if run.get("seconds") else ""))
 
 

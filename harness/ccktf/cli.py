@@ -47,6 +47,9 @@ def boot_options() -> argparse.ArgumentParser:
     group.add_argument("--append", default="", metavar="ARGS", help="extra kernel arguments, e.g. 'seed=7'")
     group.add_argument("--memory", default="512M", help="guest memory, e.g. 512M or 6G (default: %(default)s)")
     group.add_argument("--smp", type=int, default=1, help="vCPUs (default: %(default)s)")
+    group.add_argument("--mem-prealloc", action="store_true",
+                       help="QEMU allocates all guest RAM before the guest starts (a memory-backend-ram with "
+                            "prealloc=on): no first-touch cost for the host to back memory (docs/benchmarks.md)")
     group.add_argument("--profile", choices=sorted(qemu.PROFILES),
                        help="QEMU profile (default: what --platform implies, tdx and snp their own guests, "
                             "else tcg; 'python3 -m ccktf doctor' says what this host can run)")
@@ -72,7 +75,7 @@ def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
     return runner.RunOptions.launching(
         launch, kernel=args.kernel, append=append,
         memory=args.memory, smp=args.smp, timeout=args.timeout, log_dir=args.log_dir,
-        label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
+        mem_prealloc=args.mem_prealloc, label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
 
 
 def print_serial(line: str) -> None:

@@ -48,7 +48,7 @@ def run_options(args: argparse.Namespace) -> runner.RunOptions:
     launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot)
     return runner.RunOptions.launching(
         launch, kernel=args.kernel, append=conformance_append(args),
-        memory=args.memory, smp=args.smp, timeout=args.timeout,
+        memory=args.memory, smp=args.smp, timeout=args.timeout, mem_prealloc=args.mem_prealloc,
         log_dir=args.log_dir, label="conformance", mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 

@@ -233,6 +233,7 @@ class LaunchConfig:
     debug_exit: bool = True  # False: no isa-debug-exit, the kernel must power the machine off itself
     host: Optional[HostFacts] = None  # needed by the confidential profiles
     measured_boot: bool = False  # SNP measured direct boot (kernel-hashes=on); see choose_boot()
+    mem_prealloc: bool = False  # the host backs all guest RAM before the guest starts (memory_args())
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,12 @@ def validate(config: LaunchConfig) -> None:
             raise QemuConfigError(f"profile {profile.name} needs a QEMU with the {needed} object (upstream "
                                   f"{profile.min_qemu[0]}.{profile.min_qemu[1]}+); this QEMU "
                                   f"({host.qemu_version[0]}.{host.qemu_version[1]}) has none")
+    if config.mem_prealloc and profile.confidential:
+        # A TD's or SNP guest's private memory comes from guest_memfd, which prealloc=on on the RAM backend
+        # does not fill: the option would pre-allocate only the shared side and leave the figures it is meant
+        # to change as they were (docs/benchmarks.md "Cold and warm memory").
+        raise QemuConfigError(f"--mem-prealloc pre-allocates QEMU's RAM backend; profile {profile.name}'s private "
+                              f"memory is not in it, so the option would change nothing there")
     if profile.confidential and config.firmware.uses_pflash:
         raise QemuConfigError(f"profile {profile.name} needs its firmware as one -bios image (QEMU: confidential "
                               f"firmware cannot be pflash); {config.firmware.code} comes with an nvram template")
@@ -295,6 +302,28 @@ def boot_args(config: LaunchConfig, run_dir: Path) -> tuple[list[str], list[tupl
     return ["-kernel", str(config.kernel), "-append", config.append], [], []
 
 
+MEMORY_BACKEND_ID = "ccktf-ram"
+
+
+def memory_args(config: LaunchConfig) -> list[str]:
+    """``-m SIZE``, and with ``mem_prealloc`` the guest RAM as an explicit pre-allocated backend.
+
+    QEMU 7.2, qemu-options.hx, ``-machine`` ``memory-backend='id'``: "An alternative to legacy
+    ``-mem-path`` and ``mem-prealloc`` options. Allows to use a memory backend as main RAM", with the
+    example ``-object memory-backend-file,id=pc.ram,size=512M,...,prealloc=on -machine memory-backend=pc.ram
+    -m 512M`` (the backend's size must equal ``-m``, QEMU refuses otherwise). ``prealloc=on`` on a
+    ``memory-backend-ram`` makes QEMU touch every page of it before the guest starts. The legacy
+    ``-mem-prealloc`` is since QEMU 5.0 an alias for the implicit backend's ``prealloc=on`` (commit
+    "hostmem: fix strict bind policy"), and its 7.2 ``-help`` still says "use with -mem-path": the explicit
+    backend says what it does. A second ``-machine`` merges with the profile's (QEMU merges that group).
+    """
+    args = ["-m", config.memory]
+    if config.mem_prealloc:
+        args += ["-object", f"memory-backend-ram,id={MEMORY_BACKEND_ID},size={config.memory},prealloc=on",
+                 "-machine", f"memory-backend={MEMORY_BACKEND_ID}"]
+    return args
+
+
 def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
     """The QEMU command line for ``config``, with run-local files placed under ``run_dir``."""
     validate(config)
@@ -303,7 +332,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
     argv = [
         config.qemu,
         *config.profile.accelerator_args(config.host, config.measured_boot),
-        "-m", config.memory,
+        *memory_args(config),
         "-smp", str(config.smp),
         "-display", "none", "-vga", "none", "-monitor", "none",
         "-serial", "stdio",

@@ -110,6 +110,7 @@ class RunOptions:
     host: Optional[qemu.HostFacts] = None  # a confidential profile's host facts (qemu.choose_launch())
     measured_boot: bool = False  # SNP kernel-hashes=on (qemu.choose_boot())
     boot_note: str = ""  # why this boot mode, when the platform chose it: kept in host.json and shown
+    mem_prealloc: bool = False  # --mem-prealloc: QEMU backs all guest RAM before the guest starts
 
     @classmethod
     def launching(cls, launch: qemu.Launch, **fields) -> "RunOptions":
@@ -282,7 +283,7 @@ def run(options: RunOptions) -> Run:
                                profile=qemu.lookup_profile(options.profile), append=options.append,
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
                                debug_exit=options.debug_exit, host=options.host,
-                               measured_boot=options.measured_boot)
+                               measured_boot=options.measured_boot, mem_prealloc=options.mem_prealloc)
     with file_errors("the run directory"):
         run_dir = allocate_run_dir(options.log_dir, options.label)
         plan = qemu.build_launch(config, run_dir)

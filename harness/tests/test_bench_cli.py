@@ -91,6 +91,15 @@ def test_short_and_platform_list(bench):
     assert run["bench_mode"] == "short" and run["smp"] == 2
 
 
+def test_mem_prealloc_reaches_qemu_and_the_results(bench):
+    status, _, err, out_dir = bench("--short", "--platform", "sim-tdx", "--mem-prealloc")
+    assert status == 0, err
+    assert "-object memory-backend-ram,id=ccktf-ram,size=6G,prealloc=on -machine memory-backend=ccktf-ram" \
+        in bench.argv()[0]
+    assert load_results(out_dir / "results.json").runs[0]["mem_prealloc"] is True
+    assert "(pre-allocated by the host: --mem-prealloc)" in (out_dir / "summary.md").read_text()
+
+
 def test_failed_boot_writes_results_flagged_failed_and_exits_2(bench):
     truncated = fixture_text("sim-snp").split("    ok 3 ")[0]
     serve(bench.streams, "sim-snp", truncated, 0)

@@ -95,3 +95,12 @@ def test_each_platform_names_what_the_guest_read_of_it():
     tdx = section(render_summary(with_identity), "## MODEL (sim-tdx)")
     assert "Platform identity: source=model module=1.5" in tdx
     assert not any("Platform identity" in line for line in section(render_summary(results()), "## MODEL (sim-tdx)"))
+
+
+def test_the_run_line_says_when_the_host_preallocated_guest_memory():
+    plain = results()
+    assert not any("pre-allocated" in line for line in section(render_summary(plain), "## MODEL (sim-tdx)"))
+    prealloc = results()
+    prealloc.runs[0].mem_prealloc = True
+    assert any("6G guest (pre-allocated by the host: --mem-prealloc)" in line
+               for line in section(render_summary(prealloc), "## MODEL (sim-tdx)"))

@@ -234,3 +234,28 @@ def test_without_debug_exit_the_device_is_left_out(fake_firmware, fake_kernel, t
                                debug_exit=False)
     argv = qemu.build_launch(config, tmp_path).argv
     assert qemu.DEBUG_EXIT_DEVICE not in argv
+
+
+def test_golden_mem_prealloc_command_line():
+    # QEMU 7.2 qemu-options.hx, -machine memory-backend='id': "An alternative to legacy -mem-path and
+    # mem-prealloc options", e.g. -object memory-backend-...,id=pc.ram,size=512M,prealloc=on
+    # -machine memory-backend=pc.ram -m 512M (the sizes must be equal).
+    argv = qemu.build_launch(config(memory="6G", mem_prealloc=True), RUN_DIR).argv
+    assert argv[1:5] == ["-machine", "q35", "-accel", "tcg"]
+    i = argv.index("-m")
+    assert argv[i:i + 6] == ["-m", "6G", "-object", "memory-backend-ram,id=ccktf-ram,size=6G,prealloc=on",
+                             "-machine", "memory-backend=ccktf-ram"]
+    assert option(argv, "-machine") == ["q35", "memory-backend=ccktf-ram"]
+
+
+def test_without_mem_prealloc_there_is_no_backend():
+    argv = qemu.build_launch(config(memory="6G"), RUN_DIR).argv
+    assert option(argv, "-object") == [] and option(argv, "-machine") == ["q35"]
+
+
+@pytest.mark.parametrize("profile, obj", [("tdx", "tdx-guest"), ("snp", "sev-snp-guest")])
+def test_mem_prealloc_is_refused_where_private_memory_is_not_in_the_backend(profile, obj):
+    host = qemu.HostFacts((10, 1), qemu_objects=frozenset({obj}))
+    with pytest.raises(QemuConfigError, match="private memory is not in it"):
+        qemu.build_launch(config(profile=qemu.PROFILES[profile], firmware=COMBINED, host=host, memory="4G",
+                                 mem_prealloc=True), RUN_DIR)
