@@ -5,7 +5,7 @@
 #   make fuzz-smoke        what `make test` runs: the regression inputs, the seed corpus, and a short run
 #   make fuzz-replay       only the files in tests/fuzz/regressions/<target>/ (no fuzzing)
 #   make fuzz FUZZ_TARGETS='memmap acpi' FUZZ_SECONDS=600 FUZZ_JOBS=2
-# A crash, leak or timeout fails the run; libFuzzer writes the input to build/fuzz/artifacts/<target>/,
+# A crash, leak or timeout fails the run; libFuzzer writes the input to $(FUZZ_WORK)/artifacts/<target>/,
 # and it belongs in tests/fuzz/regressions/<target>/ once the bug is fixed.
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -17,12 +17,14 @@ FUZZ_SMOKE_SECONDS ?= 1
 FUZZ_TIMEOUT ?= 5
 FUZZ_MAX_LEN ?= 8192
 FUZZ_JOBS ?= $(shell nproc)
+# Scratch corpus, logs and crash inputs; give concurrent runs (a long campaign beside make test) their own.
+FUZZ_WORK ?= build/fuzz
 FUZZ_ALL := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_ALL))
 # Linked into every target; sources tangled with hardware are #included by the target that stubs them.
-FUZZ_COMMON_SRCS := kernel/lib/console.c kernel/lib/format.c kernel/efi/efi_names.c kernel/efi/acpi_pm.c $(wildcard kernel/mm/*.c) \
-	$(wildcard kernel/conform/*.c)
+FUZZ_COMMON_SRCS := kernel/lib/console.c kernel/lib/format.c kernel/efi/efi_names.c kernel/efi/acpi_pm.c \
+	$(wildcard kernel/mm/*.c) $(wildcard kernel/conform/*.c)
 FUZZ_COMMON_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_COMMON_SRCS))
 
 build/fuzz/obj/%.o: %.c
@@ -39,21 +41,21 @@ fuzz-build: $(FUZZ_BINS)
 .SECONDARY: $(FUZZ_COMMON_OBJS)
 
 # One target: the regression files (replayed, no fuzzing), then fuzzing from the committed corpus into a
-# scratch copy in build/ for $(2) seconds. Prints "fuzz <target>: <executions> executions".
+# scratch corpus in $(FUZZ_WORK) for $(2) seconds. Prints "fuzz <target>: <executions> executions".
 define fuzz_one
-	@set -e; t=$(1); bin=build/fuzz/fuzz_$$t; reg=tests/fuzz/regressions/$$t; \
-	mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t build/fuzz/logs; \
+	@set -e; t=$(1); bin=build/fuzz/fuzz_$$t; reg=tests/fuzz/regressions/$$t; w=$(FUZZ_WORK); \
+	mkdir -p $$w/corpus/$$t $$w/artifacts/$$t $$w/logs; \
 	if ls $$reg/* >/dev/null 2>&1; then \
-		$$bin -timeout=$(FUZZ_TIMEOUT) $$reg/* >build/fuzz/logs/$$t.replay.log 2>&1 || \
-		{ tail -n 30 build/fuzz/logs/$$t.replay.log; echo "fuzz $$t: a regression input in $$reg fails"; exit 1; }; \
+		$$bin -timeout=$(FUZZ_TIMEOUT) $$reg/* >$$w/logs/$$t.replay.log 2>&1 || \
+		{ tail -n 30 $$w/logs/$$t.replay.log; echo "fuzz $$t: a regression input in $$reg fails"; exit 1; }; \
 	fi; \
 	if [ "$(2)" != 0 ]; then \
 		$$bin -max_total_time=$(2) -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=2048 -max_len=$(FUZZ_MAX_LEN) -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/artifacts/$$t/ $(FUZZ_FLAGS) build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
-			>build/fuzz/logs/$$t.log 2>&1 || \
-		{ tail -n 40 build/fuzz/logs/$$t.log; echo "fuzz $$t: FAILED; the input is in build/fuzz/artifacts/$$t/"; \
+			-artifact_prefix=$$w/artifacts/$$t/ $(FUZZ_FLAGS) $$w/corpus/$$t tests/fuzz/corpus/$$t \
+			>$$w/logs/$$t.log 2>&1 || \
+		{ tail -n 40 $$w/logs/$$t.log; echo "fuzz $$t: FAILED; the input is in $$w/artifacts/$$t/"; \
 		  echo "fuzz $$t: once fixed, keep it as tests/fuzz/regressions/$$t/<name>"; exit 1; }; \
-		echo "fuzz $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/logs/$$t.log) executions in $(2) s"; \
+		echo "fuzz $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$w/logs/$$t.log | tail -n 1) executions in $(2) s"; \
 	fi
 endef
 

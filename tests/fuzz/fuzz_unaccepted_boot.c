@@ -29,7 +29,8 @@
 
 #define WINDOW_PA 0x40000000ull
 #define WINDOW_SIZE (1ull << 20)
-#define POOL_MAX (16ull << 20) /* a bigger AllocatePool fails, as a real firmware's may */
+#define POOL_MAX (256ull << 10) /* a bigger AllocatePool fails, as a real firmware's may */
+#define CHECK_RUNS 1024	      /* runs of set bits check_built() looks at: it is slow, the kernel is not */
 
 static u8 *window;
 
@@ -154,7 +155,7 @@ static void take_range(struct fz *in, u64 *start, u64 *size)
 	*size = (u64)fz_u32(in) * EFI_PAGE_SIZE;
 }
 
-/* Every set bit of a table ccktf built covers type-15 memory of the map the bits came from. */
+/* Every set bit of a table ccktf built covers type-15 memory of the map the bits came from (the first runs). */
 static void check_built(const struct memmap *final)
 {
 	const struct efi_unaccepted_memory *t = unaccepted.table;
@@ -162,7 +163,8 @@ static void check_built(const struct memmap *final)
 
 	if (!unaccepted.built || !unaccepted.final_recorded)
 		return;
-	while (unaccepted_next_run(t, from, unaccepted_units(t), &first, &end)) {
+	for (unsigned runs = 0; runs < CHECK_RUNS && unaccepted_next_run(t, from, unaccepted_units(t), &first, &end);
+	     runs++) {
 		struct range r = range_make(unaccepted_unit_range(t, first).start, unaccepted_unit_range(t, end - 1).end);
 		if (!memmap_range_is(final, r, memmap_type_is_unaccepted, NULL))
 			abort();
