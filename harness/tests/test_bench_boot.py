@@ -7,15 +7,32 @@ from ccktf.bench_check import check_plausible
 from ccktf.platforms import is_model
 from ccktf.bench_records import records_from_ktap
 
-pytestmark = pytest.mark.boot
+# One worker boots each platform's short bench once for every test here (module fixture short_bench).
+pytestmark = [pytest.mark.boot, pytest.mark.xdist_group("bench-short")]
 SHORT_TIMEOUT = 600  # bench=short takes seconds to a few minutes under TCG
 
 
+@pytest.fixture(scope="module")
+def short_bench(ccktf_boot):
+    """The whole bench suite with bench=short, booted once per platform for every test of this module."""
+    runs = {}
+
+    def boot(platform):
+        if platform not in runs:
+            runs[platform] = ccktf_boot(f"platform={platform} tests=bench bench=short",
+                                        label=f"bench-short-{platform}", memory="6G", timeout=SHORT_TIMEOUT)
+        return runs[platform]
+    return boot
+
+
 @pytest.mark.parametrize("platform", ["sim-tdx", "sim-snp"])
-def test_short_bench_is_plausible(ccktf_boot, platform):
-    run = ccktf_boot(f"platform={platform} tests=bench bench=short", label=f"bench-short-{platform}",
-                     memory="6G", timeout=SHORT_TIMEOUT)
+def test_short_bench_is_plausible(short_bench, platform):
+    run = short_bench(platform)
     assert run.verdict.passed, f"{run.verdict}\nserial log: {run.serial_log}\n{run.serial_tail()}"
+    # Progress lines are diagnostics of the running test: none may read as a test named after the suite
+    # (a boot that died mid-benchmark was blamed on 'bench.bench').
+    assert not [line for suite in run.ktap.suites for line in suite.diagnostics if line.startswith("bench:")]
+    assert any(test.diagnostics for test in run.ktap.tests() if test.status.value == "pass")
     assert run.ktap.platform == platform
     records = records_from_ktap(run.ktap)
     assert records, f"no bench.* figures (serial log {run.serial_log})"
@@ -25,15 +42,15 @@ def test_short_bench_is_plausible(ccktf_boot, platform):
 
 
 @pytest.mark.parametrize("platform", ["sim-tdx"])
-def test_a_bench_case_alone_prints_what_it_prints_in_the_suite(ccktf_boot, platform):
+def test_a_bench_case_alone_prints_what_it_prints_in_the_suite(ccktf_boot, short_bench, platform):
     """Issue 10: the zeroing reference is the suite's init, so a single bench case run alone prints the
     same figures (fixed_cost and zero_ratio included) as in the full suite, and the counts behind them
     are equal; only the timings may differ."""
     case = "bench.accept_by_request_size_4k"
     runs = {}
-    for label, tests in (("suite", "bench"), ("alone", case)):
-        run = ccktf_boot(f"platform={platform} tests={tests} bench=short", label=f"bench-{label}-{platform}",
-                         memory="6G", timeout=SHORT_TIMEOUT)
+    alone = ccktf_boot(f"platform={platform} tests={case} bench=short", label=f"bench-alone-{platform}",
+                       memory="6G", timeout=SHORT_TIMEOUT)
+    for label, run in (("suite", short_bench(platform)), ("alone", alone)):
         assert run.verdict.passed, f"{run.verdict}\nserial log: {run.serial_log}\n{run.serial_tail()}"
         runs[label] = [r for r in records_from_ktap(run.ktap) if r.test == case]
     suite, alone = runs["suite"], runs["alone"]
