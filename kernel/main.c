@@ -59,7 +59,7 @@ void kernel_fatal_if(const char *what, const char *err)
 static void setup_platform_after_exit(void)
 {
 	const struct platform_ops *p = platform_current();
-	char line[480];
+	char line[640]; /* the SNP identity line alone is about 450 characters */
 
 	kernel_fatal_if("setup after ExitBootServices", p->setup_after_exit());
 	console_release(); /* the platform's port I/O works now: what was printed meanwhile goes out */

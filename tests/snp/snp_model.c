@@ -19,6 +19,8 @@
 #include "../../arch/x86/sim/snp_model.h"
 #include "../../arch/x86/snp/snp.h"
 #include "../../arch/x86/snp/snp_cpuid.h"
+#include "../../arch/x86/snp/snp_attest.h"
+#include "../../arch/x86/sim/snp_model_psp.h"
 
 #define UNIT (2 * MiB)
 #define PAGE 4096ull
@@ -249,25 +251,78 @@ KTEST(snp, svsm_validates_below_vmpl0)
 }
 
 /*
- * The "# platform-identity:" line (docs/protocol.md): the secrets page head as the firmware wrote it. On the
- * model word for word (version 3, FMS = the CPU's CPUID 1 EAX); on hardware the page must be there with a
- * version, and the firmware version stays "not-read" until ccktf sends MSG_REPORT_REQ (docs/abi.md).
+ * The "# platform-identity:" line (docs/protocol.md): the firmware version and TCB from an attestation
+ * report the guest requested at boot (SNP_GUEST_REQUEST, MSG_REPORT_REQ under the VMPCK of its VMPL),
+ * then the secrets page head. On the model word for word against the model's documented values
+ * (arch/x86/sim/snp_model_psp.h); on hardware the report must have been read and authenticated.
  */
-KTEST(snp, identity_line_reports_the_secrets_page)
+static bool has_word(const char *line, const char *word)
 {
-	char line[480], expected[240];
+	size_t n = strlen(word);
+
+	for (const char *p = line; *p; p++)
+		if ((p == line || p[-1] == ' ') && !strncmp(p, word, n) && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+KTEST(snp, identity_line_reports_firmware_and_tcb_from_the_report)
+{
+	char line[640], expected[640];
 	u32 eax = cpuid(1).eax;
+	unsigned vmpl = cc_platform_has(CC_ATTR_SVSM) ? 1 : 0;
 
 	platform_identity_line(line, sizeof(line));
 	ktest_evidence(t, "%s", line);
 	if (!cc_platform_has(CC_ATTR_HW_MODEL)) {
-		KEXPECT_EQ(t, strncmp(line, "platform=snp source=hardware firmware=not-read snp_secrets=1 snp_secrets_version=",
-				      81), 0);
+		KEXPECT_EQ(t, strncmp(line, "platform=snp source=hardware firmware=", 38), 0);
+		KEXPECT_TRUE(t, has_word(line, "snp_report=ok"));
 		return;
 	}
 	snprintf(expected, sizeof(expected),
-		 "platform=sim-snp source=model firmware=not-read snp_secrets=1 snp_secrets_version=3 snp_imi_en=0 "
+		 "platform=sim-snp source=model firmware=%u.%u.%u snp_report=ok snp_vmpck=%u snp_report_version=%u "
+		 "snp_committed=%u.%u.%u snp_current_tcb=0x%016llx snp_reported_tcb=0x%016llx "
+		 "snp_committed_tcb=0x%016llx snp_launch_tcb=0x%016llx snp_tcb_bl=7 snp_tcb_tee=0 snp_tcb_snp=14 "
+		 "snp_tcb_ucode=72 snp_platform_info=0x%llx snp_secrets=1 snp_secrets_version=3 snp_imi_en=0 "
 		 "snp_fms=0x%08x cpuid_1_eax=0x%08x",
-		 eax, eax);
+		 SNP_MODEL_CURRENT_MAJOR, SNP_MODEL_CURRENT_MINOR, SNP_MODEL_CURRENT_BUILD, vmpl, SNP_MODEL_REPORT_VERSION,
+		 SNP_MODEL_COMMITTED_MAJOR, SNP_MODEL_COMMITTED_MINOR, SNP_MODEL_COMMITTED_BUILD, SNP_MODEL_CURRENT_TCB,
+		 SNP_MODEL_REPORTED_TCB, SNP_MODEL_COMMITTED_TCB, SNP_MODEL_LAUNCH_TCB, SNP_MODEL_PLATFORM_INFO, eax, eax);
 	KEXPECT_STREQ(t, line, expected);
+	/* the model's SNP SVN 14 and microcode 72 are what the line decoded from CURRENT_TCB */
+	KEXPECT_EQ(t, SNP_MODEL_CURRENT_TCB, SNP_MODEL_TCB(7, 0, 14, 72));
+}
+
+/*
+ * A replayed sequence number: the model's PSP refuses it as the firmware does (it accepts a message only
+ * at exactly the next number), SW_EXITINFO2 carries its status INVALID_PARAM (0x16), and the identity
+ * words show that raw status, not a guessed version. Then the guest retires the key, as Linux does:
+ * the next request is not sent at all. Model only: on hardware the replay would reuse an AES-GCM IV
+ * under the real VMPCK.
+ */
+KTEST(snp, replayed_seqno_is_refused_and_the_line_shows_it)
+{
+	const u8 *secrets = snp_attest_secrets();
+	struct snp_attest_result a;
+	char words[320], expected[160];
+	unsigned vmpl = cc_platform_has(CC_ATTR_SVSM) ? 1 : 0;
+	u64 rejected;
+
+	if (!cc_platform_has(CC_ATTR_HW_MODEL))
+		KTEST_SKIP(t, "a replay under the real VMPCK would reuse an AES-GCM IV");
+	KASSERT_TRUE(t, secrets != NULL);
+	rejected = snp_model_psp_rejected();
+	snp_attest_rewind_seqno(secrets, vmpl);
+	snp_attest_request(secrets, &a);
+	snp_attest_format(&a, words, sizeof(words));
+	ktest_evidence(t, "%s", words);
+	snprintf(expected, sizeof(expected),
+		 "firmware=not-read snp_report=err:0x16 snp_report_stage=firmware snp_vmpck=%u", vmpl);
+	KEXPECT_STREQ(t, words, expected);
+	KEXPECT_EQ(t, a.outcome, SNP_ATTEST_FW_ERROR);
+	KEXPECT_EQ(t, a.raw, SEV_RET_INVALID_PARAM);
+	KEXPECT_EQ(t, snp_model_psp_rejected(), rejected + 1);
+	snp_attest_request(secrets, &a);
+	KEXPECT_EQ(t, a.outcome, SNP_ATTEST_NO_VMPCK);
+	KEXPECT_EQ(t, snp_model_psp_rejected(), rejected + 1); /* nothing more reached the PSP */
 }

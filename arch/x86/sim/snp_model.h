@@ -14,7 +14,7 @@ struct snp_discovery;
 
 /* What the model did, for the boot log and the snp suite. */
 struct snp_model_counters {
-	u64 pvalidates, psmash, msr_exits, ghcb_exits, ioio_exits, psc_exits, psc_entries;
+	u64 pvalidates, psmash, msr_exits, ghcb_exits, ioio_exits, psc_exits, psc_entries, guest_requests;
 };
 extern struct snp_model_counters snp_model_counters;
 
@@ -53,6 +53,11 @@ u64 snp_model_svsm_run(u64 req, struct cpu_regs *r); /* an SNP Run VMPL request:
 u64 snp_model_svsm_calls(void);
 /* snp_model_pvalidate.c: a PVALIDATE the SVSM runs for the guest, by GPA: the status, CF in *unchanged. */
 u64 snp_model_svsm_validate(u64 gpa, bool large, bool validate, bool *unchanged);
+/* snp_model_guest_req.c: the VMPCKs into the secrets page (at launch, snp_model_blob.c), and an SNP Guest
+ * Request exit: the SW_EXITINFO2 to answer (the firmware's status in 31:0, the hypervisor's in 63:32). */
+void snp_model_psp_init(u8 *secrets);
+u64 snp_model_guest_request(u64 req_gpa, u64 resp_gpa);
+u64 snp_model_psp_rejected(void);
 /* The hypervisor gives up on the guest: native port I/O for the message, then exit "crashed". */
 __noreturn void snp_model_fatal(const char *what, u64 value);
 

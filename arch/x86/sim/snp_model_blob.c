@@ -60,7 +60,7 @@ static void *reserved_page(struct boot_info *b)
  * The head the firmware writes at launch (snp_spec.h SECRETS_OFF_*): version 3, IMIEN 0 (no migration
  * image), FMS the CPU's. The model takes CPUID Fn0000_0001 EAX of the (TCG) CPU for FMS: the spec calls the
  * field "family, model, stepping" without saying its encoding here, and this is what the guest's own
- * CPUID shows. The VMPCKs stay zero: nothing in ccktf speaks to the modelled firmware with them.
+ * CPUID shows. The VMPCKs come from the model's PSP (snp_model_guest_req.c snp_model_psp_init()).
  */
 static void write_secrets_head(u8 *secrets)
 {
@@ -68,6 +68,7 @@ static void write_secrets_head(u8 *secrets)
 
 	memcpy(secrets + SECRETS_OFF_VERSION, &version, sizeof(version));
 	memcpy(secrets + SECRETS_OFF_FMS, &fms, sizeof(fms));
+	snp_model_psp_init(secrets);
 }
 
 const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)

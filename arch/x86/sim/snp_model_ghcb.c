@@ -7,6 +7,7 @@
  * SW_EXITINFO2 (GHCB 4.1.2; Linux sev-common.h GHCB_ERR_*).
  */
 #include <arch/portio.h>
+#include <arch/snp_msg_spec.h>
 #include <arch/snp_spec.h>
 #include <ccktf/string.h>
 #include "snp_model.h"
@@ -117,6 +118,7 @@ void snp_model_ghcb_page(u64 gpa)
 {
 	struct ghcb_view g = { (u8 *)(uintptr_t)gpa, gpa };
 	u64 code = *field(&g, GHCB_OFF_SW_EXIT_CODE), info1 = *field(&g, GHCB_OFF_SW_EXIT_INFO_1);
+	u64 info2 = *field(&g, GHCB_OFF_SW_EXIT_INFO_2);
 	u64 rax = *field(&g, GHCB_OFF_RAX), scratch = *field(&g, GHCB_OFF_SW_SCRATCH);
 	bool rax_valid = valid(&g, GHCB_OFF_RAX), scratch_valid = valid(&g, GHCB_OFF_SW_SCRATCH);
 	bool ok = header_ok(&g), inputs = inputs_valid(&g);
@@ -128,6 +130,8 @@ void snp_model_ghcb_page(u64 gpa)
 		return malformed(&g, GHCB_ERR_MISSING_INPUT);
 	if (code == SVM_EXIT_IOIO)
 		return ioio(&g, info1, rax, rax_valid);
+	if (code == SVM_VMGEXIT_GUEST_REQUEST) /* request and response GPAs in SW_EXITINFO1/2 */
+		return answer(&g, GHCB_RESP_NO_ACTION, snp_model_guest_request(info1, info2));
 	if (code == SVM_VMGEXIT_PSC)
 		return scratch_valid ? psc(&g, scratch) : malformed(&g, GHCB_ERR_MISSING_INPUT);
 	malformed(&g, GHCB_ERR_INVALID_EVENT);

@@ -5,9 +5,8 @@
  * secrets page as the CC blob names it.
  *
  * The firmware version and the TCB (CURRENT_TCB, REPORTED_TCB, the platform version) reach a guest only
- * in an attestation report, through an SNP_GUEST_REQUEST MSG_REPORT_REQ encrypted with VMPCK0 (AES-256-GCM)
- * or, below an SVSM, the SVSM attestation protocol. ccktf does neither yet: "firmware=not-read" says so
- * instead of a guessed version (docs/abi.md, "AMD SEV-SNP guest").
+ * in an attestation report: snp_attest.c requests one and its words (firmware=...) come first on the
+ * line; these follow them (docs/abi.md, "AMD SEV-SNP guest").
  */
 #include <arch/snp_spec.h>
 #include <ccktf/format.h>
@@ -38,10 +37,10 @@ void snp_secrets_identity_read(const u8 *page, u64 secrets_pa, u32 secrets_size,
 void snp_identity_format(const struct snp_secrets_identity *s, u32 cpuid_1_eax, char *buf, size_t size)
 {
 	if (!s->present)
-		snprintf(buf, size, "firmware=not-read snp_secrets=0 cpuid_1_eax=0x%08x", cpuid_1_eax);
+		snprintf(buf, size, "snp_secrets=0 cpuid_1_eax=0x%08x", cpuid_1_eax);
 	else
 		snprintf(buf, size,
-			 "firmware=not-read snp_secrets=1 snp_secrets_version=%u snp_imi_en=%u snp_fms=0x%08x "
+			 "snp_secrets=1 snp_secrets_version=%u snp_imi_en=%u snp_fms=0x%08x "
 			 "cpuid_1_eax=0x%08x",
 			 s->version, s->imien, s->fms, cpuid_1_eax);
 }

@@ -22,6 +22,7 @@
 #include <ccktf/format.h>
 #include <ccktf/string.h>
 #include "snp.h"
+#include "snp_attest.h"
 #include "snp_cpuid.h"
 
 struct snp_state {
@@ -212,7 +213,7 @@ void snp_describe(char *buf, size_t size)
 
 void snp_identify(char *buf, size_t size)
 {
-	snp_identity_format(&secrets_id, cpuid(1).eax, buf, size);
+	snp_attest_identify(&secrets_id, (const u8 *)(uintptr_t)snp.secrets_pa, cpuid(1).eax, buf, size);
 }
 
 bool snp_has(enum cc_attr attr)

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SNP_GUEST_REQUEST in the SNP model: the hypervisor's part (as KVM's snp_handle_guest_req() in
+ * arch/x86/kvm/svm/sev.c: take the two guest pages, hand them to the firmware, put the firmware's and its
+ * own error in SW_EXITINFO2) and the VMPCKs the modelled firmware writes into the secrets page at launch.
+ * The firmware's part is snp_model_psp.c.
+ *
+ * Keys. The firmware generates VMPCK0-3 at launch and writes them into the secrets page (ABI
+ * PAGE_TYPE_SECRETS). With an SVSM below the guest (sim_svsm=1) the guest sees the SVSM's copy of the
+ * page, in which the SVSM has wiped VMPCK0, its own (COCONUT-SVSM zeroes VMPCK0 before handing the page
+ * to the guest; Linux then uses the VMPCK of its VMPL): the model wipes VMPCK0 in the page the guest
+ * reads, and its PSP keeps all four. The keys come from the TSC: the model's keys need not be secret,
+ * only different from boot to boot, so that nothing can depend on them.
+ *
+ * The hypervisor's checks: both GPAs page-aligned, different, and pages the guest made shared (RMP not
+ * assigned to the guest, mapped with the C-bit clear). Otherwise the model answers SW_EXITINFO2 =
+ * VMM error "generic" (Linux SNP_GUEST_VMM_ERR_GENERIC, all ones in 63:32) without calling the firmware:
+ * a host cannot hand the firmware a page it cannot read in the clear (docs/abi.md, model choices).
+ */
+#include <arch/cpu.h>
+#include <arch/machine.h>
+#include <arch/snp_msg_spec.h>
+#include <arch/snp_spec.h>
+#include <ccktf/string.h>
+#include "snp_model.h"
+#include "snp_model_psp.h"
+
+#define VMM_ERR_GENERIC (0xffffffffull << SNP_GUEST_VMM_ERR_SHIFT)
+
+static struct snp_psp psp;
+static u8 copy_req[SNP_MSG_PAGE_BYTES], copy_resp[SNP_MSG_PAGE_BYTES];
+
+static u64 xorshift(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+void snp_model_psp_init(u8 *secrets)
+{
+	u64 seed = rdtsc() | 1;
+
+	for (unsigned k = 0; k < SECRETS_VMPCKS; k++)
+		for (unsigned i = 0; i < SECRETS_VMPCK_BYTES; i += 8) {
+			u64 v = xorshift(&seed);
+			memcpy(&psp.vmpck[k][i], &v, sizeof(v));
+		}
+	psp.cpuid_1_eax = cpuid(1).eax;
+	memcpy(secrets + SECRETS_OFF_VMPCK0, psp.vmpck, sizeof(psp.vmpck));
+	if (snp_model_guest_vmpl()) /* the SVSM's copy of the page: VMPCK0 wiped */
+		memset(secrets + SECRETS_OFF_VMPCK0, 0, SECRETS_VMPCK_BYTES);
+}
+
+static bool shared_page(u64 gpa)
+{
+	return IS_ALIGNED(gpa, EFI_PAGE_SIZE) && gpa && !snp_rmp_is_assigned(gpa / EFI_PAGE_SIZE) &&
+	       paging_page_entry(gpa) && !(paging_page_entry(gpa) & (1ull << SIM_SNP_CBIT));
+}
+
+u64 snp_model_guest_request(u64 req_gpa, u64 resp_gpa)
+{
+	u32 status;
+
+	snp_model_counters.guest_requests++;
+	if (req_gpa == resp_gpa || !shared_page(req_gpa) || !shared_page(resp_gpa))
+		return VMM_ERR_GENERIC;
+	/* The host copies the request out and the response back, as KVM does through its own pages. */
+	memcpy(copy_req, (const void *)(uintptr_t)req_gpa, sizeof(copy_req));
+	memset(copy_resp, 0, sizeof(copy_resp));
+	status = snp_psp_guest_request(&psp, copy_req, copy_resp);
+	if (status)
+		return status;
+	memcpy((void *)(uintptr_t)resp_gpa, copy_resp, sizeof(copy_resp));
+	return 0;
+}
+
+u64 snp_model_psp_rejected(void)
+{
+	return psp.rejected;
+}
