@@ -7,9 +7,9 @@
  *
  * Keys. The firmware generates VMPCK0-3 at launch and writes them into the secrets page (ABI
  * PAGE_TYPE_SECRETS). With an SVSM below the guest (sim_svsm=1) the guest sees the SVSM's copy of the
- * page, in which the SVSM has wiped VMPCK0, its own (COCONUT-SVSM zeroes VMPCK0 before handing the page
- * to the guest; Linux then uses the VMPCK of its VMPL): the model wipes VMPCK0 in the page the guest
- * reads, and its PSP keeps all four. The keys come from the TSC: the model's keys need not be secret,
+ * page, in which the SVSM has wiped VMPCK0, its own (COCONUT-SVSM clears VMPCK 0 to VMPL-1 in the copy
+ * it hands a guest, kernel/src/sev/secrets_page.rs; Linux then uses the VMPCK of its VMPL): the model
+ * wipes VMPCK0 in the page the guest reads, and its PSP keeps all four. The keys come from the TSC: the model's keys need not be secret,
  * only different from boot to boot, so that nothing can depend on them.
  *
  * The hypervisor's checks: both GPAs page-aligned, different, and pages the guest made shared (RMP not
