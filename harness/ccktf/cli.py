@@ -151,9 +151,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return fail("error: standard output was closed; the boot was stopped")
     except OSError as error:  # a file the command writes: unwritable directory, full disk
         return fail(f"error: cannot write {error.filename or ''}: {error.strerror or error}")
-    except runner.Interrupted as stop:
+    except runner.Interrupted as stop:  # a KeyboardInterrupt: caught first
         return fail(str(stop), stop, 128 + stop.signum)
-    except KeyboardInterrupt as stop:
+    except KeyboardInterrupt as stop:  # ^C outside a boot
         return fail("stopped by SIGINT", stop, 128 + signal.SIGINT)
 
 

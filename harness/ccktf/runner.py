@@ -17,20 +17,19 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import ctypes
 import json
 import os
 import selectors
 import shutil
 import signal
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from . import identity, ktap, qemu, verdict
+from .stopping import Interrupted, deferred, die_with_parent, signals_stop  # noqa: F401 (Interrupted: API)
 from .errors import CcktfError
 from .firmware import Firmware
 
@@ -42,51 +41,9 @@ TAIL_LINES = 30
 KILL_GRACE = 2.0
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGINT is Python's KeyboardInterrupt already
-PR_SET_PDEATHSIG = 1  # Linux prctl(2)
-
-
 class RunError(CcktfError):
     """The run could not be started (missing kernel, missing QEMU, bad configuration), or its files could not
     be written."""
-
-
-class Interrupted(BaseException):
-    """A signal told the harness to stop while a boot ran. A BaseException, like KeyboardInterrupt: it must
-    end the whole harness (pytest too), not just fail one test. The run directory still gets its logs."""
-
-    def __init__(self, signum: int):
-        self.signum = signum
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
-
-
-@contextlib.contextmanager
-def signals_interrupt():
-    """While a boot runs, SIGTERM and SIGHUP raise Interrupted (in the main thread: only there can Python
-    handle signals; elsewhere the defaults stay, and QEMU's parent-death signal still ends QEMU)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Interrupted(signum)
-
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def _die_with_parent() -> None:
-    """In QEMU's child before exec: SIGKILL when the harness dies, even by SIGKILL (Linux prctl(2)).
-    QEMU runs in a session of its own (so that a terminal's ^C reaches only the harness, which then stops
-    QEMU in order); without this a harness killed outright would leave QEMU running under init."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 @dataclass(frozen=True)
@@ -220,19 +177,27 @@ def run_process(argv: list[str], cwd: Path, serial: Path, stderr: Path, timeout:
     deadline = start + timeout
     lines = _LineEcho(echo)
     with open(serial, "wb") as log, open(stderr, "wb") as err:
+        process = None
         try:
-            process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
-        except OSError as error:
-            raise RunError(f"cannot start {argv[0]}: {error} (Debian package: qemu-system-x86)") from error
-        try:
+            with deferred():  # a signal inside Popen would leave a QEMU we hold no handle to
+                process = start_qemu(argv, cwd, err)
             copy_serial(process, log, lines, deadline)
             timed_out = not wait_for_exit(process, deadline)
             return ProcessEnd(None if timed_out else process.returncode, timed_out, time.monotonic() - start)
         finally:
-            if process.poll() is None:
-                kill_group(process)
-            process.stdout.close()
+            with deferred():  # a second signal must not cut the stopping of QEMU short
+                if process is not None:
+                    if process.poll() is None:
+                        kill_group(process)
+                    process.stdout.close()
+
+
+def start_qemu(argv: list[str], cwd: Path, err) -> subprocess.Popen:
+    try:
+        return subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                start_new_session=True, preexec_fn=die_with_parent())
+    except OSError as error:
+        raise RunError(f"cannot start {argv[0]}: {error} (Debian package: qemu-system-x86)") from error
 
 
 def copy_serial(process: subprocess.Popen, log, lines: "_LineEcho", deadline: float) -> None:
@@ -294,7 +259,7 @@ def run(options: RunOptions) -> Run:
         stage(plan)
     start = time.monotonic()
     try:
-        with signals_interrupt(), file_errors(f"{run_dir}"):
+        with signals_stop(), file_errors(f"{run_dir}"):
             end = run_process(plan.argv, run_dir, run_dir / "serial.log", run_dir / "qemu-stderr.log",
                               options.timeout, options.echo)
     except BaseException as stop:
@@ -325,10 +290,10 @@ def file_errors(what: str):
 def keep_what_is_there(run_dir: Path, stop: BaseException, seconds: float) -> None:
     """After a boot was stopped (QEMU is already stopped): kernel.log, firmware.log and a verdict.txt
     saying why, from the serial bytes that arrived. Best effort: on a full disk there may be no room."""
-    if isinstance(stop, KeyboardInterrupt):
-        why = "stopped by SIGINT"
-    elif isinstance(stop, (Interrupted, RunError)):
+    if isinstance(stop, (Interrupted, RunError)):
         why = str(stop)
+    elif isinstance(stop, KeyboardInterrupt):
+        why = "stopped by SIGINT"
     else:
         why = f"the harness failed: {type(stop).__name__}: {stop}"
     try:

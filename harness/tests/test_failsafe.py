@@ -163,3 +163,47 @@ def test_a_read_only_log_directory_is_a_one_line_error(ccktf, fake_qemu, tmp_pat
     fake_qemu.serve("valid", status=1)
     status, _, err = ccktf("run", "--log-dir", str(log_dir))
     assert status == 2 and err.startswith("ccktf: error: cannot write ")
+
+
+PYTEST_SESSION = '''
+from pathlib import Path
+from ccktf import runner
+from ccktf.firmware import Firmware
+
+HERE = Path(__file__).parent
+
+
+def boot(label):
+    runner.run(runner.RunOptions(kernel=HERE / "k.efi", firmware=Firmware(HERE / "CODE.fd", HERE / "VARS.fd"),
+                                 qemu="{qemu}", log_dir=HERE / "runs", timeout=60, label=label))
+
+
+def test_one():
+    boot("one")
+
+
+def test_two():
+    boot("two")
+'''
+
+
+def test_sigterm_ends_a_pytest_session_not_just_one_test(fake_qemu, tmp_path):
+    """pytest turns any exception but KeyboardInterrupt into one failed test and goes on: a CI cancel would
+    only have killed the current boot, and the next test booted again."""
+    fake_qemu.serve("valid", hang=True)
+    for name in ("k.efi", "CODE.fd", "VARS.fd"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "test_session.py").write_text(PYTEST_SESSION.replace("{qemu}", fake_qemu.path))
+    env = dict(os.environ, PYTHONPATH=str(PROJECT / "harness"))
+    session = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                                str(tmp_path / "test_session.py")], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    runs = tmp_path / "runs"
+    wait_for(lambda: runs.is_dir() and kernel_started(runs), STARTED_WITHIN, "the first boot starting")
+    session.send_signal(signal.SIGTERM)
+    out, _ = session.communicate(timeout=STOPPED_WITHIN)
+    assert session.returncode != 0, out.decode()
+    assert [d.name.split("-")[-1] for d in runs.iterdir()] == ["one"], out.decode()  # test_two never booted
+    wait_for(lambda: not processes_in(tmp_path), STOPPED_WITHIN, "the fake QEMU going away")
+    (run_dir,) = runs.iterdir()
+    assert "stopped by SIGTERM" in (run_dir / "verdict.txt").read_text()

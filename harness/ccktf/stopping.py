@@ -1,0 +1,99 @@
+"""How the harness stops while QEMU runs: signals, and QEMU's death with its parent.
+
+While a boot runs (``signals_stop()``, main thread only: only there can Python handle signals), SIGINT,
+SIGTERM and SIGHUP raise ``Interrupted``. Inside ``deferred()`` (starting QEMU, stopping it) a signal is
+only recorded and raised when the block ends, so that cleanup is never cut short halfway: a second ^C
+cannot leave QEMU running.
+
+``Interrupted`` is a KeyboardInterrupt: pytest lets KeyboardInterrupt end the whole session (it turns any
+other exception, BaseException included, into one failed test and goes on to boot the next), and the CLI
+exits with 128 + the signal's number.
+
+``die_with_parent()`` makes QEMU get SIGKILL when the harness dies, even by SIGKILL (Linux prctl(2)
+PR_SET_PDEATHSIG). QEMU runs in a session of its own, so that a terminal's ^C reaches only the harness,
+which then stops QEMU in order; without this a harness killed outright would leave QEMU under init. The
+signal is tied to the thread that started QEMU: call ``runner.run()`` from a thread that outlives the boot
+(the main thread, as the CLI and pytest-xdist workers do).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import threading
+from typing import Callable, Optional
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PR_SET_PDEATHSIG = 1  # Linux prctl(2)
+
+try:  # looked up here, not in the forked child, which must only make the call
+    _prctl: Optional[Callable[..., int]] = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal told the harness to stop while a boot ran. The run directory still gets its logs."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+
+class _Stopper:
+    def __init__(self) -> None:
+        self.active = False
+        self.defer = 0
+        self.pending: Optional[int] = None
+
+    def handler(self, signum: int, frame) -> None:
+        if self.defer:
+            self.pending = self.pending or signum
+            return
+        raise Interrupted(signum)
+
+
+_STOPPER = _Stopper()
+
+
+@contextlib.contextmanager
+def signals_stop():
+    """While the block runs (a boot), the stop signals raise Interrupted; the handlers before are restored."""
+    if threading.current_thread() is not threading.main_thread() or _STOPPER.active:
+        yield
+        return
+    previous = {sig: signal.signal(sig, _STOPPER.handler) for sig in STOP_SIGNALS}
+    _STOPPER.active, _STOPPER.pending = True, None
+    try:
+        yield
+    finally:
+        _STOPPER.active = False
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def deferred():
+    """A block no stop signal interrupts; a signal that came meanwhile is raised when it ends."""
+    _STOPPER.defer += 1
+    try:
+        yield
+    finally:
+        _STOPPER.defer -= 1
+    if not _STOPPER.defer and _STOPPER.pending:
+        signum, _STOPPER.pending = _STOPPER.pending, None
+        raise Interrupted(signum)
+
+
+def die_with_parent() -> Callable[[], None]:
+    """A preexec_fn for QEMU: SIGKILL when the harness dies; exits at once if it already died."""
+    parent = os.getpid()
+
+    def arm() -> None:
+        if _prctl is not None:
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the harness died before the signal was armed
+            os._exit(1)
+    return arm
