@@ -11,9 +11,10 @@ How it works (load it with ``-p ccktf.pytest_plugin``; harness/conftest.py does)
 3. Running: the first item of a configuration boots the kernel once with ``tests=`` set to exactly the
    selected tests; every item then reports its own result. A failure shows the kernel's assertion
    diagnostics and the serial tail, a skip the kernel's reason. A test the kernel never reported
-   (crash, truncation, timeout) fails with the run's verdict and the serial tail. If the boot as a whole
-   ended in error without any selected test failing (e.g. QEMU's status contradicts the exit line),
-   the passing items fail too: nothing passes on an untrustworthy run.
+   (crash, truncation, timeout) is an *error* of the item's setup (fixture ``ccktf_reported``; JUnit
+   ``<error>``), with the run's verdict and the serial tail. If the boot as a whole ended in error
+   without any selected test failing (e.g. a crash after the last result, or QEMU's status contradicting
+   the exit line), the items that passed are errors too: nothing passes on an untrustworthy run.
 
 A missing kernel image is a collection error, never "0 tests, green". ``--ccktf-skip-kernel`` disables
 the in-kernel items explicitly (they are reported as skipped), and ``--ccktf-skip-boot`` skips the
@@ -132,6 +133,9 @@ class KernelSession:
         if test.status is Status.ERROR:
             diagnostics = "\n".join(f"    {line}" for line in test.diagnostics) or "    (no diagnostics)"
             pytest.fail(f"{case.name}: no result\n{diagnostics}\n{describe_run(run)}", pytrace=False)
+        if test.status is Status.PASS and self.unattributed_error(case.config, run):
+            pytest.fail(f"{case.name} passed, but the boot it ran in is not trustworthy\n{describe_run(run)}",
+                        pytrace=False)
 
     def check(self, case: KernelCase) -> None:
         """Report the kernel's result for ``case`` as this pytest item's outcome."""

@@ -111,12 +111,12 @@ def test_a_test_the_kernel_never_reported_is_an_error(inner):
                                  "*kernel crashed: vector 14 (#PF)*"])
 
 
-def test_untrustworthy_boot_fails_even_passing_items(inner):
+def test_untrustworthy_boot_makes_even_passing_items_errors(inner):
     valid = RUN.replace("not ok 2 fails", "ok 2 fails").replace("pass:1 fail:1", "pass:2 fail:0") \
         .replace("not ok 1 selftest", "ok 1 selftest").replace("pass:2 fail:1", "pass:3 fail:0") \
         .replace("exit=failed code=1", "exit=passed code=0")
     result = inner(valid, 3)  # QEMU's status says "failed", the stream says "passed"
-    result.assert_outcomes(failed=3, skipped=1)
+    result.assert_outcomes(errors=3, skipped=1)
     result.stdout.fnmatch_lines(["*passed, but the boot it ran in is not trustworthy*",
                                  "*exit line says code=0 but QEMU's status 3 means code=1*"])
 
