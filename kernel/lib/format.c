@@ -160,9 +160,10 @@ static void convert(struct sink *s, char conv, struct spec *sp, va_list *ap)
 		str = va_arg(*ap, const char *);
 		if (!str)
 			str = "(null)";
-		size_t n = strlen(str);
-		if (sp->precision >= 0 && (size_t)sp->precision < n)
-			n = (size_t)sp->precision;
+		/* C11 7.21.6.1: with a precision, no byte past it is read (the array need not be terminated) */
+		size_t n = 0, limit = sp->precision >= 0 ? (size_t)sp->precision : (size_t)-1;
+		while (n < limit && str[n])
+			n++;
 		put_padded(s, str, n, sp);
 		break;
 	default: /* '%' and anything unknown are printed as they are */

@@ -4,21 +4,31 @@
 #include <ccktf/ktest.h>
 #include <ccktf/string.h>
 
+/*
+ * '*' matches any run of characters, '?' any one. Iterative, backtracking only to the last '*': O(pattern x
+ * text) whatever the pattern (a recursive matcher takes exponential time on a glob of many '*').
+ */
 bool glob_match(const char *p, const char *end, const char *text)
 {
-	for (; p < end; p++, text++) {
-		if (*p == '*') {
-			for (const char *rest = text;; rest++) {
-				if (glob_match(p + 1, end, rest))
-					return true;
-				if (!*rest)
-					return false;
-			}
-		}
-		if (!*text || (*p != '?' && *p != *text))
+	const char *star = NULL, *resume = NULL;
+
+	while (*text) {
+		if (p < end && *p != '*' && (*p == '?' || *p == *text)) {
+			p++;
+			text++;
+		} else if (p < end && *p == '*') {
+			star = p++;
+			resume = text;
+		} else if (star) {
+			p = star + 1;
+			text = ++resume;
+		} else {
 			return false;
+		}
 	}
-	return !*text;
+	while (p < end && *p == '*')
+		p++;
+	return p == end;
 }
 
 static bool has_dot(const char *p, const char *end)
@@ -95,10 +105,24 @@ bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *
 	return false;
 }
 
+/* Whether the one glob [glob, end) selects c, or one of its parameters. */
+static bool glob_selects_case(const char *glob, const char *end, const struct ktest_case *c)
+{
+	char full[KTEST_NAME_MAX];
+
+	if (glob_selects(glob, end, c->suite->name, c->name))
+		return true;
+	for (unsigned i = 0; c->params && i < c->nparams; i++)
+		if (ktest_param_name(c, &c->params[i], full, sizeof(full)) &&
+		    glob_selects(glob, end, c->suite->name, full))
+			return true;
+	return false;
+}
+
 /*
  * Each glob of sel must select a test of [first, last): a glob that selects nothing is a typo or a renamed
  * test, and a run without it would pass while testing less than was asked. Returns false with the first
- * such glob in unmatched.
+ * such glob in unmatched (cut to fit).
  */
 bool ktest_globs_all_match(const struct ktest_selection *sel, const struct ktest_case *first,
 			   const struct ktest_case *last, char *unmatched, size_t size)
@@ -107,24 +131,15 @@ bool ktest_globs_all_match(const struct ktest_selection *sel, const struct ktest
 
 	for (;;) {
 		const char *end = strchr(glob, ',');
-		char one[KTEST_NAME_MAX * 2];
 		bool found = false;
 
 		if (!end)
 			end = glob + strlen(glob);
-		if (end > glob) {
-			size_t len = MIN((size_t)(end - glob), sizeof(one) - 1);
-			struct ktest_selection single = { .globs = one };
-
-			memcpy(one, glob, len);
-			one[len] = '\0';
-
-			for (const struct ktest_case *c = first; c < last && !found; c++)
-				found = ktest_selected(&single, c);
-			if (!found) {
-				snprintf(unmatched, size, "%s", one);
-				return false;
-			}
+		for (const struct ktest_case *c = first; c < last && end > glob && !found; c++)
+			found = glob_selects_case(glob, end, c);
+		if (end > glob && !found) {
+			snprintf(unmatched, size, "%.*s", (int)(end - glob), glob);
+			return false;
 		}
 		if (!*end)
 			return true;

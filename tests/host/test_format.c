@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The kernel's formatter and glob matcher, checked on the host against the behaviour the kernel relies on. */
 #include <ccktf/ktest.h>
+#include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The kernel's vsnprintf is compiled into the host tests under another name (see tests/host/host.mk). */
@@ -42,6 +44,41 @@ KTEST(host_format, precision_from_an_argument)
 	formats_as(t, "[abc||all]", b);
 	kernel_snprintf(b, sizeof(b), "%*d|%.3s", 4, 7, "wxyz");
 	formats_as(t, "   7|wxy", b);
+}
+
+/* An OEM ID is 6 bytes with no terminator (conform_2_tables.c prints it with %.6s): nothing past them is read. */
+KTEST(host_format, precision_bounds_the_read)
+{
+	char *oem = malloc(6); /* ASan reports a read of a 7th byte */
+	char b[16];
+
+	memcpy(oem, "BOCHS ", 6);
+	kernel_snprintf(b, sizeof(b), "[%.6s]", oem);
+	formats_as(t, "[BOCHS ]", b);
+	free(oem);
+}
+
+/* Every pattern over {a, b, ?, *} up to 6 long against every text over {a, b} up to 6 long: as fnmatch(3). */
+KTEST(host_format, glob_agrees_with_fnmatch)
+{
+	static const char pat_chars[] = "ab?*", text_chars[] = "ab";
+	char pat[8], text[8];
+	unsigned mismatches = 0;
+
+	for (unsigned pl = 0; pl <= 6; pl++)
+		for (unsigned pi = 0; pi < (1u << (2 * pl)); pi++) {
+			for (unsigned k = 0; k < pl; k++)
+				pat[k] = pat_chars[(pi >> (2 * k)) & 3];
+			pat[pl] = '\0';
+			for (unsigned tl = 0; tl <= 6; tl++)
+				for (unsigned ti = 0; ti < (1u << tl); ti++) {
+					for (unsigned k = 0; k < tl; k++)
+						text[k] = text_chars[(ti >> k) & 1];
+					text[tl] = '\0';
+					mismatches += glob_match(pat, pat + pl, text) != (fnmatch(pat, text, 0) == 0);
+				}
+		}
+	KEXPECT_EQ(t, mismatches, 0);
 }
 
 KTEST(host_format, glob)

@@ -43,3 +43,15 @@ KTEST(host_select, the_first_glob_that_selects_nothing_is_named)
 	KEXPECT_FALSE(t, all_match("bench.accept_1g", unmatched));
 	KEXPECT_STREQ(t, unmatched, "bench.accept_1g");
 }
+
+/* The check matches each glob in place: a long glob is judged as the runner will use it, never cut short. */
+KTEST(host_select, a_long_glob_is_judged_whole)
+{
+	char globs[400] = "efi.mem";
+	char unmatched[64] = "";
+
+	memset(globs + strlen(globs), '*', 300);
+	KEXPECT_TRUE(t, all_match(globs, unmatched));
+	strcat(globs, "x"); /* now it ends in x: nothing matches */
+	KEXPECT_FALSE(t, all_match(globs, unmatched));
+}
