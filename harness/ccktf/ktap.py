@@ -324,6 +324,7 @@ class _Parser:
         self.pending_evidence: dict[str, list[str]] = {}
         self.pending_metrics: list[Metric] = []
         self.last_named: Optional[str] = None  # the last test name a diagnostic mentioned
+        self.identity_seen = False
         self.exit_line: Optional[int] = None
 
     def problem(self, line: Optional[int], message: str) -> None:
@@ -377,10 +378,12 @@ class _Parser:
             self.problem(number, f"not a KTAP line: {line!r}")
 
     def platform_identity(self, number: int, text: str) -> None:
-        """protocol.md "Platform identity": key=value words, platform and source first."""
-        if self.result.platform_identity:
+        """protocol.md "Platform identity": key=value words, platform and source first; the platform is the
+        header's, and the source says what the platform is (a model's values are never hardware's)."""
+        if self.identity_seen:
             self.problem(number, "second platform-identity line")
             return
+        self.identity_seen = True
         fields: dict[str, str] = {}
         for word in text.split():
             match = _IDENTITY_WORD.fullmatch(word)
@@ -391,6 +394,12 @@ class _Parser:
         if list(fields)[:2] != ["platform", "source"] or fields["source"] not in ("hardware", "model", "none"):
             self.problem(number, "platform-identity must start with platform= and source=hardware|model|none")
             return
+        platform, source = fields["platform"], fields["source"]
+        if platform != self.result.platform:
+            self.problem(number, f"platform-identity names platform {platform}, the header {self.result.platform}")
+        expected = "none" if platform == "none" else "model" if platform.startswith("sim-") else "hardware"
+        if source != expected:
+            self.problem(number, f"platform-identity source={source} for platform {platform} (must be {expected})")
         self.result.platform_identity = fields
 
     def top_plan(self, number: int, count: int) -> None:

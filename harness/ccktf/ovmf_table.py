@@ -23,7 +23,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 FOOTER_GUID = uuid.UUID("96b582de-1fb2-45f7-baea-a366c55a082d")
 SEV_HASH_TABLE_GUID = uuid.UUID("7255371f-3a3b-4b04-927b-1da6efa8d454")
@@ -41,28 +41,40 @@ class OvmfTableError(ValueError):
     """The image has a table footer, but the table is not well formed."""
 
 
-def read_table(image: bytes) -> dict[uuid.UUID, bytes]:
-    """The entries of the image's table by GUID; empty when the image has no table footer."""
+def entries(image: bytes) -> Iterator[tuple[uuid.UUID, bytes]]:
+    """The image's table entries, nearest the footer first (QEMU's search order); none without a footer.
+    A malformed entry raises OvmfTableError when the walk reaches it, not before."""
     if len(image) < FOOTER_OFFSET_FROM_END + 2:
-        return {}
+        return
     footer_at = len(image) - FOOTER_OFFSET_FROM_END
     if uuid.UUID(bytes_le=image[footer_at:footer_at + 16]) != FOOTER_GUID:
-        return {}
+        return
     (total,) = struct.unpack_from("<H", image, footer_at - 2)
     body = total - _ENTRY_HEADER
     end = footer_at - 2
     if body < 0 or body > end:
         raise OvmfTableError(f"OVMF table length {total} does not fit the image")
-    entries: dict[uuid.UUID, bytes] = {}
     start = end - body
     while end - start >= _ENTRY_HEADER:
         guid = uuid.UUID(bytes_le=image[end - 16:end])
         (length,) = struct.unpack_from("<H", image, end - _ENTRY_HEADER)
         if length < _ENTRY_HEADER or length > end - start:
             raise OvmfTableError(f"OVMF table entry {guid} has length {length}, outside its table")
-        entries[guid] = image[end - length:end - _ENTRY_HEADER]
+        yield guid, image[end - length:end - _ENTRY_HEADER]
         end -= length
-    return entries
+
+
+def find_entry(image: bytes, guid: uuid.UUID) -> Optional[bytes]:
+    """The data of the first entry with this GUID, as QEMU's pc_system_ovmf_table_find() finds it."""
+    return next((data for entry_guid, data in entries(image) if entry_guid == guid), None)
+
+
+def read_table(image: bytes) -> dict[uuid.UUID, bytes]:
+    """Every entry by GUID (the first of duplicates); empty when the image has no table footer."""
+    table: dict[uuid.UUID, bytes] = {}
+    for guid, data in entries(image):
+        table.setdefault(guid, data)
+    return table
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ class SevHashTable:
 
 def sev_hash_table(image: bytes) -> Optional[SevHashTable]:
     """The SEV hash table the image publishes, or None."""
-    data = read_table(image).get(SEV_HASH_TABLE_GUID)
+    data = find_entry(image, SEV_HASH_TABLE_GUID)
     if data is None or len(data) < 8:
         return None
     return SevHashTable(*struct.unpack_from("<II", data))

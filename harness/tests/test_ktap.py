@@ -233,8 +233,8 @@ def test_malformed_accept_error_is_a_problem():
     assert any("malformed accept-error line" in p.message for p in result.problems)
 
 
-def mutated_valid(old: str, new: str) -> ktap.KtapResult:
-    text = (FIXTURES / "valid.ktap").read_text()
+def mutated_valid(old: str, new: str, platform: str = "none") -> ktap.KtapResult:
+    text = (FIXTURES / "valid.ktap").read_text().replace("platform=none", f"platform={platform}", 1)
     assert old in text
     return ktap.parse(text.replace(old, new, 1))
 
@@ -272,7 +272,7 @@ TDX_IDENTITY = ("# platform-identity: platform=sim-tdx source=model module=1.5 t
 
 
 def test_platform_identity_is_read_word_by_word():
-    result = mutated_valid("1..2\n", TDX_IDENTITY + "\n1..2\n")
+    result = mutated_valid("1..2\n", TDX_IDENTITY + "\n1..2\n", platform="sim-tdx")
     assert result.problems == []
     assert result.platform_identity["module"] == "1.5"
     assert result.platform_identity["tdx_update"] == "err:0xc0000c0200000000"
@@ -285,10 +285,18 @@ def test_platform_identity_is_read_word_by_word():
     ("# platform-identity: platform=tdx source=hardware module", "'module' is not a new key=value"),
     ("# platform-identity: platform=tdx source=hardware a=1 a=2", "'a=2' is not a new key=value"),
     (TDX_IDENTITY + "\n" + TDX_IDENTITY, "second platform-identity line"),
+    ("# platform-identity: platform=tdx\n" + TDX_IDENTITY, "second platform-identity line"),
+    ("# platform-identity: platform=sim-snp source=model", "names platform sim-snp, the header sim-tdx"),
+    ("# platform-identity: platform=sim-tdx source=hardware", "source=hardware for platform sim-tdx (must be model)"),
 ])
 def test_a_malformed_platform_identity_is_a_problem(line, problem):
-    result = mutated_valid("1..2\n", line + "\n1..2\n")
+    result = mutated_valid("1..2\n", line + "\n1..2\n", platform="sim-tdx")
     assert problem in problem_text(result)
+
+
+def test_a_real_platform_must_say_hardware():
+    result = mutated_valid("1..2\n", "# platform-identity: platform=tdx source=model\n1..2\n", platform="tdx")
+    assert "source=model for platform tdx (must be hardware)" in problem_text(result)
 
 
 def test_parameterized_case_reports_one_result_per_parameter():

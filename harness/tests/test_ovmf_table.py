@@ -75,3 +75,19 @@ def test_debians_ovmf_publishes_an_empty_hash_table():
     assert ovmf_table.sev_hash_table(image) == ovmf_table.SevHashTable(0, 0)
     ok, why = ovmf_table.measured_boot_support(DEBIAN_OVMF)
     assert not ok and "not the OVMF AmdSev build" in why
+
+
+def test_the_first_entry_from_the_footer_wins_as_in_qemu():
+    nearer = struct.pack("<II", 0x80_0000, 0x400)
+    image = ovmf_image(hash=(0, 0), extra=[(ovmf_table.SEV_HASH_TABLE_GUID, nearer)])
+    # extra entries lie before the hash entry, so the zeroed hash entry is the one nearer the footer
+    assert ovmf_table.sev_hash_table(image) == ovmf_table.SevHashTable(0, 0)
+
+
+def test_a_malformed_entry_beyond_the_hash_table_does_not_hide_it():
+    image = bytearray(ovmf_image(hash=(0x80_0000, 0x400), extra=[(ovmf_table.SEV_ES_RESET_BLOCK_GUID, b"abcd")]))
+    length_at = len(image) - 48 - 2 - 16 - 2 - 8 - 16 - 2  # the reset block's length, past the hash entry
+    struct.pack_into("<H", image, length_at, 0)
+    assert ovmf_table.sev_hash_table(bytes(image)).usable
+    with pytest.raises(OvmfTableError):
+        ovmf_table.read_table(bytes(image))
