@@ -21,13 +21,27 @@ need binutils have objcopy
 need nasm have nasm
 need qemu-system-x86 have qemu-system-x86_64
 need ovmf ovmf_present
-need python3-pytest /usr/bin/python3 -c 'import pytest'
-need python3-matplotlib /usr/bin/python3 -c 'import matplotlib'
-need python3-pytest-xdist /usr/bin/python3 -c 'import xdist' # make test runs its boots in parallel
-need python3-yaml /usr/bin/python3 -c 'import yaml'          # the CI workflow and LAVA job are checked
-need lava-common /usr/bin/python3 -c 'import lava_common.schemas' # LAVA's own job schema
-need python3-lxml /usr/bin/python3 -c 'import lxml.etree'     # JUnit files are validated against Jenkins' schema
-need python3-hypothesis /usr/bin/python3 -c 'import hypothesis' # property-based tests of the parsers and the gate
+# Debian's Python modules, found (not imported: importing them all took over a second) in one interpreter:
+#   python3-pytest-xdist  make test runs its boots in parallel
+#   python3-yaml          the CI workflow and LAVA job are checked
+#   lava-common           LAVA's own job schema
+#   python3-lxml          JUnit files are validated against Jenkins' schema
+#   python3-hypothesis    property-based tests of the parsers and the gate
+python_missing() {
+	/usr/bin/python3 - "$@" <<'PY' 2>/dev/null || printf '%s ' "${@%%=*}" # no Python: all of them
+import importlib.util, sys
+def present(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
+pairs = [arg.split("=") for arg in sys.argv[1:]]
+print(" ".join(package for package, module in pairs if not present(module)))
+PY
+}
+# shellcheck disable=SC2207
+missing+=($(python_missing python3-pytest=pytest python3-matplotlib=matplotlib python3-pytest-xdist=xdist \
+	python3-yaml=yaml lava-common=lava_common.schemas python3-lxml=lxml.etree python3-hypothesis=hypothesis))
 need git have git # the build test snapshots the tree with git ls-files
 # The fuzz targets (tests/fuzz/, make fuzz; make test runs a smoke of each): clang, and libFuzzer's runtime,
 # which Debian ships apart from clang (dpkg -S libclang_rt.fuzzer-x86_64.a: libclang-rt-14-dev).
