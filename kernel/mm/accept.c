@@ -30,6 +30,15 @@ const char *accept_level_name(int level)
 	return level >= 0 && level < ACCEPT_LEVELS ? names[level] : "none";
 }
 
+enum accept_level accept_host_map_level(u64 attempts_2m, u64 fallbacks)
+{
+	if (!attempts_2m || fallbacks > attempts_2m)
+		return ACCEPT_LEVEL_NONE;
+	if (!fallbacks)
+		return ACCEPT_2M;
+	return fallbacks == attempts_2m ? ACCEPT_4K : ACCEPT_LEVEL_NONE;
+}
+
 void accept_record_error(struct accept_stats *s, u64 addr, enum accept_level level, enum accept_answer answer,
 			 u64 raw_status, const char *reason)
 {

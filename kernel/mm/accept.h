@@ -94,6 +94,13 @@ void accept_record_error(struct accept_stats *s, u64 addr, enum accept_level lev
 /* "addr=0x... level=4k status=0x... answer=failed reason=\"...\"": one error as a diagnostic's fields. */
 void accept_error_format(const struct accept_error *e, char *buf, size_t size);
 const char *accept_level_name(int level);
+/*
+ * The host's mapping level for private memory, as the guest sees it (docs/benchmarks.md bench.host.map_level):
+ * 2 MiB accepts the platform answered SIZE_MISMATCH (TDX PAGE_SIZE_MISMATCH, SNP FAIL_SIZEMISMATCH: the
+ * host or RMP maps those 2 MiB with 4 KiB pages) out of 2 MiB accepts tried. ACCEPT_2M when none fell back,
+ * ACCEPT_4K when all did, ACCEPT_LEVEL_NONE when there is nothing to go by or the answers were mixed.
+ */
+enum accept_level accept_host_map_level(u64 attempts_2m, u64 fallbacks);
 
 const char *accept_answer_name(enum accept_answer a);
 /*

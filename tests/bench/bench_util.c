@@ -3,6 +3,7 @@
 #include <ccktf/console.h>
 #include <ccktf/format.h>
 #include <ccktf/metric.h>
+#include <ccktf/platform.h>
 #include "bench_util.h"
 
 #include <ccktf/args.h>
@@ -131,4 +132,11 @@ void bench_progress(const char *fmt, ...)
 		printk("    # %s: %s\n", ktest_current_name(), line);
 	else
 		printk("    # bench progress: %s\n", line);
+}
+
+void (*bench_host_back(void))(u64 start, u64 size)
+{
+	const struct platform_model_ops *model = platform_current()->model;
+
+	return model ? model->host_back : NULL;
 }

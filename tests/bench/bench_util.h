@@ -63,7 +63,18 @@ struct bench_reference {
 	const char *best_method;
 	struct samples zero_4k; /* zeroing one hot 4 KiB page with the fastest method */
 	u64 zero_4k_ns;		/* its median */
+	/* Cold and warm memory (docs/benchmarks.md): measured where a model can back memory (host_back). */
+	struct range region;	/* the reference region */
+	bool first_touch_measured;
+	struct samples first_touch; /* per 2 MiB: the host's first touch, cold pass minus warm pass */
+	u64 first_touch_ns;	    /* its median */
+	u64 cold_zero_mibps_milli;  /* REP STOSQ over cold memory: the cold passes */
+	/* The host's mapping level, from the reference region's 2 MiB accepts (accept_host_map_level()). */
+	u64 map_attempts, map_fallbacks;
+	int map_level; /* enum accept_level; ACCEPT_LEVEL_NONE: unknown or mixed */
 };
+/* The model's host_back, or NULL on hardware (warm memory cannot be made there). */
+void (*bench_host_back(void))(u64 start, u64 size);
 extern struct bench_reference bench_ref;
 
 #endif

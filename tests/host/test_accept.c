@@ -605,3 +605,12 @@ KTEST(host_accept_pages, level_cap_limits_every_acceptor)
 	KEXPECT_EQ(t, f->calls[ACCEPT_2M], 1);
 	fake_free(f);
 }
+
+KTEST(host_accept_pages, host_map_level_from_size_mismatch_fallbacks)
+{
+	KEXPECT_EQ(t, accept_host_map_level(8, 8), ACCEPT_4K);
+	KEXPECT_EQ(t, accept_host_map_level(8, 0), ACCEPT_2M);
+	KEXPECT_EQ(t, accept_host_map_level(8, 3), ACCEPT_LEVEL_NONE); /* mixed: some 2M, some 4K */
+	KEXPECT_EQ(t, accept_host_map_level(0, 0), ACCEPT_LEVEL_NONE); /* nothing tried at 2M */
+	KEXPECT_EQ(t, accept_host_map_level(2, 3), ACCEPT_LEVEL_NONE);
+}

@@ -13,6 +13,7 @@
 
 static const struct sim_memory *guarded;
 static sim_touch_fn touch_fn;
+static sim_unit_pending_fn pending_fn;
 
 static bool unit_inside(const struct sim_region *r, u64 unit)
 {
@@ -50,6 +51,7 @@ void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending
 {
 	guarded = mem;
 	touch_fn = touch;
+	pending_fn = pending;
 	for (unsigned i = 0; i < mem->count; i++)
 		hide_region(&mem->regions[i], pending);
 	trap_set_hook(X86_PF, guard_pf_hook);
@@ -60,4 +62,24 @@ void sim_guard_open(u64 start, u64 end)
 	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
 		if (guardable(unit))
 			paging_set_large_flags(unit, PAGING_PRESENT, 0);
+}
+
+/*
+ * The modelled host backs [start, start + size) now: it writes zeros over it with REP STOSQ, as a host hands
+ * out memory cleared (Linux clears every page it gives a process; QEMU's prealloc=on touches each page,
+ * util/oslib-posix.c touch_all_pages()). Only pending memory is the host's to write: before acceptance
+ * the host owns the page and may put anything in it (TDX accept zeroes it anyway; an SNP guest never
+ * relies on the contents of a page it has not validated), so this allows the model nothing hardware
+ * forbids. For the benchmarks only (docs/benchmarks.md "Cold and warm memory"); the units it opened that
+ * are still wholly pending are hidden again, so the guard stays as strict as before.
+ */
+void sim_host_back(u64 start, u64 size)
+{
+	u64 end = start + size, *p = (u64 *)(uintptr_t)start, n = size / sizeof(u64);
+
+	sim_guard_open(start, end);
+	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ull) : "memory");
+	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
+		if (guardable(unit) && pending_fn && pending_fn(unit))
+			paging_set_large_flags(unit, 0, PAGING_PRESENT);
 }

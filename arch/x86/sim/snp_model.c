@@ -312,4 +312,5 @@ const struct platform_model_ops snp_model_ops = {
 	.inject_error = inject_error,
 	.poison = poison,
 	.page_accepted = page_accepted,
+	.host_back = sim_host_back,
 };

@@ -411,4 +411,5 @@ const struct platform_model_ops tdx_model_ops = {
 	.inject_error = model_inject_error,
 	.poison = model_poison,
 	.page_accepted = model_page_accepted,
+	.host_back = sim_host_back,
 };

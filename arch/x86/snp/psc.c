@@ -11,6 +11,7 @@
  */
 #include <arch/snp_spec.h>
 #include <ccktf/string.h>
+#include "psc_plan.h"
 #include "snp.h"
 
 struct psc_hdr {
@@ -59,29 +60,16 @@ static u64 psc_by_msr(u64 start, u64 size, unsigned op)
 	return done;
 }
 
-static bool use_2m(u64 addr, u64 end)
-{
-	return IS_ALIGNED(addr, 2 * MiB) && end - addr >= 2 * MiB;
-}
-
-static u64 psc_entry(u64 addr, unsigned op, bool large)
-{
-	return ((addr >> 12) & PSC_ENTRY_GFN_MASK) << PSC_ENTRY_GFN_SHIFT |
-	       (u64)(op & PSC_ENTRY_OP_MASK) << PSC_ENTRY_OP_SHIFT | (large ? PSC_ENTRY_2M : 0);
-}
+struct psc_cfg psc_cfg = { .max_entries = PSC_MAX_ENTRIES, .allow_2m = true };
 
 /* Fills the descriptor from addr; returns the address after the last entry. */
 static u64 fill_desc(struct psc_desc *d, u64 addr, u64 end, unsigned op)
 {
-	unsigned n = 0;
+	u64 next, *entries = (u64 *)(void *)((u8 *)d + sizeof(struct psc_hdr)); /* 8-aligned: the header is 8 */
+	unsigned n = psc_plan_fill(entries, psc_cfg.max_entries, psc_cfg.allow_2m, addr, end, op, &next);
 
-	for (; addr < end && n < PSC_MAX_ENTRIES; n++) {
-		bool large = use_2m(addr, end);
-		d->entries[n] = psc_entry(addr, op, large);
-		addr += large ? 2 * MiB : EFI_PAGE_SIZE;
-	}
 	d->hdr = (struct psc_hdr){ 0, (u16)(n - 1), 0 };
-	return addr;
+	return next;
 }
 
 /* Runs one descriptor to its end. */
@@ -95,6 +83,7 @@ static bool run_desc(volatile struct psc_desc *d)
 		u64 info1;
 		ghcb_clear_valid();
 		ghcb_set_field(GHCB_OFF_SW_SCRATCH, scratch);
+		psc_cfg.exits++;
 		if ((info1 = ghcb_call(SVM_VMGEXIT_PSC, 0, 0, &info2)))
 			return refused(info1);
 		if (info2)

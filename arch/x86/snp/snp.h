@@ -97,6 +97,14 @@ void svsm_describe(char *buf, size_t size);
 u64 psc_set_range(u64 start, u64 size, unsigned op);
 bool psc_msr_4k(u64 gpa, unsigned op);
 u64 psc_last_error(void); /* the raw answer of the last refused change */
+/* How psc_set_range() cuts a range (defaults: 253 entries, 2M where possible), and what it cost. The
+ * benchmarks sweep it (docs/benchmarks.md bench.snp.psc.*) and restore it. */
+struct psc_cfg {
+	unsigned max_entries; /* per request, 1..PSC_MAX_ENTRIES */
+	bool allow_2m;	      /* 2 MiB entries where the range allows */
+	u64 exits;	      /* VMGEXITs for page-state changes through the GHCB so far */
+};
+extern struct psc_cfg psc_cfg;
 
 /* pvalidate.c: PVALIDATE as the engine's per-page acceptor. */
 struct snp_pvalidate_cfg {

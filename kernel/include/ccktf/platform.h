@@ -51,6 +51,12 @@ struct platform_model_ops {
 	void (*poison)(u64 addr);
 	/* The model's own view: is the 4 KiB page at addr accepted (TDX) / validated (SNP)? */
 	bool (*page_accepted)(u64 addr);
+	/*
+	 * The host backs pending memory in [start, start + size) now, as QEMU's prealloc=on would have (the
+	 * model zeroes it with REP STOSQ; acceptance state unchanged). Benchmarks only: it makes "warm" memory to accept
+	 * (docs/benchmarks.md "Cold and warm memory"); a real guest cannot ask this of its host.
+	 */
+	void (*host_back)(u64 start, u64 size);
 };
 
 struct platform_ops {

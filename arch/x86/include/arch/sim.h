@@ -80,6 +80,8 @@ typedef bool (*sim_touch_fn)(struct cpu_regs *regs, u64 addr); /* false: the #PF
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch);
 /* Makes every 2 MiB unit that [start, end) overlaps present again. */
 void sim_guard_open(u64 start, u64 end);
+/* platform_model_ops.host_back: the host backs pending memory now (zeroes it), states unchanged. */
+void sim_host_back(u64 start, u64 size);
 
 /*
  * A confidential guest's limits after ExitBootServices (sim_protect.c): native port I/O becomes the
