@@ -86,23 +86,46 @@ _LEVEL_SIZE = {"level": LEVELS, "size": None}
 _STAT = {"stat": STATS}
 _INEXACT = {"samples": None, "exact": ("0",)}
 # Context keys that describe a figure without identifying it: a comparison matches figures without them.
-DESCRIPTIVE_KEYS = frozenset({"samples", "exact", "reps", "min", "max"})
+DESCRIPTIVE_KEYS = frozenset({"samples", "exact", "reps", "min", "max", "fallbacks", "attempts"})
 # docs/benchmarks.md "Repetitions": a repeated figure (reps=N min=X max=Y, value the median) whose spread
 # (max - min) / median exceeds this is unstable: reported, but never called a regression or improvement.
 UNSTABLE_SPREAD = 0.25
 _REPEATED = {"reps": None, "min": "number", "max": "number"}
+# docs/benchmarks.md "Cold and warm memory": memory the host had not backed yet, or had.
+_MEMORY = {"memory": ("cold", "warm")}
+MODEL_PLATFORMS = frozenset({"sim-tdx", "sim-snp"})
 # A p99 needs this many samples; from fewer it is the maximum under another name (the kernel omits it).
 P99_MIN_SAMPLES = 100
 
 CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
-    FigureSpec("bench.zero.bandwidth", "MiB/s", Direction.HIGHER, {"method": ZERO_METHODS}, optional=_REPEATED),
+    FigureSpec("bench.zero.bandwidth", "MiB/s", Direction.HIGHER, {"method": ZERO_METHODS},
+               optional={**_REPEATED, **_MEMORY}),
     FigureSpec("bench.zero.latency", "ns", Direction.LOWER,
                {"size": None, "stat": ("median",), "method": ZERO_METHODS}, optional=_INEXACT),
     FigureSpec("bench.round_trip.latency", "ns", Direction.LOWER, dict(_STAT), optional=_INEXACT),
-    FigureSpec("bench.accept.throughput", "MiB/s", Direction.HIGHER, dict(_LEVEL_SIZE), optional=_REPEATED),
+    FigureSpec("bench.accept.throughput", "MiB/s", Direction.HIGHER, dict(_LEVEL_SIZE),
+               optional={**_REPEATED, **_MEMORY}),
     FigureSpec("bench.accept.ns_per_page", "ns", Direction.LOWER, dict(_LEVEL_SIZE)),
-    FigureSpec("bench.accept.latency", "ns", Direction.LOWER, {**_LEVEL_SIZE, **_STAT}, optional=_INEXACT),
-    FigureSpec("bench.accept.zero_ratio", "ratio", Direction.HIGHER, dict(_LEVEL_SIZE)),
+    FigureSpec("bench.accept.latency", "ns", Direction.LOWER, {**_LEVEL_SIZE, **_STAT},
+               optional={**_INEXACT, **_MEMORY}),
+    # accept throughput / zeroing bandwidth on memory of the same temperature; printed where a model
+    # measured cold zeroing (no cold reference on hardware)
+    FigureSpec("bench.accept.zero_ratio", "ratio", Direction.HIGHER, {**_LEVEL_SIZE, **_MEMORY},
+               platforms=MODEL_PLATFORMS),
+    # the host's first touch of 2 MiB on its own (models: platform_model_ops.host_back); 0 when pre-allocated
+    FigureSpec("bench.host.first_touch", "ns", Direction.LOWER, {"size": None, "stat": ("min", "median", "max")},
+               nonzero=False, optional=_INEXACT, platforms=MODEL_PLATFORMS),
+    # the host's mapping level (4096 or 2097152) from the 2M accepts' SIZE_MISMATCH fallbacks
+    FigureSpec("bench.host.map_level", "bytes", Direction.EXACT, {"fallbacks": None, "attempts": None}),
+    # SEV-SNP sweeps: PSC batch size (entries per request) and the coherency reads on/off
+    FigureSpec("bench.snp.psc.throughput", "MiB/s", Direction.HIGHER,
+               {"batch": None, "entry": ("4k",), **_MEMORY}, optional=_REPEATED, platforms=SNP_LIKE_PLATFORMS),
+    FigureSpec("bench.snp.psc.exits", "count", Direction.EXACT, {"batch": None, "entry": ("4k",), **_MEMORY},
+               platforms=SNP_LIKE_PLATFORMS),
+    FigureSpec("bench.snp.coherency.throughput", "MiB/s", Direction.HIGHER, {"evict": ("on", "off"), **_MEMORY},
+               optional=_REPEATED, platforms=SNP_LIKE_PLATFORMS),
+    FigureSpec("bench.snp.coherency.pages", "count", Direction.EXACT, {"evict": ("on", "off"), **_MEMORY},
+               nonzero=False, platforms=SNP_LIKE_PLATFORMS),
     # median latency minus the time to zero: may legitimately be zero or negative
     FigureSpec("bench.accept.fixed_cost", "ns", Direction.LOWER, {"level": LEVELS}, nonzero=False),
     FigureSpec("bench.accept.calls", "count", Direction.EXACT, dict(_LEVEL_SIZE)),

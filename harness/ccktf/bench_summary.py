@@ -76,6 +76,10 @@ class Figures:
                 text += f" **unstable** (spread {record.spread:.0%})"
         return text
 
+    def records_context(self, name: str, key: str, **context: str) -> str:
+        record = self.record(name, **context)
+        return record.context.get(key, "?") if record else "?"
+
     def values(self, name: str, key: str) -> list[str]:
         """The distinct values of context ``key`` among figures ``name``, sizes in numeric order."""
         found = dict.fromkeys(r.context[key] for r in self.records if r.name == name and key in r.context)
@@ -89,23 +93,66 @@ def acceptance_section(figures: Figures) -> list[str]:
     rows = []
     for level in LEVELS:
         for size in sizes:
-            ctx = dict(level=level, size=size)
+            ctx = dict(level=level, size=size, memory=None)  # accept_by_request_size: no memory= key
             cells = [figures.get("bench.accept.ns_per_page", **ctx),
-                     figures.get("bench.accept.zero_ratio", **ctx),
+                     figures.get("bench.accept.zero_ratio", level=level, size=size, memory="cold"),
                      figures.get("bench.accept.latency", stat="median", **ctx),
                      figures.get("bench.accept.calls", **ctx), figures.get("bench.accept.fallbacks", **ctx),
                      figures.get("bench.accept.retries", **ctx)]
             if figures.get("bench.accept.throughput", **ctx) is not None or any(c is not None for c in cells):
                 rows.append([level, human_size(size), figures.repeated("bench.accept.throughput", **ctx),
                              *map(number, cells)])
-    return md_table(["level", "request size", "throughput (MiB/s)", "ns/page", "ratio to zeroing",
+    return md_table(["level", "request size", "throughput (MiB/s)", "ns/page", "ratio to cold zeroing",
                      "median latency (ns)", "calls", "fallbacks", "retries"], rows, "ll" + "r" * 7)
 
 
 def zeroing_section(figures: Figures) -> list[str]:
     methods = figures.values("bench.zero.bandwidth", "method")
-    rows = [[method, figures.repeated("bench.zero.bandwidth", method=method)] for method in methods]
+    rows = [[method, figures.repeated("bench.zero.bandwidth", method=method, memory=None)] for method in methods
+            if figures.record("bench.zero.bandwidth", method=method, memory=None)]
+    rows += [[f"{method}, cold memory", figures.repeated("bench.zero.bandwidth", method=method, memory="cold")]
+             for method in methods if figures.record("bench.zero.bandwidth", method=method, memory="cold")]
     return md_table(["zeroing method", "bandwidth (MiB/s)"], rows) if rows else ["No zeroing figures."]
+
+
+def host_line(figures: Figures) -> list[str]:
+    """The host's mapping level (from the SIZE_MISMATCH fallbacks) and first-touch cost, as one line."""
+    words = []
+    level = figures.record("bench.host.map_level")
+    if level is not None:
+        words.append(f"Host mapping level: **{human_size(str(int(level.value)))}** "
+                     f"({level.context.get('fallbacks', '?')} of {level.context.get('attempts', '?')} 2 MiB accepts "
+                     f"fell back to 4 KiB on SIZE_MISMATCH)")
+    touch = figures.get("bench.host.first_touch", stat="median")
+    if touch is not None:
+        words.append(f"host first touch: {number(touch)} ns per 2 MiB (median)")
+    return ["; ".join(words) + ".", ""] if words else []
+
+
+def cold_warm_section(figures: Figures) -> list[str]:
+    rows = []
+    for level in LEVELS:
+        for size in figures.values("bench.accept.zero_ratio", "size"):
+            cells = [(figures.repeated("bench.accept.throughput", level=level, size=size, memory=m),
+                      number(figures.get("bench.accept.zero_ratio", level=level, size=size, memory=m)))
+                     for m in ("cold", "warm")]
+            if figures.record("bench.accept.throughput", level=level, size=size, memory="warm"):
+                rows.append([level, human_size(size), *cells[0], *cells[1]])
+    if not rows:
+        return ["No cold/warm figures (they need a model's host: docs/benchmarks.md)."]
+    return md_table(["level", "request size", "cold (MiB/s)", "ratio to cold zeroing", "warm (MiB/s)",
+                     "ratio to warm zeroing"], rows, "ll" + "r" * 4)
+
+
+def snp_sweeps_section(figures: Figures) -> list[str]:
+    rows = [[f"PSC batch {b} (4 KiB entries, {figures.records_context('bench.snp.psc.throughput', batch=b, key='memory')})",
+             figures.repeated("bench.snp.psc.throughput", batch=b),
+             number(figures.get("bench.snp.psc.exits", batch=b))]
+            for b in figures.values("bench.snp.psc.throughput", "batch")]
+    rows += [[f"coherency reads {e}", figures.repeated("bench.snp.coherency.throughput", evict=e),
+              number(figures.get("bench.snp.coherency.pages", evict=e))]
+             for e in figures.values("bench.snp.coherency.throughput", "evict")]
+    return md_table(["setting", "throughput (MiB/s)", "exits / pages read"], rows) if rows else []
 
 
 def fixed_cost_section(figures: Figures) -> list[str]:
@@ -151,10 +198,15 @@ def platform_section(platform: str, records: list[Record], run: Optional[dict]) 
         lines += ["Platform identity: " + " ".join(f"{k}={v}" for k, v in identity.items() if k != "platform"), ""]
     if is_model(platform):
         lines += [f"_All figures in this section are MODEL figures ({platform} under TCG)._", ""]
+    lines += host_line(figures)
     for title, section in (("Acceptance by page level and request size", acceptance_section),
+                           ("Cold and warm memory", cold_warm_section),
                            ("Zeroing bandwidth", zeroing_section), ("Fixed cost per call", fixed_cost_section),
                            ("Round trip", round_trip_section), ("Strategies", strategies_section)):
         lines += [f"### {title}", "", *section(figures), ""]
+    sweeps = snp_sweeps_section(figures)
+    if sweeps:
+        lines += ["### SEV-SNP sweeps", "", *sweeps, ""]
     return lines
 
 

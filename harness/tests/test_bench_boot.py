@@ -39,6 +39,17 @@ def test_short_bench_is_plausible(short_bench, platform):
     assert {r.platform for r in records} == {platform} and all(is_model(r.platform) for r in records)
     problems = check_plausible(records)
     assert problems == [], "\n".join(problems) + f"\nserial log: {run.serial_log}"
+    # issue 10: cold and warm memory, the host's mapping level, and (SNP) the PSC and coherency sweeps
+    names = {(r.name, r.context.get("memory")) for r in records}
+    assert {("bench.host.first_touch", None), ("bench.host.map_level", None), ("bench.zero.bandwidth", "cold"),
+            ("bench.accept.throughput", "warm"), ("bench.accept.zero_ratio", "warm")} <= names
+    level = next(r for r in records if r.name == "bench.host.map_level")
+    assert level.value == 4096 and level.context["fallbacks"] == level.context["attempts"]  # sim_host_map=4k
+    if platform == "sim-snp":
+        exits = {int(r.context["batch"]): r.value for r in records if r.name == "bench.snp.psc.exits"}
+        assert sorted(exits) == [1, 16, 64, 253] and exits[1] > exits[16] > exits[64] >= exits[253]
+        pages = {r.context["evict"]: r.value for r in records if r.name == "bench.snp.coherency.pages"}
+        assert pages["off"] == 0 and pages["on"] > 0
 
 
 @pytest.mark.parametrize("platform", ["sim-tdx"])
