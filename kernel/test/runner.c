@@ -152,9 +152,9 @@ static void run_case(const struct ktest_selection *sel, const struct ktest_case 
 	current_case = c;
 	current_test = t;
 	u64 start = time_now_ns();
-	if (!name_ok)
-		ktest_fail(t, __FILE__, __LINE__, "parameter name \"%s\" makes a name longer than %u or not [a-z0-9_]+",
-			   p->name, KTEST_NAME_MAX - 1);
+	if (!name_ok) /* p is NULL when the case's own name is the bad one */
+		ktest_fail(t, __FILE__, __LINE__, "%s name \"%s\" makes a name longer than %u or not [a-z0-9_]+",
+			   p ? "parameter" : "case", p ? p->name : c->name, KTEST_NAME_MAX - 1);
 	else
 		c->run(t);
 	run_actions(t);

@@ -313,3 +313,21 @@ KTEST_PARAM(host_ktest_api, registered_param, registered_levels)
 	KEXPECT_TRUE(t, t->param == &registered_levels[0] || t->param == &registered_levels[1]);
 	KEXPECT_NE(t, (u64)(uintptr_t)t->param->data, 0);
 }
+
+/* A case whose own name is too long used to read its (NULL) parameter's name and crash the kernel. */
+static const struct ktest_suite long_names = { .name = "epsilon" };
+static const struct ktest_case long_name_cases[] = {
+	{ .suite = &long_names,
+	  .name = "a_case_name_that_is_far_too_long_to_be_reported_as_it_is_in_ktap_x",
+	  .run = case_a },
+};
+
+KTEST(host_ktest_api, a_case_name_too_long_fails_without_a_parameter)
+{
+	trace[0] = '\0';
+	struct ktest_totals n = run(&long_names, long_name_cases, long_name_cases + 1, "*");
+
+	KEXPECT_EQ(t, n.fail, 1);
+	KEXPECT_TRUE(t, has_line("    not ok 1 a_case_name_that_is_far_too_long_to_be_reported_as_it_is_in_kta"));
+	KEXPECT_STREQ(t, trace, ""); /* the case itself never ran */
+}
