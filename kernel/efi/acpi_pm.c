@@ -13,6 +13,7 @@
  */
 #include <ccktf/string.h>
 #include "efi/acpi_pm.h"
+#include "mm/memmap.h"
 
 #define RSDP_XSDT_OFFSET 24
 #define RSDP_RSDT_OFFSET 16
@@ -121,6 +122,40 @@ static const void *identity(void *ctx, u64 pa, u64 len)
 u16 acpi_pm1a_cnt_port(const void *rsdp)
 {
 	const struct acpi_phys phys = { identity, NULL };
+
+	return acpi_pm1a_cnt_port_from((u64)(uintptr_t)rsdp, &phys);
+}
+
+/*
+ * Whether [pa, pa + len) touches memory the map reports unaccepted (type 15). The host writes the ACPI
+ * tables' pointers: in a TD with SEPT_VE_DISABLE one read of unaccepted memory ends the guest, and on SNP
+ * it raises #VC 0x404, so such a table is refused instead of read.
+ */
+bool acpi_range_unaccepted(const struct memmap *m, u64 pa, u64 len)
+{
+	const u8 *p = m->buf;
+
+	if (pa + len < pa)
+		return true;
+	for (u64 off = 0; memmap_steppable(m) && off + m->desc_size <= m->map_size; off += m->desc_size) {
+		const struct efi_memory_descriptor *d = (const void *)(p + off);
+		u64 end;
+
+		if (memmap_type_is_unaccepted(d->type) && memmap_desc_end(d, &end) && pa < end &&
+		    d->phys_start < pa + len)
+			return true;
+	}
+	return false;
+}
+
+static const void *accepted_only(void *ctx, u64 pa, u64 len)
+{
+	return acpi_range_unaccepted(ctx, pa, len) ? NULL : (const void *)(uintptr_t)pa;
+}
+
+u16 acpi_pm1a_cnt_port_in(const void *rsdp, const struct memmap *m)
+{
+	const struct acpi_phys phys = { accepted_only, (void *)m };
 
 	return acpi_pm1a_cnt_port_from((u64)(uintptr_t)rsdp, &phys);
 }

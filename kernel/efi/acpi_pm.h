@@ -19,4 +19,9 @@ struct acpi_phys {
 /* The same walk from the RSDP at rsdp_pa, reading every table through phys. */
 u16 acpi_pm1a_cnt_port_from(u64 rsdp_pa, const struct acpi_phys *phys);
 
+struct memmap;
+/* The walk over the identity map, refusing any table that touches memory m reports unaccepted. */
+u16 acpi_pm1a_cnt_port_in(const void *rsdp, const struct memmap *m);
+bool acpi_range_unaccepted(const struct memmap *m, u64 pa, u64 len);
+
 #endif

@@ -119,8 +119,10 @@ static void read_config_tables(struct boot_info *b)
 {
 	char guid[40];
 
+	struct memmap map = memmap_view(&b->memmap_boot);
+
 	efi_copy_config_tables(b);
-	machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID)));
+	machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID), &map));
 	printk("# config tables: %llu\n", (unsigned long long)b->config_table_total);
 	for (u64 i = 0; i < b->config_table_count; i++) {
 		const char *name = efi_guid_name(&b->config_tables[i].guid);

@@ -24,15 +24,19 @@
 
 #include "../../arch/x86/snp/cpuid_table.c"
 #include "../../arch/x86/snp/ghcb.c"
+#include "../../arch/x86/snp/guest_msg.c"
 #include "../../arch/x86/snp/psc.c"
+#include "../../arch/x86/snp/psc_plan.c"
 #include "../../arch/x86/snp/pvalidate.c"
 #include "../../arch/x86/snp/snp_accept.c"
+#include "../../arch/x86/snp/snp_attest.c"
 #include "../../arch/x86/snp/snp_identity.c"
 #include "../../arch/x86/snp/snp_io.c"
 #include "../../arch/x86/snp/snp_setup.c"
 #include "../../arch/x86/snp/snp_vc.c"
 #include "../../arch/x86/snp/svsm.c"
 #include "../../kernel/efi/efi_boot.c"
+#include "../../kernel/lib/aes_gcm.c"
 
 static struct fz script;
 static jmp_buf terminated;
@@ -73,9 +77,16 @@ void portio_set_ops(const struct portio_ops *ops)
 	(void)ops;
 }
 
+static u64 encryption_mask;
+
 void paging_set_encryption_mask(u64 mask)
 {
-	(void)mask;
+	encryption_mask = mask;
+}
+
+u64 paging_encryption_mask(void)
+{
+	return encryption_mask;
 }
 
 bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
