@@ -32,7 +32,7 @@ static const struct size_plan plans[] = {
 
 struct measurement {
 	u64 rep_milli[BENCH_REPS_MAX]; /* throughput of each repetition, MiB/s * 1000 */
-	struct samples latency;
+	struct bench_rep_latency latency; /* per repetition too: bench.accept.fixed_cost */
 	u64 bytes, ns;
 	u64 calls, fallbacks, retries;
 	u64 evict_ns, evicted_pages; /* SNP: the cache-coherency step inside ns (arch/x86/snp/coherency.c) */
@@ -53,7 +53,7 @@ static bool timed(struct measurement *m, u64 (*accept)(u64 start, u64 size), u64
 
 	m->evict_ns += snp_pvalidate_cfg.evict_ns - evict.evict_ns;
 	m->evicted_pages += snp_pvalidate_cfg.evicted_pages - evict.evicted_pages;
-	samples_add(&m->latency, ns);
+	bench_rep_latency_add(&m->latency, ns);
 	m->ns += ns;
 	m->bytes += done;
 	m->calls += calls_so_far() - calls;
@@ -146,9 +146,18 @@ static u64 plan_bytes(void)
 	return bytes;
 }
 
+/* Each repetition's throughput against a reference, as bench_metric_repeated prints it (ratio * 1000). */
+static void report_ratio(struct measurement *m, u64 reference_milli, const char *ctx)
+{
+	u64 ratios[BENCH_REPS_MAX];
+
+	for (unsigned rep = 0; rep < bench_reps(); rep++)
+		ratios[rep] = m->rep_milli[rep] * 1000 / reference_milli;
+	bench_metric_repeated("bench.accept.zero_ratio", ratios, bench_reps(), 3, "ratio", ctx);
+}
+
 static void report(struct measurement *m, const char *level, u64 size)
 {
-	u64 ratio;
 	char ctx[64];
 
 	snprintf(ctx, sizeof(ctx), "level=%s size=%llu", level, size);
@@ -156,9 +165,8 @@ static void report(struct measurement *m, const char *level, u64 size)
 
 	memcpy(reps, m->rep_milli, bench_reps() * sizeof(reps[0]));
 	bench_metric_repeated("bench.accept.throughput", reps, bench_reps(), 3, "MiB/s", ctx);
-	u64 milli = reps[(bench_reps() - 1) / 2]; /* the median printed */
 	metric_u64("bench.accept.ns_per_page", m->ns / MAX(m->bytes / PAGE, 1ull), "ns", ctx);
-	bench_latency_metrics("bench.accept.latency", &m->latency, ctx, BENCH_STAT_ALL);
+	bench_latency_metrics("bench.accept.latency", &m->latency.all, ctx, BENCH_STAT_ALL);
 	/*
 	 * Like with like: these requests meet memory the host never backed, so they are compared with zeroing
 	 * on cold memory, which needs the host's first touch measured on its own (models only). On hardware
@@ -168,8 +176,7 @@ static void report(struct measurement *m, const char *level, u64 size)
 		char cold[80];
 
 		snprintf(cold, sizeof(cold), "%s memory=cold", ctx);
-		ratio = milli * 1000 / bench_ref.cold_zero_mibps_milli;
-		metric_fixed("bench.accept.zero_ratio", ratio, 3, "ratio", cold);
+		report_ratio(m, bench_ref.cold_zero_mibps_milli, cold);
 	}
 	metric_u64("bench.accept.calls", m->calls, "count", ctx);
 	metric_u64("bench.accept.fallbacks", m->fallbacks, "count", ctx);
@@ -180,14 +187,17 @@ static void report(struct measurement *m, const char *level, u64 size)
 	}
 }
 
-/* The median 4 KiB accept minus the median time to zero one (hot) 4 KiB page. */
-static void report_fixed_cost(const char *level, struct samples *s)
+/* Each repetition's median 4 KiB accept minus the median time to zero one (hot) 4 KiB page. */
+static void report_fixed_cost(const char *level, const struct bench_rep_latency *l)
 {
+	u64 costs[BENCH_REPS_MAX], zero = bench_ref.zero_4k_ns;
 	char ctx[16];
-	u64 median = samples_percentile(s, 50), zero = bench_ref.zero_4k_ns;
 
+	for (unsigned rep = 0; rep < l->reps; rep++)
+		costs[rep] = l->medians[rep] > zero ? l->medians[rep] - zero : 0;
 	snprintf(ctx, sizeof(ctx), "level=%s", level);
-	metric_u64("bench.accept.fixed_cost", median > zero ? median - zero : 0, "ns", ctx);
+	if (l->reps)
+		bench_metric_repeated("bench.accept.fixed_cost", costs, l->reps, 0, "ns", ctx);
 }
 
 struct level {
@@ -228,7 +238,7 @@ KTEST_PARAM(bench, accept_by_request_size, levels)
 		struct measurement *m = &measured;
 
 		memset(m, 0, sizeof(*m));
-		samples_init(&m->latency);
+		bench_rep_latency_init(&m->latency);
 		KASSERT_TRUE(t, warm_up(p->size));
 		bool ok = true;
 
@@ -237,6 +247,7 @@ KTEST_PARAM(bench, accept_by_request_size, levels)
 
 			ok = p->size < UNIT ? measure_small(m, p->size, reps) : measure_large(m, p->size, reps);
 			m->rep_milli[rep] = mibps_milli(m->bytes - bytes, m->ns - ns);
+			bench_rep_latency_next(&m->latency);
 		}
 		if (!ok)
 			ktest_fail(t, __FILE__, __LINE__, "accepting %llu-byte requests failed", p->size);
@@ -275,7 +286,7 @@ KTEST_PARAM(bench, accept_cold_warm, levels)
 		char ctx[80];
 
 		memset(m, 0, sizeof(*m));
-		samples_init(&m->latency);
+		bench_rep_latency_init(&m->latency);
 		for (unsigned rep = 0; rep < bench_reps(); rep++) {
 			u64 bytes = m->bytes, ns = m->ns;
 
@@ -288,14 +299,14 @@ KTEST_PARAM(bench, accept_cold_warm, levels)
 				KASSERT_TRUE(t, timed(m, through_bitmap, r.start, range_len(r)));
 			}
 			m->rep_milli[rep] = mibps_milli(m->bytes - bytes, m->ns - ns);
+			bench_rep_latency_next(&m->latency);
 		}
 		snprintf(ctx, sizeof(ctx), "level=%s size=%llu memory=%s", level->name, COLD_WARM_UNITS * UNIT, temps[w]);
 		memcpy(reps, m->rep_milli, bench_reps() * sizeof(reps[0]));
 		bench_metric_repeated("bench.accept.throughput", reps, bench_reps(), 3, "MiB/s", ctx);
-		bench_latency_metrics("bench.accept.latency", &m->latency, ctx, BENCH_STAT_MEDIAN);
+		bench_latency_metrics("bench.accept.latency", &m->latency.all, ctx, BENCH_STAT_MEDIAN);
 		if (reference)
-			metric_fixed("bench.accept.zero_ratio", reps[(bench_reps() - 1) / 2] * 1000 / reference, 3,
-				     "ratio", ctx);
+			report_ratio(m, reference, ctx);
 		KEXPECT_EQ(t, m->bytes, (u64)bench_reps() * per_rep * COLD_WARM_UNITS * UNIT);
 	}
 }

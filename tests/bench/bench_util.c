@@ -50,18 +50,23 @@ static void format_fixed(char *buf, size_t size, u64 v, unsigned decimals)
 		snprintf(buf, size, "%llu", v);
 }
 
+static void sort_u64(u64 *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++) /* insertion sort: a handful of values */
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			u64 x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+}
+
 void bench_metric_repeated(const char *name, u64 *values, unsigned n, unsigned decimals, const char *unit,
 			   const char *extra)
 {
 	char ctx[160], lo[32], hi[32];
 
-	for (unsigned i = 1; i < n; i++) /* insertion sort: a handful of values */
-		for (unsigned j = i; j > 0 && values[j - 1] > values[j]; j--) {
-			u64 x = values[j];
-
-			values[j] = values[j - 1];
-			values[j - 1] = x;
-		}
+	sort_u64(values, n);
 	format_fixed(lo, sizeof(lo), values[0], decimals);
 	format_fixed(hi, sizeof(hi), values[n - 1], decimals);
 	snprintf(ctx, sizeof(ctx), "%s%sreps=%u min=%s max=%s", extra ? extra : "", extra ? " " : "", n, lo, hi);
@@ -117,6 +122,61 @@ void bench_latency_metrics(const char *name, struct samples *s, const char *extr
 			 stats[i].stat, n, exact ? "" : " exact=0");
 		metric_u64(name, samples_percentile(s, stats[i].pct), "ns", ctx);
 	}
+}
+
+void bench_rep_latency_init(struct bench_rep_latency *l)
+{
+	samples_init(&l->all);
+	samples_init(&l->rep);
+	l->reps = 0;
+	l->inexact = false;
+}
+
+void bench_rep_latency_add(struct bench_rep_latency *l, u64 ns)
+{
+	samples_add(&l->all, ns);
+	samples_add(&l->rep, ns);
+}
+
+void bench_rep_latency_next(struct bench_rep_latency *l)
+{
+	if (!samples_count(&l->rep) || l->reps == BENCH_REPS_MAX)
+		return;
+	l->inexact |= !samples_exact(&l->rep);
+	l->medians[l->reps++] = samples_percentile(&l->rep, 50);
+	samples_init(&l->rep);
+}
+
+u64 bench_rep_latency_median(const struct bench_rep_latency *l)
+{
+	u64 sorted[BENCH_REPS_MAX];
+
+	if (!l->reps)
+		return 0;
+	memcpy(sorted, l->medians, l->reps * sizeof(sorted[0]));
+	sort_u64(sorted, l->reps);
+	return sorted[(l->reps - 1) / 2]; /* the lower median, as bench_metric_repeated prints */
+}
+
+void bench_rep_latency_metrics(const char *name, struct bench_rep_latency *l, const char *extra, unsigned which)
+{
+	u64 values[BENCH_REPS_MAX];
+	char ctx[120];
+
+	bench_latency_metrics(name, &l->all, extra, which & BENCH_STAT_MIN);
+	if ((which & BENCH_STAT_MEDIAN) && l->reps) {
+		/* samples=: every value the repetitions' medians rest on */
+		snprintf(ctx, sizeof(ctx), "%s%sstat=median samples=%llu%s", extra ? extra : "", extra ? " " : "",
+			 samples_count(&l->all), l->inexact ? " exact=0" : "");
+		memcpy(values, l->medians, l->reps * sizeof(values[0]));
+		bench_metric_repeated(name, values, l->reps, 0, "ns", ctx);
+	}
+	bench_latency_metrics(name, &l->all, extra, which & (BENCH_STAT_P99 | BENCH_STAT_MAX));
+}
+
+unsigned bench_per_rep(unsigned total)
+{
+	return MAX(total / bench_reps(), 1u);
 }
 
 void bench_progress(const char *fmt, ...)

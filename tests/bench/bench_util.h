@@ -47,6 +47,29 @@ unsigned bench_reps(void);
 void bench_metric_repeated(const char *name, u64 *values, unsigned n, unsigned decimals, const char *unit,
 			   const char *extra);
 
+/*
+ * Latency over repetitions (docs/benchmarks.md "Repetitions"): every value goes into one pool (the min,
+ * p99 and max lines: the tail over all repetitions) and into its repetition's own samples; the median
+ * line is the median of the repetitions' medians, with reps=N min=X max=Y (their extremes).
+ */
+struct bench_rep_latency {
+	struct samples all; /* every value of every repetition */
+	struct samples rep; /* the current repetition's values */
+	u64 medians[BENCH_REPS_MAX];
+	unsigned reps;	  /* repetitions ended with at least one value */
+	bool inexact;	  /* a repetition's median came from the histogram */
+};
+void bench_rep_latency_init(struct bench_rep_latency *l);
+void bench_rep_latency_add(struct bench_rep_latency *l, u64 ns);
+/* Ends the current repetition: its median joins the others (nothing when it had no value). */
+void bench_rep_latency_next(struct bench_rep_latency *l);
+/* The median of the repetitions' medians: the median line's value (0 without any). */
+u64 bench_rep_latency_median(const struct bench_rep_latency *l);
+/* As bench_latency_metrics; the median line (if in which) is the repeated one described above. */
+void bench_rep_latency_metrics(const char *name, struct bench_rep_latency *l, const char *extra, unsigned which);
+/* Values per repetition when total values are split over bench_reps() repetitions: at least one. */
+unsigned bench_per_rep(unsigned total);
+
 /* The suite's init (bench_1_reference.c): measures the reference below, once per boot of the suite. */
 const char *bench_suite_init(void);
 
