@@ -5,6 +5,7 @@ Checks (each problem is one human-readable string naming the figure):
 - every record names a platform (docs/protocol.md "Metric lines": ``platform=`` on every line);
 - every ``bench.*`` name is in docs/benchmarks.md, with the unit and context keys it gives;
 - a figure that must not be zero (throughput, bandwidth, latency, ratio, calls) is positive;
+- a repeated figure (``reps= min= max=``) lies within its repetitions' min and max (it is their median);
 - no figure appears twice (same name, platform and context), since the comparison could not match it;
 - every name of the contract appears at least once per platform (``require_all=True``, the default);
 - on TDX-like platforms (``tdx``, ``sim-tdx``) acceptance zeroes the page, so acceptance throughput may not
@@ -34,6 +35,15 @@ def _label(record: Record) -> str:
     return f"{record.platform or '(no platform)'} {record.name}" + (f" [{context}]" if context else "")
 
 
+def _repetition_range(record: Record) -> tuple[float | None, float | None]:
+    """(min, max) of a repeated figure's repetitions, or (None, None) (not repeated, or not numbers:
+    the contract check reports those)."""
+    try:
+        return float(record.context["min"]), float(record.context["max"])
+    except (KeyError, ValueError):
+        return None, None
+
+
 def record_problems(record: Record) -> list[str]:
     """What is wrong with one record on its own (platform, name, unit, context, zero)."""
     if not record.platform:
@@ -53,6 +63,10 @@ def record_problems(record: Record) -> list[str]:
         problems.append(f"{_label(record)}: value {record.value:g} must be positive")
     if not spec.nonzero and spec.unit == "count" and record.value < 0:
         problems.append(f"{_label(record)}: a count cannot be negative ({record.value:g})")
+    low, high = _repetition_range(record)
+    if low is not None and not low <= record.value <= high:
+        problems.append(f"{_label(record)}: median {record.value:g} of its repetitions is outside their "
+                        f"min {low} .. max {high} (docs/benchmarks.md \"Repetitions\")")
     samples = record.context.get("samples")
     if record.context.get("stat") == "p99" and samples is not None and samples.isdigit() \
             and int(samples) < P99_MIN_SAMPLES:

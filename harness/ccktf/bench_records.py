@@ -95,6 +95,8 @@ class Record:
             low, high = float(self.context["min"]), float(self.context["max"])
         except (KeyError, ValueError):
             return None
+        if high == low:  # every repetition alike (a fixed cost of 0 ns in each, say): perfectly stable
+            return 0.0
         return (high - low) / abs(self.value) if self.value else float("inf")
 
     @property

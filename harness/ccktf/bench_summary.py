@@ -95,13 +95,15 @@ def acceptance_section(figures: Figures) -> list[str]:
         for size in sizes:
             ctx = dict(level=level, size=size, memory=None)  # accept_by_request_size: no memory= key
             cells = [figures.get("bench.accept.ns_per_page", **ctx),
-                     figures.get("bench.accept.zero_ratio", level=level, size=size, memory="cold"),
                      figures.get("bench.accept.latency", stat="median", **ctx),
                      figures.get("bench.accept.calls", **ctx), figures.get("bench.accept.fallbacks", **ctx),
                      figures.get("bench.accept.retries", **ctx)]
-            if figures.get("bench.accept.throughput", **ctx) is not None or any(c is not None for c in cells):
+            ratio = figures.record("bench.accept.zero_ratio", level=level, size=size, memory="cold")
+            if figures.get("bench.accept.throughput", **ctx) is not None or ratio or any(c is not None for c in cells):
                 rows.append([level, human_size(size), figures.repeated("bench.accept.throughput", **ctx),
-                             *map(number, cells)])
+                             number(cells[0]),
+                             figures.repeated("bench.accept.zero_ratio", level=level, size=size, memory="cold"),
+                             *map(number, cells[1:])])
     return md_table(["level", "request size", "throughput (MiB/s)", "ns/page", "ratio to cold zeroing",
                      "median latency (ns)", "calls", "fallbacks", "retries"], rows, "ll" + "r" * 7)
 
@@ -134,7 +136,7 @@ def cold_warm_section(figures: Figures) -> list[str]:
     for level in LEVELS:
         for size in figures.values("bench.accept.zero_ratio", "size"):
             cells = [(figures.repeated("bench.accept.throughput", level=level, size=size, memory=m),
-                      number(figures.get("bench.accept.zero_ratio", level=level, size=size, memory=m)))
+                      figures.repeated("bench.accept.zero_ratio", level=level, size=size, memory=m))
                      for m in ("cold", "warm")]
             if figures.record("bench.accept.throughput", level=level, size=size, memory="warm"):
                 rows.append([level, human_size(size), *cells[0], *cells[1]])
@@ -156,24 +158,29 @@ def snp_sweeps_section(figures: Figures) -> list[str]:
 
 
 def fixed_cost_section(figures: Figures) -> list[str]:
-    rows = [[level, number(figures.get("bench.accept.fixed_cost", level=level))] for level in LEVELS]
+    rows = [[level, figures.repeated("bench.accept.fixed_cost", level=level)] for level in LEVELS]
     return md_table(["level", "fixed cost per call (ns)"], rows)
+
+
+def _stat(figures: Figures, name: str, stat: str, **context: str) -> str:
+    """One statistic of a latency figure; the median is repeated (median of the repetitions' medians)."""
+    return figures.repeated(name, stat=stat, **context)
 
 
 def round_trip_section(figures: Figures) -> list[str]:
     return md_table(["round trip (ns)", *STATS],
-                    [["empty platform call", *(number(figures.get("bench.round_trip.latency", stat=s)) for s in STATS)]])
+                    [["empty platform call", *(_stat(figures, "bench.round_trip.latency", s) for s in STATS)]])
 
 
 def strategies_section(figures: Figures) -> list[str]:
     rows = [["eager: accept everything, bitmap order", "throughput (MiB/s)",
-             number(figures.get("bench.strategy.eager.throughput"))]]
+             figures.repeated("bench.strategy.eager.throughput")]]
     for unit in figures.values("bench.strategy.lazy.first_touch", LAZY_UNIT_KEY):
-        stats = ", ".join(f"{s} {number(figures.get('bench.strategy.lazy.first_touch', stat=s, **{LAZY_UNIT_KEY: unit}))}"
+        stats = ", ".join(f"{s} {_stat(figures, 'bench.strategy.lazy.first_touch', s, **{LAZY_UNIT_KEY: unit})}"
                           for s in STATS)
         rows.append([f"lazy, {human_size(unit)} unit: first touch", "ns", stats])
         rows.append([f"lazy, {human_size(unit)} unit: second touch", "ns (median)",
-                     number(figures.get("bench.strategy.lazy.second_touch", stat="median", **{LAZY_UNIT_KEY: unit}))])
+                     _stat(figures, "bench.strategy.lazy.second_touch", "median", **{LAZY_UNIT_KEY: unit})])
     for allow in figures.values("bench.strategy.firmware.exit_boot_services", "allow_unaccepted"):
         rows.append([f"firmware: ExitBootServices, allow_unaccepted={allow}", "ns",
                      number(figures.get("bench.strategy.firmware.exit_boot_services", allow_unaccepted=allow))])

@@ -43,6 +43,12 @@ def test_short_bench_is_plausible(short_bench, platform):
     names = {(r.name, r.context.get("memory")) for r in records}
     assert {("bench.host.first_touch", None), ("bench.host.map_level", None), ("bench.zero.bandwidth", "cold"),
             ("bench.accept.throughput", "warm"), ("bench.accept.zero_ratio", "warm")} <= names
+    # every timed figure is repeated (bench_reps=3 by default), ExitBootServices (once per boot) is not
+    repeated = {r.name for r in records if r.context.get("reps") == "3"}
+    assert {"bench.round_trip.latency", "bench.accept.fixed_cost", "bench.accept.zero_ratio",
+            "bench.strategy.eager.throughput", "bench.strategy.lazy.first_touch",
+            "bench.strategy.lazy.second_touch"} <= repeated
+    assert "bench.strategy.firmware.exit_boot_services" not in repeated
     level = next(r for r in records if r.name == "bench.host.map_level")
     assert level.value == 4096 and level.context["fallbacks"] == level.context["attempts"]  # sim_host_map=4k
     if platform == "sim-snp":

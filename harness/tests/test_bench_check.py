@@ -194,3 +194,40 @@ def test_repeated_figures_carry_numbers_for_min_and_max():
     assert record_problems(Record("bench.zero.bandwidth", 3000.0, "MiB/s", "sim-tdx", ctx)) == []
     bad = record_problems(Record("bench.zero.bandwidth", 3000.0, "MiB/s", "sim-tdx", {**ctx, "min": "x"}))
     assert bad and "min=x is not a number" in bad[0]
+
+
+# fixtures/bench_sim_snp_reps.ktap: a real bench=short run on the SNP model once every timed figure was
+# repeated (docs/benchmarks.md "Repetitions")
+REPEATED_NOW = {"bench.zero.bandwidth", "bench.accept.throughput", "bench.accept.zero_ratio",
+                "bench.accept.fixed_cost", "bench.round_trip.latency", "bench.snp.psc.throughput",
+                "bench.snp.coherency.throughput", "bench.strategy.eager.throughput",
+                "bench.strategy.lazy.first_touch", "bench.strategy.lazy.second_touch"}
+
+
+def test_a_run_with_every_timed_figure_repeated_is_plausible():
+    records = fixture_records("sim-snp-reps")
+    assert check_plausible(records) == []
+    assert {r.name for r in records if "reps" in r.context} == REPEATED_NOW
+    # latency figures: only the median line is repeated; min, p99 and max are over every value
+    for name in ("bench.round_trip.latency", "bench.strategy.lazy.first_touch"):
+        assert {r.context["stat"] for r in records if r.name == name and "reps" in r.context} == {"median"}
+
+
+@pytest.mark.parametrize("name, match", [
+    ("bench.accept.fixed_cost", {"level": "4k"}),
+    ("bench.round_trip.latency", {"stat": "median"}),
+    ("bench.strategy.eager.throughput", {}),
+])
+def test_a_median_outside_its_own_repetitions_is_implausible(name, match):
+    records = fixture_records("sim-snp-reps")
+    record = next(r for r in records if r.name == name and all(r.context.get(k) == v for k, v in match.items()))
+    high = float(record.context["max"])
+    problems = check_plausible(replace(records, name, match, value=high * 1.5 + 1))
+    assert len(problems) == 1 and "is outside their min" in problems[0] and name in problems[0], problems
+    assert check_plausible(replace(records, name, match, value=high)) == []  # the bounds are inclusive
+
+
+def test_repetitions_on_a_figure_measured_once_per_boot_are_not_in_the_contract():
+    records = replace(fixture_records("sim-snp-reps"), "bench.strategy.firmware.exit_boot_services",
+                      context={"allow_unaccepted": "1", "reps": "3", "min": "1", "max": "9999999"})
+    assert any("context key(s) max, min, reps not in" in p for p in check_plausible(records))

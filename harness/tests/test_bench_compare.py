@@ -242,3 +242,27 @@ def test_summary_marks_unstable_figures():
                                   host={}))
     assert "100 (60-110) **unstable** (spread 50%)" in text
     assert "50 (49-51) |" in text
+
+
+def test_equal_repetitions_are_stable_even_at_zero():
+    """A fixed cost of 0 ns in every repetition (zeroing dominates) has no spread: stable, not 'inf'."""
+    zero = Record("bench.accept.fixed_cost", 0.0, "ns", "sim-tdx", {"level": "4k", "reps": "3", "min": "0", "max": "0"})
+    assert zero.spread == 0.0 and not zero.unstable
+    assert Record("bench.accept.fixed_cost", 0.0, "ns", "sim-tdx",
+                  {"level": "4k", "reps": "3", "min": "0", "max": "5"}).unstable
+
+
+def latency_median(value, low, high):
+    return Record("bench.round_trip.latency", value, "ns", "sim-snp",
+                  {"stat": "median", "samples": "498", "reps": "3", "min": str(low), "max": str(high)})
+
+
+def test_an_unstable_round_trip_median_is_not_a_regression():
+    base = [latency_median(1000.0, 990.0, 1010.0)]
+    comparison = compare(Results(records=base), Results(records=[latency_median(2000.0, 1000.0, 2600.0)]))
+    assert [row.change for row in comparison.rows] == [Change.UNSTABLE] and not comparison.failed
+    stable = compare(Results(records=base), Results(records=[latency_median(2000.0, 1990.0, 2010.0)]))
+    assert [row.change for row in stable.rows] == [Change.REGRESSED] and stable.failed
+    # a baseline from before the round trip was repeated (no reps=, other samples=) still matches
+    old = [Record("bench.round_trip.latency", 1000.0, "ns", "sim-snp", {"stat": "median", "samples": "500"})]
+    assert [row.change for row in compare(Results(records=old), Results(records=base)).rows] == [Change.HELD]

@@ -116,3 +116,17 @@ def test_host_mapping_level_first_touch_cold_zeroing_and_snp_sweeps_are_shown():
     assert "| PSC batch 253 (4 KiB entries, warm) | 339.2 | 21 |" in snp
     assert "| coherency reads off | 928.4 | 0 |" in snp
     assert not any("PSC batch" in line for line in tdx)
+
+
+def test_repeated_round_trip_fixed_cost_ratio_and_strategies_show_their_range():
+    """fixtures/bench_sim_snp_reps.ktap, a real bench=short run with every timed figure repeated."""
+    snp = section(render_summary(Results(records=fixture_records("sim-snp-reps"), host={})), "## MODEL (sim-snp)")
+    assert "| empty platform call | 858 | 1044 (1029-1062) | 1324 | 64451 |" in snp
+    assert "| 4k | 8924 (8813-9476) |" in snp and "| 2m | 7329 (7242-7448) |" in snp
+    assert any(line.startswith("| 4k | 4 KiB | 371.6 (253.9-375.8) **unstable** (spread 33%) | ")
+               and "| 0.766 (0.523-0.775) **unstable** (spread 33%) |" in line for line in snp)
+    assert "| eager: accept everything, bitmap order | throughput (MiB/s) | 628.3 (602.5-655.3) |" in snp
+    assert any(line.startswith("| lazy, 4 MiB unit: first touch | ns | min 7596541, median 7981399 "
+                               "(7855730-9013559), p99 -, max 10292893") for line in snp)
+    assert "| lazy, 4 MiB unit: second touch | ns (median) | 247 (194-281) **unstable** (spread 35%) |" in snp
+    assert any("| 4 MiB | 689.4 (534.7-794) **unstable**" in line and "0.193 (0.157-0.2)" in line for line in snp)
