@@ -161,15 +161,26 @@ bool conform_sp_kept(const struct memmap *before, const struct memmap *after, st
 
 /* FB-004 */
 
+/*
+ * RAM the firmware vouches for: everything memmap_type_is_ram() calls RAM but the loader's own memory.
+ * LoaderCode/Data is ccktf's: it ran from it (a pending page there would have stopped the guest already)
+ * and may have made pages of it shared itself (SNP: the GHCB and guest-request pages, which are neither
+ * pending nor accepted, and which PVALIDATE must never be asked about).
+ */
+static bool vouched_ram(u32 type)
+{
+	return memmap_type_is_ram(type) && type != EFI_LOADER_CODE && type != EFI_LOADER_DATA;
+}
+
 static bool ram_not_unaccepted(const struct efi_memory_descriptor *d)
 {
-	return d && memmap_type_is_ram(d->type);
+	return d && vouched_ram(d->type);
 }
 
 static bool ask(const struct memmap *m, u64 index, const struct efi_memory_descriptor *d, u64 addr,
 		conform_page_pending_fn page_pending, void *ctx, u64 *asked, struct conform_finding *f)
 {
-	struct conform_item item = { index, addr, d->num_pages, d->attribute, d->type,
+	struct conform_item item = { index, addr, 1, d->attribute, d->type,
 				     "pending (not accepted), yet the map does not call it unaccepted" };
 
 	(void)m;
@@ -187,7 +198,7 @@ bool conform_pending_reported(const struct memmap *m, conform_page_pending_fn pa
 	for_each_memmap_desc(m, i, d) {
 		struct range r = memmap_desc_range(d);
 
-		if (!memmap_type_is_ram(d->type) || r.end <= r.start)
+		if (!vouched_ram(d->type) || r.end <= r.start)
 			continue;
 		if (every_page) {
 			for (u64 a = r.start; a < r.end; a += EFI_PAGE_SIZE)

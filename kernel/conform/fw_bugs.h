@@ -83,9 +83,11 @@ bool conform_map_has_sp(const struct memmap *m);
 /*
  * FB-004: nothing pending that the map does not report (TDVF left the last MiB of 2813M/2815M guests
  * unaccepted yet called it system memory, edk2 PR 11525). page_pending asks the platform about one 4 KiB
- * page. With every_page each page of every RAM descriptor that is not type 15 is asked (models, which
- * answer from their state); else only the first and last page of each run of adjacent RAM descriptors
- * (hardware, where each question is an accept). Offenders carry the page's address and its descriptor.
+ * page. RAM here is memmap_type_is_ram() without LoaderCode/Data (the loader's own memory, which it may
+ * have shared itself). With every_page each page of every such descriptor is asked (models, which answer
+ * from their state); else only the first and last page of each run of adjacent such descriptors
+ * (hardware, where each question is an accept). Offenders are single pages (pages = 1) with the type,
+ * attributes and index of their descriptor.
  */
 typedef bool (*conform_page_pending_fn)(void *ctx, u64 addr);
 bool conform_pending_reported(const struct memmap *m, conform_page_pending_fn page_pending, void *ctx,
