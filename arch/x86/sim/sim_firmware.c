@@ -11,14 +11,39 @@
  *     Memory() records that the OS accepts memory itself; without that call AmdSevDxe's
  *     BeforeExitBootServices handler accepts ALL unaccepted memory and rewrites the map (AcceptAllMemory()).
  * A protocol the firmware already has is left as it is.
+ *
+ * The firmware kinds (sim_fw=; issue 14's matrix). Each is the behaviour of a firmware that exists, and
+ * never more permissive than it:
+ *   - deployed (SNP): OVMF before lazy acceptance, e.g. edk2-stable202211 (Debian 12's OVMF 2022.11):
+ *     OvmfPkg/PlatformPei/AmdSev.c AmdSevSnpInitialize() walks the resource HOBs and pre-validates all
+ *     system RAM with MemEncryptSevSnpPreValidateSystemRam() (BaseMemEncryptSevLib) in PEI, before any OS
+ *     code runs. Nothing is ever EfiUnacceptedMemoryType, and neither protocol above exists (AmdSevDxe
+ *     gained both with lazy acceptance in 2023). The model validates its regions at its setup, the
+ *     earliest point it has, and never marks them unaccepted.
+ *   - near-future (SNP, the default: OVMF as shipped today): RAM above 4 GiB stays unaccepted
+ *     (OvmfPkg/PlatformPei/AmdSev.c, EFI_RESOURCE_MEMORY_UNACCEPTED), and OvmfPkg/AmdSevDxe/AmdSevDxe.c
+ *     accepts all of it in its gEfiEventBeforeExitBootServicesGuid handler unless the OS called
+ *     OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL.AllowUnacceptedMemory() (OvmfPkg/Include/Protocol/
+ *     SevMemoryAcceptance.h says why: SNP Linux shipped before it knew unaccepted memory).
+ *   - far-future (SNP): the firmware never accepts memory for the OS: what TDVF does today (below), on SNP.
+ *     No edk2 release for SNP behaves so yet; the model keeps EDKII_MEMORY_ACCEPT_PROTOCOL (the firmware
+ *     accepts what it is asked to) and drops OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL, which has nothing left
+ *     to switch off (a kernel must not depend on it: Linux's EFI stub ignores its absence).
+ *   - tdvf (TDX, the TDX model's only kind): OvmfPkg/TdxDxe/TdxDxe.c installs EDKII_MEMORY_ACCEPT_PROTOCOL
+ *     only; TDVF has no accept-all at ExitBootServices and never installs the SEV protocol.
+ * The model's own acceptance as firmware is RMP/S-EPT bookkeeping without a trapped instruction, so its
+ * time (sim_fw_account()) is far below what the same bytes cost the kernel on the model: compare bytes,
+ * not times, between firmware and kernel (docs/protocol.md "Boot figures").
  */
+#include <arch/cpu.h>
+#include <arch/machine.h>
 #include <ccktf/boot.h>
 #include "sim_firmware.h"
 
 static sim_fw_accept_fn accept_fn;
 static bool allowed;
 
-static efi_status_t EFIAPI accept_memory(struct edkii_memory_accept_protocol *self, efi_physical_addr_t start,
+static efi_status_t EFIAPI fw_accept_memory(struct edkii_memory_accept_protocol *self, efi_physical_addr_t start,
 					 u64 size)
 {
 	(void)self;
@@ -34,7 +59,7 @@ static efi_status_t EFIAPI allow_unaccepted_memory(struct sev_memory_acceptance_
 	return EFI_SUCCESS;
 }
 
-static struct edkii_memory_accept_protocol accept_protocol = { accept_memory };
+static struct edkii_memory_accept_protocol accept_protocol = { fw_accept_memory };
 static struct sev_memory_acceptance_protocol sev_protocol = { allow_unaccepted_memory };
 
 static const char *install(struct boot_info *b, efi_guid_t guid, void *iface)
@@ -64,4 +89,41 @@ const char *sim_fw_install_sev_acceptance_protocol(struct boot_info *b)
 bool sim_fw_unaccepted_allowed(void)
 {
 	return allowed;
+}
+
+static const char *const kind_names[] = { [SIM_FW_DEFAULT] = "default", [SIM_FW_DEPLOYED] = "deployed",
+					  [SIM_FW_NEAR_FUTURE] = "near-future", [SIM_FW_FAR_FUTURE] = "far-future",
+					  [SIM_FW_TDVF] = "tdvf" };
+
+const char *sim_fw_kind_name(enum sim_fw_kind kind)
+{
+	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "?";
+}
+
+static struct {
+	u64 presented, bytes, cycles;
+	const char *when;
+} account = { .when = "none" };
+
+void sim_fw_set_presented(u64 bytes)
+{
+	account.presented = bytes;
+}
+
+u64 sim_fw_account_start(void)
+{
+	return rdtsc();
+}
+
+void sim_fw_account(u64 start_tsc, u64 bytes, const char *when)
+{
+	account.cycles += rdtsc() - start_tsc;
+	account.bytes += bytes;
+	account.when = when;
+}
+
+void sim_fw_report(struct model_firmware_report *out, enum sim_fw_kind kind)
+{
+	*out = (struct model_firmware_report){ sim_fw_kind_name(kind), account.presented, account.bytes,
+					       tsc_to_ns(account.cycles), account.when };
 }

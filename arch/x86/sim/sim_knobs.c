@@ -20,6 +20,10 @@
  *  - sim_tdx_module=1.5: the TDX model is a 1.5 module (release 1.5.06) with TDG.SYS.RD, as current TDX
  *    hosts run (tdx_model_sys.c); 1.0 models a module without the leaf (TDG.VP.INFO R10 = 0, leaf 11 an
  *    invalid RAX), to show what a TD then reports.
+ *  - sim_fw: the firmware kind (sim_firmware.c, with the edk2 source of each): deployed, near-future or
+ *    far-future on the SNP model, tdvf on the TDX model; unset, the platform's firmware as OVMF ships it
+ *    today (SNP: near-future, AmdSevDxe; TDX: TDVF). A kind the model's platform never had is refused at
+ *    setup, never quietly replaced.
  */
 #include <arch/sim.h>
 #include <ccktf/args.h>
@@ -66,6 +70,20 @@ static bool parse_tdx_module(const char *v)
 	return true;
 }
 
+static bool parse_fw(const char *v)
+{
+	static const char *const names[] = { [SIM_FW_DEPLOYED] = "deployed", [SIM_FW_NEAR_FUTURE] = "near-future",
+					     [SIM_FW_FAR_FUTURE] = "far-future", [SIM_FW_TDVF] = "tdvf" };
+
+	for (unsigned i = SIM_FW_DEPLOYED; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i])) {
+			sim_knobs.fw = (enum sim_fw_kind)i;
+			return true;
+		}
+	return false;
+}
+
+static const struct arg_key_ext sim_fw_key = { "sim_fw", "deployed|near-future|far-future|tdvf", parse_fw };
 static const struct arg_key_ext sim_tdx_module_key = { "sim_tdx_module", "1.5|1.0", parse_tdx_module };
 static const struct arg_key_ext sim_fail_key = { "sim_fail", "none|setup", parse_fail };
 static const struct arg_key_ext sim_unaccepted_key = { "sim_unaccepted", "above4g|SIZE (4K multiple, suffix K/M/G)",
@@ -77,6 +95,7 @@ ARG_KEY_REGISTER(sim_host_map_key);
 ARG_KEY_REGISTER(sim_sept_ve_disable_key);
 ARG_KEY_REGISTER(sim_fail_key);
 ARG_KEY_REGISTER(sim_tdx_module_key);
+ARG_KEY_REGISTER(sim_fw_key);
 
 const char *sim_host_map_name(void)
 {

@@ -32,10 +32,11 @@ static const char *sim_snp_before_exit(struct boot_info *b)
 	return snp_setup_before_exit(b, &d);
 }
 
-/* The final map (boot services exited) shows nothing unaccepted when the firmware accepted it all. */
+/* A map shows nothing unaccepted when the firmware accepted it all: deployed firmware always, near-future
+ * in the final map (boot services exited) when the OS did not call AllowUnacceptedMemory(). */
 static void sim_snp_adjust_memmap(struct efi_memmap_snapshot *m)
 {
-	if (boot_info.boot_services_exited && snp_model_exit_boot_services())
+	if (snp_model_firmware_accepted_all())
 		return;
 	sim_mark_unaccepted(&sim_mem, m);
 }
@@ -61,7 +62,7 @@ static const char *sim_snp_after_exit(void)
 {
 	static const u8 pvalidate[] = { SNP_PVALIDATE_BYTES }, vmgexit[] = { SNP_VMGEXIT_BYTES };
 	static const u8 rmpadjust[] = { SNP_RMPADJUST_BYTES };
-	char model[240];
+	char model[320];
 
 	sim_protect_install("sim-snp", io_as_vc);
 	sim_register_insn(pvalidate, sizeof(pvalidate), snp_model_pvalidate);

@@ -59,13 +59,19 @@ static u64 chunks_2m(const struct sim_region *r)
 }
 
 static bool firmware_accept(u64 start, u64 size);
+static void firmware_accept_all(const char *when);
 static u8 *secrets_page; /* the CC blob's secrets page (snp_model_blob.c) */
+static enum sim_fw_kind fw_kind;
 
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 {
 	const char *err;
 
 	mem = *m;
+	fw_kind = sim_knobs.fw == SIM_FW_DEFAULT ? SIM_FW_NEAR_FUTURE : sim_knobs.fw;
+	if (fw_kind == SIM_FW_TDVF)
+		return "sim_fw=tdvf is the TDX model's firmware; the SNP model is deployed, near-future or far-future";
+	sim_fw_set_presented(mem.bytes);
 	for (unsigned i = 0; i < mem.count; i++) {
 		rmp[i].assigned = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
 		rmp[i].validated = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
@@ -74,10 +80,25 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 			return "no memory for the SNP model's RMP bitmaps";
 		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
-	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)) ||
-	    (err = snp_model_install_cc_blob(b, &secrets_page)) || (err = snp_model_svsm_init(b, secrets_page)))
+	if ((err = snp_model_install_cc_blob(b, &secrets_page)) || (err = snp_model_svsm_init(b, secrets_page)))
 		return err;
-	return sim_fw_install_sev_acceptance_protocol(b);
+	if (fw_kind == SIM_FW_DEPLOYED) { /* validated in PEI, no protocol (sim_firmware.c) */
+		firmware_accept_all("reset");
+		return NULL;
+	}
+	if ((err = sim_fw_install_accept_protocol(b, firmware_accept)))
+		return err;
+	return fw_kind == SIM_FW_NEAR_FUTURE ? sim_fw_install_sev_acceptance_protocol(b) : NULL;
+}
+
+bool snp_model_firmware_accepted_all(void)
+{
+	return fw_kind == SIM_FW_DEPLOYED || (boot_info.boot_services_exited && snp_model_exit_boot_services());
+}
+
+static void model_firmware(struct model_firmware_report *out)
+{
+	sim_fw_report(out, fw_kind);
 }
 
 /* RMP lookups */
@@ -193,20 +214,32 @@ static bool firmware_accept(u64 start, u64 size)
 
 static bool accepted_all_at_exit;
 
+/* Every page of the model's regions not yet validated, validated by the firmware (timed, counted). */
+static void firmware_accept_all(const char *when)
+{
+	u64 start = sim_fw_account_start(), bytes = 0;
+
+	for (unsigned i = 0; i < mem.count; i++)
+		for (u64 a = mem.regions[i].start; a < mem.regions[i].end; a += EFI_PAGE_SIZE)
+			if (!snp_rmp_is_validated(a / EFI_PAGE_SIZE) && firmware_validate(a / EFI_PAGE_SIZE))
+				bytes += EFI_PAGE_SIZE;
+	sim_fw_account(start, bytes, when);
+}
+
 /*
- * OvmfPkg/AmdSevDxe/AmdSevDxe.c: unless the OS called AllowUnacceptedMemory(), the BeforeExitBootServices
- * handler accepts all unaccepted memory (AcceptAllMemory()) and the final map shows it as conventional.
- * Pages already validated through AcceptMemory() are left alone here.
+ * OvmfPkg/AmdSevDxe/AmdSevDxe.c (near-future): unless the OS called AllowUnacceptedMemory(), the
+ * BeforeExitBootServices handler accepts all unaccepted memory (AcceptAllMemory()) and the final map shows
+ * it as conventional. Pages already validated through AcceptMemory() are left alone here. A far-future
+ * firmware never does; deployed firmware did it all in PEI (snp_model_init()).
  */
 bool snp_model_exit_boot_services(void)
 {
-	if (sim_fw_unaccepted_allowed())
+	if (fw_kind == SIM_FW_DEPLOYED)
+		return true;
+	if (fw_kind == SIM_FW_FAR_FUTURE || sim_fw_unaccepted_allowed())
 		return false;
 	if (!accepted_all_at_exit) {
-		for (unsigned i = 0; i < mem.count; i++)
-			for (u64 a = mem.regions[i].start; a < mem.regions[i].end; a += EFI_PAGE_SIZE)
-				if (!snp_rmp_is_validated(a / EFI_PAGE_SIZE))
-					firmware_validate(a / EFI_PAGE_SIZE);
+		firmware_accept_all("ExitBootServices");
 		accepted_all_at_exit = true;
 	}
 	return true;
@@ -227,11 +260,12 @@ void snp_model_discovery(struct snp_discovery *d)
 void snp_model_describe(char *buf, size_t size)
 {
 	snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
-		 "(sim_host_map); guest at VMPL %u%s; firmware %s",
+		 "(sim_host_map); guest at VMPL %u%s; firmware %s (sim_fw) %s",
 		 mem.count, mem.bytes / MiB, sim_host_map_name(), snp_model_guest_vmpl(),
-		 snp_model_guest_vmpl() ? " below a modelled SVSM (sim_svsm)" : "",
-		 accepted_all_at_exit ? "accepted all memory at ExitBootServices (no AllowUnacceptedMemory())"
-				      : "left unaccepted memory to the OS");
+		 snp_model_guest_vmpl() ? " below a modelled SVSM (sim_svsm)" : "", sim_fw_kind_name(fw_kind),
+		 fw_kind == SIM_FW_DEPLOYED ? "validated all memory before the OS ran"
+		 : accepted_all_at_exit	    ? "accepted all memory at ExitBootServices (no AllowUnacceptedMemory())"
+					    : "left unaccepted memory to the OS");
 }
 
 u64 snp_rmp_take_injection(u64 pfn)
@@ -313,4 +347,5 @@ const struct platform_model_ops snp_model_ops = {
 	.poison = poison,
 	.page_accepted = page_accepted,
 	.host_back = sim_host_back,
+	.firmware = model_firmware,
 };

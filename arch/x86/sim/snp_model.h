@@ -24,6 +24,9 @@ void snp_model_discovery(struct snp_discovery *d);
 void snp_model_describe(char *buf, size_t size);
 /* At ExitBootServices: does the modelled firmware accept everything (no AllowUnacceptedMemory())? */
 bool snp_model_exit_boot_services(void);
+/* Does the map show no unaccepted memory, the firmware having accepted it all (deployed; near-future at
+ * ExitBootServices without AllowUnacceptedMemory())? */
+bool snp_model_firmware_accepted_all(void);
 bool snp_model_pvalidate(struct cpu_regs *r);
 /* After ExitBootServices: memory not validated faults on touch, and the touch becomes #VC 0x404. */
 void snp_model_guard_install(void);

@@ -52,6 +52,11 @@ static bool firmware_accept(u64 start, u64 size);
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 {
 	memory = mem;
+	/* TDVF has no accept-all at ExitBootServices (sim_firmware.c): the only firmware this model is. */
+	if (sim_knobs.fw != SIM_FW_DEFAULT && sim_knobs.fw != SIM_FW_TDVF)
+		return "the TDX model's firmware is TDVF (sim_fw=tdvf); deployed, near-future and far-future are "
+		       "SNP firmware kinds";
+	sim_fw_set_presented(mem->bytes);
 	attributes = sim_knobs.sept_ve_disable ? TDX_ATTR_SEPT_VE_DISABLE : 0;
 	tdx_pages_init(&pages, MODEL_GPAW);
 	for (unsigned i = 0; i < mem->count; i++) {
@@ -406,10 +411,16 @@ static bool model_page_accepted(u64 addr)
 	return tdx_pages_accepted(&pages, addr);
 }
 
+static void model_firmware(struct model_firmware_report *out)
+{
+	sim_fw_report(out, SIM_FW_TDVF);
+}
+
 const struct platform_model_ops tdx_model_ops = {
 	.set_host_4k = model_set_host_4k,
 	.inject_error = model_inject_error,
 	.poison = model_poison,
 	.page_accepted = model_page_accepted,
 	.host_back = sim_host_back,
+	.firmware = model_firmware,
 };

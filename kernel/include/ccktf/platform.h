@@ -39,6 +39,19 @@ enum cc_page_state {
 };
 
 /*
+ * A model's firmware (the matrix figures, docs/protocol.md "Boot figures"): which kind it behaves as, how
+ * much memory it left unaccepted at reset, and what it accepted by itself (not through AcceptMemory() on
+ * the OS's behalf), when, and the model's time for it.
+ */
+struct model_firmware_report {
+	const char *kind;	 /* deployed, near-future, far-future, tdvf */
+	u64 unaccepted_at_reset; /* bytes the modelled platform started with not accepted */
+	u64 accepted_bytes;	 /* of those, accepted by the firmware on its own */
+	u64 accepted_ns;	 /* the model's time doing so (RMP/S-EPT bookkeeping only, no trapped instruction) */
+	const char *accepted_when; /* "none", "reset" (before the OS runs), "ExitBootServices" */
+};
+
+/*
  * What tests may ask of a hardware model, to force the cases real hardware produces only sometimes.
  * NULL on real hardware: tests that need it skip.
  */
@@ -57,6 +70,8 @@ struct platform_model_ops {
 	 * (docs/benchmarks.md "Cold and warm memory"); a real guest cannot ask this of its host.
 	 */
 	void (*host_back)(u64 start, u64 size);
+	/* The modelled firmware: its kind and what it accepted on its own (struct model_firmware_report). */
+	void (*firmware)(struct model_firmware_report *out);
 };
 
 struct platform_ops {

@@ -20,6 +20,12 @@
 struct boot_info;
 struct efi_memmap_snapshot;
 
+/*
+ * Which firmware a model behaves as (sim_fw=, sim_firmware.c cites the edk2 sources of each). DEFAULT: the
+ * platform's firmware as OVMF ships it today (SNP: near-future, AmdSevDxe; TDX: TDVF).
+ */
+enum sim_fw_kind { SIM_FW_DEFAULT, SIM_FW_DEPLOYED, SIM_FW_NEAR_FUTURE, SIM_FW_FAR_FUTURE, SIM_FW_TDVF };
+
 /* The models' knobs (sim_knobs.c: boot arguments sim_unaccepted, sim_host_map, sim_sept_ve_disable). */
 struct sim_knobs {
 	u64 unaccepted;	      /* bytes to present as unaccepted; 0: all memory above 4 GiB */
@@ -27,6 +33,7 @@ struct sim_knobs {
 	bool sept_ve_disable; /* sim-tdx: the TD attribute SEPT_VE_DISABLE */
 	bool fail_setup;      /* sim_fail=setup: the host refuses the platform's first step after EBS */
 	bool tdx_module_1_0;  /* sim_tdx_module=1.0: a TDX 1.0 module, without TDG.SYS.RD */
+	enum sim_fw_kind fw;  /* sim_fw=: the firmware kind the model behaves as */
 };
 extern struct sim_knobs sim_knobs;
 const char *sim_host_map_name(void); /* for model descriptions: which host was modelled */
