@@ -110,9 +110,56 @@ bool args_parse_size(const char *s, u64 *out)
 	return true;
 }
 
+static bool allow_unaccepted_given;
+
 static bool parse_allow_unaccepted(struct kernel_args *a, const char *v)
 {
+	allow_unaccepted_given = true;
 	return args_parse_flag(v, &a->allow_unaccepted);
+}
+
+static const char *const kernel_kind_names[] = { [KERNEL_ENLIGHTENED] = "enlightened",
+						 [KERNEL_UNENLIGHTENED] = "unenlightened",
+						 [KERNEL_PROTOCOL_DROPPED] = "protocol-dropped" };
+
+const char *args_kernel_kind_name(enum kernel_kind kind)
+{
+	return (unsigned)kind < ARRAY_SIZE(kernel_kind_names) ? kernel_kind_names[kind] : "?";
+}
+
+static bool kernel_kind_given;
+
+static bool parse_kernel_kind(struct kernel_args *a, const char *v)
+{
+	int i = LOOKUP(kernel_kind_names, v);
+
+	if (i >= 0)
+		a->kernel_kind = (enum kernel_kind)i;
+	kernel_kind_given = true;
+	return i >= 0;
+}
+
+static bool parse_matrix(struct kernel_args *a, const char *v)
+{
+	return args_parse_flag(v, &a->matrix);
+}
+
+/*
+ * allow_unaccepted=0 is the protocol-dropped kernel (it predates kernel_kind=, and stays as its alias);
+ * a kernel kind and a contradicting allow_unaccepted= is a usage error, as any contradiction is.
+ */
+static bool settle_kernel_kind(struct kernel_args *a, char *err, size_t err_size)
+{
+	if (allow_unaccepted_given && kernel_kind_given &&
+	    a->allow_unaccepted != (a->kernel_kind == KERNEL_ENLIGHTENED)) {
+		snprintf(err, err_size, "kernel_kind=%s contradicts allow_unaccepted=%u (only the enlightened kernel "
+			 "calls AllowUnacceptedMemory())", args_kernel_kind_name(a->kernel_kind), a->allow_unaccepted);
+		return false;
+	}
+	if (!kernel_kind_given && !a->allow_unaccepted)
+		a->kernel_kind = KERNEL_PROTOCOL_DROPPED;
+	a->allow_unaccepted = a->kernel_kind == KERNEL_ENLIGHTENED;
+	return true;
 }
 
 static bool parse_bench(struct kernel_args *a, const char *v)
@@ -168,10 +215,12 @@ static const struct arg_key keys[] = {
 	{ "demo_fail", "0|1", parse_demo_fail },
 	{ "crash", "none|pf|ud|gp|de|hang", parse_crash },
 	{ "allow_unaccepted", "0|1", parse_allow_unaccepted },
+	{ "kernel_kind", "enlightened|unenlightened|protocol-dropped", parse_kernel_kind },
 	{ "bench", "off|short|full", parse_bench },
 	{ "conformance", "0|1", parse_conformance },
 	{ "probe", "none|touch_unaccepted", parse_probe },
 	{ "lava", "0|1", parse_lava },
+	{ "matrix", "0|1", parse_matrix },
 };
 
 extern const struct arg_key_ext *const __start_arg_keys[], *const __stop_arg_keys[];
@@ -228,6 +277,9 @@ static void set_defaults(struct kernel_args *a)
 	a->demo_fail = false;
 	a->crash = CRASH_NONE;
 	a->allow_unaccepted = true;
+	a->kernel_kind = KERNEL_ENLIGHTENED;
+	a->matrix = false;
+	allow_unaccepted_given = kernel_kind_given = false;
 	a->bench = BENCH_OFF;
 	a->conformance = false;
 	a->probe = PROBE_NONE;
@@ -258,7 +310,7 @@ bool args_parse(struct kernel_args *args, char *err, size_t err_size)
 		while (*p == ' ' || *p == '\t')
 			*p++ = '\0';
 		if (!*p)
-			return true;
+			return settle_kernel_kind(args, err, err_size);
 		char *word = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;

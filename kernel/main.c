@@ -6,6 +6,7 @@
 #include <ccktf/format.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
+#include <ccktf/time.h>
 #include <ccktf/unaccepted.h>
 
 static struct ktest_totals totals;
@@ -69,7 +70,11 @@ static void setup_platform_after_exit(void)
 	printk("# platform-identity: %s\n", line);
 	unaccepted_print_final();
 	kernel_fatal_if("recording unaccepted memory from the final map", unaccepted.final_error);
+	u64 start = time_now_ns(), before = unaccepted_accepted_bytes();
 	kernel_fatal_if("accepting the parts Linux accepts at boot", unaccepted_accept_deferred());
+	boot_info.kernel_ready_ns = time_now_ns();
+	boot_info.boot_accept_ns = boot_info.kernel_ready_ns - start;
+	boot_info.boot_accept_bytes = unaccepted_accepted_bytes() - before;
 }
 
 void kernel_main(void)

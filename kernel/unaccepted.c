@@ -126,6 +126,9 @@ const char *unaccepted_setup(struct boot_info *b)
 		p->adjust_memmap(&snap);
 	m = memmap_view(&snap);
 	count_ranges(&m, &unaccepted.ranges, &unaccepted.bytes);
+	/* kernel_kind=unenlightened knows no type 15: no table, nothing accepted, ever (kind_memory.h) */
+	if (!kernel_kind_accepts(b->args.kernel_kind))
+		return NULL;
 	if (!unaccepted.ranges || reuse_previous(b, &m, &unaccepted))
 		return NULL;
 	return build_and_install(b, &m, &unaccepted);
@@ -236,6 +239,11 @@ void unaccepted_print_final(void)
 	       unaccepted.deferred_count);
 	if (unaccepted.table)
 		print_table(unaccepted.table);
+}
+
+u64 unaccepted_accepted_bytes(void)
+{
+	return unaccepted.stats.bytes[ACCEPT_4K] + unaccepted.stats.bytes[ACCEPT_2M] + unaccepted.stats.bytes[ACCEPT_1G];
 }
 
 static void print_level_stats(enum accept_level level, const char *name)

@@ -4,6 +4,7 @@
  * arguments, what the firmware knows (memory map, configuration tables, identity), TSC calibration, the
  * suites that need boot services, then ExitBootServices and the hand-over to kernel_main().
  */
+#include <arch/cpu.h>
 #include <arch/uart.h>
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
@@ -160,6 +161,7 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	struct machine_plan plan;
 	efi_status_t s;
 
+	b->entry_tsc = rdtsc(); /* first: the boot figures count from here (docs/protocol.md) */
 	b->image = image;
 	b->st = st;
 	uart_init();

@@ -60,3 +60,33 @@ KTEST(host_args, malformed_words_are_usage_errors)
 	KEXPECT_FALSE(t, parse("seed=banana"));
 	KEXPECT_FALSE(t, parse("bogus=1"));
 }
+
+/* kernel_kind= (the matrix's kernel kinds): only the enlightened kernel calls AllowUnacceptedMemory(). */
+KTEST(host_args, kernel_kind_decides_the_protocol_call)
+{
+	KASSERT_TRUE(t, parse("tests=*"));
+	KEXPECT_EQ(t, args.kernel_kind, KERNEL_ENLIGHTENED);
+	KEXPECT_TRUE(t, args.allow_unaccepted);
+	KASSERT_TRUE(t, parse("kernel_kind=unenlightened"));
+	KEXPECT_FALSE(t, args.allow_unaccepted);
+	KEXPECT_FALSE(t, kernel_kind_accepts(args.kernel_kind));
+	KASSERT_TRUE(t, parse("kernel_kind=protocol-dropped"));
+	KEXPECT_FALSE(t, args.allow_unaccepted);
+	KEXPECT_TRUE(t, kernel_kind_accepts(args.kernel_kind));
+	KEXPECT_STREQ(t, args_kernel_kind_name(args.kernel_kind), "protocol-dropped");
+}
+
+/* allow_unaccepted=0 predates kernel_kind= and is the protocol-dropped kernel; contradictions are errors. */
+KTEST(host_args, allow_unaccepted_is_an_alias_and_contradictions_fail)
+{
+	KASSERT_TRUE(t, parse("allow_unaccepted=0"));
+	KEXPECT_EQ(t, args.kernel_kind, KERNEL_PROTOCOL_DROPPED);
+	KASSERT_TRUE(t, parse("allow_unaccepted=1 kernel_kind=enlightened"));
+	KEXPECT_TRUE(t, args.allow_unaccepted);
+	KEXPECT_FALSE(t, parse("kernel_kind=protocol-dropped allow_unaccepted=1"));
+	KEXPECT_STREQ(t, err, "kernel_kind=protocol-dropped contradicts allow_unaccepted=1 (only the enlightened "
+			      "kernel calls AllowUnacceptedMemory())");
+	KEXPECT_FALSE(t, parse("allow_unaccepted=0 kernel_kind=enlightened"));
+	KEXPECT_FALSE(t, parse("kernel_kind=unenlightened allow_unaccepted=1"));
+	KEXPECT_FALSE(t, parse("kernel_kind=lazy"));
+}

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ccktf/boot.h>
 #include "lib/accept_util.h"
 
 static u64 next_unit; /* units below this were handed to an earlier test */
@@ -7,6 +8,8 @@ const char *accept_skip_reason(void)
 {
 	if (!platform_current()->accept_range)
 		return "this platform has nothing to accept (platform=none)";
+	if (!kernel_kind_accepts(boot_info.args.kernel_kind))
+		return "kernel_kind=unenlightened: this kernel never accepts memory";
 	if (!unaccepted.table)
 		return "no unaccepted memory in this guest (model: give it more than 4 GiB, or sim_unaccepted=SIZE)";
 	return NULL;

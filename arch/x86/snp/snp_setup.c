@@ -93,8 +93,11 @@ static const char *allow_unaccepted_memory(struct boot_info *b)
 	efi_guid_t guid = OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL_GUID;
 	struct sev_memory_acceptance_protocol *p = NULL;
 
-	if (!b->args.allow_unaccepted)
-		return "not called (allow_unaccepted=0): OVMF accepts all memory at ExitBootServices";
+	if (!b->args.allow_unaccepted) /* kernel_kind= other than enlightened (or allow_unaccepted=0) */
+		return b->args.kernel_kind == KERNEL_UNENLIGHTENED
+			       ? "not called (kernel_kind=unenlightened): a kernel that knows no unaccepted memory"
+			       : "not called (kernel_kind=protocol-dropped, or allow_unaccepted=0): OVMF accepts all "
+				 "memory at ExitBootServices";
 	if (EFI_IS_ERROR(b->st->boot_services->locate_protocol(&guid, NULL, (void **)&p)) || !p)
 		return "not called: OVMF_SEV_MEMORY_ACCEPTANCE_PROTOCOL is not installed";
 	if (EFI_IS_ERROR(p->allow_unaccepted_memory(p)))

@@ -11,6 +11,12 @@
 enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
 enum bench_mode { BENCH_OFF, BENCH_SHORT, BENCH_FULL };
 enum probe_kind { PROBE_NONE, PROBE_TOUCH_UNACCEPTED };
+/*
+ * Which kernel ccktf behaves as (issue 14's matrix, kernel/matrix.c): UNENLIGHTENED knows nothing of
+ * unaccepted memory (type 15 is reserved to it: never accepted, no protocol call), ENLIGHTENED calls
+ * AllowUnacceptedMemory() and accepts, PROTOCOL_DROPPED accepts but never calls the protocol.
+ */
+enum kernel_kind { KERNEL_ENLIGHTENED, KERNEL_UNENLIGHTENED, KERNEL_PROTOCOL_DROPPED };
 
 struct kernel_args {
 	char text[ARGS_TEXT_MAX]; /* the words, NUL-separated after parsing */
@@ -20,8 +26,11 @@ struct kernel_args {
 	bool list;
 	bool demo_fail;
 	enum crash_kind crash;
-	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself) */
+	/* SNP: call AllowUnacceptedMemory() before ExitBootServices (0 lets OVMF accept everything itself);
+	 * false for every kernel kind but the enlightened one */
 	bool allow_unaccepted;
+	enum kernel_kind kernel_kind; /* kernel_kind=: which kernel ccktf behaves as */
+	bool matrix;		      /* matrix=1: the matrix suite (kernel/matrix.c) */
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
 	bool conformance;      /* conformance=1: the firmware conformance checks (docs/conformance.md) */
 	enum probe_kind probe; /* probe=touch_unaccepted: touch unaccepted memory on purpose (kernel/probe.c) */
@@ -54,5 +63,11 @@ bool args_parse_flag(const char *s, bool *out);
 bool args_parse_size(const char *s, u64 *out);
 void args_print_valid_keys(void);
 const char *args_crash_name(enum crash_kind kind);
+const char *args_kernel_kind_name(enum kernel_kind kind);
+/* Does this kernel kind accept unaccepted memory (and count it as usable)? */
+static inline bool kernel_kind_accepts(enum kernel_kind kind)
+{
+	return kind != KERNEL_UNENLIGHTENED;
+}
 
 #endif

@@ -36,6 +36,11 @@ struct boot_info {
 	u64 exit_boot_services_ns; /* the GetMemoryMap + ExitBootServices calls, retries included */
 	bool boot_services_exited;
 	struct kernel_args args;
+	/* The boot figures (docs/protocol.md "Boot figures"): raw TSC at efi_main's entry; time since reset
+	 * (TSC 0) when the kernel was ready, its own boot acceptance done; what that acceptance took. */
+	u64 entry_tsc;
+	u64 kernel_ready_ns;
+	u64 boot_accept_ns, boot_accept_bytes;
 };
 
 extern struct boot_info boot_info;

@@ -57,5 +57,7 @@ void unaccepted_print_summary(void);
 void unaccepted_print_final(void);
 /* Metric lines: bytes and calls per page level, fallbacks, retries, errors, what remains unaccepted. */
 void unaccepted_print_stats(void);
+/* Bytes this boot accepted through the platform so far (every level). */
+u64 unaccepted_accepted_bytes(void);
 
 #endif
