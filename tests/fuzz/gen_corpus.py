@@ -283,6 +283,36 @@ def unaccepted_boot_seeds():
     }
 
 
+def madt(cpus, lapic=0xFEE00000, extra=b""):
+    """An MADT as QEMU q35 builds it: Processor Local APIC entries (x2APIC ones for IDs above 254)."""
+    body = struct.pack("<II", lapic, 1)
+    for uid, (apic_id, flags) in enumerate(cpus):
+        if apic_id < 255:
+            body += struct.pack("<BBBBI", 0, 8, uid, apic_id, flags)
+        else:
+            body += struct.pack("<BBHIII", 9, 16, 0, apic_id, flags, uid)
+    return sdt(b"APIC", body + extra, revision=5)
+
+
+def madt_seeds():
+    four = madt([(i, 1) for i in range(4)])
+    xsdt = sdt(b"XSDT", struct.pack("<QQ", 0x7FB79000, 0x7FB7C000))
+    rsdt = sdt(b"RSDT", struct.pack("<II", 0x7FB79000, 0x7FB7C000))
+    walk = struct.pack("<BQ", 1, 0x7FB7E014) + regions(
+        [(0x7FB7E014, rsdp(xsdt=0x7FB7D0E8)), (0x7FB7D0E8, xsdt), (0x7FB79000, fadt()), (0x7FB7C000, four)])
+    walk_rsdt = struct.pack("<BQ", 1, 0x7FB7E014) + regions(
+        [(0x7FB7E014, rsdp(rsdt=0x7FB7D000, revision=0)), (0x7FB7D000, rsdt), (0x7FB7C000, four)])
+    return {
+        "q35-4cpus": b"\0" + four,
+        "hotplug": b"\0" + madt([(0, 1), (1, 1), (2, 2), (3, 0)]),  # online capable, unusable
+        "x2apic": b"\0" + madt([(0, 1), (300, 1), (0xFFFFFFFF, 1)],
+                                extra=struct.pack("<BBHQ", 5, 12, 0, 0xFEE00000)),  # and an override
+        "duplicate": b"\0" + madt([(1, 1), (1, 1), (0xFF, 1)]),
+        "walk-xsdt": walk,
+        "walk-rsdt": walk_rsdt,
+    }
+
+
 SEEDS = {
     "memmap": memmap_seeds,
     "conform": conform_seeds,
@@ -292,6 +322,7 @@ SEEDS = {
     "args": args_seeds,
     "unaccepted_table": unaccepted_table_seeds,
     "unaccepted_boot": unaccepted_boot_seeds,
+    "madt": madt_seeds,
 }
 
 

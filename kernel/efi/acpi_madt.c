@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ACPI MADT's processors (ACPI 6.5 section 5.2.12, "Multiple APIC Description Table"), for bringing up
+ * the application processors (arch/x86/cpu/smp.c). The table is the host's (QEMU builds it; OVMF installs
+ * it), so nothing in it is trusted: every entry is bounded by the table's length, an entry length below 2
+ * ends the walk (it could never advance), and an APIC ID is taken once.
+ *
+ * Layout (ACPI 6.5 section 5.2.12, tables 5.19-5.25): the 36-byte header, u32 Local Interrupt Controller
+ * Address at 36, u32 Flags at 40, entries from 44, each u8 Type, u8 Length. Type 0 (Processor Local APIC,
+ * 8 bytes): UID at 2, APIC ID at 3, u32 flags at 4. Type 9 (Processor Local x2APIC, 16 bytes): u32 x2APIC
+ * ID at 4, u32 flags at 8, u32 UID at 12. Type 5 (Local APIC Address Override, 12 bytes): u64 address at
+ * 4. Flags: bit 0 Enabled, bit 1 Online Capable (a disabled processor that may be brought online later);
+ * neither: unusable. As Linux's acpi_parse_lapic()/acpi_parse_x2apic() (arch/x86/kernel/acpi/boot.c), a
+ * longer entry is taken (a later revision may extend it) and an APIC ID of all ones is refused.
+ *
+ * The RSDP -> XSDT/RSDT walk is acpi_pm.c's (the same checks), written for any signature.
+ */
+#include <ccktf/string.h>
+#include "efi/acpi_madt.h"
+
+#define RSDP_RSDT_OFFSET 16
+#define RSDP_REVISION_OFFSET 15
+#define RSDP_XSDT_OFFSET 24
+#define RSDP_V1_SIZE 20
+#define SDT_HEADER_SIZE 36
+#define SDT_LENGTH_OFFSET 4
+#define SDT_MAX_LENGTH (1u << 20)
+#define MADT_LAPIC_ADDR 36
+#define MADT_FLAGS 40
+#define MADT_ENTRIES 44
+#define MADT_TYPE_LAPIC 0
+#define MADT_TYPE_LAPIC_OVERRIDE 5
+#define MADT_TYPE_X2APIC 9
+
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u64 rd64(const u8 *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool checksum_ok(const u8 *p, u32 len)
+{
+	u8 sum = 0;
+
+	for (u32 i = 0; i < len; i++)
+		sum = (u8)(sum + p[i]);
+	return sum == 0;
+}
+
+static const u8 *read_at(const struct acpi_phys *phys, u64 pa, u64 len)
+{
+	return pa ? phys->read(phys->ctx, pa, len) : NULL;
+}
+
+/* The table at addr if it has this signature, a sane length and a good checksum; *len its length. */
+static const u8 *table_at(const struct acpi_phys *phys, u64 addr, const char *sig, u32 *len)
+{
+	const u8 *t = read_at(phys, addr, SDT_LENGTH_OFFSET + 4);
+
+	if (!t || memcmp(t, sig, 4))
+		return NULL;
+	*len = rd32(t + SDT_LENGTH_OFFSET);
+	if (*len < SDT_HEADER_SIZE || *len > SDT_MAX_LENGTH || !(t = read_at(phys, addr, *len)))
+		return NULL;
+	return checksum_ok(t, *len) ? t : NULL;
+}
+
+static const u8 *find_table(const struct acpi_phys *phys, u64 rsdp_pa, const char *sig, u32 *len)
+{
+	const u8 *rsdp = read_at(phys, rsdp_pa, RSDP_V1_SIZE), *root;
+	u32 root_len;
+	bool x;
+
+	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, RSDP_V1_SIZE))
+		return NULL;
+	x = rsdp[RSDP_REVISION_OFFSET] >= 2;
+	if (x && !(rsdp = read_at(phys, rsdp_pa, RSDP_XSDT_OFFSET + 8)))
+		return NULL;
+	root = x ? table_at(phys, rd64(rsdp + RSDP_XSDT_OFFSET), "XSDT", &root_len) :
+		   table_at(phys, rd32(rsdp + RSDP_RSDT_OFFSET), "RSDT", &root_len);
+	if (!root)
+		return NULL;
+	for (u32 off = SDT_HEADER_SIZE, step = x ? 8 : 4; off + step <= root_len; off += step) {
+		const u8 *t = table_at(phys, x ? rd64(root + off) : rd32(root + off), sig, len);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+const struct madt_cpu *madt_find(const struct madt_info *info, u32 apic_id)
+{
+	for (u32 i = 0; i < info->count; i++)
+		if (info->cpus[i].apic_id == apic_id)
+			return &info->cpus[i];
+	return NULL;
+}
+
+static void add_cpu(struct madt_info *info, u8 kind, u32 apic_id, u32 uid, u32 flags)
+{
+	if (!(flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE))) {
+		info->ignored++;
+		return;
+	}
+	if (madt_find(info, apic_id)) {
+		info->invalid++;
+		return;
+	}
+	if (info->count == MADT_MAX_CPUS) {
+		info->over++;
+		return;
+	}
+	info->cpus[info->count++] = (struct madt_cpu){ .apic_id = apic_id, .acpi_uid = uid, .flags = flags,
+						       .kind = kind };
+	if (flags & MADT_CPU_ENABLED)
+		info->enabled++;
+}
+
+void madt_parse(const u8 *madt, u32 len, struct madt_info *info)
+{
+	u32 off;
+
+	memset(info, 0, sizeof(*info));
+	if (len < MADT_ENTRIES || memcmp(madt, "APIC", 4)) {
+		info->error = "MADT shorter than its fixed fields";
+		return;
+	}
+	info->lapic_address = rd32(madt + MADT_LAPIC_ADDR);
+	info->madt_flags = rd32(madt + MADT_FLAGS);
+	for (off = MADT_ENTRIES; off + 2 <= len;) {
+		const u8 *e = madt + off;
+		u8 type = e[0], elen = e[1];
+
+		if (elen < 2 || elen > len - off) { /* could never advance, or runs past the table */
+			info->invalid++;
+			break;
+		}
+		if (type == MADT_TYPE_LAPIC) {
+			if (elen < 8 || e[3] == 0xff)
+				info->invalid++;
+			else
+				add_cpu(info, MADT_LAPIC, e[3], e[2], rd32(e + 4));
+		} else if (type == MADT_TYPE_X2APIC) {
+			if (elen < 16 || rd32(e + 4) == 0xffffffffu)
+				info->invalid++;
+			else
+				add_cpu(info, MADT_X2APIC, rd32(e + 4), rd32(e + 12), rd32(e + 8));
+		} else if (type == MADT_TYPE_LAPIC_OVERRIDE && elen >= 12) {
+			info->lapic_address = rd64(e + 4);
+		}
+		off += elen;
+	}
+	if (!info->count)
+		info->error = "the MADT lists no usable processor";
+}
+
+void madt_read(u64 rsdp_pa, const struct acpi_phys *phys, struct madt_info *info)
+{
+	u32 len = 0;
+	const u8 *madt = find_table(phys, rsdp_pa, "APIC", &len);
+
+	if (!madt) {
+		memset(info, 0, sizeof(*info));
+		info->error = "no MADT (APIC) table with a good checksum through the RSDP";
+		return;
+	}
+	madt_parse(madt, len, info);
+}
+
+static const void *accepted_identity(void *ctx, u64 pa, u64 len)
+{
+	return acpi_range_unaccepted(ctx, pa, len) ? NULL : (const void *)(uintptr_t)pa;
+}
+
+void madt_read_in(const void *rsdp, const struct memmap *m, struct madt_info *info)
+{
+	const struct acpi_phys phys = { accepted_identity, (void *)m };
+
+	madt_read((u64)(uintptr_t)rsdp, &phys, info);
+}
