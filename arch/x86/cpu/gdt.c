@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel's own GDT and TSS. Intel SDM vol. 3A 3.4.5 (segment descriptors), 7.7 (64-bit TSS). */
+/*
+ * The kernel's own GDT and TSS, one pair per CPU (a TSS descriptor is marked busy by LTR, so no two CPUs
+ * can share one). Intel SDM vol. 3A 3.4.5 (segment descriptors), 7.7 (64-bit TSS).
+ */
 #include <arch/trap.h>
+#include <ccktf/string.h>
 
 #define GDT_CODE64 0x08
 #define GDT_DATA 0x10
@@ -22,8 +26,9 @@ struct descriptor_pointer {
 	u64 base;
 } __packed;
 
-static struct tss64 tss;
-static u64 gdt[5];
+_Static_assert(sizeof(struct tss64) == sizeof(((struct cpu_gdt *)0)->tss), "struct cpu_gdt holds a 64-bit TSS");
+
+static struct cpu_gdt boot_cpu_gdt;
 static u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 
 /* A 64-bit TSS descriptor takes two GDT slots. */
@@ -52,17 +57,24 @@ static void load_segments(void)
 		     : "rax", "memory");
 }
 
-void gdt_init(void)
+void gdt_load_cpu(struct cpu_gdt *g, void *ist_top)
 {
-	struct descriptor_pointer p = { sizeof(gdt) - 1, (u64)(uintptr_t)gdt };
+	struct tss64 *tss = (struct tss64 *)(void *)g->tss;
+	u64 *gdt = g->gdt;
+	struct descriptor_pointer p = { sizeof(g->gdt) - 1, (u64)(uintptr_t)gdt };
 
-	gdt[0] = 0;
+	memset(g, 0, sizeof(*g));
 	gdt[1] = 0x00af9a000000ffffull; /* code: present, DPL 0, long mode */
 	gdt[2] = 0x00cf92000000ffffull; /* data: present, writable */
-	tss.ist[0] = (u64)(uintptr_t)(ist_stack + sizeof(ist_stack));
-	tss.iomap_base = sizeof(tss);
-	set_tss_descriptor(&gdt[3], (u64)(uintptr_t)&tss, sizeof(tss) - 1);
+	tss->ist[0] = (u64)(uintptr_t)ist_top;
+	tss->iomap_base = sizeof(*tss);
+	set_tss_descriptor(&gdt[3], (u64)(uintptr_t)tss, sizeof(*tss) - 1);
 	asm volatile("lgdt %0" : : "m"(p) : "memory");
 	load_segments();
 	asm volatile("ltr %w0" : : "r"((u16)GDT_TSS) : "memory");
+}
+
+void gdt_init(void)
+{
+	gdt_load_cpu(&boot_cpu_gdt, ist_stack + sizeof(ist_stack));
 }

@@ -54,5 +54,13 @@ int wrmsr_safe(u32 msr, u64 value);
 
 /* Loads the kernel's GDT and TSS (arch/x86/cpu/gdt.c); the TSS gives #DF, NMI and #MC their own stack. */
 void gdt_init(void);
+/* One CPU's GDT (null, code 0x08, data 0x10, TSS 0x18 in two slots) and its 104-byte 64-bit TSS. */
+struct cpu_gdt {
+	u64 gdt[5];
+	u64 tss[13];
+} __attribute__((aligned(16)));
+/* Builds g and loads it on this CPU (LGDT, segments, LTR), with ist_top as its IST1 stack (application
+ * processors: arch/x86/cpu/smp.c; the boot CPU's is gdt_init()'s). */
+void gdt_load_cpu(struct cpu_gdt *g, void *ist_top);
 
 #endif
