@@ -31,5 +31,6 @@ static const struct platform_ops none_platform = {
 	.setup_before_exit = none_setup_before_exit,
 	.setup_after_exit = none_setup_after_exit,
 	.describe = none_describe,
+	.cpu_wake = CPU_WAKE_INIT_SIPI,
 };
 PLATFORM_REGISTER(none_platform);

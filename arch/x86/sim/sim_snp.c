@@ -98,5 +98,6 @@ static const struct platform_ops sim_snp_platform = {
 	.attrs = SNP_ATTRS | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
 	.has = snp_has,
 	.model = &snp_model_ops,
+	.cpu_wake = CPU_WAKE_SNP_AP_CREATE,
 };
 PLATFORM_REGISTER(sim_snp_platform);

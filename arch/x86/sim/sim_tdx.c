@@ -66,5 +66,6 @@ static const struct platform_ops sim_tdx_platform = {
 	.attrs = CC_ATTR_BIT(CC_ATTR_TDX_GUEST) | CC_ATTR_BIT(CC_ATTR_ACCEPT_ZEROES) |
 		 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED) | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
 	.model = &tdx_model_ops,
+	.cpu_wake = CPU_WAKE_MADT_MAILBOX,
 };
 PLATFORM_REGISTER(sim_tdx_platform);

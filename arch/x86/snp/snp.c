@@ -128,5 +128,6 @@ static const struct platform_ops snp_platform = {
 	.attrs = SNP_ATTRS,
 	.has = snp_has,
 	.model = NULL,
+	.cpu_wake = CPU_WAKE_SNP_AP_CREATE,
 };
 PLATFORM_REGISTER(snp_platform);

@@ -151,5 +151,6 @@ static const struct platform_ops tdx_platform = {
 	.attrs = CC_ATTR_BIT(CC_ATTR_TDX_GUEST) | CC_ATTR_BIT(CC_ATTR_ACCEPT_ZEROES) |
 		 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED),
 	.model = NULL,
+	.cpu_wake = CPU_WAKE_MADT_MAILBOX,
 };
 PLATFORM_REGISTER(tdx_platform);

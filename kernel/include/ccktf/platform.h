@@ -52,6 +52,17 @@ struct model_firmware_report {
 };
 
 /*
+ * How the platform starts its application processors (arch/x86/cpu/smp.c). Only INIT-SIPI-SIPI is
+ * implemented; the others are declared so that the kernel says which mechanism it skipped.
+ */
+enum cpu_wake {
+	CPU_WAKE_UNDECLARED,	/* the platform says nothing: no AP is started */
+	CPU_WAKE_INIT_SIPI,	/* INIT-SIPI-SIPI through the local APIC (Intel SDM vol. 3A 9.4.4) */
+	CPU_WAKE_MADT_MAILBOX,	/* ACPI MADT Multiprocessor Wakeup mailbox (Linux madt_wake.c): a TD has no INIT/SIPI */
+	CPU_WAKE_SNP_AP_CREATE,	/* SNP AP Creation NAE with a VMSA (Linux wakeup_cpu_via_vmgexit()) */
+};
+
+/*
  * What tests may ask of a hardware model, to force the cases real hardware produces only sometimes.
  * NULL on real hardware: tests that need it skip.
  */
@@ -119,6 +130,7 @@ struct platform_ops {
 	u64 attrs;			       /* CC_ATTR_BIT()s that always hold */
 	bool (*has)(enum cc_attr attr);	       /* those found at run time (NULL: none) */
 	const struct platform_model_ops *model; /* NULL on real hardware */
+	enum cpu_wake cpu_wake;		       /* how its application processors are started */
 };
 
 #define PLATFORM_REGISTER(ops_) \
