@@ -5,6 +5,7 @@
 #   make test       host unit tests, a fuzz smoke, the harness's own tests, and every in-kernel test under pytest
 #   make bench      acceptance benchmarks on both models: build/bench/ (JSON, plots, summary.md)
 #   make conformance  firmware conformance report: build/conformance/ (Markdown, HTML, JUnit XML)
+#   make matrix     the firmware x kernel acceptance matrix, measured: build/matrix/ (matrix.md, matrix.json)
 #   make fuzz       libFuzzer targets for the parsers of host data, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make doctor     what this host can run (TCG, KVM, TDX, SNP guests), and how to fix what it cannot
 #   make esp        build/esp/EFI/BOOT/BOOTX64.EFI, for booting from an EFI system partition
@@ -105,6 +106,13 @@ conformance: deps build/ccktf.efi
 	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
 		--out build/conformance $(if $(ARGS),--append '$(ARGS)')
 
+# The firmware x kernel acceptance matrix (harness/ccktf/matrix.py): every cell on both models, in parallel;
+# build/matrix/matrix.md and matrix.json. PLATFORMS=snp (or tdx) fills the row of the firmware present.
+PLATFORMS ?= sim-snp,sim-tdx
+matrix: deps build/ccktf.efi
+	$(HARNESS) matrix --kernel build/ccktf.efi --platforms $(PLATFORMS) --jobs $(JOBS) --out build/matrix \
+		$(if $(ARGS),--append '$(ARGS)')
+
 # The host checks behind every boot's QEMU profile (harness/ccktf/hostcheck.py).
 doctor: deps
 	$(HARNESS) doctor
@@ -123,5 +131,5 @@ test: deps build/ccktf.efi test-host fuzz-smoke
 clean:
 	rm -rf build
 
-.PHONY: all esp deps run test test-host bench conformance doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build
+.PHONY: all esp deps run test test-host bench conformance matrix doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build
 -include $(KERNEL_OBJS:.o=.d)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import bench, conformance, hostcheck, kargs, qemu, report, runner
+from . import bench, conformance, hostcheck, kargs, matrix, qemu, report, runner
 from .errors import CcktfError
 from .firmware import ENV_OVERRIDE
 from .verdict import Outcome
@@ -123,6 +123,8 @@ COMMANDS = {command.name: command for command in (
             bench.execute_compare, bench.configure_compare, boots=False),
     Command("conformance", "run the firmware conformance checks (docs/conformance.md); write report.md/.html/.xml",
             conformance.execute, conformance.configure),
+    Command("matrix", "boot the firmware x kernel acceptance matrix (issue 14); write build/matrix/matrix.md/.json",
+            matrix.execute, matrix.configure),
 )}
 
 
