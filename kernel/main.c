@@ -6,6 +6,7 @@
 #include <ccktf/format.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
+#include <ccktf/smp.h>
 #include <ccktf/time.h>
 #include <ccktf/unaccepted.h>
 
@@ -84,6 +85,7 @@ void kernel_main(void)
 	setup_platform_after_exit();
 	printk("# ccktf: ExitBootServices done after %u attempt(s); the kernel owns the machine\n",
 	       boot_info.exit_boot_services_attempts);
+	smp_bring_up();
 	if (boot_info.args.crash != CRASH_NONE) {
 		printk("# ccktf: injecting a crash as asked (crash=%s)\n", args_crash_name(boot_info.args.crash));
 		machine_inject_crash(boot_info.args.crash);

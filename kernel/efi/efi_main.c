@@ -14,6 +14,7 @@
 #include <ccktf/ktest.h>
 #include <ccktf/metric.h>
 #include <ccktf/platform.h>
+#include <ccktf/smp.h>
 #include <ccktf/string.h>
 #include <ccktf/time.h>
 #include <ccktf/unaccepted.h>
@@ -179,6 +180,7 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	read_config_tables(b);
 	calibrate_tsc(b);
 	setup_platform_before_exit(b);
+	smp_prepare(b); /* the MADT's CPUs; the AP trampoline's pages below 640 KiB */
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
 	prepare_take_over(b, &plan);
 	u64 start = time_now_ns();

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bringing up the application processors by INIT-SIPI-SIPI (ccktf/smp.h; docs/protocol.md "CPUs").
+ *
+ * Before ExitBootServices: the ACPI MADT says which CPUs exist (kernel/efi/acpi_madt.c); when the
+ * platform's mechanism is INIT-SIPI-SIPI and there are APs, three pages below 640 KiB are allocated for the
+ * trampoline (as Linux reserves its real-mode trampoline from the firmware's low memory) and one stack
+ * region per AP. After it, on the kernel's page tables, the boot CPU starts the APs one at a time, as the
+ * Intel SDM's MP initialization example does (vol. 3A 9.4.4): an INIT IPI, 10 ms, a STARTUP IPI, 200 us, a
+ * second STARTUP IPI, 200 us, every delay measured with the TSC; then it waits at most AP_CHECKIN_NS for
+ * that AP to check in. One at a time, because the trampoline has one parameter block (the stack, entry and
+ * argument of the AP being started). An AP that does not check in is reported with its APIC ID, sent an
+ * INIT again (back to wait-for-SIPI, so that it cannot run the trampoline later with another AP's stack),
+ * and left out; the boot goes on.
+ *
+ * An AP runs the trampoline (ap_trampoline.asm) to 64-bit mode on the kernel's CR3 and its own stack,
+ * then ap_main() below: its own GDT and TSS (with its own IST stack for NMI, #DF, #MC), the kernel's IDT,
+ * shared; the check-in (its APIC ID from CPUID, an address on its stack, its GDT and TR, a counter); then
+ * the park loop. The shared IDT: its gates and the entry stubs (trap_entry.asm) touch only the stack, which
+ * is per CPU, so taking an exception is per-CPU safe; what trap_dispatch() does after that is not: the
+ * exception-table fixup reports the vector through one global (so *_safe accessors must not run on two
+ * CPUs at once), and a crash on an AP is reported as on the boot CPU, its output possibly interleaved. The
+ * work ccktf gives APs today raises no exception.
+ *
+ * The park loop: with interrupts off, an AP checks its mailbox (work_seq != done_seq), runs the work, and
+ * otherwise HLTs. With IF = 0 only an NMI (or INIT, SMI) ends HLT (SDM vol. 3A, HLT), so the boot CPU wakes
+ * an AP with an NMI IPI, which reaches even an APIC that is software-disabled, as an AP's is after INIT;
+ * the NMI's hook (smp_nmi) just returns. An NMI sent between the AP's check and its HLT is lost (the AP
+ * sleeps on), so smp_wait() sends another each millisecond until the work is done or its bound passes:
+ * every wait is bounded, and a parked AP costs the host no CPU time.
+ */
+#include <arch/ap_boot.h>
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/machine.h>
+#include <arch/trap.h>
+#include <ccktf/boot.h>
+#include <ccktf/console.h>
+#include <ccktf/platform.h>
+#include <ccktf/smp.h>
+#include <ccktf/string.h>
+#include <ccktf/time.h>
+#include "efi/acpi_madt.h"
+#include "efi/efi_spec.h"
+
+#define AP_STACK_PAGES 4 /* 16 KiB */
+#define AP_IST_PAGES 2
+#define AP_PAGES (AP_STACK_PAGES + AP_IST_PAGES)
+#define TRAMP_PAGES 3		       /* the blob, the low PML4, and one spare in case the first is page 0 */
+#define INIT_DELAY_NS 10000000ull      /* SDM 9.4.4: 10 ms after INIT */
+#define SIPI_DELAY_NS 200000ull	       /* 200 us after each STARTUP IPI */
+#define AP_CHECKIN_NS 2000000000ull    /* per AP: generous for TCG on a loaded host */
+#define IPI_IDLE_NS 100000000ull       /* xAPIC: the previous IPI leaves within this */
+#define REWAKE_NS 1000000ull
+
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_WP (1u << 16)
+#define CR0_PG (1u << 31)
+#define CR4_PSE (1u << 4)
+#define CR4_PAE (1u << 5)
+#define CR4_PGE (1u << 7)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1u << 8)
+#define EFER_NXE (1u << 11)
+#define CR3_ADDR_MASK 0x000ffffffffff000ull
+
+struct idtr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+static struct smp_state smp;
+static u64 tramp_base; /* the trampoline's first low page (never page 0), 0 when none was allocated */
+static u64 ap_stacks;	/* (ncpus - 1) * AP_PAGES pages */
+static struct idtr kernel_idtr;
+static bool apic_ready; /* lapic_init() succeeded: the boot CPU's APIC ID and mode are known */
+
+const struct smp_state *smp_get(void)
+{
+	return &smp;
+}
+
+static const char *wake_name(enum cpu_wake w)
+{
+	switch (w) {
+	case CPU_WAKE_INIT_SIPI:
+		return "init-sipi-sipi";
+	case CPU_WAKE_MADT_MAILBOX:
+		return "madt-mailbox";
+	case CPU_WAKE_SNP_AP_CREATE:
+		return "snp-ap-create";
+	default:
+		return "none";
+	}
+}
+
+static const char *wake_unsupported(enum cpu_wake w)
+{
+	switch (w) {
+	case CPU_WAKE_INIT_SIPI:
+		return NULL;
+	case CPU_WAKE_MADT_MAILBOX:
+		return "APs wake through the ACPI MADT Multiprocessor Wakeup mailbox here (a TD has no INIT/SIPI): "
+		       "not implemented yet";
+	case CPU_WAKE_SNP_AP_CREATE:
+		return "APs start through the SNP AP Creation request here (INIT-SIPI cannot start an SNP vCPU): "
+		       "not implemented yet";
+	default:
+		return "the platform declares no way to wake application processors";
+	}
+}
+
+/* TRAMP_PAGES pages below 640 KiB; returns the first of the two used (page 0 is skipped), or 0. */
+static u64 alloc_low(struct boot_info *b)
+{
+	u64 addr = AP_TRAMP_LIMIT - 1;
+
+	if (EFI_IS_ERROR(b->st->boot_services->allocate_pages(EFI_ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA,
+							      TRAMP_PAGES, &addr)))
+		return 0;
+	return addr ? addr : AP_TRAMP_PAGE;
+}
+
+void smp_prepare(struct boot_info *b)
+{
+	struct memmap map = memmap_view(&b->memmap_boot);
+	enum cpu_wake w = platform_current()->cpu_wake;
+	u64 aps;
+
+	smp.wake = wake_name(w);
+	madt_read_in(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID), &map, &smp.madt);
+	smp.madt_enabled = smp.madt.error ? 1 : smp.madt.enabled;
+	if ((smp.skipped = wake_unsupported(w)) || smp.madt.error || smp.madt.enabled < 2)
+		return;
+	aps = smp.madt.enabled - 1;
+	tramp_base = alloc_low(b);
+	ap_stacks = (u64)(uintptr_t)efi_allocate_pages(b, aps * AP_PAGES, EFI_LOADER_DATA);
+	if (!tramp_base)
+		smp.skipped = "no free pages below 640 KiB for the AP trampoline (AllocatePages)";
+	else if (!ap_stacks)
+		smp.skipped = "no memory for the APs' stacks (AllocatePages)";
+}
+
+/* The slot of the CPU running this, by its APIC ID; NULL if none. */
+static struct smp_cpu *this_cpu(void)
+{
+	u32 id = cpu_apic_id();
+
+	for (u32 i = 0; i < smp.ncpus; i++)
+		if (smp.cpus[i].apic_id == id)
+			return &smp.cpus[i];
+	return NULL;
+}
+
+static bool smp_nmi(struct cpu_regs *r)
+{
+	struct smp_cpu *c = this_cpu();
+
+	(void)r;
+	if (!c || !c->index)
+		return false; /* an NMI on the boot CPU is still a crash */
+	c->wakeups++;
+	return true;
+}
+
+static __noreturn void ap_main(struct smp_cpu *c)
+{
+	struct idtr gdtr;
+	u16 tr;
+
+	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
+	asm volatile("lidt %0" : : "m"(kernel_idtr) : "memory");
+	asm volatile("sgdt %0" : "=m"(gdtr));
+	asm volatile("str %0" : "=r"(tr));
+	c->seen_apic_id = cpu_apic_id();
+	if (c->seen_apic_id != c->apic_id) { /* not the AP this slot was started for: stop, touch nothing */
+		__atomic_fetch_add(&smp.stray, 1, __ATOMIC_RELAXED);
+		for (;;)
+			hlt();
+	}
+	c->seen_rsp = (u64)(uintptr_t)&tr;
+	c->seen_gdt = gdtr.base;
+	c->seen_tr = tr;
+	__atomic_fetch_add(&c->checkins, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&smp.checked_in, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->state, SMP_CPU_ONLINE, __ATOMIC_RELEASE);
+	for (;;) {
+		u64 seq = __atomic_load_n(&c->work_seq, __ATOMIC_ACQUIRE);
+
+		if (seq != c->done_seq) {
+			c->work_fn(c->work_arg);
+			__atomic_store_n(&c->done_seq, seq, __ATOMIC_RELEASE);
+			continue;
+		}
+		hlt();
+	}
+}
+
+static void delay_ns(u64 ns)
+{
+	u64 start = time_now_ns();
+
+	while (time_now_ns() - start < ns)
+		cpu_relax();
+}
+
+static const char *install_trampoline(void)
+{
+	u8 *page = (u8 *)(uintptr_t)tramp_base;
+	u64 cr3 = read_cr3();
+	struct ap_tramp_setup s;
+	const char *err;
+
+	/* The low PML4: a copy of the kernel's (its entries point at the same PDPTs), since CR3 is loaded
+	 * from 32-bit code, and the kernel's own PML4 may lie above 4 GiB. */
+	memcpy(page + AP_TRAMP_PAGE, (void *)(uintptr_t)(cr3 & CR3_ADDR_MASK & ~paging_encryption_mask()),
+	       AP_TRAMP_PAGE);
+	s = (struct ap_tramp_setup){
+		.cr3_low = (u64)(uintptr_t)page + AP_TRAMP_PAGE,
+		.cr3 = cr3,
+		.cr0 = ((u32)read_cr0() & (CR0_MP | CR0_ET | CR0_NE | CR0_WP)) | CR0_PE | CR0_PG,
+		.cr4 = ((u32)read_cr4() & (CR4_PSE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT)) | CR4_PAE,
+		.efer = ((u32)rdmsr(MSR_EFER) & EFER_NXE) | EFER_LME,
+	};
+	err = ap_tramp_install(page, (u64)(uintptr_t)page, ap_trampoline_start,
+			       (size_t)(ap_trampoline_end - ap_trampoline_start),
+			       (size_t)(ap_trampoline_params - ap_trampoline_start), &s);
+	smp.trampoline = (u64)(uintptr_t)page;
+	return err;
+}
+
+static bool start_ap(struct smp_cpu *c)
+{
+	u8 *page = (u8 *)(uintptr_t)smp.trampoline;
+	u8 vector = ap_tramp_sipi_vector(smp.trampoline);
+	u64 start;
+
+	ap_tramp_set_cpu(page, (size_t)(ap_trampoline_params - ap_trampoline_start), c->stack_top,
+			 (u64)(uintptr_t)ap_main, (u64)(uintptr_t)c);
+	c->state = SMP_CPU_STARTING;
+	start = time_now_ns();
+	if (!lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS))
+		return false;
+	delay_ns(INIT_DELAY_NS);
+	for (unsigned i = 0; i < 2; i++) {
+		if (!lapic_send_ipi(c->apic_id, APIC_ICR_DM_STARTUP | APIC_ICR_ASSERT | vector, IPI_IDLE_NS))
+			return false;
+		delay_ns(SIPI_DELAY_NS);
+	}
+	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != SMP_CPU_ONLINE) {
+		if (time_now_ns() - start > AP_CHECKIN_NS)
+			return false;
+		cpu_relax();
+	}
+	c->up_ns = time_now_ns() - start;
+	return true;
+}
+
+/* The slots: the boot CPU first, then every enabled MADT CPU in table order, each with its stacks. */
+static void fill_slots(void)
+{
+	u64 next = ap_stacks;
+
+	smp.cpus[0] = (struct smp_cpu){ .index = 0, .apic_id = smp.boot_apic_id, .state = SMP_CPU_ONLINE };
+	smp.ncpus = 1;
+	for (u32 i = 0; i < smp.madt.count && smp.ncpus < SMP_MAX_CPUS; i++) {
+		const struct madt_cpu *m = &smp.madt.cpus[i];
+		struct smp_cpu *c = &smp.cpus[smp.ncpus];
+
+		if (!(m->flags & MADT_CPU_ENABLED) || m->apic_id == smp.boot_apic_id)
+			continue;
+		if (next + AP_PAGES * 4096ull > ap_stacks + (smp.madt.enabled - 1) * AP_PAGES * 4096ull)
+			break; /* the boot CPU was not in the MADT: one stack region short */
+		*c = (struct smp_cpu){ .index = smp.ncpus, .apic_id = m->apic_id, .state = SMP_CPU_ABSENT };
+		c->stack_base = next;
+		c->stack_top = next + AP_STACK_PAGES * 4096ull;
+		c->ist_top = c->stack_top + AP_IST_PAGES * 4096ull;
+		next = c->ist_top;
+		smp.ncpus++;
+	}
+}
+
+static void print_summary(void)
+{
+	printk("# cpus: online=%u of %u wake=%s", smp.online, smp.madt_enabled, smp.wake);
+	if (apic_ready)
+		printk(" boot_apic_id=%u apic=%s", smp.boot_apic_id, smp.x2apic ? "x2apic" : "xapic");
+	if (smp.trampoline)
+		printk(" trampoline=0x%llx", (unsigned long long)smp.trampoline);
+	if (smp.madt.enabled < smp.madt.count)
+		printk(" online_capable=%u", smp.madt.count - smp.madt.enabled);
+	if (smp.madt.invalid || smp.madt.over)
+		printk(" madt_invalid=%u madt_over=%u", smp.madt.invalid, smp.madt.over);
+	printk("\n");
+	if (smp.skipped)
+		printk("# cpus: no AP started: %s\n", smp.skipped);
+}
+
+void smp_bring_up(void)
+{
+	const char *err;
+
+	smp.online = 1;
+	if (smp.madt.error && !smp.skipped)
+		smp.skipped = smp.madt.error;
+	if (!smp.skipped && smp.madt_enabled < 2)
+		smp.skipped = "the MADT lists one CPU";
+	if (!smp.skipped && (err = lapic_init()))
+		smp.skipped = err;
+	if (smp.skipped) { /* nothing more is asked of the CPU: CPUID may trap on a confidential guest */
+		print_summary();
+		return;
+	}
+	apic_ready = true;
+	smp.boot_apic_id = cpu_apic_id();
+	smp.x2apic = lapic_is_x2apic();
+	if (lapic_id() != smp.boot_apic_id)
+		printk("# cpus: the boot CPU's APIC reads ID %u, CPUID says %u\n", lapic_id(), smp.boot_apic_id);
+	if (!madt_find(&smp.madt, smp.boot_apic_id))
+		printk("# cpus: the boot CPU (APIC ID %u) is not in the MADT\n", smp.boot_apic_id);
+	if ((err = install_trampoline())) {
+		smp.skipped = err;
+		print_summary();
+		return;
+	}
+	if (trap_hook(X86_NMI)) {
+		smp.skipped = "the NMI vector, which wakes parked APs, already has a hook";
+		print_summary();
+		return;
+	}
+	asm volatile("sidt %0" : "=m"(kernel_idtr));
+	fill_slots();
+	trap_set_hook(X86_NMI, smp_nmi);
+	for (u32 i = 1; i < smp.ncpus; i++) {
+		struct smp_cpu *c = &smp.cpus[i];
+
+		if (start_ap(c)) {
+			smp.online++;
+			continue;
+		}
+		c->state = SMP_CPU_NO_ANSWER;
+		printk("# cpus: apic_id=%u did not come up: no check-in within %llu ms of its INIT IPI\n", c->apic_id,
+		       AP_CHECKIN_NS / 1000000);
+		lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS);
+	}
+	print_summary();
+}
+
+bool smp_post(u32 index, smp_work_fn fn, void *arg)
+{
+	struct smp_cpu *c;
+
+	if (!index || index >= smp.ncpus)
+		return false;
+	c = &smp.cpus[index];
+	if (c->state != SMP_CPU_ONLINE || c->work_seq != c->done_seq)
+		return false;
+	c->work_fn = fn;
+	c->work_arg = arg;
+	__atomic_store_n(&c->work_seq, c->work_seq + 1, __ATOMIC_RELEASE);
+	return lapic_send_ipi(c->apic_id, APIC_ICR_DM_NMI | APIC_ICR_ASSERT, IPI_IDLE_NS);
+}
+
+bool smp_wait(u32 index, u64 timeout_ns)
+{
+	u64 start = time_now_ns(), last = start;
+	struct smp_cpu *c;
+
+	if (!index || index >= smp.ncpus)
+		return false;
+	c = &smp.cpus[index];
+	while (__atomic_load_n(&c->done_seq, __ATOMIC_ACQUIRE) != c->work_seq) {
+		u64 now = time_now_ns();
+
+		if (now - start > timeout_ns)
+			return false;
+		if (now - last > REWAKE_NS) {
+			lapic_send_ipi(c->apic_id, APIC_ICR_DM_NMI | APIC_ICR_ASSERT, IPI_IDLE_NS);
+			last = now;
+		}
+		cpu_relax();
+	}
+	return true;
+}

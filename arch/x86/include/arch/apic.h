@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local APIC, as far as bringing up the application processors needs it (arch/x86/cpu/apic.c):
+ * its ID and the interrupt command register. Intel SDM vol. 3A chapter 11 ("Advanced Programmable
+ * Interrupt Controller"): 11.4.4 IA32_APIC_BASE, 11.6.1 the ICR, 11.12 x2APIC mode (the ICR is one
+ * 64-bit MSR there, 0x830, with the destination in bits 63:32).
+ */
+#ifndef ARCH_APIC_H
+#define ARCH_APIC_H
+
+#include <ccktf/types.h>
+
+#define MSR_IA32_APIC_BASE 0x1b
+#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
+#define APIC_BASE_EN (1ull << 11)   /* globally enabled */
+#define APIC_BASE_ADDR_MASK 0x000ffffffffff000ull
+
+/* ICR low-word fields (SDM vol. 3A figure 11-12). */
+#define APIC_ICR_DM_NMI (4u << 8)
+#define APIC_ICR_DM_INIT (5u << 8)
+#define APIC_ICR_DM_STARTUP (6u << 8)
+#define APIC_ICR_BUSY (1u << 12)   /* xAPIC only: delivery status, send pending */
+#define APIC_ICR_ASSERT (1u << 14)
+#define APIC_ICR_LEVEL (1u << 15)
+
+/*
+ * Chooses the mode: x2APIC (MSRs) when the APIC is in it or CPUID.1:ECX[21] says the CPU has it (it is
+ * then switched on, as SDM 11.12.1 allows from xAPIC mode); else xAPIC (MMIO at the IA32_APIC_BASE
+ * address, whose page is made uncacheable). NULL, or why the APIC cannot be used.
+ */
+const char *lapic_init(void);
+bool lapic_is_x2apic(void);
+u64 lapic_mmio_base(void); /* 0 in x2APIC mode */
+/* This CPU's APIC ID from its APIC (lapic_init first). */
+u32 lapic_id(void);
+/* This CPU's APIC ID from CPUID: leaf 0xB's x2APIC ID where the leaf exists, else CPUID.1:EBX[31:24]. */
+u32 cpu_apic_id(void);
+/*
+ * Sends an IPI to apic_id with this ICR low word; in xAPIC mode it first waits, bounded by timeout_ns, for
+ * the previous one to leave (delivery status). False when it never did, or apic_id does not fit xAPIC's
+ * 8-bit destination.
+ */
+bool lapic_send_ipi(u32 apic_id, u32 icr_low, u64 timeout_ns);
+
+#endif
