@@ -87,13 +87,14 @@ PLATFORM ?= auto
 MEMORY ?= $(if $(filter sim-%,$(PLATFORM)),6G,512M)
 TESTS ?=
 ARGS ?=
+SMP ?= 1
 HARNESS := PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m ccktf
 
 deps:
 	@ci/deps.sh
 
 run: deps build/ccktf.efi
-	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
+	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) --smp $(SMP) \
 		$(if $(TESTS),--tests '$(TESTS)') $(if $(ARGS),--append '$(ARGS)')
 
 # Benchmarks (docs/benchmarks.md): both models by default, or PLATFORM=...; BASELINE=results.json gates.
