@@ -152,6 +152,32 @@ def judge(baseline: float, current: float, how: Direction, tolerance_percent: fl
     return Change.IMPROVED if better else Change.REGRESSED
 
 
+def value_range(record: Record) -> tuple[float, float]:
+    """The repetitions' min and max (context min=, max=), else the value itself."""
+    try:
+        return float(record.context["min"]), float(record.context["max"])
+    except (KeyError, ValueError):
+        return record.value, record.value
+
+
+def beyond_noise(b: Record, c: Record, how: Direction, tolerance_percent: float) -> Optional[Change]:
+    """REGRESSED or IMPROVED when every repetition of one side is worse than every repetition of the other,
+    beyond the tolerance: then no spread can explain the change. None otherwise."""
+    (b_low, b_high), (c_low, c_high) = value_range(b), value_range(c)
+    k = tolerance_percent / 100.0
+    if how is Direction.HIGHER:
+        if c_high < b_low * (1 - k):
+            return Change.REGRESSED
+        if c_low > b_high * (1 + k):
+            return Change.IMPROVED
+    elif how is Direction.LOWER:
+        if c_low > b_high * (1 + k):
+            return Change.REGRESSED
+        if c_high < b_low * (1 - k):
+            return Change.IMPROVED
+    return None
+
+
 def compare_records(baseline: Iterable[Record], current: Iterable[Record], tolerances: Tolerances) -> list[Row]:
     """One Row per figure in either set, matched by (name, platform, context)."""
     base = {record.key: record for record in baseline}
@@ -176,8 +202,13 @@ def compare_records(baseline: Iterable[Record], current: Iterable[Record], toler
                         if r.unstable]
             if unstable and row.change in (Change.REGRESSED, Change.IMPROVED, Change.HELD):
                 # docs/benchmarks.md "Repetitions": an unstable figure is neither a regression nor an
-                # improvement, whatever its median did
-                row.change, row.note = Change.UNSTABLE, ", ".join(unstable)
+                # improvement on its median alone; only when the two sides' repetitions do not even overlap
+                # (beyond the tolerance) is the change real whatever the spread
+                clear = beyond_noise(b, c, how, pct)
+                if clear:
+                    row.change, row.note = clear, ", ".join(unstable) + "; every repetition beyond the other side's"
+                else:
+                    row.change, row.note = Change.UNSTABLE, ", ".join(unstable)
         rows.append(row)
     rows.sort(key=lambda row: _ORDER.index(row.change))
     return rows
