@@ -294,3 +294,13 @@ KTEST(host_snp_guest_msg, identity_words_for_each_outcome)
 	snp_attest_format(&a, buf, sizeof(buf));
 	KEXPECT_STREQ(t, buf, "firmware=not-read snp_report=no-secrets");
 }
+
+/* Review of bba3923: stored = 0xfffffffe let a request go out, then stored += 2 wrapped to 0 and the next
+ * request reused sequence number (and IV) 1 under the same key. */
+KTEST(host_snp_guest_msg, no_sequence_number_wraps)
+{
+	KEXPECT_TRUE(t, snp_msg_seqno_left(0));
+	KEXPECT_TRUE(t, snp_msg_seqno_left(0xfffffffdu));
+	KEXPECT_FALSE(t, snp_msg_seqno_left(0xfffffffeu));
+	KEXPECT_FALSE(t, snp_msg_seqno_left(0xffffffffu));
+}

@@ -240,3 +240,8 @@ void snp_attest_format(const struct snp_attest_result *a, char *buf, size_t size
 		return;
 	snprintf(buf + n, size - (size_t)n, " snp_platform_info=0x%llx", r->platform_info);
 }
+
+bool snp_msg_seqno_left(u32 stored)
+{
+	return stored < 0xfffffffeu; /* the request uses stored + 1, the answer stored + 2: neither may wrap */
+}

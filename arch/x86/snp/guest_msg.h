@@ -80,4 +80,11 @@ struct snp_attest_result {
 /* The identity words for this outcome, before the secrets page's (snp_identity_format()). */
 void snp_attest_format(const struct snp_attest_result *a, char *buf, size_t size);
 
+/*
+ * Whether a request may still be sent when the secrets page's count for this VMPCK is `stored` (the last
+ * response's sequence number): a wrapped count would reuse an IV under the same key (Linux refuses a count
+ * of UINT_MAX, "request message sequence counter overflow").
+ */
+bool snp_msg_seqno_left(u32 stored);
+
 #endif

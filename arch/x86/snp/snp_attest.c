@@ -34,6 +34,10 @@ static const char report_data_tag[] = "ccktf platform-identity";
 static u8 req_page[SNP_MSG_PAGE_BYTES] __attribute__((aligned(4096)));
 static u8 resp_page[SNP_MSG_PAGE_BYTES] __attribute__((aligned(4096)));
 static u8 resp_copy[SNP_MSG_PAGE_BYTES], plain[SNP_MSG_MAX_PAYLOAD];
+/* The request is sealed here, in private memory, and only then copied to the shared page: GHASH reads the
+ * header back as AAD, and the host could rewrite it between the writing and the reading in a shared page
+ * (Linux seals into its private secret_request for the same reason). */
+static u8 req_private[SNP_MSG_PAGE_BYTES];
 
 static struct {
 	bool pages_shared, share_failed, vmpck_disabled, have_result;
@@ -145,12 +149,15 @@ void snp_attest_request(const u8 *secrets, struct snp_attest_result *a)
 	seqno = (u64)stored + 1;
 	build_request(request, a->vmpck_id);
 	memset(resp_page, 0, sizeof(resp_page));
-	if (!snp_msg_seal(req_page, key, (u8)a->vmpck_id, seqno, SNP_MSG_REPORT_REQ, SNP_MSG_REPORT_VERSION, request,
-			  sizeof(request))) {
+	/* stored + 2 must not wrap, or a later request would reuse an IV (Linux: count >= UINT_MAX refused) */
+	if (!snp_msg_seqno_left(stored) ||
+	    !snp_msg_seal(req_private, key, (u8)a->vmpck_id, seqno, SNP_MSG_REPORT_REQ, SNP_MSG_REPORT_VERSION,
+			  request, sizeof(request))) {
 		a->outcome = SNP_ATTEST_NO_VMPCK; /* the 32-bit counter ran out (Linux: "sequence counter overflow") */
 		st.vmpck_disabled = true;
 		return;
 	}
+	memcpy(req_page, req_private, sizeof(req_page));
 	ghcb_clear_valid();
 	info1 = ghcb_call(SVM_VMGEXIT_GUEST_REQUEST, (u64)(uintptr_t)req_page, (u64)(uintptr_t)resp_page, &info2);
 	stored += 2; /* the message is out: this number is spent whatever the answer (Linux snp_inc_msg_seqno()) */
