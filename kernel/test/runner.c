@@ -130,7 +130,7 @@ static void print_check(const struct ktest *t)
 }
 
 static void run_case(const struct ktest_selection *sel, const struct ktest_case *c, const struct ktest_param *p,
-		     const char *suite_skip, struct ktest *t)
+		     const char *suite_skip, const char *init_failed, struct ktest *t)
 {
 	bool name_ok;
 
@@ -142,9 +142,11 @@ static void run_case(const struct ktest_selection *sel, const struct ktest_case 
 		print_check(t);
 	if (suite_skip)
 		ktest_skip(t, "%s", suite_skip);
+	else if (init_failed)
+		ktest_fail(t, __FILE__, __LINE__, "suite init failed: %s", init_failed);
 	else if ((c->flags & KTEST_F_DEMO_FAIL) && !sel->demo_fail)
 		ktest_skip(t, "fails on purpose; run with demo_fail=1");
-	if (t->status == KTEST_SKIP)
+	if (t->status != KTEST_PASS)
 		return;
 	const struct ktest_case *outer_case = current_case;
 	const struct ktest *outer_test = current_test;
@@ -194,19 +196,16 @@ static void count(struct ktest_totals *totals, enum ktest_status st)
 		totals->skip++;
 }
 
-/* The suite's reason to skip, or its init's failure (NULL: run the cases, and exit is owed). */
-static const char *suite_start(const struct ktest_suite *s, char *buf, size_t size)
+/* The suite's reason to skip (returned), or its init's failure (in *failed); NULL and no failure: run. */
+static const char *suite_start(const struct ktest_suite *s, const char **failed)
 {
 	const char *skip = s->skip_reason ? s->skip_reason() : NULL;
 
+	*failed = NULL;
 	if (skip || !s->init)
 		return skip;
-	const char *failed = s->init();
-
-	if (!failed)
-		return NULL;
-	snprintf(buf, size, "suite init failed: %s", failed);
-	return buf;
+	*failed = s->init();
+	return NULL;
 }
 
 void ktest_run_suite(const struct ktest_selection *sel, const struct ktest_suite *s,
@@ -215,11 +214,11 @@ void ktest_run_suite(const struct ktest_selection *sel, const struct ktest_suite
 {
 	struct ktest_totals mine = { 0 };
 	unsigned n = 0, total = selected_in(sel, s, first, last);
-	char init_failure[200];
+	const char *init_failed;
 	struct ktest t;
 
 	printk("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", s->name, total);
-	const char *suite_skip = suite_start(s, init_failure, sizeof(init_failure));
+	const char *suite_skip = suite_start(s, &init_failed);
 
 	for (const struct ktest_case *c = first; c < last; c++) {
 		if (c->suite != s)
@@ -229,12 +228,12 @@ void ktest_run_suite(const struct ktest_selection *sel, const struct ktest_suite
 
 			if (!ktest_param_selected(sel, c, p))
 				continue;
-			run_case(sel, c, p, suite_skip, &t);
+			run_case(sel, c, p, suite_skip, init_failed, &t);
 			report_case(sel, ++n, &t);
 			count(&mine, t.status);
 		}
 	}
-	if (!suite_skip && s->exit) /* init, if any, succeeded */
+	if (!suite_skip && !init_failed && s->exit) /* init, if any, succeeded */
 		s->exit();
 	printk("# %s: pass:%u fail:%u skip:%u total:%u\n", s->name, mine.pass, mine.fail, mine.skip, total);
 	if (mine.fail)

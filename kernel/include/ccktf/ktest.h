@@ -16,8 +16,9 @@
  *
  * What KUnit has beyond that, ccktf has too (learnt from include/kunit/test.h, written anew):
  * - suite init and exit (KTEST_SUITE_INIT): init runs once before the suite's first selected case and may
- *   refuse, which skips every case of the suite with its reason; exit runs once after the last case, only
- *   when init succeeded;
+ *   fail, which fails every case of the suite with its reason (as KUnit fails a suite whose suite_init
+ *   failed; what the environment lacks belongs in skip_reason, which skips); exit runs once after the last
+ *   case, only when init succeeded;
  * - deferred cleanup actions (ktest_add_action): run by the runner in reverse order when the case
  *   returns, whether it ended normally, by a KASSERT, or by a skip, so restoring state never depends on
  *   the case reaching its end;
@@ -47,7 +48,7 @@ struct ktest_suite {
 	/* Optional: returns NULL to run the suite, or the reason to skip all of it. */
 	const char *(*skip_reason)(void);
 	/* Optional: run once before the suite's first selected case (after skip_reason found no reason);
-	 * returns NULL, or why it failed: then every case is skipped with "suite init failed: REASON". */
+	 * returns NULL, or why it failed: then every case fails with "suite init failed: REASON". */
 	const char *(*init)(void);
 	/* Optional: run once after the suite's last case, if init succeeded (or there is none). */
 	void (*exit)(void);
