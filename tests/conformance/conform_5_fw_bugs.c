@@ -51,6 +51,10 @@ KTEST_CHECK(conformance_boot_services, fb_memmap_size_counts_unaccepted, "FB-001
 	if (v == MAP_PROBE_NO_ROOM)
 		KTEST_SKIP(t, "the map is larger than the probe's buffer (%llu bytes)", cap);
 	KEXPECT_EQ(t, v, MAP_PROBE_OK);
+	/* Held only if it could have failed: a map without type 15 cannot show the undercount (review) */
+	if (v == MAP_PROBE_OK && p.unaccepted_descs == 0)
+		KTEST_SKIP(t, "the firmware's map has no type-15 descriptor: nothing for the size to undercount "
+			      "(the hardware models add theirs to ccktf's copy only)");
 }
 
 /* FB-002 */
