@@ -173,22 +173,32 @@ static __noreturn void ap_main(struct smp_cpu *c)
 	struct idtr gdtr;
 	u16 tr;
 
-	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
-	asm volatile("lidt %0" : : "m"(kernel_idtr) : "memory");
-	asm volatile("sgdt %0" : "=m"(gdtr));
-	asm volatile("str %0" : "=r"(tr));
-	c->seen_apic_id = cpu_apic_id();
-	if (c->seen_apic_id != c->apic_id) { /* not the AP this slot was started for: stop, touch nothing */
+	u32 starting = SMP_CPU_STARTING;
+
+	/* First of all: not the AP this slot was started for (a late one, after its slot was given up)? Then
+	 * stop before touching the slot's GDT and TSS, which may be live (review of 38951f6). */
+	if (cpu_apic_id() != c->apic_id) {
 		__atomic_fetch_add(&smp.stray, 1, __ATOMIC_RELAXED);
 		for (;;)
 			hlt();
 	}
+	c->seen_apic_id = c->apic_id;
+	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
+	asm volatile("lidt %0" : : "m"(kernel_idtr) : "memory");
+	asm volatile("sgdt %0" : "=m"(gdtr));
+	asm volatile("str %0" : "=r"(tr));
 	c->seen_rsp = (u64)(uintptr_t)&tr;
 	c->seen_gdt = gdtr.base;
 	c->seen_tr = tr;
 	__atomic_fetch_add(&c->checkins, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&smp.checked_in, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->state, SMP_CPU_ONLINE, __ATOMIC_RELEASE);
+	/* Online only if the boot CPU has not given up on this slot meanwhile (it then owns the slot) */
+	if (!__atomic_compare_exchange_n(&c->state, &starting, SMP_CPU_ONLINE, false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&smp.stray, 1, __ATOMIC_RELAXED);
+		for (;;)
+			hlt();
+	}
 	for (;;) {
 		u64 seq = __atomic_load_n(&c->work_seq, __ATOMIC_ACQUIRE);
 
@@ -339,14 +349,22 @@ void smp_bring_up(void)
 	for (u32 i = 1; i < smp.ncpus; i++) {
 		struct smp_cpu *c = &smp.cpus[i];
 
+		u32 starting = SMP_CPU_STARTING;
+
 		if (start_ap(c)) {
 			smp.online++;
 			continue;
 		}
-		c->state = SMP_CPU_NO_ANSWER;
+		/* Give the slot up unless the AP came online at the last moment (the same exchange as its own) */
+		if (!__atomic_compare_exchange_n(&c->state, &starting, SMP_CPU_NO_ANSWER, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			smp.online++;
+			continue;
+		}
 		printk("# cpus: apic_id=%u did not come up: no check-in within %llu ms of its INIT IPI\n", c->apic_id,
 		       AP_CHECKIN_NS / 1000000);
 		lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS);
+		delay_ns(INIT_DELAY_NS); /* the INIT lands before the shared parameter block is rewritten */
 	}
 	print_summary();
 }
