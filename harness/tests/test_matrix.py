@@ -49,6 +49,14 @@ def test_outcome_follows_bytes():
         "fast boot"
 
 
+def test_a_slow_boot_accounts_for_every_byte_unaccepted_at_reset():
+    """Review of 62cb0bc: more than 0 bytes accepted was enough for 'slow boot'."""
+    assert classify(result(firmware_accept__bytes=2 * GIB, unaccepted__at_reset=2 * GIB)) == "slow boot"
+    assert classify(result(firmware_accept__bytes=GIB, kernel_accept__bytes=GIB, unaccepted__at_reset=2 * GIB)) == \
+        "slow boot"
+    assert classify(result(firmware_accept__bytes=GIB, unaccepted__at_reset=2 * GIB)) == "error"
+
+
 def test_outcome_crash_and_error_are_never_guessed():
     assert classify(result(verdict="error", exit_kind="crashed")) == "crash"
     assert classify(result(verdict="failed", exit_kind="failed", unaccepted__left=GIB)) == "error"
