@@ -29,7 +29,8 @@ void kind_memory_count(const struct memmap *m, bool accepts, struct kind_memory 
 
 		if (memmap_type_is_ram(d->type) || unaccepted)
 			out->guest += bytes;
-		if (kind_memory_usable_type(d->type, accepts))
+		/* Linux setup_e820(): specific-purpose memory is soft-reserved, never general RAM (review) */
+		if (kind_memory_usable_type(d->type, accepts) && !(d->attribute & EFI_MEMORY_SP))
 			out->usable += bytes;
 		if (unaccepted) {
 			out->unaccepted += bytes;

@@ -69,3 +69,15 @@ KTEST(host_kind_memory, empty_map_counts_nothing)
 	kind_memory_count(&tm.m, true, &km);
 	KEXPECT_EQ(t, km.guest + km.usable + km.unaccepted + km.lost, 0);
 }
+
+/* Review of e7719e9: conventional memory with EFI_MEMORY_SP counted as usable; Linux soft-reserves it. */
+KTEST(host_kind_memory, specific_purpose_memory_is_not_usable)
+{
+	static struct test_map tm;
+	struct kind_memory km;
+
+	guest_map(&tm);
+	map_add_desc(&tm, EFI_CONVENTIONAL_MEMORY, 8 * GiB, 32, EFI_MEMORY_SP);
+	kind_memory_count(&tm.m, true, &km);
+	KEXPECT_EQ(t, km.usable, (64 + 8 + 4 + 512) * PAGE);
+}
