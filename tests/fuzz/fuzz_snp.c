@@ -6,7 +6,10 @@
  * GPA registration, CPUID, page-state change, SVSM calls: ghcb.c, psc.c, svsm.c), the GHCB page protocol
  * (page-state change descriptors whose header the hypervisor rewrites, IOIO: psc.c, snp_io.c), PVALIDATE
  * and SVSM_CORE_PVALIDATE statuses (pvalidate.c, snp_accept.c), #VC CPUID (snp_vc.c), and the secrets
- * page head the identity line reports (snp_identity.c).
+ * page head the identity line reports (snp_identity.c), and the answer to an attestation request
+ * (snp_attest.c, guest_msg.c): the response page and SW_EXITINFO2 come from the script, sometimes with the
+ * request's own header fields answered as a firmware would (sequence number + 1, type + 1), so the checks
+ * before and at the GCM tag are reached.
  *
  * The instructions are stubs. Each VMGEXIT is answered by an honest model of the hypervisor, then
  * perturbed as the input says (a flags byte per exit, then the values XORed in or substituted); once the
@@ -46,6 +49,7 @@ static u8 ghcb_mem[4096] __attribute__((aligned(4096)));
 static u8 caa_mem[4096] __attribute__((aligned(4096)));
 static u8 cpuid_mem[4096] __attribute__((aligned(4096)));
 static u8 secrets_mem[4096] __attribute__((aligned(4096)));
+static struct snp_attest_result attest;
 
 /* The instructions and the CPU, as stubs */
 
@@ -149,6 +153,26 @@ static u64 msr_answer(u64 req)
 	return 0;
 }
 
+/* SNP Guest Request: the hypervisor writes the response page (the request page's GPA in SW_EXITINFO1, the
+ * response's in SW_EXITINFO2); the bytes are the script's, with a firmware-like header when f asks. */
+static void guest_request_answer(u8 f)
+{
+	const u8 *req = (const u8 *)(uintptr_t)ghcb_field(GHCB_OFF_SW_EXIT_INFO_1);
+	u8 *resp = (u8 *)(uintptr_t)ghcb_field(GHCB_OFF_SW_EXIT_INFO_2);
+	size_t n = fz_u16(&script) % SNP_MSG_PAGE_BYTES;
+
+	fz_copy(&script, resp, n);
+	if (f & 128) {
+		u64 seqno;
+
+		memcpy(resp + SNP_MSG_OFF_ALGO, req + SNP_MSG_OFF_ALGO, SNP_MSG_HDR_BYTES - SNP_MSG_OFF_ALGO);
+		memcpy(&seqno, req + SNP_MSG_OFF_SEQNO, sizeof(seqno));
+		seqno++;
+		memcpy(resp + SNP_MSG_OFF_SEQNO, &seqno, sizeof(seqno));
+		resp[SNP_MSG_OFF_TYPE]++;
+	}
+}
+
 /* The GHCB page protocol: page-state change and IOIO, honest and then perturbed. */
 static void page_exit(void)
 {
@@ -164,6 +188,8 @@ static void page_exit(void)
 			h->end_entry = fz_u16(&script);
 		if (f & 16)
 			h->reserved = fz_u32(&script);
+	} else if (code == SVM_VMGEXIT_GUEST_REQUEST) {
+		guest_request_answer(f);
 	} else if (code == SVM_EXIT_IOIO && (ghcb_field(GHCB_OFF_SW_EXIT_INFO_1) & IOIO_TYPE_IN)) {
 		*(u64 *)(ghcb_mem + GHCB_OFF_RAX) = perturb(f, 32, 0x5a);
 		if (!(f & 64))
@@ -326,5 +352,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	start = ALIGN_DOWN(start, EFI_PAGE_SIZE) & 0xfffffffffffffull;
 	if (snp_accept_range(start, (u64)pages * EFI_PAGE_SIZE, &stats) > (u64)pages * EFI_PAGE_SIZE)
 		abort();
+	/* An attestation request, its answer from the script; each case starts with fresh request state. */
+	memset(&st, 0, sizeof(st));
+	secrets_mem[SECRETS_OFF_VMPCK0] |= 1; /* a key to seal with */
+	snp_attest_request(secrets_mem, &attest);
 	return 0;
 }
