@@ -152,18 +152,10 @@ def judge(baseline: float, current: float, how: Direction, tolerance_percent: fl
     return Change.IMPROVED if better else Change.REGRESSED
 
 
-def value_range(record: Record) -> tuple[float, float]:
-    """The repetitions' min and max (context min=, max=), else the value itself."""
-    try:
-        return float(record.context["min"]), float(record.context["max"])
-    except (KeyError, ValueError):
-        return record.value, record.value
-
-
 def beyond_noise(b: Record, c: Record, how: Direction, tolerance_percent: float) -> Optional[Change]:
     """REGRESSED or IMPROVED when every repetition of one side is worse than every repetition of the other,
     beyond the tolerance: then no spread can explain the change. None otherwise."""
-    (b_low, b_high), (c_low, c_high) = value_range(b), value_range(c)
+    (b_low, b_high), (c_low, c_high) = (r.repetitions or (r.value, r.value) for r in (b, c))
     k = tolerance_percent / 100.0
     if how is Direction.HIGHER:
         if c_high < b_low * (1 - k):

@@ -89,12 +89,19 @@ class Record:
                                                       if k not in DESCRIPTIVE_KEYS))
 
     @property
-    def spread(self) -> Optional[float]:
-        """(max - min) / median of a repeated figure (context reps=, min=, max=; value the median), else None."""
+    def repetitions(self) -> Optional[tuple[float, float]]:
+        """(min, max) of a repeated figure's repetitions (context min=, max=), else None."""
         try:
-            low, high = float(self.context["min"]), float(self.context["max"])
+            return float(self.context["min"]), float(self.context["max"])
         except (KeyError, ValueError):
             return None
+
+    @property
+    def spread(self) -> Optional[float]:
+        """(max - min) / median of a repeated figure (context reps=, min=, max=; value the median), else None."""
+        if self.repetitions is None:
+            return None
+        low, high = self.repetitions
         if high == low:  # every repetition alike (a fixed cost of 0 ns in each, say): perfectly stable
             return 0.0
         return (high - low) / abs(self.value) if self.value else float("inf")
