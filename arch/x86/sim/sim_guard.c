@@ -75,8 +75,12 @@ void sim_guard_open(u64 start, u64 end)
  */
 void sim_host_back(u64 start, u64 size)
 {
-	u64 end = start + size, *p = (u64 *)(uintptr_t)start, n = size / sizeof(u64);
+	u64 end = start + size, *p = (u64 *)(uintptr_t)start, n = size / sizeof(u64), raw;
 
+	/* The promise above, kept: a host cannot write accepted private memory, so neither may the model */
+	for (u64 page = ALIGN_DOWN(start, EFI_PAGE_SIZE); page < end; page += EFI_PAGE_SIZE)
+		if (sim_page_state(page, &raw) == CC_PAGE_ACCEPTED)
+			sim_stop("the modelled host was asked to write accepted private memory at", page);
 	sim_guard_open(start, end);
 	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ull) : "memory");
 	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
