@@ -76,6 +76,10 @@ static void setup_platform_after_exit(void)
 	boot_info.kernel_ready_ns = time_now_ns();
 	boot_info.boot_accept_ns = boot_info.kernel_ready_ns - start;
 	boot_info.boot_accept_bytes = unaccepted_accepted_bytes() - before;
+	if (boot_info.args.matrix && p->model && p->model->firmware) { /* the matrix's model figures */
+		p->model->firmware(&boot_info.model_at_ready);
+		boot_info.model_at_ready_taken = true;
+	}
 }
 
 void kernel_main(void)

@@ -6,7 +6,9 @@
  *
  *  - boot_figures: the "# metric: boot.*" lines (docs/protocol.md "Boot figures"): time from reset to the
  *    kernel being ready, what firmware and kernel accepted before that and how long it took, memory usable
- *    by this kind against memory in the guest. Checks that the kind behaved as its name says.
+ *    by this kind against memory in the guest. Checks that the kind behaved as its name says. On a model,
+ *    also the model's own figures (boot.model.*: its page state when the kernel was ready), which the
+ *    harness compares with the kernel's (harness/ccktf/matrix.py model_disagreements()).
  *  - usable_memory_touch: reads every 2 MiB of every range this kind counts as usable (kind_memory.h), as a
  *    kernel that puts all its RAM to use would. A kind that accepts memory accepts the unit first, lazily,
  *    as Linux's accept_memory() does, and reads only the first and last page of each unaccepted range (to
@@ -38,13 +40,12 @@ static bool accepts(void)
 	return kernel_kind_accepts(boot_info.args.kernel_kind);
 }
 
+/* On a model: its report taken when the kernel was ready (kernel/main.c), from the model's own state. */
 static void firmware_report(struct model_firmware_report *fw)
 {
-	const struct platform_model_ops *model = platform_current()->model;
-
-	*fw = (struct model_firmware_report){ "present", 0, 0, 0, "unknown" };
-	if (model && model->firmware)
-		model->firmware(fw);
+	*fw = (struct model_firmware_report){ "present", 0, 0, 0, "unknown", 0, 0 };
+	if (boot_info.model_at_ready_taken)
+		*fw = boot_info.model_at_ready;
 }
 
 KTEST(matrix, boot_figures)
@@ -56,7 +57,7 @@ KTEST(matrix, boot_figures)
 	bool model;
 
 	firmware_report(&fw);
-	model = platform_current()->model && platform_current()->model->firmware;
+	model = boot_info.model_at_ready_taken;
 	kind_memory_count(&final, accepts(), &km);
 	snprintf(ctx, sizeof(ctx), "kernel_kind=%s firmware=%s", args_kernel_kind_name(boot_info.args.kernel_kind),
 		 fw.kind);
@@ -70,6 +71,9 @@ KTEST(matrix, boot_figures)
 		metric_u64("boot.unaccepted.at_reset", fw.unaccepted_at_reset, "bytes", model_ctx);
 		metric_u64("boot.firmware_accept.bytes", fw.accepted_bytes, "bytes", model_ctx);
 		metric_u64("boot.firmware_accept.time", fw.accepted_ns, "ns", model_ctx);
+		/* what the outcome rests on, from the model's page state, never from the kernel's accounting */
+		metric_u64("boot.model.unaccepted.ready", fw.pending_bytes, "bytes", model_ctx);
+		metric_u64("boot.model.os_accept.bytes", fw.os_accepted_bytes, "bytes", model_ctx);
 	} else { /* on real firmware only what the maps show: type 15 before ExitBootServices, gone after */
 		u64 gone = unaccepted.bytes > unaccepted.final_bytes ? unaccepted.bytes - unaccepted.final_bytes : 0;
 		snprintf(model_ctx, sizeof(model_ctx), "%s source=memmap when=ExitBootServices", ctx);

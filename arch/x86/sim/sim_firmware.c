@@ -103,11 +103,13 @@ const char *sim_fw_kind_name(enum sim_fw_kind kind)
 static struct {
 	u64 presented, bytes, cycles;
 	const char *when;
+	const struct sim_memory *mem;
 } account = { .when = "none" };
 
-void sim_fw_set_presented(u64 bytes)
+void sim_fw_set_presented(const struct sim_memory *mem)
 {
-	account.presented = bytes;
+	account.presented = mem->bytes;
+	account.mem = mem;
 }
 
 u64 sim_fw_account_start(void)
@@ -122,8 +124,21 @@ void sim_fw_account(u64 start_tsc, u64 bytes, const char *when)
 	account.when = when;
 }
 
+/*
+ * The model's own state now, never the kernel's accounting: every page of the regions the model presented
+ * as unaccepted at reset that its RMP / S-EPT does not show accepted is pending; what is accepted and was
+ * not accepted by the firmware on its own was accepted for the OS (its instructions, or AcceptMemory() at
+ * its request). Net: a page accepted and later given up again counts as pending.
+ */
 void sim_fw_report(struct model_firmware_report *out, enum sim_fw_kind kind)
 {
+	bool (*accepted)(u64 addr) = platform_current()->model->page_accepted;
+	u64 pending = 0;
+
+	for (unsigned i = 0; account.mem && i < account.mem->count; i++)
+		for (u64 a = account.mem->regions[i].start; a < account.mem->regions[i].end; a += EFI_PAGE_SIZE)
+			pending += accepted(a) ? 0 : EFI_PAGE_SIZE;
 	*out = (struct model_firmware_report){ sim_fw_kind_name(kind), account.presented, account.bytes,
-					       tsc_to_ns(account.cycles), account.when };
+					       tsc_to_ns(account.cycles), account.when, pending,
+					       account.presented - MIN(account.presented, pending + account.bytes) };
 }

@@ -18,7 +18,7 @@ bool sim_fw_unaccepted_allowed(void);
 
 /* The firmware kinds (sim_fw=) and what the modelled firmware accepted on its own, for the figures. */
 const char *sim_fw_kind_name(enum sim_fw_kind kind);
-void sim_fw_set_presented(u64 bytes); /* memory the model presents as not accepted at reset */
+void sim_fw_set_presented(const struct sim_memory *mem); /* memory the model presents as not accepted at reset */
 u64 sim_fw_account_start(void);	      /* a TSC stamp for sim_fw_account() */
 void sim_fw_account(u64 start_tsc, u64 bytes, const char *when);
 void sim_fw_report(struct model_firmware_report *out, enum sim_fw_kind kind);

@@ -71,7 +71,7 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 	fw_kind = sim_knobs.fw == SIM_FW_DEFAULT ? SIM_FW_NEAR_FUTURE : sim_knobs.fw;
 	if (fw_kind == SIM_FW_TDVF)
 		return "sim_fw=tdvf is the TDX model's firmware; the SNP model is deployed, near-future or far-future";
-	sim_fw_set_presented(mem.bytes);
+	sim_fw_set_presented(&mem);
 	for (unsigned i = 0; i < mem.count; i++) {
 		rmp[i].assigned = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
 		rmp[i].validated = sim_alloc(b, bitmap_bytes(&mem.regions[i]));

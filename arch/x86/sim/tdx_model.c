@@ -56,7 +56,7 @@ const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 	if (sim_knobs.fw != SIM_FW_DEFAULT && sim_knobs.fw != SIM_FW_TDVF)
 		return "the TDX model's firmware is TDVF (sim_fw=tdvf); deployed, near-future and far-future are "
 		       "SNP firmware kinds";
-	sim_fw_set_presented(mem->bytes);
+	sim_fw_set_presented(mem);
 	attributes = sim_knobs.sept_ve_disable ? TDX_ATTR_SEPT_VE_DISABLE : 0;
 	tdx_pages_init(&pages, MODEL_GPAW);
 	for (unsigned i = 0; i < mem->count; i++) {

@@ -5,6 +5,7 @@
 
 #include <arch/machine.h>
 #include <ccktf/args.h>
+#include <ccktf/platform.h>
 #include "efi/efi_api.h"
 #include "mm/memmap.h"
 
@@ -41,6 +42,9 @@ struct boot_info {
 	u64 entry_tsc;
 	u64 kernel_ready_ns;
 	u64 boot_accept_ns, boot_accept_bytes;
+	/* matrix=1 on a model: the model's report (its own page state) taken when the kernel was ready */
+	struct model_firmware_report model_at_ready;
+	bool model_at_ready_taken;
 };
 
 extern struct boot_info boot_info;

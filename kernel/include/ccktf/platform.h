@@ -49,6 +49,8 @@ struct model_firmware_report {
 	u64 accepted_bytes;	 /* of those, accepted by the firmware on its own */
 	u64 accepted_ns;	 /* the model's time doing so (RMP/S-EPT bookkeeping only, no trapped instruction) */
 	const char *accepted_when; /* "none", "reset" (before the OS runs), "ExitBootServices" */
+	u64 pending_bytes;	 /* the model's own state, when asked: of those, still not accepted */
+	u64 os_accepted_bytes;	 /* accepted since reset, net, other than by the firmware on its own */
 };
 
 /*
