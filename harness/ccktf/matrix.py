@@ -8,7 +8,9 @@ TDVF's; on real firmware (``snp``, ``tdx``) the three kernel kinds run against t
 run in parallel, ``--jobs`` at a time (default: one per core).
 
 Every figure comes from the kernel's ``# metric: boot.*`` lines (docs/protocol.md "Boot figures"), and the
-outcome of a cell is measured, never guessed:
+outcome of a cell is measured, never guessed. On a model the outcome rests on the model's own page state
+when the kernel was ready (``boot.model.*``, source=model), not on the kernel's accounting, and a kernel
+whose figures disagree with the model's is an error (model_disagreements()):
 
     crash      the platform ended the guest (on a model: as the hardware would) or the kernel crashed
     slow boot  every byte the platform started with unaccepted was accepted before the kernel was ready
@@ -97,6 +99,10 @@ def classify(result: CellResult) -> str:
     if result.verdict != "passed" or result.timed_out:
         return "error"
     f = result.figures
+    if MODEL_PENDING in f:
+        if model_disagreements(f) or not f.get("boot.unaccepted.at_reset"):
+            return "error"  # the kernel misreports, or nothing was ever unaccepted: nothing measured
+        return "fast boot" if f[MODEL_PENDING] > 0 else "slow boot"
     needed = ("boot.unaccepted.left", "boot.memory.lost", "boot.firmware_accept.bytes", "boot.kernel_accept.bytes")
     if any(name not in f for name in needed):
         return "error"
@@ -109,6 +115,36 @@ def classify(result: CellResult) -> str:
         at_reset = f.get("boot.unaccepted.at_reset")
         return "slow boot" if at_reset is None or accepted >= at_reset else "error"
     return "error"  # nothing was ever unaccepted: the cell measured nothing about acceptance
+
+
+MODEL_PENDING = "boot.model.unaccepted.ready"
+MODEL_OS_ACCEPT = "boot.model.os_accept.bytes"
+
+
+def model_disagreements(f: dict[str, int]) -> list[str]:
+    """Where the kernel's figures disagree with the model's own page state (none without model figures).
+
+    The model counts, in its RMP / S-EPT, what was still not accepted when the kernel was ready and what
+    was accepted for the OS; the kernel's figures come from its own accounting. A kernel kind that
+    misreports (counts memory it never accepted, or leaves out memory it did) fails here.
+    """
+    if MODEL_PENDING not in f:
+        return []
+    names = (MODEL_PENDING, MODEL_OS_ACCEPT, "boot.unaccepted.left", "boot.memory.lost", "boot.kernel_accept.bytes")
+    missing = [name for name in names if name not in f]
+    if missing:
+        return [f"missing figure(s): {', '.join(missing)}"]
+    problems = []
+    pending, os_accept = f[MODEL_PENDING], f[MODEL_OS_ACCEPT]
+    if f["boot.kernel_accept.bytes"] != os_accept:
+        problems.append(f"the kernel says it accepted {f['boot.kernel_accept.bytes']} bytes at boot, "
+                        f"the model {os_accept}")
+    if f["boot.unaccepted.left"] + f["boot.memory.lost"] != pending:
+        problems.append(f"the kernel says {f['boot.unaccepted.left']} bytes left + {f['boot.memory.lost']} "
+                        f"lost, the model {pending} still not accepted")
+    if f["boot.unaccepted.left"] and f["boot.memory.lost"]:
+        problems.append("the kernel says memory is both left for later and lost")
+    return problems
 
 
 def figures_of(run: runner.Run) -> tuple[dict[str, int], bool]:

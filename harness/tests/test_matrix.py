@@ -57,6 +57,35 @@ def test_a_slow_boot_accounts_for_every_byte_unaccepted_at_reset():
     assert classify(result(firmware_accept__bytes=GIB, unaccepted__at_reset=2 * GIB)) == "error"
 
 
+def test_on_a_model_the_outcome_rests_on_the_models_page_state():
+    """Review: left and lost are the kernel's own view; on a model the model's page state decides."""
+    model = dict(model__unaccepted__ready=2 * GIB, model__os_accept__bytes=0)
+    assert classify(result(unaccepted__left=2 * GIB, **model)) == "fast boot"
+    assert classify(result(kernel="unenlightened", memory__lost=2 * GIB, **model)) == "fast boot"
+    assert classify(result(firmware_accept__bytes=2 * GIB, model__unaccepted__ready=0,
+                           model__os_accept__bytes=0)) == "slow boot"
+    assert matrix.model_disagreements(result(unaccepted__left=2 * GIB, **model).figures) == []
+    assert matrix.model_disagreements(figures()) == []  # real firmware: no model figures to compare
+
+
+def test_a_kernel_that_misreports_against_the_model_is_an_error():
+    model = dict(model__unaccepted__ready=2 * GIB, model__os_accept__bytes=0)
+    # counts 2 MiB it never accepted (the model saw none accepted), consistent with its own left figure
+    lying = result(kernel_accept__bytes=2 * 2**20, unaccepted__left=2 * GIB - 2 * 2**20, **model)
+    problems = matrix.model_disagreements(lying.figures)
+    assert len(problems) == 2 and "accepted 2097152 bytes at boot, the model 0" in problems[0]
+    assert classify(lying) == "error"
+    # says nothing is left (a slow boot by its own figures) while the model still holds it all pending
+    assert classify(result(firmware_accept__bytes=2 * GIB, **model)) == "error"
+    # an unenlightened kind that does not count as lost what it cannot use
+    assert classify(result(kernel="unenlightened", memory__lost=0, **model)) == "error"
+    assert classify(result(unaccepted__left=GIB, memory__lost=GIB, **model)) == "error"  # both at once
+    assert "missing" in matrix.model_disagreements({"boot.model.unaccepted.ready": 0})[0]
+    # nothing was ever unaccepted: the cell measured nothing
+    assert classify(result(unaccepted__at_reset=0, model__unaccepted__ready=0, model__os_accept__bytes=0)) == \
+        "error"
+
+
 def test_outcome_crash_and_error_are_never_guessed():
     assert classify(result(verdict="error", exit_kind="crashed")) == "crash"
     assert classify(result(verdict="failed", exit_kind="failed", unaccepted__left=GIB)) == "error"
