@@ -78,7 +78,10 @@ static u32 type_now(u64 addr)
 
 static const char *page_state_name(enum cc_page_state s)
 {
-	return s == CC_PAGE_ACCEPTED ? "accepted" : s == CC_PAGE_PENDING ? "NOT accepted" : "no clear answer";
+	return s == CC_PAGE_ACCEPTED ? "accepted"
+	       : s == CC_PAGE_PENDING ? "NOT accepted"
+	       : s == CC_PAGE_SHARED  ? "shared (the guest's own)"
+				      : "no clear answer";
 }
 
 /*

@@ -108,12 +108,15 @@ void *sim_alloc(struct boot_info *b, u64 bytes)
 /*
  * platform_ops.page_state under a model: from the model's own state, since before ExitBootServices (where
  * AP-004 asks) no instruction a model answers can run under the firmware's IDT. On hardware the question
- * is asked by accepting the page again (tdx_page_state(), snp_page_state()).
+ * is asked by accepting the page again (tdx_page_state(), snp_page_state()). A page the guest made shared
+ * (the SNP model: a PSC to shared) is SHARED, neither accepted nor pending.
  */
 enum cc_page_state sim_page_state(u64 addr, u64 *raw_status)
 {
 	const struct platform_model_ops *model = platform_current()->model;
 
 	*raw_status = 0;
+	if (model->page_shared && model->page_shared(addr))
+		return CC_PAGE_SHARED;
 	return model->page_accepted(addr) ? CC_PAGE_ACCEPTED : CC_PAGE_PENDING;
 }

@@ -30,12 +30,13 @@
 
 struct rmp_region {
 	u8 *assigned, *validated; /* bitmaps, one bit per 4 KiB page from the region's start */
+	u8 *shared;		  /* the same: made shared by the guest's PSC (not the reset state) */
 	u8 *rmp_4k;		  /* per 2 MiB from ALIGN_DOWN(start, 2M): 1 = 4K RMP entries */
 };
 
 struct outside_page {
 	u64 pfn;
-	bool used, assigned, validated;
+	bool used, assigned, validated, shared;
 };
 
 struct injection {
@@ -75,8 +76,9 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 	for (unsigned i = 0; i < mem.count; i++) {
 		rmp[i].assigned = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
 		rmp[i].validated = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
+		rmp[i].shared = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
 		rmp[i].rmp_4k = sim_alloc(b, chunks_2m(&mem.regions[i]));
-		if (!rmp[i].assigned || !rmp[i].validated || !rmp[i].rmp_4k)
+		if (!rmp[i].assigned || !rmp[i].validated || !rmp[i].shared || !rmp[i].rmp_4k)
 			return "no memory for the SNP model's RMP bitmaps";
 		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
@@ -120,7 +122,7 @@ static struct outside_page *outside_of(u64 pfn, bool create)
 			free = &outside[i];
 	}
 	if (create && free)
-		*free = (struct outside_page){ pfn, true, true, true };
+		*free = (struct outside_page){ pfn, true, true, true, false };
 	return create ? free : NULL;
 }
 
@@ -134,7 +136,19 @@ static void set_bit_to(u8 *map, u64 i, bool v)
 	map[i / 8] = v ? map[i / 8] | (u8)(1u << (i % 8)) : map[i / 8] & (u8) ~(1u << (i % 8));
 }
 
-/* One RMP bit of a page: which = 0 assigned, 1 validated. */
+/* One bit of a page: which = 0 assigned, 1 validated (the RMP's), 2 shared by a PSC (the model's). */
+enum { RMP_ASSIGNED, RMP_VALIDATED, RMP_SHARED };
+
+static u8 *region_map(struct rmp_region *e, int which)
+{
+	return which == RMP_SHARED ? e->shared : which == RMP_VALIDATED ? e->validated : e->assigned;
+}
+
+static bool *outside_flag(struct outside_page *o, int which)
+{
+	return which == RMP_SHARED ? &o->shared : which == RMP_VALIDATED ? &o->validated : &o->assigned;
+}
+
 static bool rmp_get(u64 pfn, int which)
 {
 	const struct sim_region *r;
@@ -142,9 +156,9 @@ static bool rmp_get(u64 pfn, int which)
 	struct outside_page *o;
 
 	if (e)
-		return bit(which ? e->validated : e->assigned, pfn - r->start / EFI_PAGE_SIZE);
+		return bit(region_map(e, which), pfn - r->start / EFI_PAGE_SIZE);
 	o = outside_of(pfn, false);
-	return o ? (which ? o->validated : o->assigned) : true;
+	return o ? *outside_flag(o, which) : which != RMP_SHARED;
 }
 
 static bool rmp_set(u64 pfn, int which, bool v)
@@ -154,36 +168,42 @@ static bool rmp_set(u64 pfn, int which, bool v)
 	struct outside_page *o;
 
 	if (e) {
-		set_bit_to(which ? e->validated : e->assigned, pfn - r->start / EFI_PAGE_SIZE, v);
+		set_bit_to(region_map(e, which), pfn - r->start / EFI_PAGE_SIZE, v);
 		return true;
 	}
 	if (!(o = outside_of(pfn, true)))
 		return false;
-	*(which ? &o->validated : &o->assigned) = v;
+	*outside_flag(o, which) = v;
 	return true;
 }
 
-/* The hypervisor's RMPUPDATE: assigning to the guest or taking back clears Validated (APM vol. 2 15.36.4). */
+/*
+ * The hypervisor's RMPUPDATE for a Page State Change: assigning to the guest or taking back clears
+ * Validated (APM vol. 2 15.36.4). Taken back, the page is shared: hypervisor-owned, neither validated nor
+ * pending validation (GHCB spec 4.1.6), which the model remembers apart from the hypervisor-owned state
+ * its unaccepted memory starts in (that memory is pending: the guest must accept it).
+ */
 bool snp_rmp_assign(u64 pfn, bool private_)
 {
-	if (rmp_get(pfn, 0) == private_)
-		return true;
-	return rmp_set(pfn, 0, private_) && rmp_set(pfn, 1, false);
+	if (rmp_get(pfn, RMP_ASSIGNED) != private_ &&
+	    !(rmp_set(pfn, RMP_ASSIGNED, private_) && rmp_set(pfn, RMP_VALIDATED, false)))
+		return false;
+	return rmp_get(pfn, RMP_SHARED) == !private_ || rmp_set(pfn, RMP_SHARED, !private_);
 }
 
 bool snp_rmp_is_assigned(u64 pfn)
 {
-	return rmp_get(pfn, 0);
+	return rmp_get(pfn, RMP_ASSIGNED);
 }
 
 bool snp_rmp_is_validated(u64 pfn)
 {
-	return rmp_get(pfn, 1);
+	return rmp_get(pfn, RMP_VALIDATED);
 }
 
 bool snp_rmp_set_validated(u64 pfn, bool v)
 {
-	return rmp_set(pfn, 1, v);
+	return rmp_set(pfn, RMP_VALIDATED, v);
 }
 
 u8 *snp_rmp_4k_flag(u64 addr)
@@ -313,6 +333,11 @@ static bool page_accepted(u64 addr)
 	return snp_rmp_is_validated(addr / EFI_PAGE_SIZE);
 }
 
+static bool page_shared(u64 addr)
+{
+	return rmp_get(addr / EFI_PAGE_SIZE, RMP_SHARED);
+}
+
 /* Touching memory that is not validated (#VC 0x404, GHCB spec table 6; docs/abi.md) */
 
 static bool unit_pending(u64 unit)
@@ -346,6 +371,7 @@ const struct platform_model_ops snp_model_ops = {
 	.inject_error = inject_error,
 	.poison = poison,
 	.page_accepted = page_accepted,
+	.page_shared = page_shared,
 	.host_back = sim_host_back,
 	.firmware = model_firmware,
 };

@@ -40,7 +40,7 @@ static bool refused(u64 raw)
 	return false;
 }
 
-bool psc_msr_4k(u64 gpa, unsigned op)
+static bool msr_4k(u64 gpa, unsigned op)
 {
 	u64 gfn = gpa >> GHCB_MSR_DATA_SHIFT;
 	u64 resp = ghcb_msr_call(GHCB_MSR_PSC_REQ | (u64)(op & GHCB_MSR_PSC_OP_MASK) << GHCB_MSR_PSC_OP_SHIFT |
@@ -55,7 +55,7 @@ static u64 psc_by_msr(u64 start, u64 size, unsigned op)
 {
 	u64 done = 0;
 
-	while (done < size && psc_msr_4k(start + done, op))
+	while (done < size && msr_4k(start + done, op))
 		done += EFI_PAGE_SIZE;
 	return done;
 }
@@ -108,7 +108,25 @@ static u64 psc_by_ghcb(u64 start, u64 size, unsigned op)
 	return size;
 }
 
+/* What the guest made shared, for snp_page_state() (pvalidate.c). */
+static void note(u64 start, u64 done, unsigned op)
+{
+	if (op == SNP_PSC_OP_SHARED || op == SNP_PSC_OP_PRIVATE)
+		snp_note_page_state(start, done, op == SNP_PSC_OP_SHARED);
+}
+
+bool psc_msr_4k(u64 gpa, unsigned op)
+{
+	bool ok = msr_4k(gpa, op);
+
+	note(gpa, ok ? EFI_PAGE_SIZE : 0, op);
+	return ok;
+}
+
 u64 psc_set_range(u64 start, u64 size, unsigned op)
 {
-	return ghcb_ready() ? psc_by_ghcb(start, size, op) : psc_by_msr(start, size, op);
+	u64 done = ghcb_ready() ? psc_by_ghcb(start, size, op) : psc_by_msr(start, size, op);
+
+	note(start, done, op);
+	return done;
 }

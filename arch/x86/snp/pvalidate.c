@@ -103,11 +103,76 @@ const struct page_acceptor snp_pvalidate_acceptor = {
 	.ctx = &snp_pvalidate_cfg,
 };
 
-/* platform_ops.page_state: PVALIDATE 4K validate; CF=1 says it already was (nothing changed). */
+/*
+ * The pages this guest made shared itself (the GHCB page, the guest-request pages), as its own Page State
+ * Changes recorded them (psc.c): [start, end) ranges, a change to private taking pages back out. A shared
+ * page is hypervisor-owned (RMP Assigned = 0), so a PVALIDATE of it would not ask what page_state asks;
+ * the backend answers SHARED from this record and asks the hardware nothing. Should a range not fit, the
+ * record is incomplete: from then on no page outside it is put to the hardware (UNKNOWN), since it might
+ * be a shared one.
+ */
+#define SHARED_RANGES 8
+static struct {
+	u64 start, end;
+} shared[SHARED_RANGES];
+static unsigned shared_count;
+static bool shared_lost;
+
+static void shared_remove(u64 start, u64 end)
+{
+	for (unsigned i = 0; i < shared_count;) {
+		u64 s = shared[i].start, e = shared[i].end;
+
+		if (e <= start || end <= s) {
+			i++;
+			continue;
+		}
+		shared[i] = shared[--shared_count]; /* drop it, then keep what lies outside [start, end) */
+		if (s < start)
+			snp_note_page_state(s, start - s, true);
+		if (end < e)
+			snp_note_page_state(end, e - end, true);
+	}
+}
+
+void snp_note_page_state(u64 start, u64 size, bool made_shared)
+{
+	if (!size)
+		return;
+	shared_remove(start, start + size);
+	if (!made_shared)
+		return;
+	if (shared_count == SHARED_RANGES) {
+		shared_lost = true;
+		return;
+	}
+	shared[shared_count].start = start;
+	shared[shared_count++].end = start + size;
+}
+
+static bool shared_by_guest(u64 addr)
+{
+	for (unsigned i = 0; i < shared_count; i++)
+		if (addr >= shared[i].start && addr < shared[i].end)
+			return true;
+	return false;
+}
+
+/*
+ * platform_ops.page_state: PVALIDATE 4K validate; CF=1 says it already was (nothing changed). A page the
+ * guest made shared is SHARED, from its record, with no instruction run (raw status 0).
+ */
 enum cc_page_state snp_page_state(u64 addr, u64 *raw_status)
 {
 	bool unchanged = false;
-	u32 status = snp_validate(addr, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged, raw_status);
+	u32 status;
+
+	*raw_status = 0;
+	if (shared_by_guest(addr))
+		return CC_PAGE_SHARED;
+	if (shared_lost)
+		return CC_PAGE_UNKNOWN;
+	status = snp_validate(addr, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged, raw_status);
 
 	if (status == PVALIDATE_SUCCESS && unchanged && *raw_status == PVALIDATE_SUCCESS)
 		*raw_status = PVALIDATE_FAIL_NOUPDATE;

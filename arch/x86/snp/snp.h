@@ -118,6 +118,8 @@ extern const struct page_acceptor snp_pvalidate_acceptor;
 /* coherency.c: reads the first and last byte of each 4 KiB page of [va, va + pages * 4 KiB). */
 void snp_evict_cache(u64 va, u64 pages);
 enum cc_page_state snp_page_state(u64 addr, u64 *raw_status);
+/* psc.c tells pvalidate.c what the guest changed: [start, start + size) made shared, or private again. */
+void snp_note_page_state(u64 start, u64 size, bool made_shared);
 /*
  * Validates or rescinds one page, natively or through the SVSM: a PVALIDATE status (0, FAIL_INPUT,
  * FAIL_SIZEMISMATCH, or another non-zero value) with CF in *unchanged; *raw is what the hardware or the

@@ -36,6 +36,14 @@ enum cc_page_state {
 	CC_PAGE_UNKNOWN, /* the platform gave no clear answer (raw status says what it did answer) */
 	CC_PAGE_PENDING, /* not accepted when asked */
 	CC_PAGE_ACCEPTED,
+	/*
+	 * Shared with the host, so neither accepted nor pending. SNP: a page the guest made shared (PVALIDATE
+	 * rescind, then a Page State Change to shared) is hypervisor-owned in the RMP, Assigned = 0 and
+	 * Validated = 0 (APM vol. 2 15.36, the RMP entry; GHCB spec 4.1.6): not validated, nor waiting to be;
+	 * the way back is a PSC to private, not a validation. Answered only where the platform knows it
+	 * without asking the hardware (the backend's record of what it shared, a model's state), never guessed.
+	 */
+	CC_PAGE_SHARED,
 };
 
 /*
@@ -77,6 +85,9 @@ struct platform_model_ops {
 	void (*poison)(u64 addr);
 	/* The model's own view: is the 4 KiB page at addr accepted (TDX) / validated (SNP)? */
 	bool (*page_accepted)(u64 addr);
+	/* Has the guest made the 4 KiB page at addr shared (SNP: a PSC to shared, not since undone)? NULL:
+	 * the model has no shared pages. */
+	bool (*page_shared)(u64 addr);
 	/*
 	 * The host backs pending memory in [start, start + size) now, as QEMU's prealloc=on would have (the
 	 * model zeroes it with REP STOSQ; acceptance state unchanged). Benchmarks only: it makes "warm" memory to accept
@@ -117,6 +128,7 @@ struct platform_ops {
 	 * Is the 4 KiB page at addr accepted, as the platform itself reports it? Hardware has no read-only
 	 * query: the page is accepted again at 4K (TDX: PAGE_ALREADY_ACCEPTED; SNP: PVALIDATE CF=1), so a
 	 * PENDING answer leaves it accepted. Models answer from their state. Works before ExitBootServices.
+	 * SHARED where the platform knows the guest shared the page (then nothing is asked of the hardware).
 	 */
 	enum cc_page_state (*page_state)(u64 addr, u64 *raw_status);
 	/* One call into the platform that does nothing useful (a TDCALL, a VMGEXIT): the fixed cost of a
