@@ -162,57 +162,53 @@ bool conform_sp_kept(const struct memmap *before, const struct memmap *after, st
 /* FB-004 */
 
 /*
- * RAM the firmware vouches for: everything memmap_type_is_ram() calls RAM but the loader's own memory.
- * LoaderCode/Data is ccktf's: it ran from it (a pending page there would have stopped the guest already)
- * and may have made pages of it shared itself (SNP: the GHCB and guest-request pages, which are neither
- * pending nor accepted, and which PVALIDATE must never be asked about).
+ * RAM as Linux takes it, the loader's LoaderCode/Data included. ccktf runs from that memory, so its own
+ * pages are accepted; the pages it made shared (SNP) are the platform's to tell apart (CC_PAGE_SHARED),
+ * not a type to leave out whole: a pending page the map calls LoaderData is still a page the map hides.
  */
-static bool vouched_ram(u32 type)
-{
-	return memmap_type_is_ram(type) && type != EFI_LOADER_CODE && type != EFI_LOADER_DATA;
-}
-
 static bool ram_not_unaccepted(const struct efi_memory_descriptor *d)
 {
-	return d && vouched_ram(d->type);
+	return d && memmap_type_is_ram(d->type);
 }
 
-static bool ask(const struct memmap *m, u64 index, const struct efi_memory_descriptor *d, u64 addr,
-		conform_page_pending_fn page_pending, void *ctx, u64 *asked, struct conform_finding *f)
+static bool ask(u64 index, const struct efi_memory_descriptor *d, u64 addr, conform_page_state_fn page_state,
+		void *ctx, struct conform_pending_counts *c, struct conform_finding *f)
 {
 	struct conform_item item = { index, addr, 1, d->attribute, d->type,
 				     "pending (not accepted), yet the map does not call it unaccepted" };
+	enum cc_page_state st = page_state(ctx, addr);
 
-	(void)m;
-	++*asked;
-	return page_pending(ctx, addr) ? conform_offend(f, &item) : true;
+	c->asked++;
+	c->shared += st == CC_PAGE_SHARED;
+	c->unclear += st == CC_PAGE_UNKNOWN;
+	return st == CC_PAGE_PENDING ? conform_offend(f, &item) : true;
 }
 
-bool conform_pending_reported(const struct memmap *m, conform_page_pending_fn page_pending, void *ctx,
-			      bool every_page, u64 *pages_asked, struct conform_finding *f)
+bool conform_pending_reported(const struct memmap *m, conform_page_state_fn page_state, void *ctx,
+			      bool every_page, struct conform_pending_counts *counts, struct conform_finding *f)
 {
+	struct conform_pending_counts c = { 0, 0, 0 };
 	const struct efi_memory_descriptor *d;
 	bool held = true;
-	u64 asked = 0;
 
 	for_each_memmap_desc(m, i, d) {
 		struct range r = memmap_desc_range(d);
 
-		if (!vouched_ram(d->type) || r.end <= r.start)
+		if (!memmap_type_is_ram(d->type) || r.end <= r.start)
 			continue;
 		if (every_page) {
 			for (u64 a = r.start; a < r.end; a += EFI_PAGE_SIZE)
-				held &= ask(m, i, d, a, page_pending, ctx, &asked, f);
+				held &= ask(i, d, a, page_state, ctx, &c, f);
 			continue;
 		}
 		/* The edges of runs of RAM: where a firmware's last chunk (or first) would be left pending. */
 		if (!r.start || !ram_not_unaccepted(memmap_find(m, r.start - 1, NULL)))
-			held &= ask(m, i, d, r.start, page_pending, ctx, &asked, f);
+			held &= ask(i, d, r.start, page_state, ctx, &c, f);
 		if (!ram_not_unaccepted(memmap_find(m, r.end, NULL)) && r.end - EFI_PAGE_SIZE != r.start)
-			held &= ask(m, i, d, r.end - EFI_PAGE_SIZE, page_pending, ctx, &asked, f);
+			held &= ask(i, d, r.end - EFI_PAGE_SIZE, page_state, ctx, &c, f);
 	}
-	if (pages_asked)
-		*pages_asked = asked;
+	if (counts)
+		*counts = c;
 	return held;
 }
 

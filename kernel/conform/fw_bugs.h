@@ -8,6 +8,7 @@
 #ifndef CCKTF_CONFORM_FW_BUGS_H
 #define CCKTF_CONFORM_FW_BUGS_H
 
+#include <ccktf/platform.h>
 #include "conform/conform.h"
 
 /*
@@ -82,16 +83,24 @@ bool conform_map_has_sp(const struct memmap *m);
 
 /*
  * FB-004: nothing pending that the map does not report (TDVF left the last MiB of 2813M/2815M guests
- * unaccepted yet called it system memory, edk2 PR 11525). page_pending asks the platform about one 4 KiB
- * page. RAM here is memmap_type_is_ram() without LoaderCode/Data (the loader's own memory, which it may
- * have shared itself). With every_page each page of every such descriptor is asked (models, which answer
- * from their state); else only the first and last page of each run of adjacent such descriptors
- * (hardware, where each question is an accept). Offenders are single pages (pages = 1) with the type,
- * attributes and index of their descriptor.
+ * unaccepted yet called it system memory, edk2 PR 11525). page_state asks the platform about one 4 KiB
+ * page (platform_ops.page_state). RAM here is memmap_type_is_ram(), the loader's own LoaderCode/Data
+ * included: a page there the platform holds pending is as much a lie of the map as one in conventional
+ * memory. Only the answers that are no "pending" are let through: SHARED (a page the guest itself made
+ * shared, SNP's GHCB and guest-request pages: hypervisor-owned, neither accepted nor pending), counted in
+ * shared, and UNKNOWN (no clear answer), counted in unclear. With every_page each page of every RAM
+ * descriptor is asked (models, which answer from their state); else only the first and last page of each
+ * run of adjacent RAM descriptors (hardware, where each question is an accept). Offenders are single pages
+ * (pages = 1) with the type, attributes and index of their descriptor.
  */
-typedef bool (*conform_page_pending_fn)(void *ctx, u64 addr);
-bool conform_pending_reported(const struct memmap *m, conform_page_pending_fn page_pending, void *ctx,
-			      bool every_page, u64 *pages_asked, struct conform_finding *f);
+struct conform_pending_counts {
+	u64 asked;   /* pages asked about */
+	u64 shared;  /* of those, answered CC_PAGE_SHARED */
+	u64 unclear; /* of those, answered CC_PAGE_UNKNOWN */
+};
+typedef enum cc_page_state (*conform_page_state_fn)(void *ctx, u64 addr);
+bool conform_pending_reported(const struct memmap *m, conform_page_state_fn page_state, void *ctx,
+			      bool every_page, struct conform_pending_counts *counts, struct conform_finding *f);
 
 /*
  * FB-005: an unaccepted-memory table lies, whole (header and bitmap, not page aligned), in memory the map

@@ -252,20 +252,23 @@ KTEST(host_conform_fw_bugs, sp_memory_made_unaccepted_fails)
 /* FB-004: pending memory the map does not report */
 
 struct pending_set {
-	struct range pending[4];
-	unsigned n;
+	struct range pending[4], shared[4];
+	unsigned n, n_shared;
 	u64 asked;
 };
 
-static bool fake_pending(void *ctx, u64 addr)
+static enum cc_page_state fake_state(void *ctx, u64 addr)
 {
 	struct pending_set *s = ctx;
 
 	s->asked++;
+	for (unsigned i = 0; i < s->n_shared; i++)
+		if (addr >= s->shared[i].start && addr < s->shared[i].end)
+			return CC_PAGE_SHARED;
 	for (unsigned i = 0; i < s->n; i++)
 		if (addr >= s->pending[i].start && addr < s->pending[i].end)
-			return true;
-	return false;
+			return CC_PAGE_PENDING;
+	return CC_PAGE_ACCEPTED;
 }
 
 /* A 2813M guest below the 2816M split (edk2 PR 11525): TDVF accepts in 2 MiB chunks; the last MiB of low
@@ -286,37 +289,115 @@ static void tdvf_2813m(struct pending_set *s, bool tail_pending, bool tail_repor
 
 KTEST(host_conform_fw_bugs, pending_tail_reported_as_ram_fails)
 {
+	struct conform_pending_counts c;
 	struct pending_set s;
 	struct conform_finding f;
-	u64 asked;
 
 	for (int every = 0; every < 2; every++) {
 		tdvf_2813m(&s, true, false);
 		conform_finding_init(&f, NULL, NULL);
-		KEXPECT_FALSE(t, conform_pending_reported(&tm_low.m, fake_pending, &s, every, &asked, &f));
+		KEXPECT_FALSE(t, conform_pending_reported(&tm_low.m, fake_state, &s, every, &c, &f));
 		KEXPECT_EQ(t, f.first.type, EFI_CONVENTIONAL_MEMORY);
 		KEXPECT_TRUE(t, f.first.addr >= 2812 * MiB && f.first.addr < 2813 * MiB);
 		KEXPECT_EQ(t, f.count, every ? 256 : 1);
-		KEXPECT_EQ(t, asked, s.asked);
+		KEXPECT_EQ(t, c.asked, s.asked);
 	}
 }
 
 KTEST(host_conform_fw_bugs, pending_tail_accepted_or_reported_passes)
 {
+	struct conform_pending_counts c;
 	struct pending_set s;
 	struct conform_finding f;
-	u64 asked;
 
 	for (int every = 0; every < 2; every++) {
 		tdvf_2813m(&s, false, false); /* the fix: accepted at 4K */
 		conform_finding_init(&f, NULL, NULL);
-		KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_pending, &s, every, &asked, &f));
+		KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_state, &s, every, &c, &f));
 		tdvf_2813m(&s, true, true); /* pending, and the map says so */
-		KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_pending, &s, every, &asked, &f));
+		KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_state, &s, every, &c, &f));
 		KEXPECT_EQ(t, f.count, 0);
 		if (!every)
-			KEXPECT_TRUE(t, asked <= 6); /* hardware: only the edges of the RAM runs */
+			KEXPECT_TRUE(t, c.asked <= 6); /* hardware: only the edges of the RAM runs */
 	}
+}
+
+/*
+ * The loader's own memory: SNP ccktf makes its GHCB and two guest-request pages shared, which the platform
+ * answers SHARED (neither pending nor accepted): held, and counted. A page the platform holds pending
+ * inside LoaderData is another matter: the map calls it RAM all the same (the rule once skipped all of
+ * LoaderCode/Data and missed it).
+ */
+static void loader_pages(struct pending_set *s, bool shared_at_edges)
+{
+	u64 lo = 1 * MiB, hi = 2 * MiB;
+
+	tdvf_2813m(s, false, false);
+	s->n_shared = 2;
+	s->shared[0] = shared_at_edges ? range_make(lo, lo + PAGE) : range_make(lo + 5 * PAGE, lo + 6 * PAGE);
+	s->shared[1] = shared_at_edges ? range_make(hi - 2 * PAGE, hi) : range_make(lo + 9 * PAGE, lo + 11 * PAGE);
+}
+
+KTEST(host_conform_fw_bugs, pending_shared_loader_pages_pass)
+{
+	struct conform_pending_counts c;
+	struct pending_set s;
+	struct conform_finding f;
+
+	loader_pages(&s, false);
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_state, &s, true, &c, &f));
+	KEXPECT_EQ(t, f.count, 0);
+	KEXPECT_EQ(t, c.shared, 3);
+	KEXPECT_EQ(t, c.unclear, 0);
+	/* Hardware asks the edges of RAM runs only: LoaderData at 1 MiB starts one (after the legacy hole),
+	 * its shared first page is asked and let through; its last page is inside the run, never asked. */
+	loader_pages(&s, true);
+	KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_state, &s, false, &c, &f));
+	KEXPECT_EQ(t, f.count, 0);
+	KEXPECT_EQ(t, c.shared, 1);
+}
+
+KTEST(host_conform_fw_bugs, pending_page_in_loader_data_fails)
+{
+	struct conform_pending_counts c;
+	struct pending_set s;
+	struct conform_finding f;
+
+	loader_pages(&s, false);
+	s.n = 1;
+	s.pending[0] = range_make(1 * MiB + 7 * PAGE, 1 * MiB + 8 * PAGE);
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, conform_pending_reported(&tm_low.m, fake_state, &s, true, &c, &f));
+	KEXPECT_EQ(t, f.count, 1);
+	KEXPECT_EQ(t, f.first.type, EFI_LOADER_DATA);
+	KEXPECT_EQ(t, f.first.addr, 1 * MiB + 7 * PAGE);
+	KEXPECT_EQ(t, f.first.index, 1);
+	KEXPECT_EQ(t, c.shared, 3);
+}
+
+KTEST(host_conform_fw_bugs, pending_loader_run_edge_fails)
+{
+	struct conform_pending_counts c;
+	struct pending_set s;
+	struct conform_finding f;
+
+	/* LoaderData that ends a run of RAM (a hole after it): its last page is an edge hardware asks. */
+	map_init(&tm_low, 48);
+	map_add_desc(&tm_low, EFI_CONVENTIONAL_MEMORY, 0, 0xa0, WB);
+	map_add_desc(&tm_low, EFI_LOADER_DATA, 1 * MiB, 256, WB);
+	map_add_desc(&tm_low, EFI_RESERVED_MEMORY, 2 * MiB, 256, WB);
+	s = (struct pending_set){ .n = 1 };
+	s.pending[0] = range_make(2 * MiB - PAGE, 2 * MiB);
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, conform_pending_reported(&tm_low.m, fake_state, &s, false, &c, &f));
+	KEXPECT_EQ(t, f.first.type, EFI_LOADER_DATA);
+	/* The same edge made shared by the guest: no finding. */
+	s.n_shared = 1;
+	s.shared[0] = s.pending[0];
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_TRUE(t, conform_pending_reported(&tm_low.m, fake_state, &s, false, &c, &f));
+	KEXPECT_EQ(t, c.shared, 1);
 }
 
 /* FB-005: the unaccepted-memory table wholly reserved */
