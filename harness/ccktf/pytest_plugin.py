@@ -34,7 +34,7 @@ from . import kargs, runner
 from .configs import BOOT_CONFIGS, BootConfig
 from .errors import CcktfError
 from .firmware import resolve_firmware
-from .ktap import Status
+from .ktap import Status, TestResult
 from .verdict import Outcome
 
 TAIL_LINES = 20
@@ -121,9 +121,10 @@ class KernelSession:
         except CcktfError as error:
             return f"boot of configuration {config.id} could not start: {error}"
 
-    def require_reported(self, case: KernelCase) -> None:
+    def require_reported(self, case: KernelCase) -> TestResult:
         """Setup of an in-kernel test's item: a test with no result of its own (the boot could not start, or
-        crashed or hung before the test reported) is a pytest *error* (JUnit ``<error>``), not a failure."""
+        crashed or hung before the test reported), or a pass in a boot that is not trustworthy, is a pytest
+        *error* (JUnit ``<error>``), not a failure. Returns the kernel's result otherwise."""
         run = self.run_for(case.config)
         if isinstance(run, str):
             pytest.fail(run, pytrace=False)
@@ -131,29 +132,22 @@ class KernelSession:
         if test is None:
             pytest.fail(f"{case.name}: the kernel never reported this test\n{describe_run(run)}", pytrace=False)
         if test.status is Status.ERROR:
-            diagnostics = "\n".join(f"    {line}" for line in test.diagnostics) or "    (no diagnostics)"
-            pytest.fail(f"{case.name}: no result\n{diagnostics}\n{describe_run(run)}", pytrace=False)
+            pytest.fail(f"{case.name}: no result\n{diagnostics_text(test)}\n{describe_run(run)}", pytrace=False)
         if test.status is Status.PASS and self.unattributed_error(case.config, run):
             pytest.fail(f"{case.name} passed, but the boot it ran in is not trustworthy\n{describe_run(run)}",
                         pytrace=False)
+        return test
 
     def check(self, case: KernelCase) -> None:
-        """Report the kernel's result for ``case`` as this pytest item's outcome."""
-        run = self.run_for(case.config)
-        if isinstance(run, str):
-            pytest.fail(run, pytrace=False)
-        test = run.ktap.find(case.name)
-        if test is None:
-            pytest.fail(f"{case.name}: the kernel never reported this test\n{describe_run(run)}", pytrace=False)
+        """Report the kernel's result for ``case`` as this pytest item's outcome (after ``require_reported``,
+        which the ``ccktf_reported`` fixture runs in setup; called alone, its refusals are failures)."""
+        test = self.require_reported(case)
         if test.status is Status.SKIP:
             pytest.skip(f"kernel: {test.skip_reason}")
-        if test.status is Status.PASS:
-            if self.unattributed_error(case.config, run):
-                pytest.fail(f"{case.name} passed, but the boot it ran in is not trustworthy\n{describe_run(run)}",
-                            pytrace=False)
-            return
-        diagnostics = "\n".join(f"    {line}" for line in test.diagnostics) or "    (no diagnostics)"
-        pytest.fail(f"{case.name}: {test.status.value}\n{diagnostics}\n{describe_run(run)}", pytrace=False)
+        if test.status is not Status.PASS:
+            run = self.run_for(case.config)
+            pytest.fail(f"{case.name}: {test.status.value}\n{diagnostics_text(test)}\n{describe_run(run)}",
+                        pytrace=False)
 
     def unattributed_error(self, config: BootConfig, run: runner.Run) -> bool:
         """The run ended in error, yet no selected test of it failed: the error would otherwise go unseen."""
@@ -164,6 +158,10 @@ class KernelSession:
 
 
 _SESSION = pytest.StashKey[KernelSession]()
+
+
+def diagnostics_text(test: TestResult) -> str:
+    return "\n".join(f"    {line}" for line in test.diagnostics) or "    (no diagnostics)"
 
 
 def describe_run(run: runner.Run) -> str:
