@@ -13,90 +13,17 @@
  * neither: unusable. As Linux's acpi_parse_lapic()/acpi_parse_x2apic() (arch/x86/kernel/acpi/boot.c), a
  * longer entry is taken (a later revision may extend it) and an APIC ID of all ones is refused.
  *
- * The RSDP -> XSDT/RSDT walk is acpi_pm.c's (the same checks), written for any signature.
+ * The RSDP -> XSDT/RSDT walk is acpi_tables.c's, shared with the power-off port (acpi_pm.c).
  */
 #include <ccktf/string.h>
 #include "efi/acpi_madt.h"
 
-#define RSDP_RSDT_OFFSET 16
-#define RSDP_REVISION_OFFSET 15
-#define RSDP_XSDT_OFFSET 24
-#define RSDP_V1_SIZE 20
-#define SDT_HEADER_SIZE 36
-#define SDT_LENGTH_OFFSET 4
-#define SDT_MAX_LENGTH (1u << 20)
 #define MADT_LAPIC_ADDR 36
 #define MADT_FLAGS 40
 #define MADT_ENTRIES 44
 #define MADT_TYPE_LAPIC 0
 #define MADT_TYPE_LAPIC_OVERRIDE 5
 #define MADT_TYPE_X2APIC 9
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static bool checksum_ok(const u8 *p, u32 len)
-{
-	u8 sum = 0;
-
-	for (u32 i = 0; i < len; i++)
-		sum = (u8)(sum + p[i]);
-	return sum == 0;
-}
-
-static const u8 *read_at(const struct acpi_phys *phys, u64 pa, u64 len)
-{
-	return pa ? phys->read(phys->ctx, pa, len) : NULL;
-}
-
-/* The table at addr if it has this signature, a sane length and a good checksum; *len its length. */
-static const u8 *table_at(const struct acpi_phys *phys, u64 addr, const char *sig, u32 *len)
-{
-	const u8 *t = read_at(phys, addr, SDT_LENGTH_OFFSET + 4);
-
-	if (!t || memcmp(t, sig, 4))
-		return NULL;
-	*len = rd32(t + SDT_LENGTH_OFFSET);
-	if (*len < SDT_HEADER_SIZE || *len > SDT_MAX_LENGTH || !(t = read_at(phys, addr, *len)))
-		return NULL;
-	return checksum_ok(t, *len) ? t : NULL;
-}
-
-static const u8 *find_table(const struct acpi_phys *phys, u64 rsdp_pa, const char *sig, u32 *len)
-{
-	const u8 *rsdp = read_at(phys, rsdp_pa, RSDP_V1_SIZE), *root;
-	u32 root_len;
-	bool x;
-
-	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, RSDP_V1_SIZE))
-		return NULL;
-	x = rsdp[RSDP_REVISION_OFFSET] >= 2;
-	if (x && !(rsdp = read_at(phys, rsdp_pa, RSDP_XSDT_OFFSET + 8)))
-		return NULL;
-	root = x ? table_at(phys, rd64(rsdp + RSDP_XSDT_OFFSET), "XSDT", &root_len) :
-		   table_at(phys, rd32(rsdp + RSDP_RSDT_OFFSET), "RSDT", &root_len);
-	if (!root)
-		return NULL;
-	for (u32 off = SDT_HEADER_SIZE, step = x ? 8 : 4; off + step <= root_len; off += step) {
-		const u8 *t = table_at(phys, x ? rd64(root + off) : rd32(root + off), sig, len);
-		if (t)
-			return t;
-	}
-	return NULL;
-}
 
 const struct madt_cpu *madt_find(const struct madt_info *info, u32 apic_id)
 {
@@ -135,8 +62,8 @@ void madt_parse(const u8 *madt, u32 len, struct madt_info *info)
 		info->error = "MADT shorter than its fixed fields";
 		return;
 	}
-	info->lapic_address = rd32(madt + MADT_LAPIC_ADDR);
-	info->madt_flags = rd32(madt + MADT_FLAGS);
+	info->lapic_address = acpi_le32(madt + MADT_LAPIC_ADDR);
+	info->madt_flags = acpi_le32(madt + MADT_FLAGS);
 	for (off = MADT_ENTRIES; off + 2 <= len;) {
 		const u8 *e = madt + off;
 		u8 type = e[0], elen = e[1];
@@ -149,14 +76,14 @@ void madt_parse(const u8 *madt, u32 len, struct madt_info *info)
 			if (elen < 8 || e[3] == 0xff)
 				info->invalid++;
 			else
-				add_cpu(info, MADT_LAPIC, e[3], e[2], rd32(e + 4));
+				add_cpu(info, MADT_LAPIC, e[3], e[2], acpi_le32(e + 4));
 		} else if (type == MADT_TYPE_X2APIC) {
-			if (elen < 16 || rd32(e + 4) == 0xffffffffu)
+			if (elen < 16 || acpi_le32(e + 4) == 0xffffffffu)
 				info->invalid++;
 			else
-				add_cpu(info, MADT_X2APIC, rd32(e + 4), rd32(e + 12), rd32(e + 8));
+				add_cpu(info, MADT_X2APIC, acpi_le32(e + 4), acpi_le32(e + 12), acpi_le32(e + 8));
 		} else if (type == MADT_TYPE_LAPIC_OVERRIDE && elen >= 12) {
-			info->lapic_address = rd64(e + 4);
+			info->lapic_address = acpi_le64(e + 4);
 		}
 		off += elen;
 	}
@@ -167,7 +94,7 @@ void madt_parse(const u8 *madt, u32 len, struct madt_info *info)
 void madt_read(u64 rsdp_pa, const struct acpi_phys *phys, struct madt_info *info)
 {
 	u32 len = 0;
-	const u8 *madt = find_table(phys, rsdp_pa, "APIC", &len);
+	const u8 *madt = acpi_find_table(phys, rsdp_pa, "APIC", &len);
 
 	if (!madt) {
 		memset(info, 0, sizeof(*info));

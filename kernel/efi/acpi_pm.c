@@ -15,100 +15,25 @@
 #include "efi/acpi_pm.h"
 #include "mm/memmap.h"
 
-#define RSDP_XSDT_OFFSET 24
-#define RSDP_RSDT_OFFSET 16
-#define RSDP_REVISION_OFFSET 15
-#define RSDP_V1_SIZE 20
-#define SDT_HEADER_SIZE 36
-#define SDT_LENGTH_OFFSET 4
-#define SDT_MAX_LENGTH (1u << 20)
 #define FADT_PM1A_CNT_BLK 64
 #define FADT_X_PM1A_CNT_BLK 172 /* a Generic Address Structure, 12 bytes */
 #define GAS_SYSTEM_IO 1
 #define GAS_ADDRESS_OFFSET 4
 
-static u32 le32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 le64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static bool sum_zero(const u8 *p, u32 len)
-{
-	u8 sum = 0;
-
-	for (u32 i = 0; i < len; i++)
-		sum = (u8)(sum + p[i]);
-	return sum == 0;
-}
-
-/* len bytes at pa through the reader, or NULL. */
-static const u8 *at(const struct acpi_phys *phys, u64 pa, u64 len)
-{
-	return pa ? phys->read(phys->ctx, pa, len) : NULL;
-}
-
-/* A system description table with this signature, whole and with a good checksum. */
-static const u8 *sdt(const struct acpi_phys *phys, u64 addr, const char *sig)
-{
-	const u8 *t = at(phys, addr, SDT_LENGTH_OFFSET + 4);
-	u32 len;
-
-	if (!t || memcmp(t, sig, 4))
-		return NULL;
-	len = le32(t + SDT_LENGTH_OFFSET);
-	if (len < SDT_HEADER_SIZE || len > SDT_MAX_LENGTH || !(t = at(phys, addr, len)))
-		return NULL;
-	return sum_zero(t, len) ? t : NULL;
-}
-
-static const u8 *find_fadt(const struct acpi_phys *phys, const u8 *rsdp)
-{
-	bool x = rsdp[RSDP_REVISION_OFFSET] >= 2;
-	const u8 *root = x ? sdt(phys, le64(rsdp + RSDP_XSDT_OFFSET), "XSDT") :
-			     sdt(phys, le32(rsdp + RSDP_RSDT_OFFSET), "RSDT");
-	unsigned entry = x ? 8 : 4;
-
-	if (!root)
-		return NULL;
-	for (u32 off = SDT_HEADER_SIZE; off + entry <= le32(root + SDT_LENGTH_OFFSET); off += entry) {
-		const u8 *t = sdt(phys, x ? le64(root + off) : le32(root + off), "FACP");
-		if (t)
-			return t;
-	}
-	return NULL;
-}
-
 u16 acpi_pm1a_cnt_port_from(u64 rsdp_pa, const struct acpi_phys *phys)
 {
-	const u8 *rsdp = at(phys, rsdp_pa, RSDP_V1_SIZE), *fadt;
 	u32 len;
+	const u8 *fadt = acpi_find_table(phys, rsdp_pa, "FACP", &len);
 
-	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8) || !sum_zero(rsdp, RSDP_V1_SIZE))
+	if (!fadt)
 		return 0;
-	/* Revision 2 adds the XSDT address at offset 24. */
-	if (rsdp[RSDP_REVISION_OFFSET] >= 2 && !(rsdp = at(phys, rsdp_pa, RSDP_XSDT_OFFSET + 8)))
-		return 0;
-	if (!(fadt = find_fadt(phys, rsdp)))
-		return 0;
-	len = le32(fadt + SDT_LENGTH_OFFSET);
 	if (len >= FADT_X_PM1A_CNT_BLK + 12 && fadt[FADT_X_PM1A_CNT_BLK] == GAS_SYSTEM_IO) {
-		u64 port = le64(fadt + FADT_X_PM1A_CNT_BLK + GAS_ADDRESS_OFFSET);
+		u64 port = acpi_le64(fadt + FADT_X_PM1A_CNT_BLK + GAS_ADDRESS_OFFSET);
 		if (port && port <= 0xffff)
 			return (u16)port;
 	}
-	if (len >= FADT_PM1A_CNT_BLK + 4 && le32(fadt + FADT_PM1A_CNT_BLK) <= 0xffff)
-		return (u16)le32(fadt + FADT_PM1A_CNT_BLK);
+	if (len >= FADT_PM1A_CNT_BLK + 4 && acpi_le32(fadt + FADT_PM1A_CNT_BLK) <= 0xffff)
+		return (u16)acpi_le32(fadt + FADT_PM1A_CNT_BLK);
 	return 0;
 }
 

@@ -201,13 +201,13 @@ static void build_tables(void)
 	fix_checksum(tables.madt, madt_len, 9);
 	memcpy(tables.xsdt, "XSDT", 4);
 	memcpy(tables.xsdt + 4, &xsdt_len, 4);
-	memcpy(tables.xsdt + SDT_HEADER_SIZE, &nothing, 8); /* an empty slot first */
-	memcpy(tables.xsdt + SDT_HEADER_SIZE + 8, &madt, 8);
+	memcpy(tables.xsdt + ACPI_SDT_HEADER_SIZE, &nothing, 8); /* an empty slot first */
+	memcpy(tables.xsdt + ACPI_SDT_HEADER_SIZE + 8, &madt, 8);
 	fix_checksum(tables.xsdt, xsdt_len, 9);
 	memcpy(tables.rsdp, "RSD PTR ", 8);
-	tables.rsdp[RSDP_REVISION_OFFSET] = 2;
-	memcpy(tables.rsdp + RSDP_XSDT_OFFSET, &xsdt, 8);
-	fix_checksum(tables.rsdp, RSDP_V1_SIZE, 8);
+	tables.rsdp[ACPI_RSDP_REVISION_OFFSET] = 2;
+	memcpy(tables.rsdp + ACPI_RSDP_XSDT_OFFSET, &xsdt, 8);
+	fix_checksum(tables.rsdp, ACPI_RSDP_V1_SIZE, 8);
 }
 
 static const void *host_identity(void *ctx, u64 pa, u64 len)

@@ -44,12 +44,12 @@ static void build_tables(u16 port)
 	memcpy(tables.fadt + FADT_PM1A_CNT_BLK, &pm1a, 4);
 	checksum(tables.fadt, sizeof(tables.fadt), 9);
 	sdt_header(tables.xsdt, "XSDT", sizeof(tables.xsdt));
-	memcpy(tables.xsdt + SDT_HEADER_SIZE, &fadt, 8);
+	memcpy(tables.xsdt + ACPI_SDT_HEADER_SIZE, &fadt, 8);
 	checksum(tables.xsdt, sizeof(tables.xsdt), 9);
 	memcpy(tables.rsdp, "RSD PTR ", 8);
-	tables.rsdp[RSDP_REVISION_OFFSET] = 2;
-	memcpy(tables.rsdp + RSDP_XSDT_OFFSET, &xsdt, 8);
-	checksum(tables.rsdp, RSDP_V1_SIZE, 8);
+	tables.rsdp[ACPI_RSDP_REVISION_OFFSET] = 2;
+	memcpy(tables.rsdp + ACPI_RSDP_XSDT_OFFSET, &xsdt, 8);
+	checksum(tables.rsdp, ACPI_RSDP_V1_SIZE, 8);
 }
 
 static struct efi_memory_descriptor descs[2];
