@@ -103,6 +103,49 @@ static inline void fz_map_free(struct fz_map *fm)
 	free(fm->buf);
 }
 
+/*
+ * Physical memory as the host provides it: up to FZ_PHYS_REGIONS regions, read as u8 count (modulo
+ * FZ_PHYS_REGIONS + 1), then per region u64 physical address, u16 length and that many bytes. fz_phys_read()
+ * is a reader for the kernel's walks (struct acpi_phys): bytes outside every region are refused.
+ */
+#define FZ_PHYS_REGIONS 8
+
+struct fz_phys {
+	struct {
+		u64 pa;
+		size_t len;
+		u8 *data;
+	} r[FZ_PHYS_REGIONS];
+	unsigned n;
+};
+
+static inline void fz_phys_load(struct fz *in, struct fz_phys *pm)
+{
+	unsigned regions = fz_u8(in) % (FZ_PHYS_REGIONS + 1);
+
+	for (pm->n = 0; pm->n < regions; pm->n++) {
+		pm->r[pm->n].pa = fz_u64(in);
+		pm->r[pm->n].data = fz_dup(in, fz_u16(in), &pm->r[pm->n].len);
+	}
+}
+
+/* The bytes [pa, pa + len) of one region, or NULL. */
+static inline const void *fz_phys_read(void *ctx, u64 pa, u64 len)
+{
+	const struct fz_phys *pm = ctx;
+
+	for (unsigned i = 0; i < pm->n; i++)
+		if (pa >= pm->r[i].pa && pa - pm->r[i].pa <= pm->r[i].len && len <= pm->r[i].len - (pa - pm->r[i].pa))
+			return pm->r[i].data + (pa - pm->r[i].pa);
+	return NULL;
+}
+
+static inline void fz_phys_free(struct fz_phys *pm)
+{
+	for (unsigned i = 0; i < pm->n; i++)
+		free(pm->r[i].data);
+}
+
 /* The 8-byte alignment the kernel's view needs: the map's buffer comes from malloc. */
 _Static_assert(sizeof(struct efi_memory_descriptor) == EFI_MEMORY_DESCRIPTOR_MIN_SIZE, "40-byte descriptor");
 

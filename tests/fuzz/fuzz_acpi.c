@@ -14,34 +14,8 @@
 #include "conform/conform.h"
 #include "efi/acpi_pm.h"
 
-#define MAX_REGIONS 8
-
-struct region {
-	u64 pa;
-	size_t len;
-	u8 *data;
-};
-
-struct phys_model {
-	struct region r[MAX_REGIONS];
-	unsigned n;
-};
-
-/* The bytes [pa, pa + len) of one region, or NULL. */
-static const void *model_read(void *ctx, u64 pa, u64 len)
-{
-	const struct phys_model *pm = ctx;
-
-	for (unsigned i = 0; i < pm->n; i++) {
-		const struct region *r = &pm->r[i];
-		if (pa >= r->pa && pa - r->pa <= r->len && len <= r->len - (pa - r->pa))
-			return r->data + (pa - r->pa);
-	}
-	return NULL;
-}
-
 /* How many bytes the model holds from pa on. */
-static size_t readable(const struct phys_model *pm, u64 pa)
+static size_t readable(const struct fz_phys *pm, u64 pa)
 {
 	for (unsigned i = 0; i < pm->n; i++)
 		if (pa >= pm->r[i].pa && pa - pm->r[i].pa < pm->r[i].len)
@@ -58,9 +32,9 @@ static u32 le32_at(const u8 *p)
 }
 
 /* conform_rsdp() reads 36 bytes and then Length bytes (up to 4096): the caller's promise, kept here. */
-static void judge_rsdp(const struct phys_model *pm, u64 pa)
+static void judge_rsdp(const struct fz_phys *pm, u64 pa)
 {
-	const u8 *p = model_read((void *)pm, pa, CONFORM_RSDP_V2_SIZE);
+	const u8 *p = fz_phys_read((void *)pm, pa, CONFORM_RSDP_V2_SIZE);
 	size_t have = readable(pm, pa);
 
 	if (!p || (le32_at(p + 20) <= 4096 && le32_at(p + 20) > have))
@@ -69,9 +43,9 @@ static void judge_rsdp(const struct phys_model *pm, u64 pa)
 }
 
 /* conform_smbios3() reads 24 bytes and then its Length byte's worth. */
-static void judge_smbios3(const struct phys_model *pm, u64 pa)
+static void judge_smbios3(const struct fz_phys *pm, u64 pa)
 {
-	const u8 *p = model_read((void *)pm, pa, CONFORM_SMBIOS3_SIZE);
+	const u8 *p = fz_phys_read((void *)pm, pa, CONFORM_SMBIOS3_SIZE);
 
 	if (!p || p[6] > readable(pm, pa))
 		return;
@@ -81,20 +55,14 @@ static void judge_smbios3(const struct phys_model *pm, u64 pa)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fz in = { data, size };
-	struct phys_model pm = { .n = 0 };
+	struct fz_phys pm;
 	u64 rsdp_pa = fz_u64(&in), smbios_pa = fz_u64(&in);
-	unsigned regions = fz_u8(&in) % (MAX_REGIONS + 1);
-	struct acpi_phys phys = { model_read, &pm };
+	struct acpi_phys phys = { fz_phys_read, &pm };
 
-	for (; pm.n < regions; pm.n++) {
-		struct region *r = &pm.r[pm.n];
-		r->pa = fz_u64(&in);
-		r->data = fz_dup(&in, fz_u16(&in), &r->len);
-	}
+	fz_phys_load(&in, &pm);
 	(void)acpi_pm1a_cnt_port_from(rsdp_pa, &phys);
 	judge_rsdp(&pm, rsdp_pa);
 	judge_smbios3(&pm, smbios_pa);
-	for (unsigned i = 0; i < pm.n; i++)
-		free(pm.r[i].data);
+	fz_phys_free(&pm);
 	return 0;
 }

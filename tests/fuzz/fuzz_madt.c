@@ -13,31 +13,6 @@
 
 #include "../../kernel/efi/acpi_madt.c"
 
-#define MAX_REGIONS 8
-
-struct region {
-	u64 pa;
-	size_t len;
-	u8 *data;
-};
-
-struct phys_model {
-	struct region r[MAX_REGIONS];
-	unsigned n;
-};
-
-static const void *model_read(void *ctx, u64 pa, u64 len)
-{
-	const struct phys_model *pm = ctx;
-
-	for (unsigned i = 0; i < pm->n; i++) {
-		const struct region *r = &pm->r[i];
-		if (pa >= r->pa && pa - r->pa <= r->len && len <= r->len - (pa - r->pa))
-			return r->data + (pa - r->pa);
-	}
-	return NULL;
-}
-
 static void check(const struct madt_info *info)
 {
 	if (info->count > MADT_MAX_CPUS || info->enabled > info->count || !info->error != !!info->count)
@@ -66,19 +41,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		free(madt);
 		return 0;
 	}
-	struct phys_model pm = { .n = 0 };
+	struct fz_phys pm;
 	u64 rsdp_pa = fz_u64(&in);
-	unsigned regions = fz_u8(&in) % (MAX_REGIONS + 1);
-	struct acpi_phys phys = { model_read, &pm };
+	struct acpi_phys phys = { fz_phys_read, &pm };
 
-	for (; pm.n < regions; pm.n++) {
-		struct region *r = &pm.r[pm.n];
-		r->pa = fz_u64(&in);
-		r->data = fz_dup(&in, fz_u16(&in), &r->len);
-	}
+	fz_phys_load(&in, &pm);
 	madt_read(rsdp_pa, &phys, &info);
 	check(&info);
-	for (unsigned i = 0; i < pm.n; i++)
-		free(pm.r[i].data);
+	fz_phys_free(&pm);
 	return 0;
 }
