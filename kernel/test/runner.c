@@ -38,11 +38,8 @@ static unsigned selected_runs(const struct ktest_selection *sel, const struct kt
 {
 	unsigned n = 0;
 
-	if (!c->params)
-		return ktest_selected(sel, c) ? 1 : 0;
-	for (unsigned i = 0; i < c->nparams; i++)
-		if (ktest_param_selected(sel, c, &c->params[i]))
-			n++;
+	for (unsigned i = 0; i < ktest_runs(c); i++)
+		n += ktest_param_selected(sel, c, ktest_run_param(c, i));
 	return n;
 }
 
@@ -75,8 +72,8 @@ void ktest_list(const struct ktest_selection *sel)
 		for_each_case(c) {
 			if (c->suite != s)
 				continue;
-			for (unsigned i = 0; i < (c->params ? c->nparams : 1); i++) {
-				const struct ktest_param *p = c->params ? &c->params[i] : NULL;
+			for (unsigned i = 0; i < ktest_runs(c); i++) {
+				const struct ktest_param *p = ktest_run_param(c, i);
 
 				if (!ktest_param_selected(sel, c, p))
 					continue;
@@ -223,8 +220,8 @@ void ktest_run_suite(const struct ktest_selection *sel, const struct ktest_suite
 	for (const struct ktest_case *c = first; c < last; c++) {
 		if (c->suite != s)
 			continue;
-		for (unsigned i = 0; i < (c->params ? c->nparams : 1); i++) {
-			const struct ktest_param *p = c->params ? &c->params[i] : NULL;
+		for (unsigned i = 0; i < ktest_runs(c); i++) {
+			const struct ktest_param *p = ktest_run_param(c, i);
 
 			if (!ktest_param_selected(sel, c, p))
 				continue;

@@ -97,10 +97,8 @@ bool ktest_param_selected(const struct ktest_selection *sel, const struct ktest_
 
 bool ktest_selected(const struct ktest_selection *sel, const struct ktest_case *c)
 {
-	if (!c->params)
-		return ktest_param_selected(sel, c, NULL);
-	for (unsigned i = 0; i < c->nparams; i++)
-		if (ktest_param_selected(sel, c, &c->params[i]))
+	for (unsigned i = 0; i < ktest_runs(c); i++)
+		if (ktest_param_selected(sel, c, ktest_run_param(c, i)))
 			return true;
 	return false;
 }

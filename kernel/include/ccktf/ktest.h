@@ -255,6 +255,17 @@ bool ktest_selection_all_match(const struct ktest_selection *sel, char *unmatche
 /* Whether sel selects parameter p of c: a glob naming the case selects all of them, or one by CASE_PARAM. */
 bool ktest_param_selected(const struct ktest_selection *sel, const struct ktest_case *c,
 			  const struct ktest_param *p);
+/* A case runs once per parameter, or once (with no parameter, NULL) when it has none. */
+static inline unsigned ktest_runs(const struct ktest_case *c)
+{
+	return c->params ? c->nparams : 1;
+}
+
+static inline const struct ktest_param *ktest_run_param(const struct ktest_case *c, unsigned i)
+{
+	return c->params ? &c->params[i] : NULL;
+}
+
 /* Writes CASE_PARAM (or CASE when p is NULL) to buf; false if it does not fit or is not [a-z0-9_]+. */
 bool ktest_param_name(const struct ktest_case *c, const struct ktest_param *p, char *buf, size_t size);
 
