@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Bringing up the application processors by INIT-SIPI-SIPI (ccktf/smp.h; docs/protocol.md "CPUs").
+ * Bringing up the application processors (ccktf/smp.h; docs/protocol.md "CPUs"), whatever starts them.
  *
- * Before ExitBootServices: the ACPI MADT says which CPUs exist (kernel/efi/acpi_madt.c); when the
- * platform's mechanism is INIT-SIPI-SIPI and there are APs, three pages below 640 KiB are allocated for the
- * trampoline (as Linux reserves its real-mode trampoline from the firmware's low memory) and one stack
- * region per AP. After it, on the kernel's page tables, the boot CPU starts the APs one at a time, as the
- * Intel SDM's MP initialization example does (vol. 3A 9.4.4): an INIT IPI, 10 ms, a STARTUP IPI, 200 us, a
- * second STARTUP IPI, 200 us, every delay measured with the TSC; then it waits at most AP_CHECKIN_NS for
- * that AP to check in. One at a time, because the trampoline has one parameter block (the stack, entry and
- * argument of the AP being started). An AP that does not check in is reported with its APIC ID, sent an
- * INIT again (back to wait-for-SIPI, so that it cannot run the trampoline later with another AP's stack),
- * and left out; the boot goes on.
+ * Before ExitBootServices: the ACPI MADT says which CPUs exist (kernel/efi/acpi_madt.c); when the platform
+ * has a waker (arch/ap_wake.h: INIT-SIPI-SIPI, the MADT wake-up mailbox, SNP AP Creation) and there are
+ * APs, the waker takes what it needs from the firmware and one stack region per AP is allocated. After it,
+ * on the kernel's page tables, the boot CPU starts the APs one at a time through the waker and waits at
+ * most AP_CHECKIN_NS for each to check in. An AP that does not is reported with its APIC ID, its slot is
+ * taken back (the waker keeps it from running later where it can), and the boot goes on.
  *
- * An AP runs the trampoline (ap_trampoline.asm) to 64-bit mode on the kernel's CR3 and its own stack,
- * then ap_main() below: its own GDT and TSS (with its own IST stack for NMI, #DF, #MC), the kernel's IDT,
- * shared; the check-in (its APIC ID from CPUID, an address on its stack, its GDT and TR, a counter); then
- * the park loop. The shared IDT: its gates and the entry stubs (trap_entry.asm) touch only the stack, which
- * is per CPU, so taking an exception is per-CPU safe; what trap_dispatch() does after that is not: the
+ * An AP arrives in ap_main() below on its own stack and the kernel's CR3: the waker's per-CPU setup
+ * (ap_init), its own GDT and TSS (with its own IST stack for NMI, #DF, #MC), the kernel's IDT, shared; the
+ * check-in (its APIC ID from CPUID, an address on its stack, its GDT and TR, a counter); then the park
+ * loop. The shared IDT: its gates and the entry stubs (trap_entry.asm) touch only the stack, which is per
+ * CPU, so taking an exception is per-CPU safe; what trap_dispatch() does after that is not: the
  * exception-table fixup reports the vector through one global (so *_safe accessors must not run on two
  * CPUs at once), and a crash on an AP is reported as on the boot CPU, its output possibly interleaved. The
  * work ccktf gives APs today raises no exception.
@@ -29,7 +25,7 @@
  * sleeps on), so smp_wait() sends another each millisecond until the work is done or its bound passes:
  * every wait is bounded, and a parked AP costs the host no CPU time.
  */
-#include <arch/ap_boot.h>
+#include <arch/ap_wake.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/machine.h>
@@ -46,43 +42,39 @@
 #define AP_STACK_PAGES 4 /* 16 KiB */
 #define AP_IST_PAGES 2
 #define AP_PAGES (AP_STACK_PAGES + AP_IST_PAGES)
-#define TRAMP_PAGES 3		       /* the blob, the low PML4, and one spare in case the first is page 0 */
-#define INIT_DELAY_NS 10000000ull      /* SDM 9.4.4: 10 ms after INIT */
-#define SIPI_DELAY_NS 200000ull	       /* 200 us after each STARTUP IPI */
 #define AP_CHECKIN_NS 2000000000ull    /* per AP: generous for TCG on a loaded host */
 #define IPI_IDLE_NS 100000000ull       /* xAPIC: the previous IPI leaves within this */
 #define REWAKE_NS 1000000ull
 
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_PG (1u << 31)
-#define CR4_PSE (1u << 4)
-#define CR4_PAE (1u << 5)
-#define CR4_PGE (1u << 7)
-#define CR4_OSFXSR (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1u << 8)
-#define EFER_NXE (1u << 11)
-#define CR3_ADDR_MASK 0x000ffffffffff000ull
-
-struct idtr {
-	u16 limit;
-	u64 base;
-} __packed;
-
 static struct smp_state smp;
-static u64 tramp_base; /* the trampoline's first low page (never page 0), 0 when none was allocated */
 static u64 ap_stacks;	/* (ncpus - 1) * AP_PAGES pages */
-static struct idtr kernel_idtr;
+static const struct ap_waker *waker; /* the platform's mechanism, NULL when ccktf has none for it */
+struct ap_idtr ap_kernel_idtr;
 static bool apic_ready; /* lapic_init() succeeded: the boot CPU's APIC ID and mode are known */
 
 const struct smp_state *smp_get(void)
 {
 	return &smp;
+}
+
+/* The platform's waker; NULL with why in *why when ccktf has none for its mechanism. */
+static const struct ap_waker *waker_for(enum cpu_wake w, const char **why)
+{
+	switch (w) {
+	case CPU_WAKE_INIT_SIPI:
+		return &ap_waker_init_sipi;
+	case CPU_WAKE_MADT_MAILBOX:
+		*why = "APs wake through the ACPI MADT Multiprocessor Wakeup mailbox here (a TD has no INIT/SIPI): "
+		       "not implemented yet";
+		return NULL;
+	case CPU_WAKE_SNP_AP_CREATE:
+		*why = "APs start through the SNP AP Creation request here (INIT-SIPI cannot start an SNP vCPU): "
+		       "not implemented yet";
+		return NULL;
+	default:
+		*why = "the platform declares no way to wake application processors";
+		return NULL;
+	}
 }
 
 static const char *wake_name(enum cpu_wake w)
@@ -99,33 +91,6 @@ static const char *wake_name(enum cpu_wake w)
 	}
 }
 
-static const char *wake_unsupported(enum cpu_wake w)
-{
-	switch (w) {
-	case CPU_WAKE_INIT_SIPI:
-		return NULL;
-	case CPU_WAKE_MADT_MAILBOX:
-		return "APs wake through the ACPI MADT Multiprocessor Wakeup mailbox here (a TD has no INIT/SIPI): "
-		       "not implemented yet";
-	case CPU_WAKE_SNP_AP_CREATE:
-		return "APs start through the SNP AP Creation request here (INIT-SIPI cannot start an SNP vCPU): "
-		       "not implemented yet";
-	default:
-		return "the platform declares no way to wake application processors";
-	}
-}
-
-/* TRAMP_PAGES pages below 640 KiB; returns the first of the two used (page 0 is skipped), or 0. */
-static u64 alloc_low(struct boot_info *b)
-{
-	u64 addr = AP_TRAMP_LIMIT - 1;
-
-	if (EFI_IS_ERROR(b->st->boot_services->allocate_pages(EFI_ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA,
-							      TRAMP_PAGES, &addr)))
-		return 0;
-	return addr ? addr : AP_TRAMP_PAGE;
-}
-
 void smp_prepare(struct boot_info *b)
 {
 	struct memmap map = memmap_view(&b->memmap_boot);
@@ -135,14 +100,14 @@ void smp_prepare(struct boot_info *b)
 	smp.wake = wake_name(w);
 	madt_read_in(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID), &map, &smp.madt);
 	smp.madt_enabled = smp.madt.error ? 1 : smp.madt.enabled;
-	if ((smp.skipped = wake_unsupported(w)) || smp.madt.error || smp.madt.enabled < 2)
+	waker = waker_for(w, &smp.skipped);
+	if (!waker || smp.madt.error || smp.madt.enabled < 2)
 		return;
 	aps = smp.madt.enabled - 1;
-	tramp_base = alloc_low(b);
+	if ((smp.skipped = waker->prepare(b, &smp.madt, (u32)aps)))
+		return;
 	ap_stacks = (u64)(uintptr_t)efi_allocate_pages(b, aps * AP_PAGES, EFI_LOADER_DATA);
-	if (!tramp_base)
-		smp.skipped = "no free pages below 640 KiB for the AP trampoline (AllocatePages)";
-	else if (!ap_stacks)
+	if (!ap_stacks)
 		smp.skipped = "no memory for the APs' stacks (AllocatePages)";
 }
 
@@ -168,14 +133,16 @@ static bool smp_nmi(struct cpu_regs *r)
 	return true;
 }
 
-static __noreturn void ap_main(struct smp_cpu *c)
+__noreturn void ap_main(struct smp_cpu *c)
 {
-	struct idtr gdtr;
+	struct ap_idtr gdtr;
 	u16 tr;
 
 	u32 starting = SMP_CPU_STARTING;
 
-	/* First of all: not the AP this slot was started for (a late one, after its slot was given up)? Then
+	if (waker->ap_init)
+		waker->ap_init(c);
+	/* Then: not the AP this slot was started for (a late one, after its slot was given up)? Then
 	 * stop before touching the slot's GDT and TSS, which may be live (review of 38951f6). */
 	if (cpu_apic_id() != c->apic_id) {
 		__atomic_fetch_add(&smp.stray, 1, __ATOMIC_RELAXED);
@@ -184,7 +151,7 @@ static __noreturn void ap_main(struct smp_cpu *c)
 	}
 	c->seen_apic_id = c->apic_id;
 	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
-	asm volatile("lidt %0" : : "m"(kernel_idtr) : "memory");
+	asm volatile("lidt %0" : : "m"(ap_kernel_idtr) : "memory");
 	asm volatile("sgdt %0" : "=m"(gdtr));
 	asm volatile("str %0" : "=r"(tr));
 	c->seen_rsp = (u64)(uintptr_t)&tr;
@@ -211,7 +178,7 @@ static __noreturn void ap_main(struct smp_cpu *c)
 	}
 }
 
-static void delay_ns(u64 ns)
+void ap_delay_ns(u64 ns)
 {
 	u64 start = time_now_ns();
 
@@ -219,49 +186,14 @@ static void delay_ns(u64 ns)
 		cpu_relax();
 }
 
-static const char *install_trampoline(void)
-{
-	u8 *page = (u8 *)(uintptr_t)tramp_base;
-	u64 cr3 = read_cr3();
-	struct ap_tramp_setup s;
-	const char *err;
-
-	/* The low PML4: a copy of the kernel's (its entries point at the same PDPTs), since CR3 is loaded
-	 * from 32-bit code, and the kernel's own PML4 may lie above 4 GiB. */
-	memcpy(page + AP_TRAMP_PAGE, (void *)(uintptr_t)(cr3 & CR3_ADDR_MASK & ~paging_encryption_mask()),
-	       AP_TRAMP_PAGE);
-	s = (struct ap_tramp_setup){
-		.cr3_low = (u64)(uintptr_t)page + AP_TRAMP_PAGE,
-		.cr3 = cr3,
-		.cr0 = ((u32)read_cr0() & (CR0_MP | CR0_ET | CR0_NE | CR0_WP)) | CR0_PE | CR0_PG,
-		.cr4 = ((u32)read_cr4() & (CR4_PSE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT)) | CR4_PAE,
-		.efer = ((u32)rdmsr(MSR_EFER) & EFER_NXE) | EFER_LME,
-	};
-	err = ap_tramp_install(page, (u64)(uintptr_t)page, ap_trampoline_start,
-			       (size_t)(ap_trampoline_end - ap_trampoline_start),
-			       (size_t)(ap_trampoline_params - ap_trampoline_start), &s);
-	smp.trampoline = (u64)(uintptr_t)page;
-	return err;
-}
-
+/* Starts c through the waker; true once it checked in, within AP_CHECKIN_NS. */
 static bool start_ap(struct smp_cpu *c)
 {
-	u8 *page = (u8 *)(uintptr_t)smp.trampoline;
-	u8 vector = ap_tramp_sipi_vector(smp.trampoline);
-	u64 start;
+	u64 start = time_now_ns();
 
-	ap_tramp_set_cpu(page, (size_t)(ap_trampoline_params - ap_trampoline_start), c->stack_top,
-			 (u64)(uintptr_t)ap_main, (u64)(uintptr_t)c);
 	c->state = SMP_CPU_STARTING;
-	start = time_now_ns();
-	if (!lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS))
+	if ((c->start_error = waker->start(c)))
 		return false;
-	delay_ns(INIT_DELAY_NS);
-	for (unsigned i = 0; i < 2; i++) {
-		if (!lapic_send_ipi(c->apic_id, APIC_ICR_DM_STARTUP | APIC_ICR_ASSERT | vector, IPI_IDLE_NS))
-			return false;
-		delay_ns(SIPI_DELAY_NS);
-	}
 	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != SMP_CPU_ONLINE) {
 		if (time_now_ns() - start > AP_CHECKIN_NS)
 			return false;
@@ -333,7 +265,7 @@ void smp_bring_up(void)
 		printk("# cpus: the boot CPU's APIC reads ID %u, CPUID says %u\n", lapic_id(), smp.boot_apic_id);
 	if (!madt_find(&smp.madt, smp.boot_apic_id))
 		printk("# cpus: the boot CPU (APIC ID %u) is not in the MADT\n", smp.boot_apic_id);
-	if ((err = install_trampoline())) {
+	if ((err = waker->setup(&smp))) {
 		smp.skipped = err;
 		print_summary();
 		return;
@@ -343,7 +275,7 @@ void smp_bring_up(void)
 		print_summary();
 		return;
 	}
-	asm volatile("sidt %0" : "=m"(kernel_idtr));
+	asm volatile("sidt %0" : "=m"(ap_kernel_idtr));
 	fill_slots();
 	trap_set_hook(X86_NMI, smp_nmi);
 	for (u32 i = 1; i < smp.ncpus; i++) {
@@ -361,10 +293,13 @@ void smp_bring_up(void)
 			smp.online++;
 			continue;
 		}
-		printk("# cpus: apic_id=%u did not come up: no check-in within %llu ms of its INIT IPI\n", c->apic_id,
-		       AP_CHECKIN_NS / 1000000);
-		lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS);
-		delay_ns(INIT_DELAY_NS); /* the INIT lands before the shared parameter block is rewritten */
+		if (c->start_error)
+			printk("# cpus: apic_id=%u did not come up: %s: %s\n", c->apic_id, waker->name, c->start_error);
+		else
+			printk("# cpus: apic_id=%u did not come up: no check-in within %llu ms of its %s request\n",
+			       c->apic_id, AP_CHECKIN_NS / 1000000, waker->name);
+		if (waker->give_up)
+			waker->give_up(c);
 	}
 	print_summary();
 }

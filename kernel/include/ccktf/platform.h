@@ -62,8 +62,8 @@ struct model_firmware_report {
 };
 
 /*
- * How the platform starts its application processors (arch/x86/cpu/smp.c). Only INIT-SIPI-SIPI is
- * implemented; the others are declared so that the kernel says which mechanism it skipped.
+ * How the platform starts its application processors: each has a waker (arch/x86/include/arch/ap_wake.h);
+ * one ccktf lacks is reported as skipped, by name.
  */
 enum cpu_wake {
 	CPU_WAKE_UNDECLARED,	/* the platform says nothing: no AP is started */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The application processors (arch/x86/cpu/smp.c): found in the ACPI MADT before ExitBootServices, brought
- * up after it by the platform's wake-up mechanism (platform_ops.cpu_wake; INIT-SIPI-SIPI is the only one
- * implemented), each parked in a loop that runs work posted to its mailbox. docs/protocol.md "CPUs".
+ * up after it by the platform's wake-up mechanism (platform_ops.cpu_wake; arch/ap_wake.h), each parked in a loop that runs work posted to its mailbox. docs/protocol.md "CPUs".
  */
 #ifndef CCKTF_SMP_H
 #define CCKTF_SMP_H
@@ -15,7 +14,7 @@
 
 enum smp_cpu_state {
 	SMP_CPU_ABSENT,	   /* not started (no stack, or bring-up skipped) */
-	SMP_CPU_STARTING,  /* INIT-SIPI-SIPI sent, not checked in yet */
+	SMP_CPU_STARTING,  /* the waker was asked to start it, not checked in yet */
 	SMP_CPU_ONLINE,	   /* checked in and parked */
 	SMP_CPU_NO_ANSWER, /* did not check in within the bound (reported with its APIC ID) */
 };
@@ -33,7 +32,8 @@ struct smp_cpu {
 	volatile u64 seen_rsp;	    /* AP: an address on the stack it checked in on */
 	u64 stack_base, stack_top;  /* its stack, [base, top) */
 	u64 ist_top;		    /* its IST1 stack (NMI, #DF, #MC) */
-	u64 up_ns;		    /* from its INIT IPI to its check-in */
+	u64 up_ns;		    /* from the waker's start request to its check-in */
+	const char *start_error;    /* NULL, or why the waker's start request failed */
 	struct cpu_gdt gdt;	    /* its own GDT and TSS */
 	/* The mailbox: the BSP writes fn and arg, then bumps work_seq; the AP runs fn(arg), then sets
 	 * done_seq to work_seq. */
@@ -59,8 +59,8 @@ struct smp_state {
 };
 
 struct boot_info;
-/* Before ExitBootServices: reads the MADT; allocates the trampoline pages below 640 KiB and the APs'
- * stacks when the platform's mechanism is INIT-SIPI-SIPI and there are APs. */
+/* Before ExitBootServices: reads the MADT; when the platform has a waker and there are APs, lets the waker
+ * take what it needs from the firmware and allocates the APs' stacks. */
 void smp_prepare(struct boot_info *b);
 /* After ExitBootServices, on the kernel's page tables: brings the APs up; prints the "# cpus:" lines. */
 void smp_bring_up(void);
