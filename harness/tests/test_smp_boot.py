@@ -43,3 +43,17 @@ def test_models_skip_bring_up_with_the_reason(ccktf_boot, platform, wake):
     assert "# cpus: no AP started: " in run.ktap.kernel_output
     assert all(t.status is Status.SKIP for t in run.ktap.tests())
     assert all(wake in (t.skip_reason or "") for t in run.ktap.tests()), [t.skip_reason for t in run.ktap.tests()]
+
+
+def test_a_cpu_that_never_checks_in_is_reported_and_the_boot_goes_on(ccktf_boot):
+    """smp_stall=1: APIC ID 1 stops before its check-in. The boot CPU gives up on it after the bounded wait,
+    names it, starts the next one, and the smp suite reports the missing CPU as a failure."""
+    run = ccktf_boot("platform=none tests=smp* smp_stall=1", label="smp-stall", smp=3)
+    assert run.verdict.outcome is Outcome.FAILED, f"{run.verdict}\n{run.serial_tail(40)}"
+    assert ("# cpus: apic_id=1 did not come up: no check-in within 2000 ms of its init-sipi-sipi request"
+            in run.ktap.kernel_output), run.serial_tail(40)
+    assert "apic_id=2 did not come up" not in run.ktap.kernel_output
+    assert cpus_line(run)[:3] == (2, 3, "init-sipi-sipi")
+    results = {t.full_name: t.status for t in run.ktap.tests()}
+    assert results["smp.every_madt_cpu_checked_in_once"] is Status.FAIL, results
+    assert results["smp.each_ap_runs_work_and_reports_back"] is Status.PASS, results

@@ -30,6 +30,7 @@
 #include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/trap.h>
+#include <ccktf/args.h>
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/platform.h>
@@ -51,6 +52,25 @@ static u64 ap_stacks;	/* (ncpus - 1) * AP_PAGES pages */
 static const struct ap_waker *waker; /* the platform's mechanism, NULL when ccktf has none for it */
 struct ap_idtr ap_kernel_idtr;
 static bool apic_ready; /* lapic_init() succeeded: the boot CPU's APIC ID and mode are known */
+
+/*
+ * smp_stall=APIC_ID: that AP stops before it checks in, as a CPU that never answers would, to show that
+ * it is reported by its APIC ID within the bounded wait and the boot goes on (harness/tests/
+ * test_smp_boot.py). Default none.
+ */
+static u64 stall_apic_id = ~0ull;
+
+static bool parse_stall(const char *v)
+{
+	if (!strcmp(v, "none")) {
+		stall_apic_id = ~0ull;
+		return true;
+	}
+	return args_parse_size(v, &stall_apic_id) && stall_apic_id < 0xffffffffull;
+}
+
+static const struct arg_key_ext smp_stall_key = { "smp_stall", "none|APIC_ID", parse_stall };
+ARG_KEY_REGISTER(smp_stall_key);
 
 const struct smp_state *smp_get(void)
 {
@@ -142,6 +162,9 @@ __noreturn void ap_main(struct smp_cpu *c)
 
 	if (waker->ap_init)
 		waker->ap_init(c);
+	if (c->apic_id == stall_apic_id)
+		for (;;)
+			hlt();
 	/* Then: not the AP this slot was started for (a late one, after its slot was given up)? Then
 	 * stop before touching the slot's GDT and TSS, which may be live (review of 38951f6). */
 	if (cpu_apic_id() != c->apic_id) {
