@@ -88,8 +88,8 @@ KTEST(host_snp_guest_msg, open_refuses_what_it_must)
 	msg[0x61] ^= 1; /* the ciphertext */
 	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_AUTH_FAILED);
 	msg[0x61] ^= 1;
-	msg[0x5f] = 1; /* a reserved header byte (inside the AAD) */
-	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_BAD_HEADER);
+	msg[0x5f] = 1; /* a reserved header byte inside the AAD, changed after sealing: the tag catches it */
+	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_AUTH_FAILED);
 	msg[0x5f] = 0;
 	msg[0x30] = 2; /* another algorithm */
 	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_BAD_HEADER);
@@ -97,6 +97,32 @@ KTEST(host_snp_guest_msg, open_refuses_what_it_must)
 	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_OK);
 	KEXPECT_FALSE(t, snp_msg_seal(msg, key, 0, 0, SNP_MSG_REPORT_REQ, 1, payload, 1)); /* seqno 0 is invalid */
 	KEXPECT_FALSE(t, snp_msg_seal(msg, key, 0, 1, SNP_MSG_REPORT_REQ, 1, out, SNP_MSG_MAX_PAYLOAD - 15));
+}
+
+/*
+ * Reserved header bytes set by whoever wrote the response are reported, not refused (Linux
+ * verify_and_dec_payload() does not look at them): a refusal would retire the VMPCK. On the old code both
+ * opens below answered BAD_HEADER.
+ */
+KTEST(host_snp_guest_msg, open_accepts_reserved_bytes_and_reports_them)
+{
+	static const u8 payload[40] = "report response";
+	u8 iv[12] = { 9 };
+	u16 len;
+
+	keys();
+	KASSERT_TRUE(t, snp_msg_seal(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, payload, sizeof(payload)));
+	KEXPECT_TRUE(t, snp_msg_reserved_clear(msg));
+	msg[0x28] = 0x5a; /* outside the AAD: the host may write it */
+	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_OK);
+	KEXPECT_FALSE(t, snp_msg_reserved_clear(msg));
+	msg[0x28] = 0;
+	msg[0x40] = 1; /* inside the AAD, sealed by the sender */
+	aes256_gcm_encrypt(key, iv, msg + 0x30, 0x30, payload, sizeof(payload), msg + 0x60, msg);
+	KEXPECT_EQ(t, snp_msg_open(msg, key, 0, 9, SNP_MSG_REPORT_RSP, 1, out, sizeof(out), &len), SNP_MSG_OK);
+	KEXPECT_EQ(t, len, sizeof(payload));
+	KEXPECT_TRUE(t, memcmp(out, payload, sizeof(payload)) == 0);
+	KEXPECT_FALSE(t, snp_msg_reserved_clear(msg));
 }
 
 static struct snp_psp psp;

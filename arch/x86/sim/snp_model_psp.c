@@ -114,7 +114,10 @@ u32 snp_psp_guest_request(struct snp_psp *psp, const u8 *req, u8 *resp)
 
 	psp->requests++;
 	snp_msg_read_hdr(req, &h);
-	if (h.vmpck >= SECRETS_VMPCKS)
+	/* The model PSP keeps refusing requests with reserved header bytes set, as it did before the guest's
+	 * side stopped refusing such responses: the SNP Firmware ABI gives reserved fields as must-be-zero,
+	 * and a model is never more permissive than the firmware. */
+	if (h.vmpck >= SECRETS_VMPCKS || !snp_msg_reserved_clear(req))
 		goto reject;
 	c = snp_msg_open(req, psp->vmpck[h.vmpck], h.vmpck, psp->last_seqno[h.vmpck] + 1, SNP_MSG_REPORT_REQ,
 			 SNP_MSG_REPORT_VERSION, plain, sizeof(plain), &len);

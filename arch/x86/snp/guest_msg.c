@@ -5,7 +5,11 @@
  * model's PSP uses the same code from the other end. Learnt from Linux sev-guest.c enc_payload() and
  * verify_and_dec_payload(): the header is built whole, the AAD is the header from 0x30, the IV the
  * sequence number; a response is believed only after its sequence number, type, version, size and tag
- * all check out.
+ * all check out. Reserved header bytes are not a reason to refuse a response (Linux does not look at them
+ * either): those inside the AAD are authenticated by the tag, those outside it (0x28-0x2F, the tag's unused
+ * half) the host may write; a refusal retires the VMPCK for the rest of the boot, so being stricter than
+ * Linux would cost a real guest its key on firmware that uses a reserved field. snp_msg_reserved_clear()
+ * lets the caller report them.
  */
 #include <arch/snp_msg_spec.h>
 #include <ccktf/aes_gcm.h>
@@ -95,8 +99,8 @@ bool snp_msg_seal(u8 *msg, const u8 *vmpck, u8 vmpck_id, u64 seqno, u8 type, u8 
 	return true;
 }
 
-/* Reserved header bytes must be zero: 0x28-0x2F, 0x38-0x3B, 0x3D-0x5F, and the tag's unused half. */
-static bool reserved_clear(const u8 *msg)
+/* Reserved header bytes: 0x28-0x2F, 0x38-0x3B, 0x3D-0x5F, and the tag's unused half. */
+bool snp_msg_reserved_clear(const u8 *msg)
 {
 	u8 any = 0;
 
@@ -120,7 +124,7 @@ enum snp_msg_check snp_msg_open(const u8 *msg, const u8 *vmpck, u8 vmpck_id, u64
 	snp_msg_read_hdr(msg, &h);
 	*len = 0;
 	if (h.algo != SNP_AEAD_AES_256_GCM || h.hdr_version != SNP_MSG_HDR_VERSION || h.hdr_size != SNP_MSG_HDR_BYTES ||
-	    !reserved_clear(msg) || h.size > SNP_MSG_MAX_PAYLOAD - GCM_TAG_BYTES || h.size > out_size)
+	    h.size > SNP_MSG_MAX_PAYLOAD - GCM_TAG_BYTES || h.size > out_size)
 		return SNP_MSG_BAD_HEADER;
 	if (h.vmpck != vmpck_id)
 		return SNP_MSG_BAD_VMPCK;
@@ -233,6 +237,10 @@ void snp_attest_format(const struct snp_attest_result *a, char *buf, size_t size
 		     r->current_major, r->current_minor, r->current_build, a->vmpck_id, r->version, r->committed_major,
 		     r->committed_minor, r->committed_build, r->current_tcb, r->reported_tcb, r->committed_tcb,
 		     r->launch_tcb);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (a->reserved_set)
+		n += snprintf(buf + n, size - (size_t)n, " snp_msg_reserved=nonzero");
 	if (n < 0 || (size_t)n >= size)
 		return;
 	n += format_tcb(buf + n, size - (size_t)n, r);

@@ -19,7 +19,7 @@ struct snp_msg_hdr {
 /* What opening a message found; only SNP_MSG_OK hands out a payload. */
 enum snp_msg_check {
 	SNP_MSG_OK,
-	SNP_MSG_BAD_HEADER, /* algorithm, header version or size, a reserved byte, or the payload size */
+	SNP_MSG_BAD_HEADER, /* algorithm, header version or size, or the payload size */
 	SNP_MSG_BAD_VMPCK,  /* sealed with another VMPCK than expected */
 	SNP_MSG_BAD_SEQNO,  /* not the sequence number expected: a replay, or a lost message */
 	SNP_MSG_BAD_TYPE,   /* another message type or version than expected */
@@ -34,6 +34,8 @@ bool snp_msg_seal(u8 *msg, const u8 *vmpck, u8 vmpck_id, u64 seqno, u8 type, u8 
 		  u16 len);
 /* Checks the header against what is expected, then authenticates and decrypts into out (out_size
  * bytes); *len is the payload's size on success. */
+/* Are the message's reserved header bytes all zero? (Not checked by snp_msg_open(): see guest_msg.c.) */
+bool snp_msg_reserved_clear(const u8 *msg);
 enum snp_msg_check snp_msg_open(const u8 *msg, const u8 *vmpck, u8 vmpck_id, u64 seqno, u8 type, u8 version,
 				u8 *out, size_t out_size, u16 *len);
 
@@ -75,6 +77,7 @@ struct snp_attest_result {
 	enum snp_msg_check check;
 	const char *why;  /* for BAD_RESPONSE from the report parser */
 	unsigned vmpck_id;
+	bool reserved_set; /* the response had a reserved header byte set (reported, not refused) */
 	struct snp_report report;
 };
 /* The identity words for this outcome, before the secrets page's (snp_identity_format()). */

@@ -106,6 +106,7 @@ static void check_response(const u8 *key, struct snp_attest_result *a, u64 seqno
 				plain, sizeof(plain), &len);
 	if (a->check != SNP_MSG_OK)
 		return fail(a, SNP_ATTEST_BAD_RESPONSE, 0);
+	a->reserved_set = !snp_msg_reserved_clear(resp_copy);
 	a->why = snp_report_parse(plain, len, &status, &a->report);
 	if (status != SNP_REPORT_STATUS_SUCCESS) {
 		a->why = NULL;
