@@ -13,10 +13,16 @@
  * neither: unusable. As Linux's acpi_parse_lapic()/acpi_parse_x2apic() (arch/x86/kernel/acpi/boot.c), a
  * longer entry is taken (a later revision may extend it) and an APIC ID of all ones is refused.
  *
+ * Type 0x10 (Multiprocessor Wakeup, acpi_madt.h): as Linux's acpi_parse_mp_wake(), an entry shorter than 16
+ * bytes is not read and the ResetVector only from a version 1 entry at least 24 bytes long; unlike Linux,
+ * a second structure makes the mailbox unusable (madt_wakeup_usable()).
+ *
  * The RSDP -> XSDT/RSDT walk is acpi_tables.c's, shared with the power-off port (acpi_pm.c).
  */
 #include <ccktf/string.h>
 #include "efi/acpi_madt.h"
+#include "efi/efi_spec.h"
+#include "mm/memmap.h"
 
 #define MADT_LAPIC_ADDR 36
 #define MADT_FLAGS 40
@@ -53,6 +59,49 @@ static void add_cpu(struct madt_info *info, u8 kind, u32 apic_id, u32 uid, u32 f
 		info->enabled++;
 }
 
+static void add_mp_wakeup(struct madt_mp_wakeup *w, const u8 *e, u8 elen)
+{
+	w->count++;
+	if (elen < MADT_MP_WAKEUP_SIZE_V0) {
+		w->short_count++;
+		return;
+	}
+	if (w->count - w->short_count > 1)
+		return; /* the first one read stays; madt_wakeup_usable() refuses two */
+	w->length = elen;
+	w->version = (u16)(e[2] | e[3] << 8);
+	w->mailbox = acpi_le64(e + 8);
+	if (w->version >= 1 && elen >= MADT_MP_WAKEUP_SIZE_V1)
+		w->reset_vector = acpi_le64(e + 16);
+}
+
+static bool firmware_owned(u32 type)
+{
+	return type == EFI_ACPI_MEMORY_NVS || type == EFI_RESERVED_MEMORY;
+}
+
+const char *madt_wakeup_usable(const struct madt_info *info, const struct memmap *m)
+{
+	const struct madt_mp_wakeup *w = &info->wakeup;
+	u64 gap;
+
+	if (!w->count)
+		return "the MADT has no Multiprocessor Wakeup structure (type 0x10)";
+	if (w->count > 1)
+		return "the MADT has more than one Multiprocessor Wakeup structure: which mailbox is meant is ambiguous";
+	if (w->short_count)
+		return "the MADT's Multiprocessor Wakeup structure is shorter than 16 bytes";
+	if (!w->mailbox)
+		return "the Multiprocessor Wakeup structure's mailbox address is 0 (invalidated)";
+	if (w->mailbox % MADT_MP_WAKEUP_MAILBOX_ALIGN)
+		return "the Multiprocessor Wakeup mailbox is not 4 KiB aligned (ACPI 6.5 table 5.31)";
+	if (m && !memmap_range_is(m, (struct range){ w->mailbox, w->mailbox + MADT_MP_WAKEUP_MAILBOX_ALIGN },
+				  firmware_owned, &gap))
+		return "the Multiprocessor Wakeup mailbox is not in ACPI NVS or reserved memory (the OS could reuse "
+		       "it)";
+	return NULL;
+}
+
 void madt_parse(const u8 *madt, u32 len, struct madt_info *info)
 {
 	u32 off;
@@ -84,6 +133,8 @@ void madt_parse(const u8 *madt, u32 len, struct madt_info *info)
 				add_cpu(info, MADT_X2APIC, acpi_le32(e + 4), acpi_le32(e + 12), acpi_le32(e + 8));
 		} else if (type == MADT_TYPE_LAPIC_OVERRIDE && elen >= 12) {
 			info->lapic_address = acpi_le64(e + 4);
+		} else if (type == MADT_TYPE_MP_WAKEUP) {
+			add_mp_wakeup(&info->wakeup, e, elen);
 		}
 		off += elen;
 	}

@@ -2,8 +2,9 @@
 /*
  * The processors the ACPI MADT lists (ACPI 6.5 section 5.2.12): Processor Local APIC (type 0) and
  * Processor Local x2APIC (type 9) entries, and the local APIC address (the table's field, or a Local APIC
- * Address Override, type 5). Pure: the table is read through a struct acpi_phys reader, so the host tests
- * and the fuzz target (tests/fuzz/fuzz_madt.c) feed it host-made bytes.
+ * Address Override, type 5), and the Multiprocessor Wakeup structure (type 0x10) through which a TD's APs are
+ * woken. Pure: the table is read through a struct acpi_phys reader, so the host tests and the fuzz target
+ * (tests/fuzz/fuzz_madt.c) feed it host-made bytes.
  */
 #ifndef CCKTF_EFI_ACPI_MADT_H
 #define CCKTF_EFI_ACPI_MADT_H
@@ -16,6 +17,26 @@
 /* MADT entry flags of both processor entry types (ACPI 6.5 table 5.23). */
 #define MADT_CPU_ENABLED (1u << 0)
 #define MADT_CPU_ONLINE_CAPABLE (1u << 1)
+
+/*
+ * The Multiprocessor Wakeup structure (ACPI 6.5 section 5.2.12.19, table 5.31; Linux include/acpi/actbl2.h
+ * struct acpi_madt_multiproc_wakeup): u8 Type 0x10, u8 Length, u16 MailBoxVersion at 2, u32 Reserved at 4,
+ * u64 MailBoxAddress at 8; version 1 (ACPI 6.6) adds u64 ResetVector at 16. Length 16 (version 0) or 24
+ * (version 1), as Linux's ACPI_MADT_MP_WAKEUP_SIZE_V0/_V1.
+ */
+#define MADT_TYPE_MP_WAKEUP 0x10
+#define MADT_MP_WAKEUP_SIZE_V0 16
+#define MADT_MP_WAKEUP_SIZE_V1 24
+#define MADT_MP_WAKEUP_MAILBOX_ALIGN 4096u /* "must be 4K bytes aligned" (ACPI 6.5 table 5.31) */
+
+struct madt_mp_wakeup {
+	u32 count;	   /* Multiprocessor Wakeup structures in the table (one is usable, two are ambiguous) */
+	u32 short_count;   /* of them, shorter than version 0's 16 bytes: not read */
+	u8 length;	   /* of the one read (the first long enough) */
+	u16 version;	   /* MailBoxVersion */
+	u64 mailbox;	   /* MailBoxAddress, raw */
+	u64 reset_vector;  /* ResetVector: version >= 1 and length >= 24, else 0 */
+};
 
 enum madt_cpu_kind { MADT_LAPIC = 0, MADT_X2APIC = 9 };
 
@@ -39,6 +60,7 @@ struct madt_info {
 	u32 madt_flags;	   /* bit 0: PCAT_COMPAT */
 	u32 count, enabled, ignored, invalid, over;
 	struct madt_cpu cpus[MADT_MAX_CPUS];
+	struct madt_mp_wakeup wakeup;
 };
 
 /* Parses one MADT (its bytes, len as the reader gave them); fills info, never reads past len. */
@@ -48,6 +70,16 @@ void madt_read(u64 rsdp_pa, const struct acpi_phys *phys, struct madt_info *info
 /* The same over the identity map, refusing tables in memory m reports unaccepted (acpi_pm.h). */
 struct memmap;
 void madt_read_in(const void *rsdp, const struct memmap *m, struct madt_info *info);
+/*
+ * NULL when the MADT carries exactly one Multiprocessor Wakeup structure whose mailbox can be used: long
+ * enough, MailBoxAddress nonzero (Linux writes 0 there to hide a used mailbox from a kexec'd kernel,
+ * madt_wakeup.c acpi_mp_disable_offlining()) and 4 KiB aligned, and, when m is not NULL, the whole 4 KiB
+ * mailbox in firmware memory the OS never reuses: ACPI NVS, as ACPI requires ("It must be in ACPINvs"), or
+ * reserved. Else why not; two structures are refused (which mailbox the firmware polls is ambiguous; Linux
+ * takes the first, acpi_table_parse_madt(..., 1)).
+ */
+struct memmap;
+const char *madt_wakeup_usable(const struct madt_info *info, const struct memmap *m);
 /* The entry for apic_id, or NULL. */
 const struct madt_cpu *madt_find(const struct madt_info *info, u32 apic_id);
 

@@ -6,7 +6,9 @@
  *   1: u64 rsdp_pa, u8 regions (at most 8), then per region u64 pa, u16 len, len bytes: physical memory as
  *      in fuzz_acpi.c, walked by madt_read() from the RSDP through the XSDT or RSDT.
  * A read past what the model holds is a sanitizer report; the result's invariants (each APIC ID once,
- * at most MADT_MAX_CPUS, every listed CPU usable, an error exactly when none is listed) abort when broken.
+ * at most MADT_MAX_CPUS, every listed CPU usable, an error exactly when none is listed; a Multiprocessor
+ * Wakeup mailbox judged usable only when it is the one structure, long enough, nonzero and 4 KiB aligned)
+ * abort when broken.
  */
 #include "fuzz.h"
 #include "efi/acpi_madt.h"
@@ -24,6 +26,12 @@ static void check(const struct madt_info *info)
 			if (info->cpus[i].apic_id == info->cpus[j].apic_id)
 				abort();
 	}
+	const struct madt_mp_wakeup *w = &info->wakeup;
+	if (w->short_count > w->count || (w->count > w->short_count && w->length < MADT_MP_WAKEUP_SIZE_V0))
+		abort();
+	if (!madt_wakeup_usable(info, NULL) &&
+	    (w->count != 1 || w->short_count || !w->mailbox || w->mailbox % MADT_MP_WAKEUP_MAILBOX_ALIGN))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)

@@ -47,6 +47,21 @@ static void raw(struct madt_builder *b, const u8 *bytes, u32 n)
 	b->len += n;
 }
 
+/* A Multiprocessor Wakeup structure of len bytes (ACPI 6.5 table 5.31); the fields that fit are written. */
+static void mp_wakeup(struct madt_builder *b, u8 len, u16 version, u64 mailbox, u64 reset_vector)
+{
+	u8 *e = b->buf + b->len;
+
+	memset(e, 0, len);
+	e[0] = MADT_TYPE_MP_WAKEUP, e[1] = len;
+	memcpy(e + 2, &version, 2);
+	if (len >= 16)
+		memcpy(e + 8, &mailbox, 8);
+	if (len >= 24)
+		memcpy(e + 16, &reset_vector, 8);
+	b->len += len;
+}
+
 static struct madt_info info;
 
 KTEST(host_acpi_madt, four_enabled_local_apics)
@@ -230,4 +245,135 @@ KTEST(host_acpi_madt, found_through_the_rsdp_and_xsdt)
 	madt_read((u64)(uintptr_t)tables.rsdp, &phys, &info);
 	KEXPECT_TRUE(t, info.error != NULL);
 	KEXPECT_EQ(t, info.count, 0);
+}
+
+/* The Multiprocessor Wakeup structure (type 0x10): version 1 with its ResetVector, version 0 without. */
+KTEST(host_acpi_madt, mp_wakeup_version_1_and_0)
+{
+	struct madt_builder b;
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 24, 1, 0x7f6e3000, 0x7f6e4010);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.count, 1);
+	KEXPECT_EQ(t, info.wakeup.count, 1);
+	KEXPECT_EQ(t, info.wakeup.version, 1);
+	KEXPECT_EQ(t, info.wakeup.length, 24);
+	KEXPECT_EQ(t, info.wakeup.mailbox, 0x7f6e3000);
+	KEXPECT_EQ(t, info.wakeup.reset_vector, 0x7f6e4010);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) == NULL);
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 16, 0, 0x7f6e3000, 0);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.wakeup.version, 0);
+	KEXPECT_EQ(t, info.wakeup.reset_vector, 0);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) == NULL);
+
+	begin(&b); /* version 1 claimed but only version 0's length: no ResetVector read past it */
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 16, 1, 0x7f6e3000, 0);
+	lapic(&b, 1, 1, MADT_CPU_ENABLED);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.wakeup.reset_vector, 0);
+	KEXPECT_EQ(t, info.count, 2);
+}
+
+KTEST(host_acpi_madt, mp_wakeup_absent_or_too_short_is_unusable)
+{
+	struct madt_builder b;
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.wakeup.count, 0);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) != NULL);
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 12, 0, 0, 0); /* a bad length: the mailbox field is not there */
+	lapic(&b, 1, 1, MADT_CPU_ENABLED);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.wakeup.count, 1);
+	KEXPECT_EQ(t, info.wakeup.short_count, 1);
+	KEXPECT_EQ(t, info.wakeup.mailbox, 0);
+	KEXPECT_EQ(t, info.count, 2); /* the walk goes on past it */
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) != NULL);
+}
+
+KTEST(host_acpi_madt, mp_wakeup_unaligned_or_zero_mailbox_is_unusable)
+{
+	struct madt_builder b;
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 24, 1, 0x7f6e3800, 0);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.wakeup.mailbox, 0x7f6e3800);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) != NULL);
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 24, 1, 0, 0);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) != NULL);
+}
+
+KTEST(host_acpi_madt, two_mp_wakeup_structures_are_ambiguous)
+{
+	struct madt_builder b;
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 24, 1, 0x7f6e3000, 0);
+	mp_wakeup(&b, 24, 1, 0x7f6e5000, 0);
+	madt_parse(b.buf, b.len, &info);
+	KEXPECT_EQ(t, info.wakeup.count, 2);
+	KEXPECT_EQ(t, info.wakeup.mailbox, 0x7f6e3000); /* the first is kept, for the report */
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) != NULL);
+}
+
+/* The mailbox must lie in memory the OS never reuses: ACPI NVS (ACPI 6.5 table 5.31) or reserved. */
+static struct efi_memory_descriptor wake_map[3];
+
+static struct memmap wake_memmap(u32 type_of_mailbox_page)
+{
+	wake_map[0] = (struct efi_memory_descriptor){ .type = EFI_CONVENTIONAL_MEMORY, .phys_start = 0,
+						      .num_pages = 0x7f6e3 };
+	wake_map[1] = (struct efi_memory_descriptor){ .type = type_of_mailbox_page, .phys_start = 0x7f6e3000,
+						      .num_pages = 2 };
+	wake_map[2] = (struct efi_memory_descriptor){ .type = EFI_CONVENTIONAL_MEMORY,
+						      .phys_start = 0x7f6e5000, .num_pages = 16 };
+	return (struct memmap){ .buf = wake_map, .map_size = sizeof(wake_map), .desc_size = sizeof(wake_map[0]),
+				.desc_version = 1 };
+}
+
+KTEST(host_acpi_madt, mp_wakeup_mailbox_must_be_acpi_nvs_or_reserved)
+{
+	struct madt_builder b;
+	struct memmap m;
+
+	begin(&b);
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 24, 1, 0x7f6e3000, 0);
+	madt_parse(b.buf, b.len, &info);
+	m = wake_memmap(EFI_ACPI_MEMORY_NVS);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, &m) == NULL);
+	m = wake_memmap(EFI_RESERVED_MEMORY);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, &m) == NULL);
+	m = wake_memmap(EFI_BOOT_SERVICES_DATA);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, &m) != NULL);
+	m = wake_memmap(EFI_CONVENTIONAL_MEMORY);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, &m) != NULL);
+
+	begin(&b); /* the mailbox's page runs past the NVS range into conventional memory */
+	lapic(&b, 0, 0, MADT_CPU_ENABLED);
+	mp_wakeup(&b, 24, 1, 0x7f6e4000, 0);
+	madt_parse(b.buf, b.len, &info);
+	m = wake_memmap(EFI_ACPI_MEMORY_NVS);
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, &m) == NULL);
+	wake_map[1].num_pages = 1;
+	KEXPECT_TRUE(t, madt_wakeup_usable(&info, &m) != NULL);
 }
