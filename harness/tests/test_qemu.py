@@ -30,7 +30,7 @@ def test_kernel_boot_command_line():
     argv = plan.argv
     assert argv[0] == "qemu-system-x86_64"
     assert option(argv, "-machine") == ["q35"]
-    assert option(argv, "-accel") == ["tcg"]
+    assert option(argv, "-accel") == ["tcg,thread=multi"]
     assert option(argv, "-m") == ["6G"]
     assert option(argv, "-smp") == ["2"]
     assert option(argv, "-kernel") == ["/k/ccktf.efi"]
@@ -241,7 +241,7 @@ def test_golden_mem_prealloc_command_line():
     # mem-prealloc options", e.g. -object memory-backend-...,id=pc.ram,size=512M,prealloc=on
     # -machine memory-backend=pc.ram -m 512M (the sizes must be equal).
     argv = qemu.build_launch(config(memory="6G", mem_prealloc=True), RUN_DIR).argv
-    assert argv[1:5] == ["-machine", "q35", "-accel", "tcg"]
+    assert argv[1:5] == ["-machine", "q35", "-accel", "tcg,thread=multi"]
     i = argv.index("-m")
     assert argv[i:i + 6] == ["-m", "6G", "-object", "memory-backend-ram,id=ccktf-ram,size=6G,prealloc=on",
                              "-machine", "memory-backend=ccktf-ram"]

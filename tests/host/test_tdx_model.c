@@ -150,3 +150,34 @@ KTEST(host_tdx_model, pending_and_outside)
 	KEXPECT_FALSE(t, tdx_pages_pending(&m->p, BASE));
 	model_free(m);
 }
+
+/* Two vCPUs, one page: the second accept meets the first's locked S-EPT entry (tdg_mem_page_accept.c). */
+KTEST(host_tdx_model, accept_of_a_page_in_flight_is_busy_then_already_accepted)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+
+	KEXPECT_EQ(t, tdx_pages_accept_begin(&m->p, BASE | PS4K), TDX_SUCCESS);
+	KEXPECT_FALSE(t, tdx_pages_accepted(&m->p, BASE)); /* still pending while the module zeroes it */
+	KEXPECT_EQ(t, accept(m, BASE, PS4K), TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX);
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX); /* its 2M too */
+	KEXPECT_EQ(t, accept(m, BASE + 4 * KiB, PS4K), TDX_SUCCESS);		     /* its neighbour is free */
+	tdx_pages_accept_end(&m->p, BASE | PS4K);
+	KEXPECT_TRUE(t, tdx_pages_accepted(&m->p, BASE));
+	KEXPECT_EQ(t, accept(m, BASE, PS4K), TDX_PAGE_ALREADY_ACCEPTED | PS4K);
+	KEXPECT_EQ(t, m->p.double_accepts, 3);
+	model_free(m);
+}
+
+KTEST(host_tdx_model, a_2m_in_flight_locks_its_4k_pages)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+
+	KEXPECT_EQ(t, tdx_pages_accept_begin(&m->p, BASE | PS2M), TDX_SUCCESS);
+	KEXPECT_EQ(t, accept(m, BASE + 2 * MiB - 4 * KiB, PS4K), TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX);
+	tdx_pages_accept_end(&m->p, BASE | PS2M);
+	for (u64 a = BASE; a < BASE + 2 * MiB; a += 4 * KiB)
+		KASSERT_TRUE(t, tdx_pages_accepted(&m->p, a));
+	tdx_pages_accept_end(&m->p, BASE | PS2M); /* an end without a begin changes nothing */
+	KEXPECT_EQ(t, m->p.double_accepts, 1);
+	model_free(m);
+}

@@ -13,10 +13,10 @@
  * (ap_init), its own GDT and TSS (with its own IST stack for NMI, #DF, #MC), the kernel's IDT, shared; the
  * check-in (its APIC ID from CPUID, an address on its stack, its GDT and TR, a counter); then the park
  * loop. The shared IDT: its gates and the entry stubs (trap_entry.asm) touch only the stack, which is per
- * CPU, so taking an exception is per-CPU safe; what trap_dispatch() does after that is not: the
- * exception-table fixup reports the vector through one global (so *_safe accessors must not run on two
- * CPUs at once), and a crash on an AP is reported as on the boot CPU, its output possibly interleaved. The
- * work ccktf gives APs today raises no exception.
+ * CPU, so taking an exception is per-CPU safe; so is the exception-table fixup, which reports
+ * the vector in the CPU's own area (arch/percpu.h, set up right after its GDT), so *_safe accessors run on
+ * several CPUs at once; the models' #UD answers lock their own state (arch/x86/sim/). A crash on an AP is
+ * reported as on the boot CPU, its output possibly interleaved.
  *
  * The park loop: with interrupts off, an AP checks its mailbox (work_seq != done_seq), runs the work, and
  * otherwise HLTs. With IF = 0 only an NMI (or INIT, SMI) ends HLT (SDM vol. 3A, HLT), so the boot CPU wakes
@@ -29,6 +29,7 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/machine.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
 #include <ccktf/args.h>
 #include <ccktf/boot.h>
@@ -174,6 +175,7 @@ __noreturn void ap_main(struct smp_cpu *c)
 	}
 	c->seen_apic_id = c->apic_id;
 	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
+	percpu_init(c->index); /* after the GDT: loading GS resets its base (arch/percpu.h) */
 	asm volatile("lidt %0" : : "m"(ap_kernel_idtr) : "memory");
 	asm volatile("sgdt %0" : "=m"(gdtr));
 	asm volatile("str %0" : "=r"(tr));

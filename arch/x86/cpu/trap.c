@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The IDT, the dispatcher behind every exception stub, and the crash report (docs/protocol.md, "Crash"). */
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
@@ -30,7 +31,6 @@ extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
 
 static struct idt_gate idt[X86_VECTORS] __attribute__((aligned(16)));
 static trap_hook_fn hooks[X86_VECTORS];
-static volatile int caught_vector = -1;
 static unsigned crash_depth;
 
 static void set_gate(unsigned vector, u64 handler, u8 ist)
@@ -60,6 +60,7 @@ void trap_init(void)
 	for (unsigned v = 0; v < X86_VECTORS; v++)
 		set_gate(v, (u64)(uintptr_t)trap_stubs + (u64)(s64)trap_stubs[v], ist_for(v));
 	asm volatile("lidt %0" : : "m"(p) : "memory");
+	percpu_init(0); /* the boot CPU's area: the exception-table report below is per CPU */
 }
 
 void trap_set_hook(unsigned vector, trap_hook_fn hook)
@@ -84,16 +85,18 @@ const char *trap_vector_name(unsigned vector)
 	return vector < X86_VECTORS ? names[vector] : "?";
 }
 
+/* Per CPU (arch/percpu.h): two CPUs may each run a *_safe accessor at the same time. */
 void exception_vector_reset(void)
 {
-	caught_vector = -1;
+	this_cpu_local()->caught_vector = -1;
 }
 
 int exception_vector(void)
 {
-	int v = caught_vector;
+	struct cpu_local *me = this_cpu_local();
+	int v = me->caught_vector;
 
-	caught_vector = -1;
+	me->caught_vector = -1;
 	return v;
 }
 
@@ -107,7 +110,7 @@ static bool extable_fixup(struct cpu_regs *r)
 	for (const struct extable_entry *e = __start_ex_table; e < __stop_ex_table; e++) {
 		if (extable_target(&e->insn) == r->rip) {
 			r->rip = extable_target(&e->fixup);
-			caught_vector = (int)r->vector;
+			this_cpu_local()->caught_vector = (int)r->vector;
 			return true;
 		}
 	}

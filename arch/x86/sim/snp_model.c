@@ -44,6 +44,7 @@ struct injection {
 };
 
 struct snp_model_counters snp_model_counters;
+struct spinlock snp_rmp_lock = SPINLOCK_INIT;
 static struct sim_memory mem;
 static struct rmp_region rmp[SIM_MAX_REGIONS];
 static struct outside_page outside[OUTSIDE_PAGES];
@@ -305,11 +306,13 @@ static void inject_error(u64 addr, u64 status)
 	u64 pfn = addr / EFI_PAGE_SIZE;
 	struct injection *slot = NULL;
 
+	spin_lock(&snp_rmp_lock);
 	for (unsigned i = 0; i < INJECTIONS; i++)
 		if ((injected[i].status && injected[i].pfn == pfn) || (!slot && !injected[i].status))
 			slot = &injected[i];
 	if (slot)
 		*slot = (struct injection){ pfn, status };
+	spin_unlock(&snp_rmp_lock);
 }
 
 static void set_host_4k(u64 addr, bool host_4k)
@@ -317,7 +320,7 @@ static void set_host_4k(u64 addr, bool host_4k)
 	u8 *flag = snp_rmp_4k_flag(addr);
 
 	if (flag)
-		*flag = host_4k;
+		__atomic_store_n(flag, host_4k, __ATOMIC_RELAXED);
 }
 
 /* A test writing into memory the guest has not validated: its unit stays present afterwards, since the
@@ -331,6 +334,11 @@ static void poison(u64 addr)
 static bool page_accepted(u64 addr)
 {
 	return snp_rmp_is_validated(addr / EFI_PAGE_SIZE);
+}
+
+static u64 double_accepts(void)
+{
+	return __atomic_load_n(&snp_model_counters.double_validations, __ATOMIC_RELAXED);
 }
 
 static bool page_shared(u64 addr)
@@ -371,6 +379,7 @@ const struct platform_model_ops snp_model_ops = {
 	.inject_error = inject_error,
 	.poison = poison,
 	.page_accepted = page_accepted,
+	.double_accepts = double_accepts,
 	.page_shared = page_shared,
 	.host_back = sim_host_back,
 	.firmware = model_firmware,

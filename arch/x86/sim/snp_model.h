@@ -9,14 +9,26 @@
 
 #include <arch/sim.h>
 #include <ccktf/platform.h>
+#include <ccktf/spinlock.h>
 
 struct snp_discovery;
 
 /* What the model did, for the boot log and the snp suite. */
 struct snp_model_counters {
 	u64 pvalidates, psmash, msr_exits, ghcb_exits, ioio_exits, psc_exits, psc_entries, guest_requests;
+	u64 double_validations; /* PVALIDATE(validate) of a page already validated: CF=1 */
 };
 extern struct snp_model_counters snp_model_counters;
+/*
+ * The RMP and the model's other page state, changed from whichever vCPU's #UD answers PVALIDATE or a
+ * VMGEXIT: held across each PVALIDATE and each Page State Change entry, so that a racing second
+ * validation of a page sees the first one's result. APM vol. 3 PVALIDATE has no busy status: it returns
+ * SUCCESS with CF=0 (the Validated bit changed) or CF=1 (it already had the asked value), FAIL_INPUT or
+ * FAIL_SIZEMISMATCH, so two PVALIDATEs of one page take effect one after the other and exactly one of them
+ * changes the entry; the model's single lock gives one such order (coarser than per-entry, never more
+ * permissive).
+ */
+extern struct spinlock snp_rmp_lock;
 
 /* Before ExitBootServices: the model's bookkeeping for the regions it presents as unaccepted. */
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *mem);

@@ -77,10 +77,14 @@ static bool psc_entry(u64 e)
 
 	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) || !IS_ALIGNED(gfn, pages))
 		return false;
+	spin_lock(&snp_rmp_lock); /* several vCPUs: snp_model.h */
 	for (u64 i = 0; i < pages; i++)
-		if (!snp_rmp_assign(gfn + i, op == SNP_PSC_OP_PRIVATE))
+		if (!snp_rmp_assign(gfn + i, op == SNP_PSC_OP_PRIVATE)) {
+			spin_unlock(&snp_rmp_lock);
 			return false;
+		}
 	snp_model_counters.psc_entries++;
+	spin_unlock(&snp_rmp_lock);
 	return true;
 }
 

@@ -73,7 +73,11 @@ static u64 psc_resp(u64 req)
 	u64 gfn = (req >> GHCB_MSR_DATA_SHIFT) & GHCB_MSR_GFN_MASK;
 	unsigned op = (req >> GHCB_MSR_PSC_OP_SHIFT) & GHCB_MSR_PSC_OP_MASK;
 	bool known = op == SNP_PSC_OP_PRIVATE || op == SNP_PSC_OP_SHARED;
-	bool ok = known && snp_rmp_assign(gfn, op == SNP_PSC_OP_PRIVATE);
+	bool ok;
+
+	spin_lock(&snp_rmp_lock); /* several vCPUs: snp_model.h */
+	ok = known && snp_rmp_assign(gfn, op == SNP_PSC_OP_PRIVATE);
+	spin_unlock(&snp_rmp_lock);
 
 	return (ok ? 0 : PSC_ERROR_GENERIC) | GHCB_MSR_PSC_RESP;
 }

@@ -81,8 +81,10 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 		return PVALIDATE_FAIL_SIZEMISMATCH;
 	if (q->validate && (injected = take_injection(q))) /* EAX is 32 bits: keep a wider status non-zero */
 		return (u32)injected ? (u32)injected : PVALIDATE_FAIL_INPUT;
-	if ((*unchanged = already(q)))
+	if ((*unchanged = already(q))) {
+		snp_model_counters.double_validations += q->validate;
 		return PVALIDATE_SUCCESS;
+	}
 	if (q->validate) /* the guest may touch it from now on (arch/sim.h: the pending-memory guard) */
 		sim_guard_open(q->va, q->va + q->pages * EFI_PAGE_SIZE);
 	for (u64 i = 0; i < q->pages; i++)
@@ -93,14 +95,18 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 static u64 validate(struct pvalidate_req *q, u64 page_size, bool *unchanged)
 {
 	u64 size = q->large ? 2 * MiB : EFI_PAGE_SIZE;
+	u64 status;
 
-	snp_model_counters.pvalidates++;
 	*unchanged = false;
 	q->pfn = q->va / EFI_PAGE_SIZE; /* the kernel's identity map: GPA = VA */
 	q->pages = size / EFI_PAGE_SIZE;
 	if (page_size > RCX_SIZE_MAX || !IS_ALIGNED(q->va, size))
 		return PVALIDATE_FAIL_INPUT;
-	return decide(q, unchanged);
+	spin_lock(&snp_rmp_lock); /* several vCPUs: see snp_model.h */
+	snp_model_counters.pvalidates++;
+	status = decide(q, unchanged);
+	spin_unlock(&snp_rmp_lock);
+	return status;
 }
 
 u64 snp_model_svsm_validate(u64 gpa, bool large, bool validate_, bool *unchanged)

@@ -14,6 +14,7 @@
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
 #include <ccktf/platform.h>
+#include <ccktf/spinlock.h>
 #include <ccktf/string.h>
 #include "sim_firmware.h"
 #include "tdx_model.h"
@@ -42,6 +43,7 @@ static struct {
 } ve_info;
 
 static struct tdx_pages pages;
+static struct spinlock pages_lock = SPINLOCK_INIT; /* pages, from whichever vCPU's #UD answers a TDCALL */
 static const struct sim_memory *memory; /* the regions, for the pending-memory guard (arch/sim.h) */
 static u64 tdcalls_served;
 
@@ -123,15 +125,27 @@ static bool firmware_accept(u64 start, u64 size)
 
 /* Leaves */
 
+/*
+ * Several vCPUs accept at once: the page state is changed under pages_lock, the zeroing is not (the module
+ * zeroes with the S-EPT entry locked, not the whole S-EPT: tdx_pages_accept_begin() in tdx_model.h), so
+ * that accepts of different pages on different vCPUs run in parallel, as on hardware.
+ */
 static u64 page_accept(struct cpu_regs *r)
 {
-	u64 status = tdx_pages_accept(&pages, r->rcx);
 	u64 gpa = r->rcx & TDX_PAGE_INFO_GPA_MASK, bytes = tdx_level_bytes(r->rcx & TDX_PAGE_INFO_LEVEL_MASK);
+	u64 status;
 
+	spin_lock(&pages_lock);
+	status = tdx_pages_accept_begin(&pages, r->rcx);
+	if (status == TDX_SUCCESS)
+		sim_guard_open(gpa, gpa + bytes);
+	spin_unlock(&pages_lock);
 	if (status != TDX_SUCCESS)
 		return status;
-	sim_guard_open(gpa, gpa + bytes);
 	fill_quads(gpa, bytes, 0); /* the module zeroes what it accepts (init_sept_4k_page()) */
+	spin_lock(&pages_lock);
+	tdx_pages_accept_end(&pages, r->rcx);
+	spin_unlock(&pages_lock);
 	return status;
 }
 
@@ -301,7 +315,7 @@ static u64 tdcall(struct cpu_regs *r)
 
 static bool answer_tdcall(struct cpu_regs *regs)
 {
-	tdcalls_served++;
+	__atomic_fetch_add(&tdcalls_served, 1, __ATOMIC_RELAXED);
 	regs->rax = tdcall(regs);
 	return true;
 }
@@ -388,12 +402,16 @@ void tdx_model_attach(void)
 
 static void model_set_host_4k(u64 addr, bool host_4k)
 {
+	spin_lock(&pages_lock);
 	tdx_pages_set_host_4k(&pages, addr, host_4k);
+	spin_unlock(&pages_lock);
 }
 
 static void model_inject_error(u64 addr, u64 raw_status)
 {
+	spin_lock(&pages_lock);
 	tdx_pages_inject(&pages, addr, raw_status);
+	spin_unlock(&pages_lock);
 }
 
 /* A test writing into pending memory the guest could not touch: its unit stays present afterwards, since
@@ -411,6 +429,11 @@ static bool model_page_accepted(u64 addr)
 	return tdx_pages_accepted(&pages, addr);
 }
 
+static u64 model_double_accepts(void)
+{
+	return __atomic_load_n(&pages.double_accepts, __ATOMIC_RELAXED);
+}
+
 static void model_firmware(struct model_firmware_report *out)
 {
 	sim_fw_report(out, SIM_FW_TDVF);
@@ -421,6 +444,7 @@ const struct platform_model_ops tdx_model_ops = {
 	.inject_error = model_inject_error,
 	.poison = model_poison,
 	.page_accepted = model_page_accepted,
+	.double_accepts = model_double_accepts,
 	.host_back = sim_host_back,
 	.firmware = model_firmware,
 };

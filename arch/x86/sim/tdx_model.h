@@ -57,11 +57,20 @@ struct tdx_injection {
 	u64 status;
 };
 
+/* An accept between its check and its S-EPT update: the module holds the entry's lock meanwhile. */
+struct tdx_inflight {
+	u64 gpa, bytes; /* bytes 0: free */
+};
+
+#define TDX_MODEL_INFLIGHT 64 /* one per vCPU at most (SMP_MAX_CPUS) */
+
 struct tdx_pages {
 	struct tdx_pages_region regions[SIM_MAX_REGIONS];
 	unsigned count;
 	unsigned gpaw;
 	struct tdx_injection injections[TDX_MODEL_INJECTIONS]; /* status 0: free */
+	struct tdx_inflight inflight[TDX_MODEL_INFLIGHT];
+	u64 double_accepts; /* accepts that met a page already accepted or being accepted (BUSY) */
 };
 
 /* Bytes of state a region [start, end) needs; the caller hands tdx_pages_add_region() that much, zeroed. */
@@ -71,6 +80,17 @@ void tdx_pages_init(struct tdx_pages *p, unsigned gpaw);
 bool tdx_pages_add_region(struct tdx_pages *p, u64 start, u64 end, void *zeroed_state, bool host_4k);
 /* TDG.MEM.PAGE.ACCEPT with this RCX: the status, the state updated. The caller zeroes on TDX_SUCCESS. */
 u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info);
+/*
+ * The same in two steps, for several vCPUs (the caller serializes the calls, not the zeroing between
+ * them). The module locks the S-EPT entry, zeroes the page(s), writes the entry MAPPED and unlocks it
+ * (tdg_mem_page_accept.c: sept_lock_acquire_guest(), init_sept_4k_page(), sept_lock_release()); a
+ * concurrent accept of a locked entry fails to take the lock and gets TDX_OPERAND_BUSY | operand RCX.
+ * begin: the status; on TDX_SUCCESS the page(s) are in flight (locked, still pending) until end(), which
+ * marks them accepted. Simplification: a 4K accept inside a 2M in flight (on hardware an EPT-violation exit
+ * to the VMM, "case 1.2") also gets BUSY.
+ */
+u64 tdx_pages_accept_begin(struct tdx_pages *p, u64 page_info);
+void tdx_pages_accept_end(struct tdx_pages *p, u64 page_info);
 void tdx_pages_set_host_4k(struct tdx_pages *p, u64 addr, bool host_4k);
 /* The next accept covering the page at addr answers status (0: clears); ignored when the table is full. */
 void tdx_pages_inject(struct tdx_pages *p, u64 addr, u64 status);

@@ -153,6 +153,32 @@ static u64 take_injection(struct tdx_pages *p, u64 gpa, u64 bytes)
 	return TDX_SUCCESS;
 }
 
+/* Accepts in flight (locked S-EPT entries) */
+
+static struct tdx_inflight *inflight_overlapping(struct tdx_pages *p, u64 gpa, u64 bytes)
+{
+	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT; i++) {
+		struct tdx_inflight *f = &p->inflight[i];
+
+		if (f->bytes && gpa < f->gpa + f->bytes && f->gpa < gpa + bytes)
+			return f;
+	}
+	return NULL;
+}
+
+/* The entry is locked by another vCPU's accept: sept_lock_acquire_guest() fails (tdg_mem_page_accept.c). */
+static u64 sept_busy(struct tdx_pages *p)
+{
+	p->double_accepts++;
+	return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+}
+
+static u64 already_accepted(struct tdx_pages *p, u64 level)
+{
+	p->double_accepts++;
+	return TDX_PAGE_ALREADY_ACCEPTED | level;
+}
+
 static u64 accept_4k(struct tdx_pages *p, u64 gpa)
 {
 	const struct tdx_pages_region *r = region_of(p, gpa);
@@ -162,12 +188,13 @@ static u64 accept_4k(struct tdx_pages *p, u64 gpa)
 
 	if (!r)
 		return operand_invalid_rcx();
+	if (inflight_overlapping(p, gpa, PAGE_4K))
+		return sept_busy(p);
 	injected = take_injection(p, gpa, PAGE_4K);
 	if (injected)
 		return injected;
 	if (page_accepted(r, gpa))
-		return TDX_PAGE_ALREADY_ACCEPTED | (host_maps_2m_leaf(r, chunk) ? TDX_PS_2M : TDX_PS_4K);
-	set_accepted(r, gpa, PAGE_4K);
+		return already_accepted(p, host_maps_2m_leaf(r, chunk) ? TDX_PS_2M : TDX_PS_4K);
 	return TDX_SUCCESS;
 }
 
@@ -178,25 +205,59 @@ static u64 accept_2m(struct tdx_pages *p, u64 gpa)
 
 	if (!overlaps_any_region(p, gpa, gpa + PAGE_2M))
 		return operand_invalid_rcx();
+	if (inflight_overlapping(p, gpa, PAGE_2M))
+		return sept_busy(p);
 	if (!host_maps_2m_leaf(r, gpa))
 		return TDX_PAGE_SIZE_MISMATCH | TDX_PS_2M;
 	injected = take_injection(p, gpa, PAGE_2M);
 	if (injected)
 		return injected;
 	if (page_accepted(r, gpa)) /* one state for all 512: all accepted */
-		return TDX_PAGE_ALREADY_ACCEPTED | TDX_PS_2M;
-	set_accepted(r, gpa, PAGE_2M);
+		return already_accepted(p, TDX_PS_2M);
 	return TDX_SUCCESS;
+}
+
+u64 tdx_pages_accept_begin(struct tdx_pages *p, u64 page_info)
+{
+	u64 level = page_info & TDX_PAGE_INFO_LEVEL_MASK;
+	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
+	u64 status;
+	struct tdx_inflight *slot = NULL;
+
+	if (!operand_ok(p, page_info))
+		return operand_invalid_rcx();
+	status = level == TDX_PS_4K ? accept_4k(p, gpa) : accept_2m(p, gpa);
+	if (status != TDX_SUCCESS)
+		return status;
+	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT && !slot; i++)
+		if (!p->inflight[i].bytes)
+			slot = &p->inflight[i];
+	if (!slot) /* more accepts in flight than vCPUs: the module's lock is taken, the caller retries */
+		return sept_busy(p);
+	*slot = (struct tdx_inflight){ gpa, tdx_level_bytes(level) };
+	return TDX_SUCCESS;
+}
+
+void tdx_pages_accept_end(struct tdx_pages *p, u64 page_info)
+{
+	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
+	u64 bytes = tdx_level_bytes(page_info & TDX_PAGE_INFO_LEVEL_MASK);
+	struct tdx_inflight *f = inflight_overlapping(p, gpa, bytes);
+	const struct tdx_pages_region *r = region_of(p, gpa);
+
+	if (!f || f->gpa != gpa || f->bytes != bytes || !r)
+		return; /* not begun: nothing to end */
+	*f = (struct tdx_inflight){ 0 };
+	set_accepted(r, gpa, bytes);
 }
 
 u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info)
 {
-	u64 level = page_info & TDX_PAGE_INFO_LEVEL_MASK;
-	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
+	u64 status = tdx_pages_accept_begin(p, page_info);
 
-	if (!operand_ok(p, page_info))
-		return operand_invalid_rcx();
-	return level == TDX_PS_4K ? accept_4k(p, gpa) : accept_2m(p, gpa);
+	if (status == TDX_SUCCESS)
+		tdx_pages_accept_end(p, page_info);
+	return status;
 }
 
 /* Test controls */

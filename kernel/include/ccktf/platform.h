@@ -85,6 +85,12 @@ struct platform_model_ops {
 	void (*poison)(u64 addr);
 	/* The model's own view: is the 4 KiB page at addr accepted (TDX) / validated (SNP)? */
 	bool (*page_accepted)(u64 addr);
+	/*
+	 * Accepts since boot that found their page already accepted or being accepted by another vCPU (TDX:
+	 * PAGE_ALREADY_ACCEPTED or OPERAND_BUSY on a locked S-EPT entry; SNP: PVALIDATE CF=1). The parallel
+	 * acceptance tests read it before and after a race: it must not move. NULL: not counted.
+	 */
+	u64 (*double_accepts)(void);
 	/* Has the guest made the 4 KiB page at addr shared (SNP: a PSC to shared, not since undone)? NULL:
 	 * the model has no shared pages. */
 	bool (*page_shared)(u64 addr);
