@@ -4,7 +4,7 @@
 #   make run        boot it under QEMU/OVMF and print a summary (PLATFORM=, MEMORY=, TESTS=, ARGS=)
 #   make test       host unit tests, a fuzz smoke, the harness's own tests, and every in-kernel test under pytest
 #   make bench      acceptance benchmarks on both models: build/bench/ (JSON, plots, summary.md)
-#   make conformance  firmware conformance report: build/conformance/ (Markdown, HTML, JUnit XML)
+#   make conformance  firmware conformance report over a sweep of sizes x vCPUs: build/conformance/ (MD, JSON, HTML, JUnit)
 #   make matrix     the firmware x kernel acceptance matrix, measured: build/matrix/ (matrix.md, matrix.json)
 #   make fuzz       libFuzzer targets for the parsers of host data, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make doctor     what this host can run (TCG, KVM, TDX, SNP guests), and how to fix what it cannot
@@ -102,10 +102,16 @@ bench: deps build/ccktf.efi
 	$(HARNESS) bench --kernel build/ccktf.efi --out build/bench $(if $(filter-out auto,$(PLATFORM)),--platform $(PLATFORM)) \
 		$(if $(BASELINE),--baseline '$(BASELINE)') $(if $(ARGS),--append '$(ARGS)')
 
-# Firmware conformance (docs/conformance.md): report.md, report.html, report.xml in build/conformance/.
+# Firmware conformance (docs/conformance.md): one report with a column per configuration of SWEEP (memory
+# sizes x vCPU counts, booted JOBS at a time) in build/conformance/: report.md, report.json, report.html,
+# report.xml. SWEEP= (empty) boots once with MEMORY and SMP. MATRIX=auto|off|PATH: the firmware x kernel
+# matrix section (booted where the platform has one, or read from a matrix.json).
+SWEEP ?= default
+MATRIX ?= auto
 conformance: deps build/ccktf.efi
-	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) \
-		--out build/conformance $(if $(ARGS),--append '$(ARGS)')
+	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) --smp $(SMP) \
+		--out build/conformance --jobs $(JOBS) --matrix '$(MATRIX)' $(if $(SWEEP),--sweep '$(SWEEP)') \
+		$(if $(ARGS),--append '$(ARGS)')
 
 # The firmware x kernel acceptance matrix (harness/ccktf/matrix.py): every cell on both models, in parallel;
 # build/matrix/matrix.md and matrix.json. PLATFORMS=snp (or tdx) fills the row of the firmware present.

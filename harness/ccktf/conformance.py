@@ -10,8 +10,20 @@ One boot with ``tests=conformance* conformance=1`` (``--tests`` narrows it; ``--
     report.xml    JUnit XML, one testcase per check, and a testcase ``boot`` with an <error> when the boot went
                   wrong (docs/conformance.md "JUnit")
 
+With ``--sweep SPEC`` (``make conformance SWEEP=...``; ccktf.conformance_sweep) the same boot runs under
+every configuration of the sweep (memory sizes x vCPU counts), ``--jobs`` at a time, and ``--out`` gets ONE
+report with a column per configuration (ccktf.sweep_report): report.md, report.json, report.html,
+report.xml (a JUnit <testsuites>, one <testsuite> per configuration); each configuration's own report is in
+``--out/<memory>-smp<N>/``.
+
+The firmware x kernel acceptance matrix (ccktf.matrix) is a section of the report where the platform has
+one (sim-snp: nine cells; sim-tdx: TDVF's row; snp, tdx: the present firmware's row): ``--matrix auto``
+(the default) boots its cells for the report, ``--matrix PATH`` takes an existing ``matrix.json``,
+``--matrix off`` leaves it out.
+
 Exit status: 0 every ``must`` check held (``should`` failures are warnings), 1 a ``must`` check failed,
-2 the boot went wrong (crash, hang, truncated stream, usage error) or declared no checks.
+2 the boot went wrong (crash, hang, truncated stream, usage error) or declared no checks. For a sweep, the
+worst of its configurations. The matrix section never changes the exit status.
 """
 
 from __future__ import annotations
@@ -20,21 +32,33 @@ import argparse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import identity, kargs, qemu, runner
+import os
+
+from . import conformance_sweep, identity, kargs, matrix, qemu, runner, sweep_report
 from .conformance_report import Report, build_report, findings, render_html, render_junit, render_markdown, \
     summary_text
+from .errors import CcktfError
 
 from .verdict import Outcome
 
 DEFAULT_OUT = runner.PROJECT_ROOT / "build" / "conformance"
 DEFAULT_TESTS = "conformance*"
 REPORT_FILES = ("report.md", "report.html", "report.xml")
+SWEEP_FILES = ("report.md", "report.json", "report.html", "report.xml")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(tests=DEFAULT_TESTS)
     group = parser.add_argument_group("conformance")
     group.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report directory (default: %(default)s)")
+    group.add_argument("--sweep", metavar="SPEC",
+                       help="boot every configuration of SPEC, e.g. 'mem=2G,2813M smp=1,2', or 'default' "
+                            f"({conformance_sweep.DEFAULT_SWEEP}); one report, a column per configuration")
+    group.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="sweep and matrix boots at a time (default: %(default)s)")
+    group.add_argument("--matrix", default="auto", metavar="auto|off|PATH",
+                       help="the firmware x kernel matrix section: auto boots it where the platform has one, "
+                            "PATH reads a matrix.json, off leaves it out (default: %(default)s)")
     parser.epilog = f"--tests defaults to '{DEFAULT_TESTS}'; conformance=1 is always passed."
 
 
@@ -44,12 +68,12 @@ def conformance_append(args: argparse.Namespace) -> str:
     return kargs.kernel_args(kargs.split_globs(args.tests), args.platform, extra=f"conformance=1 {args.append}")
 
 
-def run_options(args: argparse.Namespace) -> runner.RunOptions:
+def run_options(args: argparse.Namespace, label: str = "conformance") -> runner.RunOptions:
     launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot)
     return runner.RunOptions.launching(
         launch, kernel=args.kernel, append=conformance_append(args),
         memory=args.memory, smp=args.smp, timeout=args.timeout, mem_prealloc=args.mem_prealloc,
-        log_dir=args.log_dir, label="conformance", mode="run", qemu=args.qemu,
+        log_dir=args.log_dir, label=label, mode="run", qemu=args.qemu,
         echo=(lambda line: print(f"| {line}", flush=True)) if args.verbose else None)
 
 
@@ -88,11 +112,83 @@ def print_summary(report: Report, paths: list[Path]) -> None:
     print("ccktf conformance: wrote " + ", ".join(str(p) for p in paths))
 
 
-def execute(args: argparse.Namespace) -> int:
-    options = run_options(args)
-    print(f"ccktf conformance: booting ({options.memory}, profile {options.profile}): {options.append}", flush=True)
-    run = runner.run(options)
-    report = report_from_run(run, options)
+def boot_report(args: argparse.Namespace, label: str = "conformance") -> Report:
+    options = run_options(args, label)
+    print(f"ccktf conformance: booting ({options.memory}, {options.smp} vCPU(s), profile {options.profile}): "
+          f"{options.append}", flush=True)
+    return report_from_run(runner.run(options), options)
+
+
+# -- the matrix section -------------------------------------------------------------------------------
+
+def matrix_section(args: argparse.Namespace, platform: str) -> sweep_report.MatrixSection | None:
+    """The matrix for a report made on ``platform`` (the one the kernel reported), as --matrix says."""
+    if args.matrix == "off":
+        return None
+    if args.matrix != "auto":
+        path = Path(args.matrix)
+        try:
+            return sweep_report.MatrixSection(matrix.results_from_json(path.read_text()), f"`{path}`")
+        except (OSError, ValueError) as error:
+            return sweep_report.MatrixSection([], str(path), note=f"could not read {path}: {error}")
+    if platform not in matrix.PLATFORMS:
+        return sweep_report.MatrixSection([], "", note=f"platform {platform} has no firmware x kernel matrix "
+                                          f"(it applies to {', '.join(matrix.PLATFORMS)}: `make matrix`)")
+    margs = argparse.Namespace(**vars(args))
+    margs.tests, margs.memory, margs.smp = matrix.DEFAULT_TESTS, matrix.DEFAULT_MEMORY, 1
+    cells = matrix.cells_for([platform])
+    print(f"ccktf conformance: the matrix section: {len(cells)} cell(s) on {platform}, {margs.memory} guests",
+          flush=True)
+    try:
+        results = matrix.boot_all(margs, cells)
+    except (CcktfError, ValueError) as error:
+        return sweep_report.MatrixSection([], "", note=f"the matrix could not be booted: {error}")
+    command = f"python3 -m ccktf matrix --platforms {platform} --memory {margs.memory}" + \
+        (f" --append '{args.append}'" if args.append else "")
+    return sweep_report.MatrixSection(results, f"measured for this report (`{command}`)")
+
+
+def single(args: argparse.Namespace) -> int:
+    report = boot_report(args)
     paths = write_report(report, args.out)
+    section = matrix_section(args, report.platform)
+    if section:  # the single report's Markdown and HTML gain the section; the JUnit file stays the checks'
+        md = args.out / "report.md"
+        md.write_text(md.read_text() + "\n" + "\n".join(sweep_report.matrix_markdown(section)) + "\n")
     print_summary(report, paths)
     return report.exit_status()
+
+
+def sweep(args: argparse.Namespace) -> int:
+    configs = conformance_sweep.parse_sweep(args.sweep, args.memory, args.smp)
+    print(f"ccktf conformance: sweep of {len(configs)} configuration(s), {args.jobs} at a time: "
+          + ", ".join(c.label for c in configs), flush=True)
+
+    def one(config_args: argparse.Namespace, config: conformance_sweep.SweepConfig) -> sweep_report.ConfigReport:
+        report = boot_report(config_args, f"conformance-{config.slug}")
+        write_report(report, args.out / config.slug)
+        return sweep_report.ConfigReport(config, report, config.extra_args(args.platform, args.append))
+
+    reports = conformance_sweep.run_all(args, configs, one, args.jobs)
+    result = sweep_report.SweepReport(args.sweep, reports)
+    result.matrix = matrix_section(args, result.first.platform)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = [args.out / name for name in SWEEP_FILES]
+    renders = (sweep_report.render_markdown, sweep_report.to_json, sweep_report.render_html, sweep_report.render_junit)
+    for path, render in zip(paths, renders):
+        path.write_text(render(result))
+    for check_id, bad in sweep_report.findings(result):
+        print(f"  {check_id}: " + ", ".join(f"{c.config.label} {row.result.value}" for c, row in bad))
+    print(f"ccktf conformance: {sweep_report.verdict_text(result)}")
+    print("ccktf conformance: wrote " + ", ".join(str(p) for p in paths))
+    return result.exit_status()
+
+
+def execute(args: argparse.Namespace) -> int:
+    if args.sweep:
+        try:
+            conformance_sweep.parse_sweep(args.sweep, args.memory, args.smp)
+        except conformance_sweep.SweepError as error:
+            raise ValueError(str(error)) from error
+        return sweep(args)
+    return single(args)

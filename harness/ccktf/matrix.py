@@ -39,6 +39,7 @@ from .errors import CcktfError
 DEFAULT_OUT = runner.PROJECT_ROOT / "build" / "matrix"
 DEFAULT_PLATFORMS = "sim-snp,sim-tdx"
 DEFAULT_TESTS = "matrix"
+DEFAULT_MEMORY = "6G"  # the models present RAM above 4 GiB as unaccepted, as OVMF does
 FIRMWARE_KINDS = ("deployed", "near-future", "far-future")
 KERNEL_KINDS = ("unenlightened", "enlightened", "protocol-dropped")
 PLATFORMS = ("sim-snp", "sim-tdx", "snp", "tdx")
@@ -160,7 +161,7 @@ def figures_of(run: runner.Run) -> tuple[dict[str, int], bool]:
 # -- booting ------------------------------------------------------------------------------------------
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(tests=DEFAULT_TESTS, memory="6G")
+    parser.set_defaults(tests=DEFAULT_TESTS, memory=DEFAULT_MEMORY)
     group = parser.add_argument_group("matrix")
     group.add_argument("--platforms", default=DEFAULT_PLATFORMS, metavar="P[,P]",
                        help="platforms whose rows to boot (default: %(default)s; snp, tdx: the firmware present)")
@@ -279,6 +280,22 @@ def to_json(results: list[CellResult]) -> str:
         record["outcome"] = r.outcome
         cells.append(record)
     return json.dumps({"model": any(r.model for r in results), "cells": cells}, indent=2) + "\n"
+
+
+def results_from_json(text: str) -> list[CellResult]:
+    """The cells of a ``matrix.json`` (to_json()), e.g. for the conformance report's matrix section; ValueError
+    when it is not one."""
+    try:
+        cells = json.loads(text)["cells"]
+        results = []
+        for record in cells:
+            record = dict(record)
+            record.pop("outcome", None)
+            cell = Cell(**record.pop("cell"))
+            results.append(CellResult(cell, **record))
+        return results
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"not a matrix.json written by 'ccktf matrix': {error}") from error
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -1,0 +1,214 @@
+"""The conformance sweep (ccktf.conformance_sweep, ccktf.sweep_report): the specification, the one report
+with a column per configuration, the matrix section, and the subcommand against fake_qemu.py."""
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ccktf import cli, ktap, matrix, sweep_report
+from ccktf.conformance_report import build_report
+from ccktf.conformance_sweep import DEFAULT_SWEEP, SweepConfig, SweepError, parse_sweep, size_mib
+from ccktf.matrix import Cell, CellResult
+from ccktf.sweep_report import ConfigReport, MatrixSection, SweepReport
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+# -- the specification --------------------------------------------------------------------------------
+
+def test_every_size_with_every_vcpu_count_in_the_order_given():
+    assert parse_sweep("mem=2G,2813M smp=1,2") == [SweepConfig("2G", 1), SweepConfig("2G", 2),
+                                                   SweepConfig("2813M", 1), SweepConfig("2813M", 2)]
+
+
+def test_a_key_left_out_takes_the_command_value():
+    assert parse_sweep("mem=6145M", memory="512M", smp=4) == [SweepConfig("6145M", 4)]
+    assert parse_sweep("smp=1,3", memory="2815M") == [SweepConfig("2815M", 1), SweepConfig("2815M", 3)]
+
+
+def test_default_is_sizes_that_break_firmware_and_two_vcpu_counts():
+    configs = parse_sweep("default")
+    assert configs == parse_sweep(DEFAULT_SWEEP)
+    sizes = {c.memory for c in configs}
+    assert {"2813M", "2815M"} <= sizes  # edk2 PR 11525: TDVF left their last MiB pending
+    assert any(size_mib(s) % 2 for s in sizes) and any(size_mib(s) > 4096 for s in sizes)
+    assert {c.smp for c in configs} == {1, 2}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("", "empty"), ("memory=2G", "not one of"), ("mem=2G mem=4G", "given twice"), ("mem=2G,,4G", "empty items"),
+    ("mem=2G,2G", "twice"), ("mem=2.5G", "not a memory size"), ("mem=0M", "not a memory size"),
+    ("smp=0", "vCPU count"), ("smp=two", "vCPU count"), ("mem", "not one of")])
+def test_a_bad_specification_says_why(spec, message):
+    with pytest.raises(SweepError, match=message):
+        parse_sweep(spec)
+
+
+def test_sizes_are_qemu_sizes_in_mib():
+    assert [size_mib(s) for s in ("2813M", "6G", "2813", "1048576K")] == [2813, 6144, 2813, 1024]
+
+
+def test_a_small_guest_on_a_model_gets_memory_to_present_as_unaccepted():
+    # q35 keeps a guest below 2816M wholly under 4 GiB, where the models' default finds nothing
+    assert SweepConfig("2815M", 1).extra_args("sim-tdx", "") == "sim_unaccepted=512M"
+    assert SweepConfig("2816M", 1).extra_args("sim-tdx", "") == ""
+    assert SweepConfig("2813M", 1).extra_args("none", "") == ""
+    assert SweepConfig("2813M", 1).extra_args("sim-snp", "sim_unaccepted=64M") == ""
+
+
+# -- the report ----------------------------------------------------------------------------------------
+
+def report_from(fixture, boot_problems=()):
+    return build_report(ktap.parse((FIXTURES / f"{fixture}.ktap").read_text()), profile="tcg", memory="512M",
+                        date=DATE, boot_problems=list(boot_problems), seconds=3.0)
+
+
+def two_configs(second="conformance_must_fail", boot_problems=()):
+    return SweepReport("mem=512M,2813M", [ConfigReport(SweepConfig("512M", 1), report_from("conformance_ovmf")),
+                                          ConfigReport(SweepConfig("2813M", 2), report_from(second, boot_problems),
+                                                       "sim_unaccepted=512M")])
+
+
+def check_row(text, check_id):
+    return next(line for line in text.splitlines() if line.startswith(f"| {check_id} |"))
+
+
+def test_one_column_per_configuration_and_the_failing_size_stands_out():
+    sweep = two_configs()
+    text = sweep_report.render_markdown(sweep)
+    assert "| ID | Sev. | Statement | 512M smp=1 | 2813M smp=2 |" in text
+    assert check_row(text, "MM-008").endswith("| pass | **FAIL** |")
+    assert check_row(text, "CT-007").endswith("| warn | warn |")
+    assert "### MM-008 (must)" in text and "**2813M smp=2: FAIL**" in text and "**512M smp=1: FAIL**" not in text
+    assert '"x" | y' in text  # the failure's evidence, verbatim in its block
+    assert "| 2813M smp=2 | FAIL: 1 must check(s) did not hold |" in text and "sim_unaccepted=512M" in text
+    assert sweep.exit_status() == 1 and "MM-008 did not hold (in 2813M smp=2)" in sweep_report.verdict_text(sweep)
+
+
+def test_every_check_of_every_configuration_is_a_row():
+    sweep = two_configs()
+    text = sweep_report.render_markdown(sweep)
+    ids = {r.id for c in sweep.configs for r in c.report.checks}
+    assert set(re.findall(r"^\| ([A-Z]{2}-\d{3}) \|", text, re.MULTILINE)) == ids
+
+
+def test_a_broken_run_makes_the_sweep_an_error_and_its_checks_errors():
+    text_ovmf = (FIXTURES / "conformance_ovmf.ktap").read_text()
+    cut = text_ovmf[:text_ovmf.index("    ok 12 ct_acpi_rsdp")]
+    broken = build_report(ktap.parse(cut), profile="tcg", memory="2813M", date=DATE, boot_problems=["timed out"])
+    sweep = SweepReport("mem=512M,2813M", [ConfigReport(SweepConfig("512M", 1), report_from("conformance_ovmf")),
+                                           ConfigReport(SweepConfig("2813M", 1), broken)])
+    text = sweep_report.render_markdown(sweep)
+    assert sweep.exit_status() == 2 and "- 2813M smp=1: timed out" in text
+    assert check_row(text, "CT-002").endswith("| pass | **ERROR** |")
+    assert check_row(text, "CT-008").endswith("| pass | - |")  # never declared in the cut stream
+
+
+def test_json_has_every_result_with_its_evidence():
+    document = json.loads(sweep_report.to_json(two_configs()))
+    assert [c["label"] for c in document["configurations"]] == ["512M smp=1", "2813M smp=2"]
+    mm008 = next(c for c in document["checks"] if c["id"] == "MM-008")
+    assert mm008["results"]["512M smp=1"]["result"] == "pass"
+    assert mm008["results"]["2813M smp=2"]["result"] == "fail" and mm008["results"]["2813M smp=2"]["evidence"]
+    assert document["exit_status"] == 1 and document["matrix"] is None
+
+
+def test_junit_is_one_valid_suite_per_configuration():
+    schema = etree.XMLSchema(etree.parse(str(FIXTURES / "junit-10.xsd")))
+    root = etree.fromstring(sweep_report.render_junit(two_configs(boot_problems=["crashed"])).encode())
+    assert schema.validate(root), schema.error_log
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["ccktf-conformance[512M smp=1]", "ccktf-conformance[2813M smp=2]"]
+    assert root.get("failures") == "1" and int(root.get("errors")) == 1  # the broken boot's testcase
+    assert root.get("tests") == str(sum(int(s.get("tests")) for s in suites))
+
+
+def test_html_escapes_and_colours_each_cell():
+    text = sweep_report.render_html(two_configs())
+    assert "<script>" not in text and '<td class="fail"' in text and "2813M smp=2" in text
+
+
+# -- the matrix section --------------------------------------------------------------------------------
+
+def matrix_results():
+    f = {"boot.unaccepted.at_reset": 2**30, "boot.firmware_accept.bytes": 2**30, "boot.kernel_accept.bytes": 0,
+         "boot.unaccepted.left": 0, "boot.memory.lost": 0, "boot.memory.usable": 6 * 2**30,
+         "boot.memory.guest": 6 * 2**30}
+    return [CellResult(Cell("sim-snp", "deployed", k), "passed", "passed", figures=dict(f), model=True)
+            for k in matrix.KERNEL_KINDS]
+
+
+def test_matrix_json_reads_back():
+    results = matrix_results()
+    again = matrix.results_from_json(matrix.to_json(results))
+    assert again == results and [r.outcome for r in again] == ["slow boot"] * 3
+    with pytest.raises(ValueError, match="not a matrix.json"):
+        matrix.results_from_json('{"cells": [{"cell": {}}]}')
+
+
+def test_the_matrix_is_a_section_of_the_report():
+    sweep = two_configs()
+    sweep.matrix = MatrixSection(matrix_results(), "`build/matrix/matrix.json`")
+    text = sweep_report.render_markdown(sweep)
+    section = text[text.index("## Firmware x kernel acceptance matrix"):]
+    assert "### sim-snp (MODEL)" in section and "| deployed | slow boot | slow boot | slow boot |" in section
+    assert json.loads(sweep_report.to_json(sweep))["matrix"]["results"]["cells"][0]["outcome"] == "slow boot"
+
+
+# -- the subcommand ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sweep_cli(fake_qemu, fake_kernel, tmp_path, capsys):
+    firmware = tmp_path / "OVMF.fd"
+    firmware.write_bytes(b"fw")
+
+    def run(*args):
+        fake_qemu.serve("conformance_ovmf", status=3)
+        code = cli.main(["conformance", *args, f"--kernel={fake_kernel}", f"--firmware={firmware}",
+                         f"--qemu={fake_qemu.path}", f"--log-dir={tmp_path / 'runs'}", f"--out={tmp_path / 'out'}",
+                         "--timeout=10", "--platform=none"])
+        return code, capsys.readouterr().out
+    return run
+
+
+def test_cli_runs_each_configuration_and_writes_one_report(sweep_cli, fake_qemu, tmp_path):
+    code, out = sweep_cli("--sweep", "mem=512M,2813M smp=1,2", "--jobs=2")
+    assert code == 0, out
+    boots = fake_qemu.invocations()
+    assert sorted((argv[argv.index("-m") + 1], argv[argv.index("-smp") + 1]) for argv in boots) == \
+        [("2813M", "1"), ("2813M", "2"), ("512M", "1"), ("512M", "2")]
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "| 512M smp=1 | 512M smp=2 | 2813M smp=1 | 2813M smp=2 |" in text
+    assert "platform none has no firmware x kernel matrix" in text
+    for name in ("report.json", "report.html", "report.xml", "2813M-smp2/report.md"):
+        assert (tmp_path / "out" / name).is_file()
+
+
+def test_cli_takes_the_matrix_from_a_file(sweep_cli, tmp_path):
+    saved = tmp_path / "matrix.json"
+    saved.write_text(matrix.to_json(matrix_results()))
+    code, _ = sweep_cli("--sweep", "mem=512M", f"--matrix={saved}")
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert code == 0 and f"Source: `{saved}`" in text and "| deployed | slow boot |" in text
+
+
+def test_cli_refuses_a_bad_sweep_before_starting_qemu(sweep_cli, fake_qemu):
+    code, _ = sweep_cli("--sweep", "mem=2G smp=0")
+    assert code == 2 and fake_qemu.invocations() == []
+
+
+def test_cli_matrix_off_leaves_the_section_out(sweep_cli, tmp_path):
+    sweep_cli("--sweep", "mem=512M", "--matrix=off")
+    assert "acceptance matrix" not in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_single_report_gains_the_matrix_section(sweep_cli, tmp_path):
+    saved = tmp_path / "matrix.json"
+    saved.write_text(matrix.to_json(matrix_results()))
+    sweep_cli(f"--matrix={saved}")
+    assert "## Firmware x kernel acceptance matrix" in (tmp_path / "out" / "report.md").read_text()
