@@ -16,6 +16,17 @@
 
 static bool x2apic;
 static u64 mmio;
+static u64 sent[APIC_ICR_DM_KINDS]; /* IPIs sent, by delivery mode (ICR bits 10:8) */
+
+u64 lapic_ipis_sent(u32 delivery_mode)
+{
+	return sent[(delivery_mode >> 8) % APIC_ICR_DM_KINDS];
+}
+
+static void count(u32 icr_low)
+{
+	sent[(icr_low >> 8) % APIC_ICR_DM_KINDS]++;
+}
 
 static u32 mmio_read(u32 reg)
 {
@@ -78,6 +89,7 @@ bool lapic_send_ipi(u32 apic_id, u32 icr_low, u64 timeout_ns)
 		 * parameters) must be visible first (SDM vol. 3A 11.12.3). */
 		asm volatile("mfence; lfence" ::: "memory");
 		wrmsr(MSR_X2APIC_ICR, (u64)apic_id << 32 | icr_low);
+		count(icr_low);
 		return true;
 	}
 	if (apic_id > 0xfe)
@@ -90,5 +102,6 @@ bool lapic_send_ipi(u32 apic_id, u32 icr_low, u64 timeout_ns)
 	asm volatile("mfence" ::: "memory");
 	mmio_write(XAPIC_ICR_HIGH, apic_id << 24);
 	mmio_write(XAPIC_ICR_LOW, icr_low); /* this write sends it */
+	count(icr_low);
 	return true;
 }

@@ -85,9 +85,7 @@ static const struct ap_waker *waker_for(enum cpu_wake w, const char **why)
 	case CPU_WAKE_INIT_SIPI:
 		return &ap_waker_init_sipi;
 	case CPU_WAKE_MADT_MAILBOX:
-		*why = "APs wake through the ACPI MADT Multiprocessor Wakeup mailbox here (a TD has no INIT/SIPI): "
-		       "not implemented yet";
-		return NULL;
+		return &ap_waker_madt_mailbox;
 	case CPU_WAKE_SNP_AP_CREATE:
 		*why = "APs start through the SNP AP Creation request here (INIT-SIPI cannot start an SNP vCPU): "
 		       "not implemented yet";

@@ -55,5 +55,6 @@ extern struct ap_idtr ap_kernel_idtr;
 void ap_delay_ns(u64 ns);
 
 extern const struct ap_waker ap_waker_init_sipi; /* arch/x86/cpu/wake_init_sipi.c */
+extern const struct ap_waker ap_waker_madt_mailbox; /* arch/x86/cpu/wake_madt_mailbox.c */
 
 #endif

@@ -19,6 +19,7 @@
 #define APIC_ICR_DM_NMI (4u << 8)
 #define APIC_ICR_DM_INIT (5u << 8)
 #define APIC_ICR_DM_STARTUP (6u << 8)
+#define APIC_ICR_DM_KINDS 8	   /* delivery mode: ICR bits 10:8 */
 #define APIC_ICR_BUSY (1u << 12)   /* xAPIC only: delivery status, send pending */
 #define APIC_ICR_ASSERT (1u << 14)
 #define APIC_ICR_LEVEL (1u << 15)
@@ -41,5 +42,8 @@ u32 cpu_apic_id(void);
  * 8-bit destination.
  */
 bool lapic_send_ipi(u32 apic_id, u32 icr_low, u64 timeout_ns);
+/* IPIs lapic_send_ipi() sent with this delivery mode (APIC_ICR_DM_*) since boot: the evidence that a
+ * mechanism without INIT/SIPI (a TD's mailbox) sent none. */
+u64 lapic_ipis_sent(u32 delivery_mode);
 
 #endif
