@@ -12,6 +12,7 @@
 #include <ccktf/boot.h>
 #include <ccktf/format.h>
 #include <ccktf/platform.h>
+#include "tdvf_mp.h"
 #include "tdx_model.h"
 
 static struct sim_memory memory;
@@ -25,7 +26,9 @@ static const char *sim_tdx_setup_before_exit(struct boot_info *b)
 {
 	const char *err = sim_reserve_unaccepted(b, &memory);
 
-	return err ? err : tdx_model_init(b, &memory);
+	if (!err)
+		err = tdx_model_init(b, &memory);
+	return err ? err : tdvf_mp_install(b); /* TDVF's MADT wakeup mailbox (tdvf_mp.c) */
 }
 
 static void sim_tdx_adjust_memmap(struct efi_memmap_snapshot *m)
@@ -33,10 +36,15 @@ static void sim_tdx_adjust_memmap(struct efi_memmap_snapshot *m)
 	sim_mark_unaccepted(&memory, m);
 }
 
-/* The model first: the real backend's setup already issues TDCALLs (TDG.VP.INFO). */
+/* The model first: the real backend's setup already issues TDCALLs (TDG.VP.INFO). The APs are parked in
+ * TDVF's mailbox loop before the kernel's bring-up (tdvf_mp.c says why only now). */
 static const char *sim_tdx_setup_after_exit(void)
 {
+	const char *err;
+
 	tdx_model_attach();
+	if ((err = tdvf_mp_park()))
+		return err;
 	return tdx_setup_after_exit();
 }
 

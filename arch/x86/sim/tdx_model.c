@@ -8,6 +8,7 @@
  * per the GHCI): Instruction.IO is carried out with real IN/OUT, which TCG executes natively.
  */
 #include <arch/portio.h>
+#include <arch/sim_tdvf.h>
 #include <arch/tdx_spec.h>
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
@@ -25,7 +26,6 @@
  * this guest's memory (a few GiB, TCG's 40 physical bits) needs nothing more.
  */
 #define MODEL_GPAW TDX_GPAW_48
-#define MODEL_VCPUS 1u
 
 /* TDX 1.5 ABI, #VE information: EPT violation qualification bit 0 = the access was a read (SDM 28.3.3.2). */
 #define MODEL_EPT_QUAL_READ 1ull
@@ -155,7 +155,9 @@ static u64 vp_info(struct cpu_regs *r)
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	r->rcx = MODEL_GPAW;
 	r->rdx = attributes;
-	r->r8 = (u64)MODEL_VCPUS << TDX_VCPUS_MAX_SHIFT | MODEL_VCPUS;
+	/* NUM_VCPUS and MAX_VCPUS: the vCPUs the TD has (tdg_vp_info.c), here the boot CPU and every AP the
+	 * model's firmware parked (arch/x86/sim/tdvf_mp.c); no vCPU is added later */
+	r->r8 = (u64)tdvf_mp_vcpus() << TDX_VCPUS_MAX_SHIFT | tdvf_mp_vcpus();
 	r->r9 = 0;  /* VCPU_INDEX */
 	/* TDG_SYS_RD_AVAILABLE as a 1.5 module sets it (tdg_vp_info.c); a 1.0 module leaves R10 zero. */
 	r->r10 = sim_knobs.tdx_module_1_0 ? 0 : TDX_VP_INFO_R10_SYS_RD;
