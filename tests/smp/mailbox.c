@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ACPI Multiprocessor Wakeup mailbox bring-up (arch/x86/cpu/wake_madt_mailbox.c; platforms tdx and
+ * sim-tdx): every AP online was woken through the mailbox exactly once and the firmware took each request;
+ * the kernel sent no INIT or STARTUP IPI (a TD has none); TDG.VP.INFO's vCPU count agrees with the MADT.
+ * On sim-tdx the model's own record of the firmware's side is checked too (arch/sim_tdvf.h): it answered
+ * one Wakeup per AP, for exactly the APs the kernel asked for, and every INIT or STARTUP IPI ever sent was
+ * its own parking of the APs. Elsewhere, or when no AP was started, the suite skips.
+ */
+#include <arch/apic.h>
+#include <arch/mp_wake.h>
+#include <arch/sim_tdvf.h>
+#include <ccktf/format.h>
+#include <ccktf/ktest.h>
+#include <ccktf/smp.h>
+#include <ccktf/string.h>
+
+static const char *mailbox_skip(void)
+{
+	static char reason[200];
+	const struct smp_state *s = smp_get();
+
+	if (strcmp(s->wake, "madt-mailbox"))
+		return "the platform does not wake APs through the ACPI mailbox";
+	if (s->skipped || s->online < 2) {
+		snprintf(reason, sizeof(reason), "no AP started (wake=%s): %s", s->wake,
+			 s->skipped ? s->skipped : "one CPU");
+		return reason;
+	}
+	return NULL;
+}
+
+KTEST_SUITE(smp_mailbox, KTEST_AFTER_EXIT_BOOT_SERVICES, mailbox_skip);
+
+KTEST(smp_mailbox, each_online_ap_was_woken_once)
+{
+	const struct smp_state *s = smp_get();
+	const struct mp_wake_stats *w = mp_wake_stats();
+	u32 online_aps = 0;
+
+	for (u32 i = 1; i < s->ncpus; i++) {
+		const struct smp_cpu *c = &s->cpus[i];
+
+		if (c->state != SMP_CPU_ONLINE)
+			continue;
+		online_aps++;
+		if (mp_wake_log_count(w->log, c->apic_id) != 1)
+			ktest_fail(t, __FILE__, __LINE__, "APIC ID %u: %u mailbox requests (want 1)", c->apic_id,
+				   mp_wake_log_count(w->log, c->apic_id));
+	}
+	KEXPECT_EQ(t, online_aps, s->online - 1);
+	KEXPECT_EQ(t, w->acked, online_aps);
+	KEXPECT_EQ(t, w->log->count, s->ncpus - 1);
+	KEXPECT_NE(t, w->mailbox, 0);
+}
+
+/* A TD has no INIT/SIPI: from the waker's setup on, the kernel sent neither. */
+KTEST(smp_mailbox, no_init_or_startup_ipi_was_sent)
+{
+	const struct mp_wake_stats *w = mp_wake_stats();
+
+	KEXPECT_EQ(t, lapic_ipis_sent(APIC_ICR_DM_INIT) + lapic_ipis_sent(APIC_ICR_DM_STARTUP), w->init_sipi_before);
+}
+
+KTEST(smp_mailbox, tdg_vp_info_vcpus_match_the_madt)
+{
+	const struct mp_wake_stats *w = mp_wake_stats();
+
+	if (!w->vcpus_known)
+		KTEST_SKIP(t, "not a TD: no TDG.VP.INFO");
+	KEXPECT_EQ(t, w->vcpus, smp_get()->madt.enabled);
+}
+
+/* The model's firmware: one answer per AP, for exactly the APs asked; the only INIT/SIPI were its own. */
+KTEST(smp_mailbox, the_model_firmware_answered_each_ap_once)
+{
+	const struct smp_state *s = smp_get();
+	const struct mp_wake_stats *w = mp_wake_stats();
+	struct tdvf_mp_report r;
+
+	if (!tdvf_mp_report(&r))
+		KTEST_SKIP(t, "no modelled firmware (hardware): its side cannot be seen");
+	KEXPECT_EQ(t, r.mailbox, w->mailbox);
+	KEXPECT_EQ(t, r.parked, s->madt.enabled - 1);
+	KEXPECT_EQ(t, r.answered, w->acked);
+	KEXPECT_EQ(t, r.parked_init_sipi, w->init_sipi_before);
+	for (u32 i = 1; i < s->ncpus; i++) {
+		u32 id = s->cpus[i].apic_id, n = 0;
+
+		for (u32 j = 0; j < r.answered && j < TDVF_MP_MAX_IDS; j++)
+			n += r.ids[j] == id;
+		if (n != (s->cpus[i].state == SMP_CPU_ONLINE))
+			ktest_fail(t, __FILE__, __LINE__, "APIC ID %u: the firmware answered %u Wakeup(s)", id, n);
+	}
+}
