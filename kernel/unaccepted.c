@@ -199,17 +199,32 @@ const char *unaccepted_accept_deferred(void)
 	return NULL;
 }
 
-int unaccepted_accept(u64 start, u64 size, struct accept_memory_result *result)
+struct accept_shared *unaccepted_shared(void)
 {
-	struct range_acceptor ra = { accept_through_platform, &unaccepted.stats };
+	static struct accept_shared shared;
+
+	if (unaccepted.table && shared.t != unaccepted.table)
+		accept_shared_init(&shared, unaccepted.table);
+	return unaccepted.table ? &shared : NULL;
+}
+
+int unaccepted_accept_with(u64 start, u64 size, struct accept_stats *stats, struct accept_memory_result *result)
+{
+	struct range_acceptor ra = { accept_through_platform, stats };
 	int r;
 
 	if (!unaccepted.table)
 		return ACCEPT_MEMORY_OK;
-	r = accept_memory(unaccepted.table, start, size, &ra, result);
-	if (r == ACCEPT_MEMORY_PLATFORM_ERROR)
+	/* Through the accepting list, so that CPUs accepting at once never accept a unit twice */
+	r = accept_memory_shared(unaccepted_shared(), start, size, &ra, result);
+	if (r == ACCEPT_MEMORY_PLATFORM_ERROR && stats == &unaccepted.stats)
 		report_error("accept_memory");
 	return r;
+}
+
+int unaccepted_accept(u64 start, u64 size, struct accept_memory_result *result)
+{
+	return unaccepted_accept_with(start, size, &unaccepted.stats, result);
 }
 
 static void print_table(const struct efi_unaccepted_memory *t)

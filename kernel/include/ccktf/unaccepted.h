@@ -7,6 +7,7 @@
 #define CCKTF_UNACCEPTED_H
 
 #include "mm/accept.h"
+#include "mm/accept_parallel.h"
 #include "mm/unaccepted.h"
 
 struct boot_info;
@@ -51,8 +52,16 @@ void unaccepted_record_final(const struct efi_memmap_snapshot *final);
 bool unaccepted_first_unit(struct range *unit);
 /* After ExitBootServices: accepts the deferred parts. NULL, or what failed. */
 const char *unaccepted_accept_deferred(void);
-/* Accepts what the table still marks unaccepted in [start, start + size), through the platform. */
+/*
+ * Accepts what the table still marks unaccepted in [start, start + size), through the platform, on any CPU:
+ * through the accepting list (mm/accept_parallel.h), so CPUs racing for a unit never accept it twice.
+ * Counted in unaccepted.stats, which only the boot CPU may use: other CPUs pass their own stats to
+ * unaccepted_accept_with() (errors are then the caller's to report, from its stats).
+ */
 int unaccepted_accept(u64 start, u64 size, struct accept_memory_result *result);
+int unaccepted_accept_with(u64 start, u64 size, struct accept_stats *stats, struct accept_memory_result *result);
+/* The table with its lock and accepting list, shared by every CPU; NULL without a table. */
+struct accept_shared *unaccepted_shared(void);
 void unaccepted_print_summary(void);
 void unaccepted_print_final(void);
 /* Metric lines: bytes and calls per page level, fallbacks, retries, errors, what remains unaccepted. */

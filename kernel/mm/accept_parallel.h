@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Acceptance on several CPUs at once, over the Linux-format bitmap (mm/unaccepted.h). Portable: no arch
+ * code, so tests/host/test_accept_parallel.c races it with pthreads.
+ *
+ * The rule, after Linux drivers/firmware/efi/unaccepted_memory.c accept_memory() and its accepting_list:
+ * a CPU that wants units [first, end) takes the lock, and if another CPU's range in the accepting list
+ * overlaps, drops the lock, waits and looks again; otherwise it records its range in the list, and for each
+ * run of set bits in it drops the lock, has the platform accept the run, retakes the lock and clears the
+ * run's bits. Its range leaves the list at the end. So a unit is accepted by the one CPU whose listed range
+ * covers it while its bit is set, never twice; a CPU arriving at a unit being accepted waits for it and
+ * then finds the bit clear (accept_memory_shared(): the lazy path, any caller, any CPU).
+ *
+ * Eager acceptance of a whole range by N CPUs (accept_job_work() on each) hands the units out by one of two
+ * strategies, both going through the rule above, so that lazy accepters racing them stay correct:
+ *  - CLAIM: dynamic. Each CPU takes the next batch_units units with one atomic fetch-and-add on a shared
+ *    cursor until the range is exhausted: no CPU idles while work is left, one atomic per batch.
+ *  - STRIDE: static, as edk2's TDX firmware does (OvmfPkg PlatformInitLib IntelTdx.c,
+ *    BspApAcceptMemoryResourceRange(): ACCEPT_CHUNK_SIZE of 32 MiB, CPU k accepts chunks k, k + N, k + 2N,
+ *    ...): no shared cursor at all, but a CPU that finishes early idles.
+ */
+#ifndef CCKTF_MM_ACCEPT_PARALLEL_H
+#define CCKTF_MM_ACCEPT_PARALLEL_H
+
+#include <ccktf/spinlock.h>
+#include "mm/accept.h"
+
+#define ACCEPTING_MAX 64		     /* ranges in flight at once: one per CPU (SMP_MAX_CPUS) */
+#define ACCEPT_STRIDE_BYTES (32 * MiB)	     /* edk2 IntelTdx.c ACCEPT_CHUNK_SIZE (SIZE_32MB) */
+
+/* The bitmap and the ranges being accepted, shared by every CPU. */
+struct accept_shared {
+	struct efi_unaccepted_memory *t;
+	struct spinlock lock; /* the bitmap's bits and accepting[] */
+	struct {
+		u64 first, end; /* units; end == 0: free */
+	} accepting[ACCEPTING_MAX];
+	u64 waits; /* times a CPU found its units being accepted by another and waited (under lock) */
+};
+
+void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t);
+
+/*
+ * accept_memory() (accept.h) for several CPUs: the same clipping and whole-unit widening, the same result
+ * and return values. ra is this CPU's (its stats must be its own). Waits, spinning, while another CPU
+ * accepts an overlapping range; ACCEPT_MEMORY_PLATFORM_ERROR also when ACCEPTING_MAX ranges are in flight
+ * for longer than the caller's platform takes (never expected with one range per CPU).
+ */
+int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const struct range_acceptor *ra,
+			 struct accept_memory_result *result);
+
+enum accept_strategy { ACCEPT_STRATEGY_CLAIM, ACCEPT_STRATEGY_STRIDE, ACCEPT_STRATEGIES };
+const char *accept_strategy_name(enum accept_strategy s);
+
+/* One eager acceptance of [start, start + size) by ncpus CPUs. */
+struct accept_job {
+	struct accept_shared *shared;
+	enum accept_strategy strategy;
+	u32 ncpus;
+	u64 start, size;
+	u64 batch_units;  /* CLAIM: units per claim (at least 1) */
+	u64 stride_units; /* STRIDE: units per chunk, ACCEPT_STRIDE_BYTES / unit size (at least 1) */
+	u64 first, end;	  /* the units covering [start, start + size) */
+	u64 cursor;	  /* CLAIM: the next unclaimed unit (atomic) */
+	int failed;	  /* set (atomic) by the first CPU whose platform stopped short: the others stop too */
+	u64 fail_addr;
+	u64 (*now_ns)(void); /* the clock for accept_worker's times; NULL: not timed */
+};
+
+/* What one CPU did in a job. */
+struct accept_worker {
+	u64 units;	/* units whose bits this CPU cleared */
+	u64 claims;	/* batches (CLAIM) or chunks (STRIDE) it took */
+	u64 claim_ns;	/* time spent taking work and in the lock/list bookkeeping, not accepting */
+	u64 accept_ns;	/* time inside the platform's range acceptor */
+	int status;	/* enum accept_memory_status of its last call */
+};
+
+/* Sets the job up; false when the table's header is bad, ncpus is 0 or a strategy is unknown. */
+bool accept_job_init(struct accept_job *j, struct accept_shared *s, enum accept_strategy strategy, u32 ncpus,
+		     u64 start, u64 size, u64 batch_units);
+/* Run by CPU cpu (0 <= cpu < ncpus) of the job, each with its own ra and w (zeroed here). Returns w->status. */
+int accept_job_work(struct accept_job *j, u32 cpu, const struct range_acceptor *ra, struct accept_worker *w);
+
+#endif

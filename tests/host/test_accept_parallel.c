@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Acceptance on several CPUs (kernel/mm/accept_parallel.c), raced with pthreads against a fake platform
+ * that counts the accepts of every 4 KiB page and takes a little while per call (so that CPUs really
+ * overlap). Every test checks: each unit that was unaccepted is accepted exactly once, none other is
+ * touched, and the bitmap ends consistent with the fake's own state. One test runs the same race through
+ * the single-CPU accept_memory(), which does not claim, to show the checks catch a double accept.
+ */
+#include <ccktf/ktest.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mm/accept_parallel.h"
+
+KTEST_SUITE(host_accept_parallel, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
+
+#define PAGE 4096ull
+#define UNIT (2 * MiB)
+#define BASE (4 * GiB)
+#define UNITS 96 /* 192 MiB: six 32 MiB strides */
+#define THREADS 4
+
+struct fake_platform {
+	u32 *accepts;	  /* per page: accept calls that covered it (atomic) */
+	u64 delay_us;	  /* per call: lets the other threads run meanwhile */
+	u64 fail_page;	  /* a call covering this page stops short there; 0: none */
+};
+
+struct fixture {
+	struct fake_platform fp;
+	struct efi_unaccepted_memory *t;
+	struct accept_shared shared;
+	bool was_set[UNITS];
+};
+
+static u64 fake_accept(void *ctx, u64 start, u64 size)
+{
+	struct fake_platform *fp = ctx;
+
+	if (fp->delay_us)
+		usleep(fp->delay_us);
+	for (u64 a = start; a < start + size; a += PAGE) {
+		if (fp->fail_page && a == fp->fail_page)
+			return a - start;
+		__atomic_fetch_add(&fp->accepts[(a - BASE) / PAGE], 1, __ATOMIC_RELAXED);
+	}
+	return size;
+}
+
+/* Every unit set except those in clear_mask's positions (unit % 7 == 3 when holes). */
+static struct fixture *fixture_new(bool holes, u64 delay_us)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct unaccepted_plan plan = { .unit_size = UNIT, .phys_base = BASE, .end = BASE + UNITS * UNIT,
+					.bitmap_bytes = UNITS / 8 };
+
+	f->fp.accepts = calloc(UNITS * (UNIT / PAGE), sizeof(u32));
+	f->fp.delay_us = delay_us;
+	f->t = calloc(1, UNACCEPTED_HEADER_SIZE + UNITS / 8);
+	unaccepted_init(f->t, &plan);
+	for (u64 u = 0; u < UNITS; u++) {
+		f->was_set[u] = !holes || u % 7 != 3;
+		if (f->was_set[u])
+			unaccepted_set(f->t, u);
+	}
+	accept_shared_init(&f->shared, f->t);
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	free(f->fp.accepts);
+	free(f->t);
+	free(f);
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/*
+ * Each unit that was set: accepted exactly once (every page once) and its bit clear, or (when done is
+ * false for it) never accepted and still set; a unit that was clear never accepted. Returns the units
+ * accepted more than once.
+ */
+static u64 check_exactly_once(struct ktest *t, struct fixture *f, u64 fail_unit)
+{
+	u64 doubles = 0;
+
+	for (u64 u = 0; u < UNITS; u++) {
+		bool expect_accepted = f->was_set[u] && (fail_unit == U64_MAX || u < fail_unit);
+		bool expect_untouched = !f->was_set[u] || (fail_unit != U64_MAX && u > fail_unit);
+
+		for (u64 p = 0; p < UNIT / PAGE; p++) {
+			u32 n = f->fp.accepts[u * (UNIT / PAGE) + p];
+
+			if (n > 1) {
+				doubles++;
+				break;
+			}
+			if ((expect_accepted && n != 1) || (expect_untouched && n != 0)) {
+				ktest_fail(t, __FILE__, __LINE__, "unit %llu page %llu accepted %u times (was set: %d)",
+					   u, p, n, f->was_set[u]);
+				return doubles;
+			}
+		}
+		if (expect_accepted)
+			KEXPECT_FALSE(t, unaccepted_test(f->t, u));
+		if (expect_untouched && f->was_set[u])
+			KEXPECT_TRUE(t, unaccepted_test(f->t, u));
+	}
+	return doubles;
+}
+
+/* Lazy acceptance: every thread asks for overlapping ranges in its own order */
+
+struct lazy_arg {
+	struct fixture *f;
+	unsigned seed;
+	bool shared; /* accept_memory_shared(); false: the single-CPU accept_memory() */
+};
+
+static void *lazy_thread(void *p)
+{
+	struct lazy_arg *a = p;
+	struct range_acceptor ra = { fake_accept, &a->f->fp };
+
+	for (unsigned i = 0; i < 64; i++) {
+		u64 first = (a->seed * 31 + i * 17) % UNITS, n = 1 + (a->seed + i) % 5;
+		u64 start = BASE + first * UNIT + PAGE * (i % 3), size = n * UNIT - PAGE; /* partial units too */
+
+		if (a->shared)
+			accept_memory_shared(&a->f->shared, start, size, &ra, NULL);
+		else
+			accept_memory(a->f->t, start, size, &ra, NULL);
+	}
+	/* then everything, so that no unit is left out */
+	if (a->shared)
+		accept_memory_shared(&a->f->shared, BASE, UNITS * UNIT, &ra, NULL);
+	else
+		accept_memory(a->f->t, BASE, UNITS * UNIT, &ra, NULL);
+	return NULL;
+}
+
+static void race_lazy(struct fixture *f, bool shared)
+{
+	pthread_t th[THREADS];
+	struct lazy_arg args[THREADS];
+
+	for (unsigned i = 0; i < THREADS; i++) {
+		args[i] = (struct lazy_arg){ f, i, shared };
+		pthread_create(&th[i], NULL, lazy_thread, &args[i]);
+	}
+	for (unsigned i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+}
+
+KTEST(host_accept_parallel, racing_lazy_accepts_accept_every_unit_exactly_once)
+{
+	struct fixture *f = fixture_new(true, 20);
+
+	race_lazy(f, true);
+	KEXPECT_EQ(t, check_exactly_once(t, f, U64_MAX), 0);
+	KEXPECT_EQ(t, unaccepted_count_set(f->t), 0);
+	ktest_log(t, "%d threads, %llu waits for a unit another thread was accepting", THREADS, f->shared.waits);
+	fixture_free(f);
+}
+
+/* The same race without the claim: the checks above must see double accepts, or they prove nothing. */
+KTEST(host_accept_parallel, the_race_catches_acceptance_without_a_claim)
+{
+	u64 doubles = 0;
+
+	for (unsigned round = 0; round < 20 && !doubles; round++) {
+		struct fixture *f = fixture_new(true, 50);
+
+		race_lazy(f, false);
+		for (u64 p = 0; p < UNITS * (UNIT / PAGE); p++)
+			doubles += f->fp.accepts[p] > 1;
+		fixture_free(f);
+	}
+	ktest_log(t, "pages accepted more than once without the claim: %llu", doubles);
+	KEXPECT_GT(t, doubles, 0);
+}
+
+/* Eager jobs, with lazy accepters racing them */
+
+struct eager_arg {
+	struct fixture *f;
+	struct accept_job *job;
+	u32 cpu;
+	struct accept_worker w;
+};
+
+static void *eager_thread(void *p)
+{
+	struct eager_arg *a = p;
+	struct range_acceptor ra = { fake_accept, &a->f->fp };
+
+	accept_job_work(a->job, a->cpu, &ra, &a->w);
+	return NULL;
+}
+
+static void *lazy_intruder(void *p)
+{
+	struct fixture *f = p;
+	struct range_acceptor ra = { fake_accept, &f->fp };
+
+	for (u64 u = UNITS; u-- > 0;) /* from the top, against the eager CPUs' order */
+		accept_memory_shared(&f->shared, BASE + u * UNIT + PAGE, PAGE, &ra, NULL);
+	return NULL;
+}
+
+static u64 run_job(struct ktest *t, struct fixture *f, enum accept_strategy s, u64 batch, bool intruder,
+		   struct eager_arg *args)
+{
+	static struct accept_job job;
+	pthread_t th[THREADS], lazy;
+	u64 units = 0;
+
+	if (!accept_job_init(&job, &f->shared, s, THREADS, BASE, UNITS * UNIT, batch)) {
+		ktest_fail(t, __FILE__, __LINE__, "accept_job_init refused");
+		return 0;
+	}
+	job.now_ns = now_ns;
+	if (intruder)
+		pthread_create(&lazy, NULL, lazy_intruder, f);
+	for (u32 i = 0; i < THREADS; i++) {
+		args[i] = (struct eager_arg){ f, &job, i, { 0 } };
+		pthread_create(&th[i], NULL, eager_thread, &args[i]);
+	}
+	for (u32 i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		units += args[i].w.units;
+	}
+	if (intruder)
+		pthread_join(lazy, NULL);
+	return units;
+}
+
+static void eager_case(struct ktest *t, enum accept_strategy s, u64 batch, bool intruder)
+{
+	struct fixture *f = fixture_new(true, 20);
+	struct eager_arg args[THREADS];
+	u64 set = unaccepted_count_set(f->t), units = run_job(t, f, s, batch, intruder, args);
+
+	KEXPECT_EQ(t, check_exactly_once(t, f, U64_MAX), 0);
+	KEXPECT_EQ(t, unaccepted_count_set(f->t), 0);
+	if (!intruder)
+		KEXPECT_EQ(t, units, set); /* every cleared unit was cleared by exactly one worker */
+	KEXPECT_LE(t, units, set);
+	for (u32 i = 0; i < THREADS; i++) {
+		KEXPECT_EQ(t, args[i].w.status, ACCEPT_MEMORY_OK);
+		ktest_log(t, "%s cpu %u: %llu units in %llu claims", accept_strategy_name(s), i, args[i].w.units,
+			  args[i].w.claims);
+	}
+	fixture_free(f);
+}
+
+KTEST(host_accept_parallel, claim_accepts_every_unit_exactly_once)
+{
+	eager_case(t, ACCEPT_STRATEGY_CLAIM, 1, false);
+	eager_case(t, ACCEPT_STRATEGY_CLAIM, 5, false);
+}
+
+KTEST(host_accept_parallel, stride_accepts_every_unit_exactly_once)
+{
+	eager_case(t, ACCEPT_STRATEGY_STRIDE, 0, false);
+}
+
+KTEST(host_accept_parallel, eager_jobs_stay_exact_with_a_lazy_accepter_racing_them)
+{
+	eager_case(t, ACCEPT_STRATEGY_CLAIM, 1, true);
+	eager_case(t, ACCEPT_STRATEGY_STRIDE, 0, true);
+}
+
+/* STRIDE hands out 32 MiB chunks round-robin: with every unit set, each of 4 CPUs gets 6 / 4 chunks. */
+KTEST(host_accept_parallel, stride_gives_cpu_k_chunks_k_plus_n_times_i)
+{
+	struct fixture *f = fixture_new(false, 0);
+	struct eager_arg args[THREADS];
+	u64 per_chunk = ACCEPT_STRIDE_BYTES / UNIT;
+
+	run_job(t, f, ACCEPT_STRATEGY_STRIDE, 0, false, args);
+	KASSERT_EQ(t, per_chunk, 16);
+	KEXPECT_EQ(t, args[0].w.units, 2 * per_chunk); /* chunks 0 and 4 */
+	KEXPECT_EQ(t, args[1].w.units, 2 * per_chunk); /* chunks 1 and 5 */
+	KEXPECT_EQ(t, args[2].w.units, per_chunk);
+	KEXPECT_EQ(t, args[3].w.units, per_chunk);
+	KEXPECT_EQ(t, check_exactly_once(t, f, U64_MAX), 0);
+	fixture_free(f);
+}
+
+/* A platform error stops every CPU; what was not accepted stays marked, nothing past it was touched. */
+KTEST(host_accept_parallel, a_platform_error_stops_the_job_and_leaves_the_rest_marked)
+{
+	struct fixture *f = fixture_new(false, 0);
+	static struct accept_job job;
+	struct range_acceptor ra = { fake_accept, &f->fp };
+	struct accept_worker w;
+	u64 fail_unit = 40;
+
+	f->fp.fail_page = BASE + fail_unit * UNIT + 3 * PAGE;
+	KASSERT_TRUE(t, accept_job_init(&job, &f->shared, ACCEPT_STRATEGY_CLAIM, 1, BASE, UNITS * UNIT, 1));
+	KEXPECT_EQ(t, accept_job_work(&job, 0, &ra, &w), ACCEPT_MEMORY_PLATFORM_ERROR);
+	KEXPECT_EQ(t, job.failed, 1);
+	KEXPECT_EQ(t, job.fail_addr, f->fp.fail_page);
+	KEXPECT_EQ(t, w.units, fail_unit);
+	KEXPECT_TRUE(t, unaccepted_test(f->t, fail_unit));
+	check_exactly_once(t, f, fail_unit);
+	KEXPECT_EQ(t, f->shared.accepting[0].end, 0); /* its range left the list */
+	fixture_free(f);
+}
+
+KTEST(host_accept_parallel, bad_jobs_are_refused)
+{
+	struct fixture *f = fixture_new(false, 0);
+	static struct accept_job job;
+	struct range_acceptor ra = { fake_accept, &f->fp };
+	struct accept_worker w;
+
+	KEXPECT_FALSE(t, accept_job_init(&job, &f->shared, ACCEPT_STRATEGY_CLAIM, 0, BASE, UNIT, 1));
+	KEXPECT_FALSE(t, accept_job_init(&job, &f->shared, ACCEPT_STRATEGIES, 1, BASE, UNIT, 1));
+	KASSERT_TRUE(t, accept_job_init(&job, &f->shared, ACCEPT_STRATEGY_STRIDE, 2, BASE, UNIT, 1));
+	KEXPECT_EQ(t, accept_job_work(&job, 2, &ra, &w), ACCEPT_MEMORY_BAD_TABLE); /* cpu out of range */
+	KEXPECT_EQ(t, accept_job_work(&job, 1, &ra, &w), ACCEPT_MEMORY_OK);	   /* nothing for cpu 1 */
+	KEXPECT_EQ(t, w.units, 0);
+	KEXPECT_EQ(t, accept_job_work(&job, 0, &ra, &w), ACCEPT_MEMORY_OK);
+	KEXPECT_EQ(t, w.units, 1);
+	f->t->version = 2;
+	KEXPECT_EQ(t, accept_memory_shared(&f->shared, BASE, UNIT, &ra, NULL), ACCEPT_MEMORY_BAD_TABLE);
+	fixture_free(f);
+}
