@@ -58,7 +58,10 @@ struct efi_runtime_services {
 	struct efi_table_header hdr;
 	efi_slot_t get_time, set_time, get_wakeup_time, set_wakeup_time;
 	efi_slot_t set_virtual_address_map, convert_pointer;
-	efi_slot_t get_variable, get_next_variable_name, set_variable;
+	/* UEFI 2.10 section 8.2 */
+	efi_status_t(EFIAPI *get_variable)(const efi_char16_t *name, const efi_guid_t *vendor, u32 *attributes,
+					   u64 *data_size, void *data);
+	efi_slot_t get_next_variable_name, set_variable;
 	efi_slot_t get_next_high_monotonic_count;
 	void(EFIAPI *reset_system)(enum efi_reset_type type, efi_status_t status, u64 data_size, void *data);
 	efi_slot_t update_capsule, query_capsule_capabilities, query_variable_info;

@@ -176,6 +176,7 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	select_platform(b);
 	kernel_list_if_asked(&b->args);
 	read_firmware_identity(b);
+	efi_read_secure_boot(b);
 	read_memmap(b);
 	read_config_tables(b);
 	calibrate_tsc(b);

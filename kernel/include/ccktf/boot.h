@@ -6,6 +6,7 @@
 #include <arch/machine.h>
 #include <ccktf/args.h>
 #include <ccktf/platform.h>
+#include "conform/secure_boot.h"
 #include "efi/efi_api.h"
 #include "mm/memmap.h"
 
@@ -27,6 +28,7 @@ struct boot_info {
 	char fw_vendor[64];
 	u32 fw_revision;
 	u32 uefi_revision;
+	struct sb_state secure_boot; /* the Secure Boot variables as GetVariable() answered */
 	struct efi_memmap_snapshot memmap;      /* the map ExitBootServices accepted */
 	struct efi_memmap_snapshot memmap_boot; /* the first map read, early in boot */
 	struct efi_configuration_table config_tables[BOOT_MAX_CONFIG_TABLES];
@@ -71,6 +73,9 @@ void efi_copy_config_tables(struct boot_info *b);
 void *efi_config_table(const struct efi_system_table *st, efi_guid_t guid);
 void *efi_allocate_pages(struct boot_info *b, u64 pages, u32 memory_type);
 efi_status_t efi_exit_boot_services(struct boot_info *b);
+
+/* kernel/efi/efi_secure_boot.c: reads the Secure Boot variables into b->secure_boot and prints them */
+void efi_read_secure_boot(struct boot_info *b);
 
 /* kernel/efi/efi_names.c */
 const char *efi_guid_name(const efi_guid_t *guid);

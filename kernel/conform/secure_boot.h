@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The firmware's Secure Boot state, as the four globally defined variables say it (UEFI 2.10 section 3.3,
+ * "Globally Defined Variables", Table 3-1; section 32.3, "Firmware/OS Key Exchange"), and the conformance
+ * rules over them (SB-*, docs/conformance.md). Pure: the kernel reads the variables through GetVariable()
+ * before ExitBootServices (kernel/efi/efi_secure_boot.c); tests/host/test_conform_secure_boot.c hands the
+ * rules fake variables that break each one.
+ */
+#ifndef CCKTF_CONFORM_SECURE_BOOT_H
+#define CCKTF_CONFORM_SECURE_BOOT_H
+
+#include <ccktf/types.h>
+#include "conform/conform.h"
+
+/* UEFI 2.10 section 8.2, GetVariable(): the attribute bits of a variable. */
+#define EFI_VARIABLE_NON_VOLATILE 0x1u
+#define EFI_VARIABLE_BOOTSERVICE_ACCESS 0x2u
+#define EFI_VARIABLE_RUNTIME_ACCESS 0x4u
+/* Table 3-1 gives all four variables "BS, RT" (SecureBoot and SetupMode also read-only): never NV. */
+#define SB_VAR_ATTRIBUTES (EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
+/* Table 3-1: each is a UINT8, 1 or 0 ("All other values are reserved"). */
+#define SB_VAR_SIZE 1u
+#define SB_VAR_DATA_MAX 8u /* bytes read; a larger variable answers EFI_BUFFER_TOO_SMALL and its size */
+
+enum sb_var_id { SB_SECURE_BOOT, SB_SETUP_MODE, SB_AUDIT_MODE, SB_DEPLOYED_MODE, SB_VAR_COUNT };
+
+/* One GetVariable() as the firmware answered it: nothing here is guessed. */
+struct sb_var {
+	u64 status;	/* GetVariable()'s raw EFI status */
+	u32 attributes; /* valid when status is EFI_SUCCESS */
+	u64 size;	/* DataSize as returned (with EFI_BUFFER_TOO_SMALL: the size needed) */
+	u8 data[SB_VAR_DATA_MAX];
+};
+
+struct sb_state {
+	bool read; /* the variables were asked for */
+	struct sb_var var[SB_VAR_COUNT];
+};
+
+/* Modes of UEFI 2.10 section 32.3 (Figure 32-4): Setup, User, Audit, Deployed. */
+enum sb_mode { SB_MODE_UNKNOWN, SB_MODE_SETUP, SB_MODE_USER, SB_MODE_AUDIT, SB_MODE_DEPLOYED };
+
+const char *sb_var_name(enum sb_var_id id); /* "SecureBoot", as the variable is named */
+const char *sb_var_key(enum sb_var_id id);  /* "secure_boot", the protocol's key */
+const char *sb_mode_name(enum sb_mode mode);
+bool sb_var_present(const struct sb_var *v); /* GetVariable() succeeded */
+/* 0 or 1 when the variable is present, 1 byte long and holds 0 or 1; else -1 (missing, odd size, reserved). */
+int sb_var_bool(const struct sb_var *v);
+/*
+ * The mode the four variables name, or SB_MODE_UNKNOWN when any is unreadable or they contradict each other.
+ * AuditMode and DeployedMode came with UEFI 2.5; firmware that has neither (both EFI_NOT_FOUND) is judged by
+ * SetupMode alone, as UEFI 2.3.1 defined Setup and User mode.
+ */
+enum sb_mode sb_mode(const struct sb_state *s);
+
+/* SB-001: every variable present is SB_VAR_SIZE bytes holding 0 or 1; a read that failed otherwise than
+ * EFI_NOT_FOUND is an offender too. item.index is the enum sb_var_id, item.addr the size, item.type the
+ * first byte. */
+bool sb_rule_size_value(const struct sb_state *s, struct conform_finding *f);
+/* SB-002: every variable present has exactly the attributes BS|RT. item.attribute holds the attributes. */
+bool sb_rule_attributes(const struct sb_state *s, struct conform_finding *f);
+/*
+ * SB-003: the variables agree with each other (UEFI 2.10 section 32.3 mode transitions): SecureBoot=1 implies
+ * SetupMode=0; AuditMode=1 implies SetupMode=1; DeployedMode=1 implies AuditMode=0 and SetupMode=0. An
+ * implication is judged only when every variable it names reads 0 or 1; *judged counts those that were.
+ * item.index is the implication (0..2), item.what says which.
+ */
+bool sb_rule_modes(const struct sb_state *s, unsigned *judged, struct conform_finding *f);
+#define SB_IMPLICATIONS 3
+
+#endif
