@@ -53,7 +53,7 @@ build/obj/%.o: %.c Makefile VERSION
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-build/obj/%.o: %.asm Makefile
+build/obj/%.o: %.asm Makefile arch/x86/boot/serial_stub.inc
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
@@ -62,9 +62,9 @@ build/ccktf.elf: $(KERNEL_OBJS) linker/ccktf.ld
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) $(KERNEL_OBJS) -o $@
 
-build/pe_header.bin: arch/x86/boot/pe_header.asm build/ccktf.elf linker/pe_layout.sh
+build/pe_header.bin: arch/x86/boot/pe_header.asm arch/x86/boot/serial_stub.inc build/ccktf.elf linker/pe_layout.sh VERSION
 	$(call say,PEHDR,$@)
-	$(Q)$(NASM) -f bin $$(linker/pe_layout.sh build/ccktf.elf) $< -o $@
+	$(Q)$(NASM) -f bin -DCCKTF_VERSION='"$(VERSION)"' $$(linker/pe_layout.sh build/ccktf.elf) $< -o $@
 
 build/ccktf.body: build/ccktf.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
@@ -132,11 +132,16 @@ test-host: $(HOST_TESTS)
 # Boots run in parallel, one pytest-xdist worker per core (JOBS=1: serially); every boot has its own run
 # directory, and all the items of one configuration go to one worker, which boots it once.
 JOBS ?= $(shell nproc)
-test: deps build/ccktf.efi test-host fuzz-smoke
+test: deps build/ccktf.efi test-host fuzz-smoke fetch-linux
 	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup harness/tests harness/kernel_tests
+
+# Debian's own kernel, for the tests that check a real bzImage (ci/fetch-linux.sh: apt-get download and
+# dpkg-deb -x into build/linux/, cached). Without network it says why, and those tests skip.
+fetch-linux:
+	@ci/fetch-linux.sh >/dev/null || echo "ccktf: no Debian kernel in build/linux/: the tests that need one will skip" >&2
 
 clean:
 	rm -rf build
 
-.PHONY: all esp deps run test test-host bench conformance matrix doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build
+.PHONY: all esp deps run test test-host bench conformance matrix doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build fetch-linux
 -include $(KERNEL_OBJS:.o=.d)

@@ -1,4 +1,4 @@
-"""Command line: ``python3 -m ccktf {run,list,bench,bench-compare} [options]``.
+"""Command line: ``python3 -m ccktf {run,list,bench,bench-compare,bzimage-check,...} [options]``.
 
 Subcommands are registered in ``COMMANDS`` (name -> Command); later ones (``conformance``) add an entry
 with their own options and handler. Each booting subcommand gets its own copy of the boot options, so its
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import bench, conformance, hostcheck, kargs, matrix, qemu, report, runner
+from . import bench, bzimage, conformance, hostcheck, kargs, matrix, qemu, report, runner
 from .errors import CcktfError
 from .firmware import ENV_OVERRIDE
 from .verdict import Outcome
@@ -112,6 +112,21 @@ def execute_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def configure_bzimage_check(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="the image to check (e.g. build/ccktf.efi, a vmlinuz)")
+
+
+def execute_bzimage_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every rule holds, 1 when one fails, 2 when the file cannot be read (docs/bzimage.md)."""
+    try:
+        data = bzimage.read_image(args.file)
+    except OSError as error:
+        return fail(f"bzimage-check: cannot read {args.file}: {error.strerror or error}")
+    results = bzimage.check(data)
+    print(bzimage.render(args.file, data, results))
+    return 1 if bzimage.failed(results) else 0
+
+
 COMMANDS = {command.name: command for command in (
     Command("doctor", "check what this host can run (TCG, KVM, TDX, SNP guests) and how to fix what it cannot",
             execute_doctor, configure_doctor, boots=False),
@@ -125,6 +140,8 @@ COMMANDS = {command.name: command for command in (
             conformance.execute, conformance.configure),
     Command("matrix", "boot the firmware x kernel acceptance matrix (issue 14); write build/matrix/matrix.md/.json",
             matrix.execute, matrix.configure),
+    Command("bzimage-check", "check an image against the x86 boot protocol, kexec and Xen's EFI kexec rules "
+            "(docs/bzimage.md)", execute_bzimage_check, configure_bzimage_check, boots=False),
 )}
 
 

@@ -5,7 +5,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel
 	-fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP -fno-toplevel-reorder
 # Portable kernel sources that also run on the host. The formatter is renamed so that libc keeps its own.
 HOST_SRCS := $(wildcard kernel/test/*.c) kernel/lib/console.c kernel/lib/exit.c kernel/lib/histogram.c kernel/lib/aes_gcm.c kernel/efi/acpi_tables.c \
-	$(wildcard kernel/mm/*.c) $(wildcard kernel/conform/*.c) $(wildcard tests/host/*.c)
+	$(wildcard kernel/mm/*.c) $(wildcard kernel/conform/*.c) $(wildcard kernel/boot/*.c) $(wildcard tests/host/*.c)
 HOST_OBJS := $(patsubst %.c,build/host/%.o,$(HOST_SRCS)) build/host/kernel/lib/format.o
 HOST_TESTS := build/host/ccktf-host-tests
 
