@@ -18,6 +18,7 @@
 #include "../../arch/x86/tdx/tdx_accept.c"
 #include "../../arch/x86/tdx/tdx_fatal.c"
 #include "../../arch/x86/tdx/tdx_io.c"
+#include "../../arch/x86/tdx/tdx_msr.c"
 #include "../../arch/x86/tdx/tdx_ve.c"
 
 static struct fz script;

@@ -11,6 +11,7 @@
 #include "../../arch/x86/tdx/tdx_accept.c"
 #include "../../arch/x86/tdx/tdx_fatal.c"
 #include "../../arch/x86/tdx/tdx_io.c"
+#include "../../arch/x86/tdx/tdx_msr.c"
 #include "../../arch/x86/tdx/tdx_ve.c"
 
 KTEST_SUITE(host_tdx_accept, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
@@ -139,6 +140,36 @@ KTEST(host_tdx_ve, in_is_emulated_through_the_vmm)
 	KEXPECT_EQ(t, last_vmcall.r13, TDVMCALL_IO_READ);
 	KEXPECT_EQ(t, regs.rax, 0xffffff5a);
 	KEXPECT_EQ(t, regs.rip, 0x2001);
+}
+
+/* RDMSR IA32_APIC_BASE (0x1b) in a TD: #VE exit reason 31, Instruction.RDMSR with R12 = the MSR; the value
+ * (the stub VMM answers 0x5a in R11) lands in EDX:EAX and RIP steps over the 2-byte instruction. */
+KTEST(host_tdx_ve, rdmsr_is_emulated_through_the_vmm)
+{
+	struct cpu_regs regs = { .vector = X86_VE, .rip = 0x4000, .rcx = 0x1b, .rax = ~0ull, .rdx = ~0ull };
+
+	reset(TDX_EXIT_REASON_MSR_READ, 0, 2);
+	KEXPECT_TRUE(t, tdx_ve_handle(&regs));
+	KEXPECT_EQ(t, last_vmcall.r11, TDVMCALL_MSR_READ);
+	KEXPECT_EQ(t, last_vmcall.r12, 0x1b);
+	KEXPECT_EQ(t, regs.rax, 0x5a);
+	KEXPECT_EQ(t, regs.rdx, 0);
+	KEXPECT_EQ(t, regs.rip, 0x4002);
+}
+
+/* WRMSR to the x2APIC ICR (0x830), an NMI IPI to APIC ID 1: Instruction.WRMSR, R13 = EDX:EAX. */
+KTEST(host_tdx_ve, wrmsr_of_the_x2apic_icr_is_emulated_through_the_vmm)
+{
+	struct cpu_regs regs = { .vector = X86_VE, .rip = 0x5000, .rcx = 0x830, .rax = 0xffffffff00004400ull,
+				 .rdx = 1 };
+
+	reset(TDX_EXIT_REASON_MSR_WRITE, 0, 2);
+	KEXPECT_TRUE(t, tdx_ve_handle(&regs));
+	KEXPECT_EQ(t, vmcalls, 1);
+	KEXPECT_EQ(t, last_vmcall.r11, TDVMCALL_MSR_WRITE);
+	KEXPECT_EQ(t, last_vmcall.r12, 0x830);
+	KEXPECT_EQ(t, last_vmcall.r13, 0x100004400ull);
+	KEXPECT_EQ(t, regs.rip, 0x5002);
 }
 
 KTEST(host_tdx_ve, ept_violation_is_not_handled)

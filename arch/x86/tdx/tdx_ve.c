@@ -3,7 +3,9 @@
  * #VE (vector 20) in a TD: the TDX module turned an instruction the VMM must see into an exception. The
  * handler reads why with TDG.VP.VEINFO.GET (Linux arch/x86/coco/tdx/tdx.c, tdx_get_ve_info()), emulates
  * port I/O through TDG.VP.VMCALL (handle_io()), HLT through TDG.VP.VMCALL<Instruction.HLT> (handle_halt():
- * in a TD, HLT raises #VE with exit reason 12), and reports everything else before letting the crash path
+ * in a TD, HLT raises #VE with exit reason 12), RDMSR/WRMSR of the MSRs the module leaves to the VMM
+ * through TDG.VP.VMCALL<Instruction.RDMSR/WRMSR> (read_msr(), write_msr(): IA32_APIC_BASE and the x2APIC
+ * ICR among them, which waking the APs needs), and reports everything else before letting the crash path
  * print the registers: touching a page that is not accepted (EPT violation, exit reason 48) is the case a
  * test of unaccepted memory is most likely to meet.
  */
@@ -107,6 +109,27 @@ static bool handle_halt(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 	return true;
 }
 
+/* RDMSR: ECX the MSR, the value into EDX:EAX (upper halves cleared, as the instruction does). */
+static bool handle_rdmsr(struct cpu_regs *regs, const struct tdx_ve_info *ve)
+{
+	u64 value;
+
+	if (tdx_msr_read((u32)regs->rcx, &value) != TDX_SUCCESS)
+		return false;
+	regs->rax = (u32)value;
+	regs->rdx = value >> 32;
+	regs->rip += ve->insn_len;
+	return true;
+}
+
+static bool handle_wrmsr(struct cpu_regs *regs, const struct tdx_ve_info *ve)
+{
+	if (tdx_msr_write((u32)regs->rcx, (u64)(u32)regs->rdx << 32 | (u32)regs->rax) != TDX_SUCCESS)
+		return false;
+	regs->rip += ve->insn_len;
+	return true;
+}
+
 /* Returns false, after reporting, for the crash path to print the registers. */
 bool tdx_ve_handle(struct cpu_regs *regs)
 {
@@ -120,6 +143,10 @@ bool tdx_ve_handle(struct cpu_regs *regs)
 	if (ve.exit_reason == TDX_EXIT_REASON_IO_INSTRUCTION && handle_io(regs, &ve))
 		return true;
 	if (ve.exit_reason == TDX_EXIT_REASON_HLT && handle_halt(regs, &ve))
+		return true;
+	if (ve.exit_reason == TDX_EXIT_REASON_MSR_READ && handle_rdmsr(regs, &ve))
+		return true;
+	if (ve.exit_reason == TDX_EXIT_REASON_MSR_WRITE && handle_wrmsr(regs, &ve))
 		return true;
 	report(&ve);
 	return false;

@@ -96,6 +96,10 @@ u64 tdx_vmcall(struct tdx_module_args *args);
 /* Instruction.IO: true when both the TDCALL and the VMM succeeded; *value is in/out. */
 bool tdx_io(u16 port, unsigned size, bool write, u32 *value);
 
+/* tdx_msr.c: Instruction.RDMSR / WRMSR; return the TDCALL status, else the VMCALL's (R10). */
+u64 tdx_msr_read(u32 msr, u64 *value);
+u64 tdx_msr_write(u32 msr, u64 value);
+
 /* tdx_fatal.c: ReportFatalError with a message (up to 64 bytes), halting, and the platform's terminate(). */
 void tdx_report_fatal_error(const char *msg);
 /* TDG.VP.VMCALL<Instruction.HLT>; returns the TDCALL status, else the VMCALL's. */
