@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Acceptance on every CPU at once (kernel/mm/accept_parallel.h): CPUs racing for the same units through
+ * the lazy path, and eager jobs by both strategies, never accept a unit twice (the model counts every
+ * accept that met a page already accepted or being accepted: platform_model_ops.double_accepts), leave
+ * none out, and leave the bitmap as the platform's own state says. Runs with at least two online CPUs and
+ * unaccepted memory; harness/tests/test_accept_smp_boot.py boots it on sim-tdx and sim-snp with -smp 2.
+ */
+#include <ccktf/format.h>
+#include <ccktf/ktest.h>
+#include <ccktf/string.h>
+#include <ccktf/time.h>
+#include "lib/accept_util.h"
+#include "lib/smp_util.h"
+
+#define RACE_UNITS 8   /* 16 MiB, every CPU asking for all of it */
+#define EAGER_UNITS 24 /* 48 MiB per strategy: a 32 MiB stride and a part */
+
+static const char *accept_smp_skip(void)
+{
+	static char why[200];
+	const struct smp_state *s = smp_get();
+	const char *r = accept_skip_reason();
+
+	if (r)
+		return r;
+	if (smp_util_online() >= 2)
+		return NULL;
+	snprintf(why, sizeof(why), "needs two online CPUs, has %u (wake=%s%s%s)", smp_util_online(), s->wake,
+		 s->skipped ? ": " : "", s->skipped ? s->skipped : "");
+	return why;
+}
+
+KTEST_SUITE(accept_smp, KTEST_AFTER_EXIT_BOOT_SERVICES, accept_smp_skip);
+
+static struct accept_stats cpu_stats[SMP_MAX_CPUS];
+static struct accept_memory_result cpu_result[SMP_MAX_CPUS];
+static int cpu_status[SMP_MAX_CPUS];
+
+static u64 double_accepts(void)
+{
+	const struct platform_model_ops *m = accept_model();
+
+	return m && m->double_accepts ? m->double_accepts() : 0;
+}
+
+/* Every page of r accepted as the model sees it; false (with the first page that is not) otherwise. */
+static bool model_accepted_all(struct range r, u64 *bad)
+{
+	const struct platform_model_ops *m = accept_model();
+
+	for (u64 a = r.start; m && m->page_accepted && a < r.end; a += EFI_PAGE_SIZE)
+		if (!m->page_accepted(a)) {
+			*bad = a;
+			return false;
+		}
+	return true;
+}
+
+static void check_range_accepted(struct ktest *t, struct range r)
+{
+	u64 bad = 0;
+
+	for (u64 a = r.start; a < r.end; a += UNACCEPTED_UNIT_SIZE)
+		KEXPECT_FALSE(t, unit_unaccepted(a));
+	if (!model_accepted_all(r, &bad))
+		ktest_fail(t, __FILE__, __LINE__, "page 0x%llx: the bitmap says accepted, the model says not", bad);
+}
+
+/* Lazy: all CPUs ask for the same units at once */
+
+static void accept_same_range(const struct smp_util_call *c)
+{
+	const struct range *r = c->arg;
+
+	memset(&cpu_stats[c->nth], 0, sizeof(cpu_stats[c->nth]));
+	cpu_status[c->nth] = unaccepted_accept_with(r->start, range_len(*r), &cpu_stats[c->nth], &cpu_result[c->nth]);
+}
+
+KTEST(accept_smp, racing_cpus_over_the_same_units_never_double_accept)
+{
+	u32 n = smp_util_online();
+	u64 doubles = double_accepts(), cleared = 0;
+	const char *why;
+	struct range r;
+
+	TAKE_UNITS_OR_SKIP(t, RACE_UNITS, &r);
+	if (!smp_util_run(n, accept_same_range, &r, &why)) {
+		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
+		return;
+	}
+	for (u32 i = 0; i < n; i++) {
+		char err[200];
+
+		accept_error_format(&cpu_stats[i].first_error, err, sizeof(err));
+		if (cpu_status[i] != ACCEPT_MEMORY_OK)
+			ktest_fail(t, __FILE__, __LINE__, "CPU %u: status %d, %s", i, cpu_status[i], err);
+		cleared += cpu_result[i].units_cleared;
+		ktest_log(t, "CPU %u cleared %llu of the %u units", i, cpu_result[i].units_cleared, RACE_UNITS);
+	}
+	KEXPECT_EQ(t, cleared, RACE_UNITS); /* each unit by exactly one CPU */
+	KEXPECT_EQ(t, double_accepts() - doubles, 0);
+	check_range_accepted(t, r);
+	ktest_evidence(t, "%u CPUs raced for %u units: %llu cleared, %llu double accepts (model), %llu waits",
+		       n, RACE_UNITS, cleared, double_accepts() - doubles, unaccepted_shared()->waits);
+}
+
+/* Eager: one job, every CPU a worker */
+
+struct eager {
+	struct accept_job job;
+	struct accept_worker w[SMP_MAX_CPUS];
+};
+
+static u64 ap_accept_range(void *ctx, u64 start, u64 size)
+{
+	const struct platform_ops *p = platform_current();
+
+	return p->accept_range(start, size, ctx);
+}
+
+static void eager_worker(const struct smp_util_call *c)
+{
+	struct eager *e = c->arg;
+	struct range_acceptor ra = { ap_accept_range, &cpu_stats[c->nth] };
+
+	memset(&cpu_stats[c->nth], 0, sizeof(cpu_stats[c->nth]));
+	accept_job_work(&e->job, c->nth, &ra, &e->w[c->nth]);
+}
+
+static void eager_case(struct ktest *t, enum accept_strategy s)
+{
+	static struct eager e;
+	u32 n = smp_util_online();
+	u64 doubles = double_accepts(), units = 0;
+	const char *why;
+	struct range r;
+
+	TAKE_UNITS_OR_SKIP(t, EAGER_UNITS, &r);
+	KASSERT_TRUE(t, accept_job_init(&e.job, unaccepted_shared(), s, n, r.start, range_len(r), 1));
+	e.job.now_ns = time_now_ns;
+	if (!smp_util_run(n, eager_worker, &e, &why)) {
+		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
+		return;
+	}
+	for (u32 i = 0; i < n; i++) {
+		KEXPECT_EQ(t, e.w[i].status, ACCEPT_MEMORY_OK);
+		units += e.w[i].units;
+		ktest_log(t, "%s: CPU %u accepted %llu units in %llu claims", accept_strategy_name(s), i,
+			  e.w[i].units, e.w[i].claims);
+	}
+	KEXPECT_EQ(t, e.job.failed, 0);
+	KEXPECT_EQ(t, units, EAGER_UNITS);
+	KEXPECT_EQ(t, double_accepts() - doubles, 0);
+	check_range_accepted(t, r);
+}
+
+KTEST(accept_smp, claim_job_accepts_every_unit_exactly_once)
+{
+	eager_case(t, ACCEPT_STRATEGY_CLAIM);
+}
+
+KTEST(accept_smp, stride_job_accepts_every_unit_exactly_once)
+{
+	eager_case(t, ACCEPT_STRATEGY_STRIDE);
+}
+
+/* After the races: every unit's bit agrees with the model, first and last page of each unit. */
+KTEST(accept_smp, bitmap_ends_consistent_with_the_model)
+{
+	const struct platform_model_ops *m = accept_model();
+	const struct efi_unaccepted_memory *tb = unaccepted.table;
+	u64 disagree = 0, set = 0;
+
+	if (!m || !m->page_accepted)
+		KTEST_SKIP(t, "no model: hardware has no read-only page-state query (a query accepts the page)");
+	for (u64 u = 0; u < unaccepted_units(tb); u++) {
+		struct range r = unaccepted_unit_range(tb, u);
+		bool bit = unaccepted_test(tb, u);
+
+		set += bit;
+		/* a set bit: pending in the model (unless the platform never had the page); clear: accepted */
+		if (bit && (m->page_accepted(r.start) || m->page_accepted(r.end - EFI_PAGE_SIZE)))
+			disagree++;
+		if (!bit && tb->phys_base + u * tb->unit_size < unaccepted_covered(tb).end &&
+		    !(m->page_accepted(r.start) && m->page_accepted(r.end - EFI_PAGE_SIZE)))
+			disagree++;
+	}
+	ktest_evidence(t, "%llu units, %llu unaccepted, %llu disagreeing with the model", unaccepted_units(tb), set,
+		       disagree);
+	KEXPECT_EQ(t, disagree, 0);
+}
