@@ -27,6 +27,7 @@ void boot_params_summarize(const u8 *bp, struct boot_params_summary *s)
 		u8 c = efi[EFI_INFO_LOADER_SIGNATURE + i];
 
 		s->efi_signature[i] = c >= 0x21 && c < 0x7f ? (char)c : '?';
+		s->efi_info_present |= c != 0;
 	}
 	s->efi64 = !memcmp(efi + EFI_INFO_LOADER_SIGNATURE, EFI64_LOADER_SIGNATURE, 4);
 	if (s->efi64)
@@ -42,5 +43,6 @@ int boot_params_format(const struct boot_params_summary *s, char *buf, size_t si
 			"cmd_line_ptr=0x%llx setup_data=0x%llx",
 			s->version >> 8, s->version & 0xff, s->type_of_loader, s->e820_entries,
 			s->e820_fits ? "" : "(more than the zero page's 128: invalid)",
-			s->efi64 ? "EL64" : s->efi_signature, s->efi_systab, s->cmd_line_ptr, s->setup_data);
+			s->efi64 ? "EL64" : s->efi_info_present ? s->efi_signature : "none", s->efi_systab,
+			s->cmd_line_ptr, s->setup_data);
 }

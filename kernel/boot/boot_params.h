@@ -34,6 +34,7 @@ struct boot_params_summary {
 	u8 e820_entries;     /* as found; may exceed the table (hostile input) */
 	bool e820_fits;	     /* e820_entries <= E820_MAX_ENTRIES_ZEROPAGE */
 	char efi_signature[5];	/* printable copy of efi_loader_signature, '?' for any other byte */
+	bool efi_info_present;	/* a nonzero signature (a BIOS boot or kexec_load without XLF_EFI_KEXEC: 0) */
 	bool efi64;	     /* signature is "EL64" */
 	u64 efi_systab;	     /* physical address of the EFI system table (0 when !efi64) */
 	u64 cmd_line_ptr;    /* cmd_line_ptr | ext_cmd_line_ptr << 32 */
@@ -43,7 +44,8 @@ struct boot_params_summary {
 /* Reads the fields above from a 4 KiB zero page; never reads outside it and never follows a pointer. */
 void boot_params_summarize(const u8 *bp, struct boot_params_summary *s);
 /* One line, "protocol=2.15 loader=0xd0 e820_entries=3 efi=EL64 efi_systab=0x... cmd_line_ptr=0x...
- * setup_data=0x...", truncated to size; returns what snprintf returns. */
+ * setup_data=0x..." (efi=none when the signature is zero), truncated to size; returns what snprintf
+ * returns. */
 int boot_params_format(const struct boot_params_summary *s, char *buf, size_t size);
 
 #endif

@@ -70,3 +70,17 @@ KTEST(host_boot_params, hostile_values_are_reported_not_trusted)
 	KEXPECT_TRUE(t, strstr(line, "e820_entries=200(more than the zero page's 128: invalid)") != NULL);
 	KEXPECT_TRUE(t, strstr(line, "efi=EL3? efi_systab=0x0") != NULL);
 }
+
+/* A BIOS boot, or kexec_load without XLF_EFI_KEXEC: efi_info all zero, reported as absent. */
+KTEST(host_boot_params, zero_efi_info_is_none)
+{
+	struct boot_params_summary s;
+	char line[256];
+
+	kexec_like_page();
+	memset(page + BP_EFI_INFO, 0, 32);
+	boot_params_summarize(page, &s);
+	KEXPECT_FALSE(t, s.efi_info_present);
+	boot_params_format(&s, line, sizeof(line));
+	KEXPECT_TRUE(t, strstr(line, "efi=none efi_systab=0x0") != NULL);
+}
