@@ -125,6 +125,27 @@
 #define SNP_RMPADJUST_BYTES 0xF3, 0x0F, 0x01, 0xFE
 #define RMPADJUST_TARGET_VMPL1 1
 #define RMPADJUST_FAIL_PERMISSION 2
+/* RDX bit 16: the page becomes (1) or stops being (0) a VMSA; only at VMPL0, only on a 4 KiB page (APM vol. 3
+ * RMPADJUST; Linux RMPADJUST_VMSA_PAGE_BIT, snp_set_vmsa()). */
+#define RMPADJUST_VMSA_PAGE_BIT (1ull << 16)
+
+/*
+ * AP Creation NAE (GHCB spec 4.1.8 "SNP AP Creation"; Linux uapi/asm/svm.h SVM_VMGEXIT_AP_*, core.c
+ * wakeup_cpu_via_vmgexit()): SW_EXITINFO1 = APIC ID << 32 | VMPL << 16 | event, SW_EXITINFO2 = the VMSA's
+ * GPA, RAX = its SEV_FEATURES. The hypervisor offers it with HV_FEATURES bit 1 (GHCB_HV_FT_SNP_AP_CREATION).
+ */
+#define SVM_VMGEXIT_AP_CREATION 0x80000013u
+#define SVM_VMGEXIT_AP_CREATE_ON_INIT 0
+#define SVM_VMGEXIT_AP_CREATE 1
+#define SVM_VMGEXIT_AP_DESTROY 2
+#define SVM_VMGEXIT_AP_EVENT_MASK 0xffffull
+#define SVM_VMGEXIT_AP_VMPL_SHIFT 16
+#define SVM_VMGEXIT_AP_VMPL_MASK 0xffull
+#define SVM_VMGEXIT_AP_APIC_ID_SHIFT 32
+#define GHCB_HV_FT_SNP_AP_CREATION (1ull << 1)
+/* SEV_FEATURES of a VMSA = SEV_STATUS >> 2 (Linux: vmsa->sev_features = sev_status >> 2); bit 0 SNPActive. */
+#define SEV_STATUS_FEATURES_SHIFT 2
+#define SEV_FEATURES_SNP_ACTIVE (1ull << 0)
 
 /*
  * The SNP secrets page's head, written by the firmware at launch (SNP_LAUNCH_UPDATE, PAGE_TYPE_SECRETS)
@@ -161,12 +182,18 @@
 #define SVSM_CAA_OFF_BUFFER 8
 #define SVSM_CORE_PROTOCOL 0
 #define SVSM_CORE_PVALIDATE 1
+/* SVSM_CORE_CREATE_VCPU: RCX = VMSA GPA, RDX = the new vCPU's Calling Area GPA, R8 = its APIC ID;
+ * SVSM_CORE_DELETE_VCPU: RCX = VMSA GPA (SVSM spec, pub. 58019, core protocol calls 2 and 3; Linux
+ * snp_set_vmsa(); COCONUT-SVSM core_create_vcpu()). */
+#define SVSM_CORE_CREATE_VCPU 2
+#define SVSM_CORE_DELETE_VCPU 3
 #define SVSM_CALL(protocol, call) ((u64)(protocol) << 32 | (call))
 /* Results in RAX (coconut-svsm kernel/src/protocols/errors.rs; edk2 Svsm.h). */
 #define SVSM_SUCCESS 0
 #define SVSM_ERR_INCOMPLETE 0x80000000ull
 #define SVSM_ERR_UNSUPPORTED_PROTOCOL 0x80000001ull
 #define SVSM_ERR_UNSUPPORTED_CALL 0x80000002ull
+#define SVSM_ERR_INVALID_ADDRESS 0x80000003ull
 #define SVSM_ERR_INVALID_PARAMETER 0x80000005ull
 #define SVSM_ERR_BUSY 0x80000007ull
 #define SVSM_ERR_PVALIDATE_BASE 0x80001000ull /* + the PVALIDATE status the SVSM met */
