@@ -7,19 +7,75 @@
  * The GHCB MSR under TCG. QEMU's TCG does not implement MSR 0xC0010130 (nor 0xC0010131), and it does not
  * fault either: RDMSR of an MSR it does not know returns 0 and WRMSR is dropped, without #GP (checked
  * at boot with wrmsr_safe()/rdmsr_safe(): a written value does not read back; the log says which).
- * So every value written is also recorded in ghcb_msr_shadow, and where the CPU does not keep the MSR
+ * So every value written is also recorded in ghcb_msr_shadow (this CPU's), and where the CPU does not keep the MSR
  * the shadow IS the register: the responder behind VMGEXIT (the SNP model) reads the request from it
  * and leaves its response there. On hardware the MSR is real and the shadow is only a record.
  */
+#include <arch/percpu.h>
 #include <arch/snp_spec.h>
 #include <arch/trap.h>
 #include <ccktf/string.h>
 #include "snp.h"
 
-u64 ghcb_msr_shadow;
+/*
+ * Per CPU (GHCB spec 2.3.2: every vCPU registers its own GHCB GPA, and the GHCB MSR is per vCPU, as Linux
+ * keeps runtime_data per CPU, arch/x86/coco/sev/core.c). The boot CPU's are the plain variables below (the
+ * fuzz target drives them); an AP's live in ap_ghcb[] from snp_ghcb_set_cpu() on. Which CPU runs is read
+ * from the GS base (arch/percpu.h) once ghcb_per_cpu is set, when the first AP is about to start; before
+ * that only the boot CPU runs and the GS base may still be the firmware's.
+ */
+u64 ghcb_msr_boot;
 static bool msr_native;
 static u8 *ghcb;
 static u64 ghcb_gpa;
+
+struct ghcb_cpu {
+	u64 msr; /* the GHCB MSR's value where the CPU does not keep it (see above) */
+	u8 *page;
+	u64 gpa;
+};
+static struct ghcb_cpu ap_ghcb[SMP_MAX_CPUS];
+static bool ghcb_per_cpu;
+
+u32 snp_cpu_index(void)
+{
+	u32 i = ghcb_per_cpu ? this_cpu_index() : 0;
+
+	return i < SMP_MAX_CPUS ? i : 0;
+}
+
+u64 *ghcb_msr_slot(void)
+{
+	u32 i = snp_cpu_index();
+
+	return i ? &ap_ghcb[i].msr : &ghcb_msr_boot;
+}
+
+void ghcb_enable_per_cpu(void)
+{
+	ghcb_per_cpu = true;
+}
+
+void snp_ghcb_set_cpu(u32 index, void *page, u64 gpa)
+{
+	if (index && index < SMP_MAX_CPUS)
+		ap_ghcb[index] = (struct ghcb_cpu){ .page = page, .gpa = gpa };
+}
+
+/* This CPU's GHCB page and GPA (the boot CPU's before ghcb_page_init(): NULL, 0). */
+static u8 *my_page(void)
+{
+	u32 i = snp_cpu_index();
+
+	return i ? ap_ghcb[i].page : ghcb;
+}
+
+u64 ghcb_current_gpa(void)
+{
+	u32 i = snp_cpu_index();
+
+	return i ? ap_ghcb[i].gpa : ghcb_gpa;
+}
 
 /* Does the CPU keep what is written to the GHCB MSR? SEV_INFO_REQ is a harmless value to write. */
 void ghcb_msr_probe(void)
@@ -65,7 +121,7 @@ u64 ghcb_msr_call(u64 request)
 void snp_round_trip(void)
 {
 	ghcb_msr_call(GHCB_MSR_SEV_INFO_REQ);
-	ghcb_msr_write(snp_ghcb_gpa());
+	ghcb_msr_write(ghcb_current_gpa());
 }
 
 static bool response_is(u64 resp, u64 code)
@@ -137,39 +193,43 @@ void ghcb_page_init(void *page, u64 gpa)
 
 bool ghcb_ready(void)
 {
-	return ghcb != NULL;
+	return my_page() != NULL;
 }
 
 void *ghcb_page(void)
 {
-	return ghcb;
+	return my_page();
 }
 
 void ghcb_set_field(unsigned offset, u64 value)
 {
-	*(volatile u64 *)(ghcb + offset) = value;
-	ghcb[GHCB_OFF_VALID_BITMAP + offset / 64] |= (u8)(1u << (offset / 8 % 8));
+	u8 *g = my_page();
+
+	*(volatile u64 *)(g + offset) = value;
+	g[GHCB_OFF_VALID_BITMAP + offset / 64] |= (u8)(1u << (offset / 8 % 8));
 }
 
 u64 ghcb_field(unsigned offset)
 {
-	return *(volatile u64 *)(ghcb + offset);
+	return *(volatile u64 *)(my_page() + offset);
 }
 
 bool ghcb_field_valid(unsigned offset)
 {
-	return ghcb[GHCB_OFF_VALID_BITMAP + offset / 64] & (1u << (offset / 8 % 8));
+	return my_page()[GHCB_OFF_VALID_BITMAP + offset / 64] & (1u << (offset / 8 % 8));
 }
 
 void ghcb_clear_valid(void)
 {
-	memset(ghcb + GHCB_OFF_VALID_BITMAP, 0, GHCB_VALID_BITMAP_BYTES);
+	memset(my_page() + GHCB_OFF_VALID_BITMAP, 0, GHCB_VALID_BITMAP_BYTES);
 }
 
 static void set_version_and_usage(void)
 {
-	*(volatile u16 *)(ghcb + GHCB_OFF_PROTOCOL_VERSION) = GHCB_PROTOCOL_SNP;
-	*(volatile u32 *)(ghcb + GHCB_OFF_USAGE) = GHCB_USAGE_DEFAULT;
+	u8 *g = my_page();
+
+	*(volatile u16 *)(g + GHCB_OFF_PROTOCOL_VERSION) = GHCB_PROTOCOL_SNP;
+	*(volatile u32 *)(g + GHCB_OFF_USAGE) = GHCB_USAGE_DEFAULT;
 }
 
 /*
@@ -183,7 +243,7 @@ u64 ghcb_call(u64 exit_code, u64 info1, u64 info2, u64 *out_info2)
 	ghcb_set_field(GHCB_OFF_SW_EXIT_CODE, exit_code);
 	ghcb_set_field(GHCB_OFF_SW_EXIT_INFO_1, info1);
 	ghcb_set_field(GHCB_OFF_SW_EXIT_INFO_2, info2);
-	ghcb_msr_write(ghcb_gpa);
+	ghcb_msr_write(ghcb_current_gpa());
 	snp_vmgexit();
 	if (out_info2)
 		*out_info2 = ghcb_field(GHCB_OFF_SW_EXIT_INFO_2);

@@ -75,7 +75,7 @@ static u64 fill_desc(struct psc_desc *d, u64 addr, u64 end, unsigned op)
 /* Runs one descriptor to its end. */
 static bool run_desc(volatile struct psc_desc *d)
 {
-	u64 scratch = snp_ghcb_gpa() + GHCB_OFF_SHARED_BUFFER, info2;
+	u64 scratch = ghcb_current_gpa() + GHCB_OFF_SHARED_BUFFER, info2; /* this CPU's GHCB */
 	u16 end = d->hdr.end_entry;
 
 	while (d->hdr.cur_entry <= d->hdr.end_entry) {

@@ -51,16 +51,32 @@ void snp_identity_format(const struct snp_secrets_identity *s, u32 cpuid_1_eax, 
 bool snp_has(enum cc_attr attr);
 __noreturn void snp_terminate(const char *why);
 u64 snp_accept_range(u64 start, u64 size, struct accept_stats *stats);
-u64 snp_ghcb_gpa(void);
+u64 snp_ghcb_gpa(void); /* the boot CPU's GHCB */
+/* snp_setup.c, for the AP waker: what HV_FEATURES said; SEV_STATUS; a private page made shared as the
+ * GHCB is (rescind, page-state change, C-bit cleared): NULL or why not. */
+u64 snp_hv_features(void);
+u64 snp_sev_status(void);
+const char *snp_make_page_shared(void *page);
 
 /* snp_insn.asm: the instructions themselves. */
 u32 snp_pvalidate(u64 va, u32 page_size, u32 validate, bool *rmp_unchanged);
 void snp_vmgexit(void);
+/* RMPADJUST (APM vol. 3): RAX = VA, RCX = page size, RDX = target VMPL and attributes; the status. */
+u32 snp_rmpadjust(u64 va, u32 page_size, u64 attrs);
 /* Reads an MSR under whatever IDT is loaded (firmware's or ours): 0, or -1 when it raised #GP. */
 int snp_rdmsr_probe(u32 msr, u64 *value);
 
 /* ghcb.c: the GHCB MSR, the MSR protocol and the GHCB page protocol. */
-extern u64 ghcb_msr_shadow; /* see ghcb.c: the register itself where the CPU does not implement it */
+/* See ghcb.c: the register itself where the CPU does not implement it; per CPU, as the MSR is. */
+u64 *ghcb_msr_slot(void);
+#define ghcb_msr_shadow (*ghcb_msr_slot()) /* this CPU's */
+extern u64 ghcb_msr_boot;		   /* the boot CPU's */
+/* From the first AP's start on, the GHCB and its MSR are this CPU's (read through the GS base). */
+void ghcb_enable_per_cpu(void);
+/* AP index's GHCB page (shared) and GPA, before it starts; it registers the GPA itself. */
+void snp_ghcb_set_cpu(u32 index, void *page, u64 gpa);
+u64 ghcb_current_gpa(void); /* this CPU's GHCB GPA */
+u32 snp_cpu_index(void);    /* this CPU's slot (arch/percpu.h) once per-CPU, else 0 */
 void ghcb_msr_probe(void);
 bool ghcb_msr_is_native(void);
 void ghcb_msr_write(u64 value);
@@ -92,6 +108,12 @@ void svsm_read_secrets(u64 secrets_pa, u32 secrets_size);
 /* One page through SVSM_CORE_PVALIDATE; returns the SVSM's RAX (SVSM_* in arch/snp_spec.h). */
 u64 svsm_pvalidate(u64 gpa, u32 page_size, u32 validate);
 void svsm_describe(char *buf, size_t size);
+unsigned svsm_guest_vmpl(void); /* the VMPL the guest runs at (0 without an SVSM) */
+/* The AP at index calls the SVSM through its own Calling Area at caa_pa (Linux: per-CPU svsm_caa). */
+void svsm_set_cpu_caa(u32 index, u64 caa_pa);
+/* SVSM_CORE_CREATE_VCPU / DELETE_VCPU (the SVSM's RAX; SVSM_* in arch/snp_spec.h). */
+u64 svsm_create_vcpu(u64 vmsa_gpa, u64 caa_gpa, u32 apic_id);
+u64 svsm_delete_vcpu(u64 vmsa_gpa);
 
 /* psc.c: page-state changes. Return the bytes from start changed (a prefix). */
 u64 psc_set_range(u64 start, u64 size, unsigned op);

@@ -137,13 +137,13 @@ static void flush_page(void *page)
 		asm volatile("clflush (%0)" : : "r"((u8 *)page + off) : "memory");
 }
 
-static const char *make_ghcb_shared(void)
+const char *snp_make_page_shared(void *page)
 {
-	u64 gpa = snp_ghcb_gpa(), raw;
+	u64 gpa = (u64)(uintptr_t)page, raw; /* identity-mapped: GPA = VA */
 	bool unchanged;
 	u32 status;
 
-	flush_page(snp.ghcb_page);
+	flush_page(page);
 	status = snp_validate(gpa, PVALIDATE_PAGE_4K, PVALIDATE_RESCIND, &unchanged, &raw);
 	if (status != PVALIDATE_SUCCESS)
 		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_PVALIDATE, "PVALIDATE (rescind) of the GHCB page failed");
@@ -151,8 +151,26 @@ static const char *make_ghcb_shared(void)
 		return failed(GHCB_TERM_SET_LINUX, GHCB_TERM_PSC, "page-state change of the GHCB page to shared failed");
 	if (!paging_set_page_flags(gpa, 0, snp.cbit_mask))
 		return "clearing the C-bit of the GHCB page failed";
-	ghcb_page_init(snp.ghcb_page, gpa);
 	return NULL;
+}
+
+static const char *make_ghcb_shared(void)
+{
+	const char *err = snp_make_page_shared(snp.ghcb_page);
+
+	if (!err)
+		ghcb_page_init(snp.ghcb_page, snp_ghcb_gpa());
+	return err;
+}
+
+u64 snp_hv_features(void)
+{
+	return snp.hv_features;
+}
+
+u64 snp_sev_status(void)
+{
+	return snp.disc.sev_status;
 }
 
 /* The platform's terminate(): the GHCB MSR protocol needs no GHCB page, so it works from the start. */

@@ -45,7 +45,7 @@ static bool cpuid_by_msr_protocol(u32 leaf, u32 out[4])
 
 	for (unsigned reg = 0; reg < 4 && ok; reg++)
 		ok = ghcb_msr_cpuid(leaf, reg, &out[reg]);
-	ghcb_msr_write(snp_ghcb_gpa()); /* leave the MSR pointing at the GHCB, as Linux restores it */
+	ghcb_msr_write(ghcb_current_gpa()); /* leave the MSR pointing at this CPU's GHCB, as Linux restores it */
 	return ok;
 }
 

@@ -13,12 +13,15 @@
  * hypervisor must offer multi-VMPL support (HV_FEATURES bit 5); otherwise the guest terminates with
  * Linux's reason for that step.
  *
- * Calls go over the GHCB MSR protocol (SNP Run VMPL request for VMPL0), one at a time, through the Calling
- * Area the secrets page names (the firmware's; Linux later moves to its own with SVSM_CORE_REMAP_CA, which
- * ccktf does not need on one vCPU). INCOMPLETE and BUSY are reissued, as Linux and edk2 do.
+ * Calls go over the GHCB MSR protocol (SNP Run VMPL request for VMPL0), one at a time per CPU: the boot
+ * CPU's through the Calling Area the secrets page names (the firmware's; Linux later moves to its own with
+ * SVSM_CORE_REMAP_CA, which ccktf does not need), each AP's through the one it was created with
+ * (SVSM_CORE_CREATE_VCPU, arch/x86/snp/snp_ap_create.c). INCOMPLETE and BUSY are reissued, as Linux and
+ * edk2 do.
  */
 #include <arch/snp_spec.h>
 #include <ccktf/format.h>
+#include <ccktf/smp.h>
 #include <ccktf/string.h>
 #include "snp.h"
 
@@ -29,7 +32,6 @@ struct svsm_regs {
 };
 
 void snp_svsm_vmgexit(struct svsm_regs *r);
-u32 snp_rmpadjust(u64 va, u32 page_size, u64 attrs);
 
 static struct {
 	bool present;
@@ -114,10 +116,34 @@ const char *svsm_setup(u64 secrets_pa, u32 secrets_size, u64 hv_features, unsign
 	return NULL;
 }
 
+/*
+ * Each AP calls through its own Calling Area, the one named when it was created (SVSM_CORE_CREATE_VCPU's
+ * RDX; Linux per-CPU svsm_caa); the boot CPU through the firmware's. Which CPU runs: as the GHCB's.
+ */
+static u64 ap_caa[SMP_MAX_CPUS];
+
+void svsm_set_cpu_caa(u32 index, u64 caa_pa)
+{
+	if (index && index < SMP_MAX_CPUS)
+		ap_caa[index] = caa_pa;
+}
+
+static u64 my_caa(void)
+{
+	u32 i = snp_cpu_index();
+
+	return i && ap_caa[i] ? ap_caa[i] : svsm.caa_pa;
+}
+
+unsigned svsm_guest_vmpl(void)
+{
+	return svsm.present ? svsm.vmpl : 0;
+}
+
 /* One call over the MSR protocol (Linux svsm_perform_msr_protocol()); the GHCB MSR is restored after. */
 static u64 call_once(struct svsm_regs *r)
 {
-	u8 *pending = (u8 *)(uintptr_t)(svsm.caa_pa + SVSM_CAA_OFF_CALL_PENDING);
+	u8 *pending = (u8 *)(uintptr_t)(my_caa() + SVSM_CAA_OFF_CALL_PENDING);
 	u64 saved = ghcb_msr_read(), resp;
 	u8 still_pending;
 
@@ -146,17 +172,35 @@ static u64 svsm_call(struct svsm_regs *r)
 
 u64 svsm_pvalidate(u64 gpa, u32 page_size, u32 validate)
 {
-	u8 *req = (u8 *)(uintptr_t)(svsm.caa_pa + SVSM_CAA_OFF_BUFFER);
+	u64 caa = my_caa();
+	u8 *req = (u8 *)(uintptr_t)(caa + SVSM_CAA_OFF_BUFFER);
 	u64 entry = (gpa & SVSM_PVAL_GPA_MASK) | (validate ? SVSM_PVAL_ACTION_VALIDATE : 0) |
 		    (page_size & SVSM_PVAL_PAGE_SIZE_MASK);
 	u16 entries = 1, next = 0;
 	struct svsm_regs r = { .rax = SVSM_CALL(SVSM_CORE_PROTOCOL, SVSM_CORE_PVALIDATE),
-			       .rcx = svsm.caa_pa + SVSM_CAA_OFF_BUFFER };
+			       .rcx = caa + SVSM_CAA_OFF_BUFFER };
 
 	memcpy(req, &entries, sizeof(entries));
 	memcpy(req + 2, &next, sizeof(next));
 	memset(req + 4, 0, 4);
 	memcpy(req + SVSM_PVAL_HDR_BYTES, &entry, sizeof(entry));
+	return svsm_call(&r);
+}
+
+/* Linux snp_set_vmsa() under an SVSM: the SVSM makes the page a VMSA (it runs at VMPL0) and records the
+ * new vCPU's Calling Area. */
+u64 svsm_create_vcpu(u64 vmsa_gpa, u64 caa_gpa, u32 apic_id)
+{
+	struct svsm_regs r = { .rax = SVSM_CALL(SVSM_CORE_PROTOCOL, SVSM_CORE_CREATE_VCPU), .rcx = vmsa_gpa,
+			       .rdx = caa_gpa, .r8 = apic_id };
+
+	return svsm_call(&r);
+}
+
+u64 svsm_delete_vcpu(u64 vmsa_gpa)
+{
+	struct svsm_regs r = { .rax = SVSM_CALL(SVSM_CORE_PROTOCOL, SVSM_CORE_DELETE_VCPU), .rcx = vmsa_gpa };
+
 	return svsm_call(&r);
 }
 
