@@ -1,7 +1,8 @@
 """Real boots with several vCPUs (QEMU -smp N under TCG): the kernel brings up every application processor
 by INIT-SIPI-SIPI on platform none, through the ACPI MADT Multiprocessor Wakeup mailbox on sim-tdx (whose
-model parks the APs as TDVF does), and says why it does not where it cannot (docs/protocol.md "CPUs").
-Each boot runs only the smp suites (a few seconds)."""
+model parks the APs as TDVF does), and by SNP AP Creation with a VMSA on sim-snp (whose model answers as
+KVM does), and says why it does not where it cannot (docs/protocol.md "CPUs"). Each boot runs only the smp
+suites (a few seconds)."""
 
 import re
 
@@ -78,14 +79,51 @@ def test_a_mailbox_ap_that_never_checks_in_is_reported(ccktf_boot):
     assert results["smp_mailbox.no_init_or_startup_ipi_was_sent"] is Status.PASS, results
 
 
-@pytest.mark.parametrize("platform, wake", [("sim-snp", "snp-ap-create")])
-def test_models_skip_bring_up_with_the_reason(ccktf_boot, platform, wake):
-    run = ccktf_boot(f"platform={platform} tests=smp*", label=f"smp-{platform}", smp=2, memory="6G")
+SNP_AP_TESTS = {"snp_ap.each_ap_on_its_own_ghcb", "snp_ap.each_ap_created_from_a_vmsa_once",
+                "snp_ap.the_host_refuses_a_bad_ap_creation",
+                "snp_ap.rmpadjust_sets_the_vmsa_bit_only_as_the_hardware_does"}
+SNP_SMALL = "sim_unaccepted=256M"  # a 1G guest: the smp suites need no memory above 4 GiB
+SNP_LOG = re.compile(r"# each_ap_(?:on_its_own_ghcb|created_from_a_vmsa_once): (.*?)\r?$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("svsm", [0, 1])
+@pytest.mark.parametrize("smp", [2, 4])
+def test_every_cpu_comes_up_through_ap_creation_on_sim_snp(ccktf_boot, smp, svsm):
+    """The kernel's SNP path against the model of KVM and the RMP: each AP from its own VMSA (RMPADJUST at
+    VMPL0, SVSM_CORE_CREATE_VCPU below an SVSM), created and entered exactly once, on its own registered
+    GHCB, with no INIT or STARTUP IPI from the kernel; the model refuses a page that is not a VMSA (the
+    snp_ap suite fails if it ever accepts one)."""
+    run = ccktf_boot(f"platform=sim-snp tests=smp*,snp_ap {SNP_SMALL} sim_svsm={svsm}",
+                     label=f"smp{smp}-sim-snp-svsm{svsm}", smp=smp, memory="1G")
     assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail(40)}"
-    assert cpus_line(run)[:3] == (1, 2, wake)
-    assert "# cpus: no AP started: " in run.ktap.kernel_output
-    assert all(t.status is Status.SKIP for t in run.ktap.tests())
-    assert all(wake in (t.skip_reason or "") for t in run.ktap.tests()), [t.skip_reason for t in run.ktap.tests()]
+    online, total, wake, rest = cpus_line(run)
+    assert (online, total, wake) == (smp, smp, "snp-ap-create"), rest
+    assert "trampoline=" not in rest  # the kernel installed no INIT-SIPI trampoline
+    assert "did not come up" not in run.ktap.kernel_output
+    assert ("VMPL 1 below an SVSM" in run.ktap.kernel_output) == bool(svsm)
+    results = {t.full_name: t.status for t in run.ktap.tests()}
+    assert all(results.get(name) is Status.PASS for name in SMP_TESTS | SNP_AP_TESTS), results
+    logs = SNP_LOG.findall(run.ktap.kernel_output)
+    ghcbs = {line.split("GHCB at ")[1].split()[0] for line in logs if "GHCB at" in line}
+    assert len(ghcbs) == smp - 1, logs  # one GHCB per AP, none shared
+    created = [line for line in logs if "created 1, entered 1" in line]
+    assert len(created) == smp - 1, logs
+    assert any(line.startswith("IPIs: INIT ") and line.endswith("all sent by the model") for line in logs), logs
+
+
+def test_an_snp_ap_that_never_checks_in_is_destroyed(ccktf_boot):
+    """smp_stall=1 on sim-snp: APIC ID 1 was created from its VMSA and stopped before its check-in; it is
+    named, the host is asked to DESTROY it, its page stops being a VMSA, and APIC ID 2 still comes up."""
+    run = ccktf_boot(f"platform=sim-snp tests=smp*,snp_ap {SNP_SMALL} smp_stall=1", label="smp-stall-sim-snp",
+                     smp=3, memory="1G")
+    assert run.verdict.outcome is Outcome.FAILED, f"{run.verdict}\n{run.serial_tail(40)}"
+    assert ("# cpus: apic_id=1 did not come up: no check-in within 2000 ms of its snp-ap-create request"
+            in run.ktap.kernel_output), run.serial_tail(40)
+    assert cpus_line(run)[:3] == (2, 3, "snp-ap-create")
+    results = {t.full_name: t.status for t in run.ktap.tests()}
+    assert results["smp.every_madt_cpu_checked_in_once"] is Status.FAIL, results
+    assert results["snp_ap.a_given_up_ap_is_destroyed_and_its_vmsa_taken_back"] is Status.PASS, results
+    assert "APIC ID 1: destroyed, VMSA 0x" in run.ktap.kernel_output
 
 
 def test_a_cpu_that_never_checks_in_is_reported_and_the_boot_goes_on(ccktf_boot):

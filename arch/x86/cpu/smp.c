@@ -87,9 +87,7 @@ static const struct ap_waker *waker_for(enum cpu_wake w, const char **why)
 	case CPU_WAKE_MADT_MAILBOX:
 		return &ap_waker_madt_mailbox;
 	case CPU_WAKE_SNP_AP_CREATE:
-		*why = "APs start through the SNP AP Creation request here (INIT-SIPI cannot start an SNP vCPU): "
-		       "not implemented yet";
-		return NULL;
+		return &ap_waker_snp_ap_create;
 	default:
 		*why = "the platform declares no way to wake application processors";
 		return NULL;

@@ -13,6 +13,7 @@
 #include <ccktf/platform.h>
 #include "../snp/snp.h"
 #include "snp_model.h"
+#include "snp_model_ap.h"
 
 static struct sim_memory sim_mem;
 
@@ -26,7 +27,7 @@ static const char *sim_snp_before_exit(struct boot_info *b)
 	struct snp_discovery d;
 	const char *err = sim_reserve_unaccepted(b, &sim_mem);
 
-	if (err || (err = snp_model_init(b, &sim_mem)))
+	if (err || (err = snp_model_init(b, &sim_mem)) || (err = snp_model_ap_reserve(b)))
 		return err;
 	snp_model_discovery(&d);
 	return snp_setup_before_exit(b, &d);

@@ -11,6 +11,7 @@
 #include <arch/snp_spec.h>
 #include <ccktf/string.h>
 #include "snp_model.h"
+#include "snp_model_ap.h"
 
 struct ghcb_view {
 	u8 *page;
@@ -136,6 +137,11 @@ void snp_model_ghcb_page(u64 gpa)
 		return ioio(&g, info1, rax, rax_valid);
 	if (code == SVM_VMGEXIT_GUEST_REQUEST) /* request and response GPAs in SW_EXITINFO1/2 */
 		return answer(&g, GHCB_RESP_NO_ACTION, snp_model_guest_request(info1, info2));
+	if (code == SVM_VMGEXIT_AP_CREATION) { /* RAX = SEV_FEATURES (snp_model_ap.c) */
+		u64 reason = snp_model_ap_creation(info1, info2, rax, rax_valid);
+
+		return reason ? malformed(&g, reason) : answer(&g, GHCB_RESP_NO_ACTION, 0);
+	}
 	if (code == SVM_VMGEXIT_PSC)
 		return scratch_valid ? psc(&g, scratch) : malformed(&g, GHCB_ERR_MISSING_INPUT);
 	malformed(&g, GHCB_ERR_INVALID_EVENT);

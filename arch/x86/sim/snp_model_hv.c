@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hypervisor behind VMGEXIT, as the SNP model plays it. The request is in the GHCB MSR, which TCG
- * does not implement: the backend records every value it writes (ghcb_msr_shadow, arch/x86/snp/ghcb.c)
- * and the model answers there, as a hypervisor writes the guest's GHCB MSR.
+ * does not implement: the backend records every value it writes (ghcb_msr_shadow, arch/x86/snp/ghcb.c,
+ * one per vCPU as the MSR is) and the model answers there, as a hypervisor writes the guest's GHCB MSR.
  *   MSR protocol (GHCB spec 2.3.1): SEV_INFO, CPUID, HV_FEATURES, REG_GPA, PSC (4K), TERMINATE.
- *   GHCB page protocol (GHCB 2.1, 4.1): the MSR holds the registered GHCB GPA (unregistered: the host
+ *   GHCB page protocol (GHCB 2.1, 4.1): the MSR holds the GHCB GPA this vCPU registered (unregistered: the host
  *   stops the guest, as KVM does for SNP); the page must be shared, i.e. mapped with the C-bit clear, or
- *   the host would read ciphertext; protocol version 2, usage 0; IOIO carried out natively; PSC; other
+ *   the host would read ciphertext; protocol version 2, usage 0; IOIO carried out natively; PSC; AP
+ *   Creation (snp_model_ap.c, offered in HV_FEATURES bit 1 as KVM does); other
  *   exit codes answered SW_EXITINFO1 = 2 (malformed input), SW_EXITINFO2 = GHCB_ERR_INVALID_EVENT.
  * The model never prints while the guest is waiting (printing goes through this very path) except when
  * it gives up: snp_model_fatal() switches to native port I/O first.
@@ -21,9 +22,8 @@
 #include <ccktf/string.h>
 #include "../snp/snp.h"
 #include "snp_model.h"
+#include "snp_model_ap.h"
 
-static u64 registered_gfn;
-static bool registered;
 
 void snp_model_fatal(const char *what, u64 value)
 {
@@ -63,9 +63,8 @@ static u64 reg_gpa_resp(u64 req)
 {
 	if (sim_knobs.fail_setup)
 		return REG_GPA_REFUSED << GHCB_MSR_DATA_SHIFT | GHCB_MSR_REG_GPA_RESP;
-	registered_gfn = req >> GHCB_MSR_DATA_SHIFT;
-	registered = true;
-	return registered_gfn << GHCB_MSR_DATA_SHIFT | GHCB_MSR_REG_GPA_RESP;
+	snp_model_ghcb_register(req >> GHCB_MSR_DATA_SHIFT); /* per vCPU (snp_model_ap.c) */
+	return (req >> GHCB_MSR_DATA_SHIFT) << GHCB_MSR_DATA_SHIFT | GHCB_MSR_REG_GPA_RESP;
 }
 
 static u64 psc_resp(u64 req)
@@ -102,8 +101,9 @@ static u64 msr_protocol(u64 req, struct cpu_regs *r)
 		return sev_info();
 	case GHCB_MSR_CPUID_REQ:
 		return cpuid_resp(req);
-	case GHCB_MSR_HV_FT_REQ: /* multi-VMPL support where there is an SVSM below the guest */
-		return (GHCB_HV_FT_SNP | (snp_model_guest_vmpl() ? GHCB_HV_FT_SNP_MULTI_VMPL : 0)) << GHCB_MSR_DATA_SHIFT |
+	case GHCB_MSR_HV_FT_REQ: /* AP Creation as KVM; multi-VMPL where there is an SVSM below the guest */
+		return (GHCB_HV_FT_SNP | GHCB_HV_FT_SNP_AP_CREATION |
+			(snp_model_guest_vmpl() ? GHCB_HV_FT_SNP_MULTI_VMPL : 0)) << GHCB_MSR_DATA_SHIFT |
 		       GHCB_MSR_HV_FT_RESP;
 	case GHCB_MSR_REG_GPA_REQ:
 		return reg_gpa_resp(req);
@@ -117,7 +117,7 @@ static u64 msr_protocol(u64 req, struct cpu_regs *r)
 
 static void ghcb_page_request(u64 gpa)
 {
-	if (!registered || gpa >> GHCB_MSR_DATA_SHIFT != registered_gfn)
+	if (!snp_model_ghcb_registered(gpa >> GHCB_MSR_DATA_SHIFT))
 		snp_model_fatal("VMGEXIT with a GHCB GPA that was never registered (GHCB 2.3.2)", gpa);
 	if (paging_page_entry(gpa) & (1ull << SIM_SNP_CBIT))
 		snp_model_fatal("the GHCB page is mapped encrypted (C-bit set): the host would read ciphertext", gpa);

@@ -14,12 +14,16 @@
  *     there (0x80001000 + the PVALIDATE status; CF=1 without ignore_cf: 0x80001010), as COCONUT-SVSM does.
  *     Unlike COCONUT-SVSM, which zeroes each page it validates, the model leaves contents alone (the SVSM
  *     spec does not promise either; a guest must not rely on it).
+ *   - SVSM_CORE_CREATE_VCPU / DELETE_VCPU make a page a VMSA for the guest's VMPL and back, with the new
+ *     vCPU's own Calling Area (snp_model_ap.c, after COCONUT-SVSM core_create_vcpu()); a call from that
+ *     vCPU is then taken from its Calling Area.
  */
 #include <arch/snp_spec.h>
 #include <ccktf/args.h>
 #include <ccktf/boot.h>
 #include <ccktf/string.h>
 #include "snp_model.h"
+#include "snp_model_ap.h"
 
 #define MODEL_GUEST_VMPL 1
 #define MODEL_SVSM_VERSION 1
@@ -74,16 +78,24 @@ const char *snp_model_svsm_init(struct boot_info *b, u8 *secrets)
 /*
  * RMPADJUST (APM vol. 3): a page size other than 0/1, a VA not aligned to it, or a page that is not
  * validated is FAIL_INPUT; below VMPL0 (or a target VMPL not above the caller's) FAIL_PERMISSION. The model
- * keeps no per-VMPL permissions: at VMPL0 it answers success without recording them.
+ * keeps no per-VMPL permissions: at VMPL0 it answers success without recording them. It does record the
+ * VMSA bit (RDX bit 16, the RMP entry's VMSA flag, snp_model_ap.c), which only a 4 KiB page may carry: a
+ * 2 MiB RMPADJUST asking for it is FAIL_INPUT (the VMSA rules of APM vol. 2 15.36; Linux and COCONUT-SVSM
+ * only ever make 4K VMSAs).
  */
 bool snp_model_rmpadjust(struct cpu_regs *r)
 {
 	u64 size = r->rcx == PVALIDATE_PAGE_2M ? 2 * MiB : EFI_PAGE_SIZE;
+	bool vmsa = r->rdx & RMPADJUST_VMSA_PAGE_BIT;
 
 	if (r->rcx > PVALIDATE_PAGE_2M || !IS_ALIGNED(r->rax, size) || !snp_rmp_is_validated(r->rax / EFI_PAGE_SIZE))
 		r->rax = PVALIDATE_FAIL_INPUT;
 	else if (svsm.enabled || (r->rdx & 0xff) == 0)
 		r->rax = RMPADJUST_FAIL_PERMISSION;
+	else if (vmsa && r->rcx != PVALIDATE_PAGE_4K)
+		r->rax = PVALIDATE_FAIL_INPUT;
+	else if (r->rcx == PVALIDATE_PAGE_4K && !snp_model_set_vmsa(r->rax / EFI_PAGE_SIZE, vmsa))
+		r->rax = PVALIDATE_FAIL_INPUT; /* the model's VMSA table is full: refused, never ignored */
 	else
 		r->rax = 0;
 	return true;
@@ -136,6 +148,10 @@ static u64 svsm_handle(struct cpu_regs *r)
 	svsm.calls++;
 	if (protocol != SVSM_CORE_PROTOCOL)
 		return SVSM_ERR_UNSUPPORTED_PROTOCOL;
+	if (call == SVSM_CORE_CREATE_VCPU) /* snp_model_ap.c */
+		return snp_model_svsm_create_vcpu(r);
+	if (call == SVSM_CORE_DELETE_VCPU)
+		return snp_model_svsm_delete_vcpu(r);
 	if (call != SVSM_CORE_PVALIDATE)
 		return SVSM_ERR_UNSUPPORTED_CALL;
 	return core_pvalidate(r->rcx);
@@ -146,9 +162,11 @@ u64 snp_model_svsm_run(u64 req, struct cpu_regs *r)
 {
 	if (!svsm.enabled || (req >> GHCB_MSR_VMPL_SHIFT) & 0xff) /* no SVSM, or not a request for VMPL0 */
 		return GHCB_MSR_VMPL_RESP | 1ull << GHCB_MSR_VMPL_SHIFT;
-	if (svsm.caa[SVSM_CAA_OFF_CALL_PENDING]) {
+	u8 *caa = snp_model_caa_of_this_vcpu() ? (u8 *)(uintptr_t)snp_model_caa_of_this_vcpu() : svsm.caa;
+
+	if (caa[SVSM_CAA_OFF_CALL_PENDING]) { /* an AP calls through its own Calling Area (CREATE_VCPU's) */
 		r->rax = svsm_handle(r);
-		svsm.caa[SVSM_CAA_OFF_CALL_PENDING] = 0;
+		caa[SVSM_CAA_OFF_CALL_PENDING] = 0;
 	}
 	return GHCB_MSR_VMPL_RESP;
 }

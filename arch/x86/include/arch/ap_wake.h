@@ -56,5 +56,6 @@ void ap_delay_ns(u64 ns);
 
 extern const struct ap_waker ap_waker_init_sipi; /* arch/x86/cpu/wake_init_sipi.c */
 extern const struct ap_waker ap_waker_madt_mailbox; /* arch/x86/cpu/wake_madt_mailbox.c */
+extern const struct ap_waker ap_waker_snp_ap_create; /* arch/x86/snp/snp_ap_create.c */
 
 #endif

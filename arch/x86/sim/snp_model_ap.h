@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The SNP model's vCPUs: AP Creation, the RMP's VMSA bit, per-vCPU GHCB registration (snp_model_ap.c). */
+#ifndef ARCH_X86_SIM_SNP_MODEL_AP_H
+#define ARCH_X86_SIM_SNP_MODEL_AP_H
+
+#include <ccktf/smp.h>
+#include <ccktf/types.h>
+
+struct boot_info;
+struct cpu_regs;
+
+/* What the modelled host did for one vCPU (by APIC ID), for the tests (tests/snp/snp_ap.c). */
+struct snp_model_vcpu {
+	bool used;
+	u32 apic_id;
+	u64 ghcb_gfn;	     /* the GHCB GPA it registered (GHCB spec 2.3.2), valid when registered */
+	bool registered;
+	u64 vmsa_gpa;	     /* the VMSA it runs from (0: none) */
+	u64 caa_gpa;	     /* its SVSM Calling Area (SVSM_CORE_CREATE_VCPU), 0 without */
+	u32 creates;	     /* AP Creation CREATE requests accepted for it */
+	u32 refusals;	     /* AP Creation requests refused for it */
+	u32 destroys;
+	volatile u32 vmsa_entries; /* times it started running from a VMSA (the model's VMRUN) */
+};
+
+/* Before ExitBootServices: the low pages of the model's own start-up trampoline. NULL, or why not. */
+const char *snp_model_ap_reserve(struct boot_info *b);
+/* The vCPU record for apic_id, NULL when the model has none. */
+const struct snp_model_vcpu *snp_model_vcpu(u32 apic_id);
+/* INIT and STARTUP IPIs the model itself sent to start vCPUs (the kernel's are the rest of
+ * lapic_ipis_sent()). */
+u64 snp_model_ap_ipis(u32 delivery_mode);
+
+/* GHCB spec 2.3.2, per vCPU: register gfn for the vCPU running this; is gfn the one it registered? */
+void snp_model_ghcb_register(u64 gfn);
+bool snp_model_ghcb_registered(u64 gfn);
+/* The AP Creation NAE: 0 (accepted), or the GHCB_ERR_* reason to answer with SW_EXITINFO1 = 2. */
+u64 snp_model_ap_creation(u64 info1, u64 vmsa_gpa, u64 rax, bool rax_valid);
+/* RMPADJUST's VMSA bit (the RMP entry's VMSA flag). */
+bool snp_model_set_vmsa(u64 pfn, bool vmsa);
+bool snp_model_is_vmsa(u64 pfn);
+/* SVSM_CORE_CREATE_VCPU / DELETE_VCPU for the modelled SVSM: the SVSM's RAX. */
+u64 snp_model_svsm_create_vcpu(const struct cpu_regs *r);
+u64 snp_model_svsm_delete_vcpu(const struct cpu_regs *r);
+/* The Calling Area of the vCPU running this: its own once created through the SVSM, else 0. */
+u64 snp_model_caa_of_this_vcpu(void);
+
+#endif
