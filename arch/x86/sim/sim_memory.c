@@ -23,7 +23,7 @@ static const char *take(struct boot_info *b, struct sim_memory *mem, u64 start, 
 						 &addr);
 	if (EFI_IS_ERROR(s))
 		return "AllocatePages(AllocateAddress) refused conventional memory";
-	mem->regions[mem->count++] = (struct sim_region){ start, end };
+	mem->regions[mem->count++] = (struct sim_region){ start, end, false };
 	mem->bytes += end - start;
 	return NULL;
 }
@@ -63,15 +63,15 @@ static const char *take_size(struct boot_info *b, const struct memmap *m, u64 si
 const char *sim_reserve_unaccepted(struct boot_info *b, struct sim_memory *out)
 {
 	struct efi_memmap_snapshot snap = { .desc_size = b->memmap_boot.desc_size };
+	const char *err;
 	struct memmap m;
 
 	memset(out, 0, sizeof(*out));
 	if (EFI_IS_ERROR(efi_read_memmap(b, &snap)))
 		return "GetMemoryMap failed";
 	m = memmap_view(&snap);
-	if (sim_knobs.unaccepted)
-		return take_size(b, &m, sim_knobs.unaccepted, out);
-	return take_above_4g(b, &m, out);
+	err = sim_knobs.unaccepted ? take_size(b, &m, sim_knobs.unaccepted, out) : take_above_4g(b, &m, out);
+	return err ? err : sim_fw_bugs_setup(b, out);
 }
 
 void sim_mark_unaccepted(const struct sim_memory *mem, struct efi_memmap_snapshot *snap)
@@ -82,7 +82,7 @@ void sim_mark_unaccepted(const struct sim_memory *mem, struct efi_memmap_snapsho
 	for_each_memmap_desc(&m, i, d) {
 		struct range r = memmap_desc_range(d);
 		const struct sim_region *reg = sim_region_of(mem, r.start);
-		if (reg && r.end <= reg->end)
+		if (reg && r.end <= reg->end && !reg->unreported)
 			((struct efi_memory_descriptor *)d)->type = EFI_UNACCEPTED_MEMORY;
 	}
 }

@@ -49,7 +49,8 @@ typedef bool (*sim_insn_fn)(struct cpu_regs *regs);
 void sim_register_insn(const u8 *opcode, unsigned len, sim_insn_fn answer);
 
 struct sim_region {
-	u64 start, end; /* [start, end), 4 KiB aligned */
+	u64 start, end;	 /* [start, end), 4 KiB aligned */
+	bool unreported; /* pending, yet never marked unaccepted in the map (sim_fw_bug=pending-tail) */
 };
 
 struct sim_memory {
@@ -62,6 +63,11 @@ struct sim_memory {
 const char *sim_reserve_unaccepted(struct boot_info *b, struct sim_memory *out);
 /* Rewrites the type of every descriptor inside a reserved region to EfiUnacceptedMemoryType. */
 void sim_mark_unaccepted(const struct sim_memory *mem, struct efi_memmap_snapshot *m);
+/*
+ * sim_fw_bug= (sim_fw_bugs.c): the modelled firmware reproduces a firmware bug that shipped. Called by
+ * sim_reserve_unaccepted() after the regions are taken; may add a region, may wrap GetMemoryMap().
+ */
+const char *sim_fw_bugs_setup(struct boot_info *b, struct sim_memory *mem);
 /* Before ExitBootServices: zeroed memory for a model's own bookkeeping (LoaderData pages). */
 void *sim_alloc(struct boot_info *b, u64 bytes);
 /* platform_ops.page_state for a model platform: the model's own view (sim_memory.c). */

@@ -1,0 +1,50 @@
+"""Each firmware-bug check FAILS on a reproduction of its bug and PASSES on the same modelled firmware without
+it (issue 14: "Each new check is shown to fail on a reproduction of its bug"): the models' ``sim_fw_bug=``
+knob (arch/x86/sim/sim_fw_bugs.c cites the edk2 fix each value reverts). The host tests
+(tests/host/test_conform_fw_bugs.c) show each rule failing on a fake firmware; these show the checks, as
+booted, failing on a modelled one.
+
+Small guests (1G, or the odd sizes the bug needs), only the check under test: about 4 s a boot on an idle
+core. FB-002, FB-005 and FB-006 have no knob (docs/conformance.md "Reproductions" says why).
+"""
+
+import pytest
+
+from ccktf.ktap import Status
+
+pytestmark = [pytest.mark.boot]
+
+FB001 = "conformance_boot_services.fb_memmap_size_counts_unaccepted"
+FB003 = "conformance.fb_sp_never_unaccepted"
+FB004 = "conformance.fb_nothing_pending_unreported"
+
+CASES = [
+    # (check, platform, memory, sim_fw_bug, expected result, why)
+    (FB004, "sim-tdx", "2813M", "pending-tail", Status.FAIL, "TDVF before edk2 PR 11525: the last MiB pending"),
+    (FB004, "sim-snp", "2815M", "pending-tail", Status.FAIL, "the same tail, on the SNP model's RMP"),
+    (FB004, "sim-tdx", "2813M", "none", Status.PASS, "the fixed firmware accepts the tail"),
+    (FB004, "sim-tdx", "2G", "pending-tail", Status.PASS, "a 2 MiB aligned size has no tail to leave"),
+    (FB001, "sim-tdx", "1G", "memmap-size", Status.FAIL, "GetMemoryMap before edk2 f80a406aa9"),
+    (FB001, "sim-snp", "1G", "memmap-size-fixed", Status.PASS, "the same map with the fix"),
+    (FB001, "sim-tdx", "1G", "none", Status.SKIP, "no type 15 in the plain OVMF underneath: nothing to count"),
+    (FB003, "sim-tdx", "1G", "sp-unaccepted", Status.FAIL, "specific-purpose memory made unaccepted"),
+    (FB003, "sim-tdx", "1G", "sp-kept", Status.PASS, "specific-purpose memory kept as such"),
+]
+
+
+@pytest.mark.parametrize("check, platform, memory, bug, expected, why", CASES,
+                         ids=[f"{c[0].split('.')[1][:14]}-{c[1]}-{c[2]}-{c[3]}" for c in CASES])
+def test_check_fails_on_its_bug_and_passes_without(ccktf_boot, check, platform, memory, bug, expected, why):
+    run = ccktf_boot(f"platform={platform} tests={check} conformance=1 sim_unaccepted=256M sim_fw_bug={bug}",
+                     label=f"fw-bug-{bug}", memory=memory)
+    result = run.ktap.find(check)
+    context = f"{why}: {run.verdict}\nserial log: {run.serial_log}\n{run.serial_tail()}"
+    assert result is not None and run.ktap.exit is not None, context
+    assert run.ktap.exit.kind in ("passed", "failed"), context  # a finding, never a crash
+    assert result.status is expected, f"{check} with sim_fw_bug={bug} on {platform} {memory}: {result.status}; {context}"
+    if expected is Status.FAIL:
+        assert result.evidence, context  # the failure says what it saw
+    if check == FB004 and expected is Status.FAIL:
+        # the pending pages are exactly the last MiB below the guest's odd top of RAM
+        top = int(memory[:-1]) * 2**20
+        assert f"{top - 2**20:016x}-" in "\n".join(result.evidence), context
