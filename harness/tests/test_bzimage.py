@@ -286,8 +286,8 @@ def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_vmlinuz, cckt
     if build.returncode:
         pytest.skip(f"cannot build a static /init (libc6-dev's libc.a?): {build.stderr.strip()[-200:]}")
     cpio = tmp_path / "initramfs.cpio"
-    cpio.write_bytes(initramfs.archive([initramfs.Entry("init", init.read_bytes(), initramfs.S_IFREG | 0o755),
-                                        initramfs.Entry("kexec.img", ccktf_kernel.read_bytes())]))
+    cpio.write_bytes(initramfs.write([initramfs.regular("/init", init.read_bytes(), 0o755),
+                                      initramfs.regular("/kexec.img", ccktf_kernel.read_bytes())]))
     run = subprocess.run([qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-m", "512M", "-no-reboot",
                           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(debian_vmlinuz),
                           "-initrd", str(cpio), "-append", "console=ttyS0 panic=-1 quiet"],
