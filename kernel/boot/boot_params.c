@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The zero page's headline fields (boot_params.h): what the 64-bit entry reports before stage 2 exists. */
+/* The zero page (boot_params.h): its headline fields for the 64-bit entry's report, and the readers stage 2
+ * will use, each checking what the loader wrote before it is used. */
 #include <ccktf/format.h>
 #include <ccktf/string.h>
 
@@ -45,4 +46,91 @@ int boot_params_format(const struct boot_params_summary *s, char *buf, size_t si
 			s->e820_fits ? "" : "(more than the zero page's 128: invalid)",
 			s->efi64 ? "EL64" : s->efi_info_present ? s->efi_signature : "none", s->efi_systab,
 			s->cmd_line_ptr, s->setup_data);
+}
+
+const char *boot_params_e820(const u8 *bp, struct e820_entry *out, unsigned max, unsigned *count,
+			     unsigned *dropped)
+{
+	unsigned claimed = bp[BP_E820_ENTRIES], kept = 0;
+
+	*count = claimed;
+	*dropped = 0;
+	if (claimed > E820_MAX_ENTRIES_ZEROPAGE)
+		return "e820_entries exceeds the zero page's 128-entry table";
+	for (unsigned i = 0; i < claimed; i++) {
+		const u8 *e = bp + BP_E820_TABLE + i * E820_ENTRY_SIZE;
+		struct e820_entry entry = { le(e, 8), le(e + 8, 8), (u32)le(e + 16, 4) };
+
+		if (!entry.size) {
+			(*dropped)++;
+			continue;
+		}
+		if (entry.addr + entry.size < entry.addr)
+			return "an e820 entry wraps past 2^64";
+		if (kept == max)
+			return "more e820 entries than the caller has room for";
+		out[kept++] = entry;
+	}
+	*count = kept;
+	return NULL;
+}
+
+const char *boot_params_efi_info(const u8 *bp, struct efi_info *out)
+{
+	const u8 *efi = bp + BP_EFI_INFO;
+	u64 end;
+
+	memset(out, 0, sizeof(*out));
+	if (!memcmp(efi, EFI32_LOADER_SIGNATURE, 4))
+		return "efi_info is from a 32-bit loader (EL32); ccktf needs a 64-bit firmware";
+	if (memcmp(efi, EFI64_LOADER_SIGNATURE, 4))
+		return le(efi, 4) ? "efi_info carries an unknown loader signature"
+				  : "no efi_info (a BIOS boot, or a loader that did not see XLF_EFI_KEXEC)";
+	out->systab = le(efi + EFI_INFO_SYSTAB, 4) | le(efi + EFI_INFO_SYSTAB_HI, 4) << 32;
+	out->memmap = le(efi + EFI_INFO_MEMMAP, 4) | le(efi + EFI_INFO_MEMMAP_HI, 4) << 32;
+	out->memmap_size = (u32)le(efi + EFI_INFO_MEMMAP_SIZE, 4);
+	out->memdesc_size = (u32)le(efi + EFI_INFO_MEMDESC_SIZE, 4);
+	out->memdesc_version = (u32)le(efi + EFI_INFO_MEMDESC_VERSION, 4);
+	if (!out->systab)
+		return "efi_info names no system table";
+	if (!out->memmap_size)
+		return NULL; /* no runtime map handed over: allowed */
+	if (out->memdesc_size < EFI_MEMDESC_MIN_SIZE || out->memdesc_size % 8)
+		return "efi_info's descriptor size is below 40 bytes or not a multiple of 8";
+	if (out->memmap_size % out->memdesc_size)
+		return "efi_info's memory map is not a whole number of descriptors";
+	end = out->memmap + out->memmap_size;
+	if (!out->memmap || end < out->memmap)
+		return "efi_info's memory map is at 0 or wraps past 2^64";
+	return NULL;
+}
+
+const char *boot_params_cmdline(const u8 *bp, const struct boot_phys *phys, u32 max, char *buf, size_t size)
+{
+	u64 pa = le(bp + BP_HDR_CMD_LINE_PTR, 4) | le(bp + BP_EXT_CMD_LINE_PTR, 4) << 32;
+	const char *line = NULL;
+	u64 len = 0;
+
+	if (!size)
+		return "no room for the command line";
+	buf[0] = '\0';
+	if (!pa)
+		return NULL;
+	/* Read the shortest prefix that holds the NUL, without ever asking for bytes past max + 1. */
+	for (u64 want = 1; want <= (u64)max + 1; want++) {
+		line = phys->read(phys->ctx, pa, want);
+		if (!line)
+			return "the command line cannot be read";
+		if (line[want - 1] == '\0') {
+			len = want - 1;
+			break;
+		}
+		if (want == (u64)max + 1)
+			return "the command line has no NUL within cmdline_size + 1 bytes";
+	}
+	if (len >= size)
+		return "the command line does not fit the caller's buffer";
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	return NULL;
 }

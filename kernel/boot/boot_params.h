@@ -41,6 +41,59 @@ struct boot_params_summary {
 	u64 setup_data;	     /* first struct setup_data, 0 for none */
 };
 
+/* --- Readers for stage 2 (issue 13): every count, length and pointer checked, a reason on refusal --------- */
+
+/* struct boot_e820_entry (bootparam.h): u64 addr, u64 size, u32 type, packed: 20 bytes. */
+#define E820_ENTRY_SIZE 20
+struct e820_entry {
+	u64 addr;
+	u64 size;
+	u32 type;
+};
+
+/*
+ * The zero page's e820 table into out[0..max): NULL and *count entries, or the reason it is refused, with
+ * *count the entry count the page claims. Refused: more than 128 entries (the table's size), more than max,
+ * an entry whose addr + size wraps past 2^64. Zero-size entries are dropped (as Linux's
+ * e820__update_table() drops them); *dropped counts them.
+ */
+const char *boot_params_e820(const u8 *bp, struct e820_entry *out, unsigned max, unsigned *count,
+			     unsigned *dropped);
+
+/* struct efi_info (bootparam.h) as a 64-bit loader fills it (arch/x86/kernel/kexec-bzimage64.c,
+ * setup_efi_state(); the EFI stub's setup_efi_info()). */
+#define EFI_INFO_MEMDESC_SIZE 0x08
+#define EFI_INFO_MEMDESC_VERSION 0x0c
+#define EFI_INFO_MEMMAP 0x10
+#define EFI_INFO_MEMMAP_SIZE 0x14
+#define EFI_INFO_MEMMAP_HI 0x1c
+#define EFI32_LOADER_SIGNATURE "EL32"
+#define EFI_MEMDESC_MIN_SIZE 40 /* UEFI 2.10 7.2 EFI_MEMORY_DESCRIPTOR, without padding */
+struct efi_info {
+	u64 systab;	   /* physical address of the EFI system table */
+	u64 memmap;	   /* physical address of the runtime memory map (0: none) */
+	u32 memmap_size;
+	u32 memdesc_size;
+	u32 memdesc_version;
+};
+/* NULL and *out, or why there is no usable efi_info: no signature (a BIOS boot, or kexec_load of an image
+ * without XLF_EFI_KEXEC), "EL32", any other signature, a zero system table, or a memory map whose
+ * descriptor size is below 40 or not a multiple of 8, whose size is not a whole number of descriptors, or
+ * which wraps past 2^64. */
+const char *boot_params_efi_info(const u8 *bp, struct efi_info *out);
+
+/* How the readers reach physical memory: len bytes at pa, or NULL when they cannot be read (the same
+ * contract as struct acpi_phys in efi/acpi_pm.h, which the fuzz targets' memory model implements). */
+struct boot_phys {
+	const void *(*read)(void *ctx, u64 pa, u64 len);
+	void *ctx;
+};
+
+/* The command line (cmd_line_ptr | ext_cmd_line_ptr << 32) copied into buf (NUL-terminated): NULL, or why
+ * not: it cannot be read, or has no NUL within max + 1 bytes (max: the header's cmdline_size), or does not
+ * fit buf. A zero pointer is an empty command line. */
+const char *boot_params_cmdline(const u8 *bp, const struct boot_phys *phys, u32 max, char *buf, size_t size);
+
 /* Reads the fields above from a 4 KiB zero page; never reads outside it and never follows a pointer. */
 void boot_params_summarize(const u8 *bp, struct boot_params_summary *s);
 /* One line, "protocol=2.15 loader=0xd0 e820_entries=3 efi=EL64 efi_systab=0x... cmd_line_ptr=0x...

@@ -313,6 +313,46 @@ def madt_seeds():
     }
 
 
+def zero_page(e820=(), efi=None, cmdline_pa=0, setup_data=0, version=0x020F):
+    """struct boot_params as kexec_file_load fills it (arch/x86/kernel/kexec-bzimage64.c)."""
+    page = bytearray(4096)
+    page[0x1E8] = len(e820)
+    for i, (addr, size, typ) in enumerate(e820):
+        struct.pack_into("<QQI", page, 0x2D0 + 20 * i, addr, size, typ)
+    if efi:
+        sig, systab, memmap, memmap_size, desc = efi
+        struct.pack_into("<4sIIIIIII", page, 0x1C0, sig, systab & 0xFFFFFFFF, desc, 1, memmap & 0xFFFFFFFF,
+                         memmap_size, systab >> 32, memmap >> 32)
+    struct.pack_into("<H", page, 0x206, version)
+    page[0x210] = 0xD0
+    struct.pack_into("<I", page, 0x228, cmdline_pa & 0xFFFFFFFF)
+    struct.pack_into("<I", page, 0x0C8, cmdline_pa >> 32)
+    struct.pack_into("<Q", page, 0x250, setup_data)
+    return bytes(page)
+
+
+def boot_params_seeds():
+    e820 = [(0, 0x9FC00, 1), (0x9FC00, 0x400, 2), (0xF0000, 0x10000, 2), (0x100000, 0x7EE00000, 1),
+            (0x7EF00000, 0x100000, 4), (0x100000000, 0x40000000, 1)]
+    systab, tables, setup, line = 0x7F9E1018, 0x7F9E2000, 0x7EFFF000, 0x7EFFE000
+    st = struct.pack("<QIIII", 0x5453595320494249, 0x20046, 0x78, 0, 0) + bytes(0x68 - 24) + \
+        struct.pack("<QQ", 3, 0xFFFFFFFF00001000)  # NumberOfTableEntries, a virtual ConfigurationTable
+    array = b"".join(bytes([i]) * 16 + struct.pack("<Q", 0x7F000000 + i * PAGE) for i in range(3))
+    efi_node = struct.pack("<QII", 0, 4, 96) + struct.pack("<QQQQ", 0x7F9E3000, 0, tables, 0x7F8E0000) + bytes(64)
+    chain = struct.pack("<QII", setup + 0x40, 9, 32) + bytes(range(32)) + bytes(16) + efi_node
+    memory = regions([(line, b"console=ttyS0 tests=efi.*\0"), (setup, chain), (systab, st), (tables, array)])
+    kexec = zero_page(e820, (b"EL64", systab, 0x7E000000, 48 * 8, 48), line, setup)
+    bios = zero_page(e820[:4], None, line, 0)
+    loop = struct.pack("<QII", setup, 9, 0)  # a node pointing to itself
+    return {
+        "kexec-efi": kexec + struct.pack("<I", 2047) + memory,
+        "bios": bios + struct.pack("<I", 2047) + regions([(line, b"ccktf\0")]),
+        "el32": zero_page(e820, (b"EL32", systab, 0, 0, 0)) + struct.pack("<I", 255) + b"\0",
+        "loop": zero_page(e820, None, 0, setup) + struct.pack("<I", 0) + regions([(setup, loop)]),
+        "e820-full": zero_page([(i * MiB, MiB, 1 + i % 5) for i in range(128)]) + bytes(5),
+    }
+
+
 SEEDS = {
     "memmap": memmap_seeds,
     "conform": conform_seeds,
@@ -323,6 +363,7 @@ SEEDS = {
     "unaccepted_table": unaccepted_table_seeds,
     "unaccepted_boot": unaccepted_boot_seeds,
     "madt": madt_seeds,
+    "boot_params": boot_params_seeds,
 }
 
 
