@@ -86,6 +86,20 @@ SNP_SMALL = "sim_unaccepted=256M"  # a 1G guest: the smp suites need no memory a
 SNP_LOG = re.compile(r"# each_ap_(?:on_its_own_ghcb|created_from_a_vmsa_once): (.*?)\r?$", re.MULTILINE)
 
 
+def test_a_mailbox_outside_acpi_nvs_is_refused(ccktf_boot):
+    """sim_tdvf_mailbox=loader: the modelled firmware puts the mailbox in EfiLoaderData, memory the OS may
+    reuse. The kernel refuses it, says why with the address, starts no AP, and the smp suites skip."""
+    run = ccktf_boot("platform=sim-tdx tests=smp* sim_tdvf_mailbox=loader", label="smp-mailbox-loader", smp=2,
+                     memory="6G")
+    assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail(40)}"
+    assert cpus_line(run)[:3] == (1, 2, "madt-mailbox")
+    assert re.search(r"^# cpus: no AP started: the Multiprocessor Wakeup mailbox is not in ACPI NVS or reserved "
+                     r"memory \(the OS could reuse it\) \(mailbox 0x[0-9a-f]+\)", run.ktap.kernel_output,
+                     re.MULTILINE), run.serial_tail(40)
+    results = {t.full_name: t.status for t in run.ktap.tests()}
+    assert all(results[name] is Status.SKIP for name in SMP_TESTS | MAILBOX_TESTS), results
+
+
 @pytest.mark.parametrize("svsm", [0, 1])
 @pytest.mark.parametrize("smp", [2, 4])
 def test_every_cpu_comes_up_through_ap_creation_on_sim_snp(ccktf_boot, smp, svsm):

@@ -25,11 +25,15 @@
  * through the kernel's real-mode trampoline blob (its own copy, in its own reserved pages), before the
  * kernel looks at them: the firmware's business, hidden from the kernel, and counted apart
  * (tdvf_mp_report()) so that a test can show the kernel itself sent no INIT or STARTUP IPI.
+ *
+ * sim_tdvf_mailbox=loader models a firmware bug instead: the mailbox in EfiLoaderData, memory the OS may
+ * reuse, which the kernel must refuse (ACPI 6.5 table 5.31: "It must be in ACPINvs").
  */
 #include <arch/ap_boot.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/sim_tdvf.h>
+#include <ccktf/args.h>
 #include <ccktf/boot.h>
 #include <ccktf/string.h>
 #include <ccktf/time.h>
@@ -77,6 +81,22 @@ static struct {
 	struct madt_info cpus; /* the platform's MADT, as QEMU built it */
 	u32 parked, init_sipi;
 } fw;
+
+static u32 mailbox_type = EFI_ACPI_MEMORY_NVS; /* sim_tdvf_mailbox=nvs|loader */
+
+static bool parse_mailbox_type(const char *v)
+{
+	if (!strcmp(v, "nvs"))
+		mailbox_type = EFI_ACPI_MEMORY_NVS;
+	else if (!strcmp(v, "loader"))
+		mailbox_type = EFI_LOADER_DATA;
+	else
+		return false;
+	return true;
+}
+
+static const struct arg_key_ext sim_tdvf_mailbox_key = { "sim_tdvf_mailbox", "nvs|loader", parse_mailbox_type };
+ARG_KEY_REGISTER(sim_tdvf_mailbox_key);
 
 static void *alloc_pages(struct boot_info *b, u32 type, u64 pages, u64 max)
 {
@@ -176,7 +196,7 @@ const char *tdvf_mp_install(struct boot_info *b)
 
 	if (loop_size > LOOP_PAGES * EFI_PAGE_SIZE)
 		return "the AP loop does not fit its pages";
-	fw.mailbox = alloc_pages(b, EFI_ACPI_MEMORY_NVS, 1 + LOOP_PAGES, BELOW_4G);
+	fw.mailbox = alloc_pages(b, mailbox_type, 1 + LOOP_PAGES, BELOW_4G);
 	fw.tables = alloc_pages(b, EFI_RESERVED_MEMORY, TABLE_PAGES, BELOW_4G);
 	fw.stacks = alloc_pages(b, EFI_RESERVED_MEMORY, 1, BELOW_4G);
 	fw.tramp = alloc_pages(b, EFI_RESERVED_MEMORY, 1, AP_TRAMP_LIMIT - 1);
