@@ -9,6 +9,7 @@
 #   make fuzz       libFuzzer targets for the parsers of host data, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make doctor     what this host can run (TCG, KVM, TDX, SNP guests), and how to fix what it cannot
 #   make esp        build/esp/EFI/BOOT/BOOTX64.EFI, for booting from an EFI system partition
+#   make sign       build/ccktf.signed.efi, signed for Secure Boot (SIGN_KEY=, SIGN_CERT=; docs/secure-boot.md)
 #   make clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -78,6 +79,28 @@ build/esp/EFI/BOOT/BOOTX64.EFI: build/ccktf.efi
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# Secure Boot (docs/secure-boot.md): an Authenticode signature over the final image (sbsign, from sbsigntool),
+# checked with sbverify against the certificate before it is kept. The default is Debian's snakeoil TEST key
+# (ovmf's README.Debian: enrolled in OVMF_VARS_4M.snakeoil.fd, passphrase "snakeoil"), for local runs only.
+# SIGN_KEY_PASS decrypts an encrypted key into a private temporary file for sbsign, which cannot prompt from
+# make; leave it empty for a key that is not encrypted.
+SNAKEOIL_KEY := /usr/share/ovmf/PkKek-1-snakeoil.key
+SIGN_KEY ?= $(SNAKEOIL_KEY)
+SIGN_CERT ?= /usr/share/ovmf/PkKek-1-snakeoil.pem
+SIGN_KEY_PASS ?= $(if $(filter $(SNAKEOIL_KEY),$(SIGN_KEY)),snakeoil)
+SIGN_IN ?= build/ccktf.efi
+SIGN_OUT ?= build/ccktf.signed.efi
+sign: $(SIGN_OUT)
+$(SIGN_OUT): $(SIGN_IN) $(SIGN_KEY) $(SIGN_CERT) Makefile
+	@ci/deps.sh
+	$(call say,SIGN,$@)
+	$(Q)set -e; key='$(SIGN_KEY)'; tmp=; trap 'rm -f "$$tmp" $@.tmp' EXIT; \
+	if [ -n '$(SIGN_KEY_PASS)' ]; then tmp=$$(mktemp); \
+		openssl pkey -in "$$key" -passin 'pass:$(SIGN_KEY_PASS)' -out "$$tmp"; key=$$tmp; fi; \
+	sbsign --key "$$key" --cert '$(SIGN_CERT)' --output $@.tmp $< 2>$@.log || { cat $@.log >&2; exit 1; }; \
+	sbverify --cert '$(SIGN_CERT)' $@.tmp >>$@.log 2>&1 || { cat $@.log >&2; exit 1; }; \
+	mv $@.tmp $@
+
 include tests/host/host.mk
 include tests/fuzz/fuzz.mk
 
@@ -93,8 +116,12 @@ HARNESS := PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m ccktf
 deps:
 	@ci/deps.sh
 
-run: deps build/ccktf.efi
-	$(HARNESS) run --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) --smp $(SMP) \
+# SECURE_BOOT=1: boot the signed image under the Secure Boot firmware (docs/secure-boot.md).
+SECURE_BOOT ?=
+RUN_KERNEL := $(if $(filter 1,$(SECURE_BOOT)),build/ccktf.signed.efi,build/ccktf.efi)
+run: deps $(RUN_KERNEL)
+	$(HARNESS) run --kernel $(RUN_KERNEL) $(if $(filter 1,$(SECURE_BOOT)),--secure-boot) \
+		--platform $(PLATFORM) --memory $(MEMORY) --smp $(SMP) \
 		$(if $(TESTS),--tests '$(TESTS)') $(if $(ARGS),--append '$(ARGS)')
 
 # Benchmarks (docs/benchmarks.md): both models by default, or PLATFORM=...; BASELINE=results.json gates.
@@ -143,5 +170,5 @@ fetch-linux:
 clean:
 	rm -rf build
 
-.PHONY: all esp deps run test test-host bench conformance matrix doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build fetch-linux
+.PHONY: all esp sign deps run test test-host bench conformance matrix doctor clean fuzz fuzz-smoke fuzz-replay fuzz-build fetch-linux
 -include $(KERNEL_OBJS:.o=.d)

@@ -21,6 +21,10 @@ need binutils have objcopy
 need nasm have nasm
 need qemu-system-x86 have qemu-system-x86_64
 need ovmf ovmf_present
+# Secure Boot (docs/secure-boot.md): `make sign` signs with sbsign and checks with sbverify; the tests make a
+# throw-away key with openssl. Debian's ovmf ships the snakeoil key and the secboot firmware.
+need sbsigntool have sbsign
+need openssl have openssl
 # Debian's Python modules, found (not imported: importing them all took over a second) in one interpreter:
 #   python3-pytest-xdist  make test runs its boots in parallel
 #   python3-yaml          the CI workflow and LAVA job are checked

@@ -20,7 +20,7 @@ from typing import Callable, Optional, Sequence
 
 from . import bench, bzimage, conformance, hostcheck, kargs, matrix, qemu, report, runner
 from .errors import CcktfError
-from .firmware import ENV_OVERRIDE
+from .firmware import ENV_OVERRIDE, ENV_SECURE_BOOT_VARS
 from .verdict import Outcome
 
 EXIT_STATUS = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.ERROR: 2}
@@ -71,9 +71,14 @@ def boot_options() -> argparse.ArgumentParser:
 def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
     tests = kargs.split_globs(args.tests) if args.tests else None
     append = kargs.kernel_args(tests, args.platform, list_only=(mode == "list"), extra=args.append)
-    launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot)
+    secure_boot = getattr(args, "secure_boot", False)
+    if getattr(args, "secure_boot_vars", None) and not secure_boot:
+        raise qemu.QemuConfigError("--secure-boot-vars needs --secure-boot")
+    launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot,
+                                secure_boot=secure_boot, secure_boot_vars=getattr(args, "secure_boot_vars", None))
+    kernel = runner.DEFAULT_SIGNED_KERNEL if secure_boot and args.kernel == runner.DEFAULT_KERNEL else args.kernel
     return runner.RunOptions.launching(
-        launch, kernel=args.kernel, append=append,
+        launch, kernel=kernel, append=append,
         memory=args.memory, smp=args.smp, timeout=args.timeout, log_dir=args.log_dir,
         mem_prealloc=args.mem_prealloc, label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
 
@@ -95,6 +100,19 @@ def execute_list(args: argparse.Namespace) -> int:
     else:
         print(report.summarize_run(run))
     return EXIT_STATUS[run.verdict.outcome]
+
+
+def configure_secure_boot(parser: argparse.ArgumentParser) -> None:
+    """``run`` and ``list``: Secure Boot mode (docs/secure-boot.md)."""
+    group = parser.add_argument_group("Secure Boot")
+    group.add_argument("--secure-boot", action="store_true",
+                       help="the firmware whose descriptor offers secure-boot and enrolled-keys, a copy of its "
+                            "variable store, SMM, an ESP boot, and the signed image (default --kernel: "
+                            f"{runner.DEFAULT_SIGNED_KERNEL.relative_to(runner.PROJECT_ROOT)}, from 'make sign')")
+    group.add_argument("--secure-boot-vars", metavar="PATH",
+                       help=f"with --secure-boot: the variable store to copy (its db must hold the image's signer); "
+                            f"default ${ENV_SECURE_BOOT_VARS}, else Debian's snakeoil store next to the firmware, "
+                            f"else the descriptor's")
 
 
 def configure_doctor(parser: argparse.ArgumentParser) -> None:
@@ -130,8 +148,8 @@ def execute_bzimage_check(args: argparse.Namespace) -> int:
 COMMANDS = {command.name: command for command in (
     Command("doctor", "check what this host can run (TCG, KVM, TDX, SNP guests) and how to fix what it cannot",
             execute_doctor, configure_doctor, boots=False),
-    Command("run", "boot the kernel, run its tests and summarize the results", execute_run),
-    Command("list", "boot the kernel with list=1 and print its tests", execute_list),
+    Command("run", "boot the kernel, run its tests and summarize the results", execute_run, configure_secure_boot),
+    Command("list", "boot the kernel with list=1 and print its tests", execute_list, configure_secure_boot),
     Command("bench", "run the benchmarks (docs/benchmarks.md) per platform; write JSON, plots, summary.md",
             bench.execute_bench, bench.configure_bench),
     Command("bench-compare", "compare two benchmark results.json files (exit 1 on a regression)",

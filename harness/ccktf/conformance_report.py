@@ -90,6 +90,7 @@ class Report:
     serial_tail: str = ""  # the last lines of the serial output, escapes stripped (shown with boot problems)
     seconds: Optional[float] = None  # how long the boot took
     platform_identity: dict = field(default_factory=dict)  # the kernel's "# platform-identity:" words
+    secure_boot: dict = field(default_factory=dict)  # the kernel's "# secure-boot:" words (docs/protocol.md)
 
     @property
     def is_model(self) -> bool:
@@ -168,7 +169,7 @@ def build_report(result: KtapResult, *, profile: str, memory: str, date: datetim
     return Report(firmware_identity(result), result.platform or "(not reported)", profile, memory, date,
                   result.header.get("version", "?"), result.args or "", check_rows(result),
                   list(boot_problems), firmware_image, run_dir, dict(host or {}), serial_tail, seconds,
-                  dict(result.platform_identity))
+                  dict(result.platform_identity), secure_boot=dict(result.secure_boot))
 
 
 def utc_iso(date: datetime, zone: bool = True) -> str:
@@ -200,6 +201,7 @@ def identity_lines(report: Report) -> list[tuple[str, str]]:
         ("Firmware vendor", report.firmware.vendor),
         ("Firmware revision", report.firmware.revision),
         ("UEFI revision", report.firmware.uefi),
+        ("Secure Boot", " ".join(f"{k}={v}" for k, v in report.secure_boot.items()) or "(not reported)"),
         ("Firmware image", report.firmware_image or "(default)"),
         ("Platform", report.platform + (" (MODEL)" if report.is_model else "")),
         ("Platform identity", " ".join(f"{k}={v}" for k, v in report.platform_identity.items() if k != "platform")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
@@ -45,6 +45,8 @@ class Firmware:
     code: Path
     vars_template: Optional[Path] = None
     source: str = ""  # the descriptor file or override it came from, for messages
+    requires_smm: bool = False  # descriptor feature "requires-smm": QEMU must give it SMM (qemu.smm_args())
+    secure_boot: bool = False   # Secure Boot mode: vars_template has keys enrolled (find_secure_boot_firmware())
 
     @property
     def uses_pflash(self) -> bool:
@@ -163,6 +165,90 @@ def single_image(descriptor: object, feature: str, arch: str) -> Optional[Path]:
     else:
         return None
     return Path(code) if isinstance(code, str) else None
+
+
+# Secure Boot (docs/secure-boot.md). As libvirt picks firmware for <os firmware='efi'> with <feature
+# enabled='yes' name='secure-boot'/> and 'enrolled-keys' (src/qemu/qemu_firmware.c): a descriptor that offers
+# both, mapped as flash with an nvram template. Debian's is 40-edk2-x86_64-secure-enrolled.json: the SMM
+# build OVMF_CODE_4M.secboot.fd (as OVMF_CODE_4M.ms.fd) with Microsoft's keys enrolled (OVMF_VARS_4M.ms.fd).
+SECURE_BOOT_FEATURES = frozenset({"secure-boot", "enrolled-keys"})
+ENV_SECURE_BOOT_VARS = "CCKTF_SECURE_BOOT_VARS"
+# Debian's ovmf: a store with the test key PkKek-1-snakeoil in PK, KEK and db (its README.Debian), for images
+# signed with that key (`make sign`'s default). Used when it lies next to the secure-boot firmware.
+SNAKEOIL_VARS = "OVMF_VARS_4M.snakeoil.fd"
+
+
+def secure_boot_descriptor(descriptor: object, arch: str, machine: str) -> Optional[Firmware]:
+    """A descriptor's firmware when it offers Secure Boot with enrolled keys for arch/machine as flash with an
+    nvram template (the store to copy), else None."""
+    if not isinstance(descriptor, dict) or not SECURE_BOOT_FEATURES <= set(descriptor.get("features") or []):
+        return None
+    if "uefi" not in (descriptor.get("interface-types") or []):
+        return None
+    if not any(isinstance(t, dict) and t.get("architecture") == arch and
+               any(machine_matches(machine, m) for m in t.get("machines") or []) for t in descriptor.get("targets") or []):
+        return None
+    mapping = descriptor.get("mapping")
+    if not isinstance(mapping, dict) or mapping.get("device") != "flash":
+        return None
+    code = (mapping.get("executable") or {}).get("filename")
+    template = (mapping.get("nvram-template") or {}).get("filename")
+    if not isinstance(code, str) or not isinstance(template, str):
+        return None
+    return Firmware(Path(code), Path(template), requires_smm="requires-smm" in descriptor["features"],
+                    secure_boot=True)
+
+
+def find_secure_boot_firmware(arch: str = "x86_64", machine: str = "q35",
+                              dirs: Optional[Iterable[Path]] = None) -> Firmware:
+    """The first descriptor offering ``secure-boot`` and ``enrolled-keys``; FirmwareError when none does."""
+    for path in descriptor_files(descriptor_dirs() if dirs is None else dirs):
+        try:
+            found = secure_boot_descriptor(json.loads(path.read_text()), arch, machine)
+        except (OSError, ValueError):
+            continue
+        if found and found.code.is_file() and found.vars_template.is_file():
+            return replace(found, source=str(path))
+    raise FirmwareError(f"no firmware descriptor offers {' and '.join(sorted(SECURE_BOOT_FEATURES))} for "
+                        f"{arch}/{machine}; {MISSING_HINT}")
+
+
+def secure_boot_vars(firmware: Firmware, explicit: Optional[str] = None,
+                     environ: Mapping[str, str] = os.environ) -> Firmware:
+    """The variable store to copy for each Secure Boot boot: ``--secure-boot-vars`` beats
+    ``$CCKTF_SECURE_BOOT_VARS`` beats Debian's snakeoil store next to the firmware (the key ``make sign`` signs
+    with by default) beats the descriptor's own template. The image boots only if its signer is in that db."""
+    given = explicit or environ.get(ENV_SECURE_BOOT_VARS)
+    if given:
+        path = Path(given)
+        if not path.is_file():
+            raise FirmwareError(f"Secure Boot variable store {path} does not exist")
+        return replace(firmware, vars_template=path.resolve(), source=f"{firmware.source}; variables {path}")
+    snakeoil = firmware.code.parent / SNAKEOIL_VARS
+    if snakeoil.is_file():
+        return replace(firmware, vars_template=snakeoil, source=f"{firmware.source}; variables {snakeoil} "
+                                                                f"(snakeoil test key)")
+    return firmware
+
+
+def resolve_secure_boot_firmware(explicit: Optional[str] = None, explicit_vars: Optional[str] = None,
+                                 environ: Mapping[str, str] = os.environ, machine: str = "q35") -> Firmware:
+    """Secure Boot firmware: ``--firmware`` / ``$CCKTF_OVMF`` (a CODE file; it is taken to need SMM, as every
+    Secure Boot OVMF build that protects its variables does) or the descriptor search; then its store."""
+    override = explicit or environ.get(ENV_OVERRIDE)
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise FirmwareError(f"firmware {path} does not exist")
+        base = Firmware(path.resolve(), None, "--firmware" if explicit else f"${ENV_OVERRIDE}", requires_smm=True,
+                        secure_boot=True)
+        fw = secure_boot_vars(base, explicit_vars, environ)
+        if fw.vars_template is None:
+            raise FirmwareError(f"Secure Boot with {path} needs a variable store with keys enrolled: pass "
+                                f"--secure-boot-vars or set ${ENV_SECURE_BOOT_VARS}")
+        return fw
+    return secure_boot_vars(find_secure_boot_firmware(machine=machine, dirs=descriptor_dirs(environ)),
+                            explicit_vars, environ)
 
 
 def firmware_from_path(path: Path, source: str) -> Firmware:

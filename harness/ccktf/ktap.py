@@ -45,6 +45,8 @@ _CCKTF = "# ccktf: "
 _METRIC = "# metric:"
 _ACCEPT_ERROR = "# accept-error:"
 _PLATFORM_IDENTITY = "# platform-identity:"
+_SECURE_BOOT = "# secure-boot:"
+SECURE_BOOT_MODES = ("setup", "user", "audit", "deployed", "unknown")  # protocol.md "Secure Boot state"
 _IDENTITY_WORD = re.compile(r"([a-z0-9_]+)=(\S+)")
 _EXIT = re.compile(r"exit=(\S+) code=(-?\d+)")
 _CRASH = re.compile(r"CRASH vector=(\d+) \(([^)]*)\)(.*)")
@@ -210,6 +212,7 @@ class KtapResult:
     metrics: list[Metric] = field(default_factory=list)
     accept_errors: list[AcceptError] = field(default_factory=list)
     platform_identity: dict[str, str] = field(default_factory=dict)  # "# platform-identity:" (protocol.md)
+    secure_boot: dict[str, str] = field(default_factory=dict)  # "# secure-boot:" (protocol.md "Secure Boot state")
     diagnostics: list[str] = field(default_factory=list)
     listing: list[str] = field(default_factory=list)
     totals: Optional[dict[str, int]] = None
@@ -372,6 +375,9 @@ class _Parser:
         elif line.startswith(_PLATFORM_IDENTITY):
             self.platform_identity(number, line[len(_PLATFORM_IDENTITY):])
             self.result.diagnostics.append(line)
+        elif line.startswith(_SECURE_BOOT):
+            self.secure_boot_line(number, line[len(_SECURE_BOOT):])
+            self.result.diagnostics.append(line)
         elif line.startswith("#"):
             self.result.diagnostics.append(line)
         else:
@@ -401,6 +407,23 @@ class _Parser:
         if source != expected:
             self.problem(number, f"platform-identity source={source} for platform {platform} (must be {expected})")
         self.result.platform_identity = fields
+
+    def secure_boot_line(self, number: int, text: str) -> None:
+        """protocol.md "Secure Boot state": once, key=value words, mode= first and one of SECURE_BOOT_MODES."""
+        if self.result.secure_boot:
+            self.problem(number, "second secure-boot line")
+            return
+        fields: dict[str, str] = {}
+        for word in text.split():
+            match = _IDENTITY_WORD.fullmatch(word)
+            if not match or match.group(1) in fields:
+                self.problem(number, f"secure-boot word {word!r} is not a new key=value")
+                return
+            fields[match.group(1)] = match.group(2)
+        if not fields or next(iter(fields)) != "mode" or fields["mode"] not in SECURE_BOOT_MODES:
+            self.problem(number, f"secure-boot must start with mode={'|'.join(SECURE_BOOT_MODES)}")
+            return
+        self.result.secure_boot = fields
 
     def top_plan(self, number: int, count: int) -> None:
         if self.result.plan is not None:

@@ -16,6 +16,10 @@ Boot modes:
   a read-only virtio disk through QEMU's vvfat driver (``file=fat:DIR``); OVMF boots it as removable
   media, with no LoadOptions. The arguments go into ``RUN_DIR/ESP/ccktf.args``, which the kernel reads
   from its boot volume (docs/protocol.md "Boot arguments").
+
+Secure Boot (``secure_boot``, docs/secure-boot.md): the firmware a descriptor offers with ``secure-boot`` and
+``enrolled-keys``, a per-run copy of its variable store, SMM, and always the ``esp`` boot mode (see
+``choose_secure_boot``).
 """
 
 from __future__ import annotations
@@ -164,6 +168,7 @@ class Launch:
     boot: str = "kernel"
     measured_boot: bool = False  # SNP: kernel-hashes=on
     boot_note: str = ""          # why this boot mode, when the platform made the choice (shown with results)
+    secure_boot: bool = False    # Secure Boot mode (choose_secure_boot())
 
 
 def choose_boot(profile: Profile, fw: Firmware, requested: Optional[str]) -> tuple[str, bool, str]:
@@ -188,8 +193,31 @@ def choose_boot(profile: Profile, fw: Firmware, requested: Optional[str]) -> tup
     return "esp", False, f"ESP boot instead of measured direct boot: {why}"
 
 
+# Why Secure Boot boots from an ESP: OVMF's -kernel loader falls back, when LoadImage() refuses the image
+# under Secure Boot, to its legacy loader, which parses a bzImage setup header and checks no signature (edk2
+# OvmfPkg/Library/X86QemuLoadImageLib/X86QemuLoadImageLib.c, QemuLoadKernelImage(): EFI_SECURITY_VIOLATION and
+# EFI_ACCESS_DENIED "fall back to the legacy loader"; newer edk2 lets fw_cfg opt/org.tianocore/EnableLegacyLoader
+# turn that off, Debian's 2022.11 cannot). An image with a bzImage header would then run unsigned. From an ESP,
+# the boot manager's LoadImage() verifies BOOTX64.EFI against db and nothing falls back.
+SECURE_BOOT_BOOT_NOTE = ("ESP boot: under Secure Boot the firmware verifies BOOTX64.EFI against db; a -kernel "
+                         "image it refuses would fall back to OVMF's legacy loader, which checks no signature")
+
+
+def choose_secure_boot(profile: Profile, firmware_override: Optional[str], vars_override: Optional[str],
+                       boot: Optional[str]) -> Launch:
+    """Secure Boot mode: its firmware and store (``firmware.resolve_secure_boot_firmware``), ESP boot only."""
+    if profile.confidential:
+        raise QemuConfigError(f"Secure Boot mode maps the secure-boot OVMF as pflash with SMM; profile {profile.name}'s "
+                              f"firmware is one -bios image: not supported yet")
+    if boot == "kernel":
+        raise QemuConfigError("Secure Boot mode boots from an ESP only: " + SECURE_BOOT_BOOT_NOTE.split(": ", 1)[1])
+    fw = firmware.resolve_secure_boot_firmware(firmware_override, vars_override)
+    return Launch(profile.name, fw, None, "esp", False, SECURE_BOOT_BOOT_NOTE, secure_boot=True)
+
+
 def choose_launch(platform: Optional[str], requested_profile: Optional[str], firmware_override: Optional[str],
-                  qemu: str = DEFAULT_QEMU, boot: Optional[str] = None) -> Launch:
+                  qemu: str = DEFAULT_QEMU, boot: Optional[str] = None, secure_boot: bool = False,
+                  secure_boot_vars: Optional[str] = None) -> Launch:
     """Profile, firmware, host facts and boot mode for one boot, every refusal before QEMU starts.
 
     Confidential profiles take their firmware from the descriptor that offers their feature (``intel-tdx``,
@@ -198,6 +226,8 @@ def choose_launch(platform: Optional[str], requested_profile: Optional[str], fir
     given = firmware_override or os.environ.get(firmware.ENV_OVERRIDE)
     name = profile_name_for(platform, requested_profile)
     profile = get_profile(name, qemu, firmware_given=bool(given))
+    if secure_boot:
+        return choose_secure_boot(profile, firmware_override, secure_boot_vars, boot)
     if not profile.confidential:
         fw = firmware.resolve_firmware(firmware_override)
         return Launch(name, fw, None, *choose_boot(profile, fw, boot))
@@ -238,6 +268,7 @@ class LaunchConfig:
     host: Optional[HostFacts] = None  # needed by the confidential profiles
     measured_boot: bool = False  # SNP measured direct boot (kernel-hashes=on); see choose_boot()
     mem_prealloc: bool = False  # the host backs all guest RAM before the guest starts (memory_args())
+    secure_boot: bool = False  # Secure Boot mode: firmware.secure_boot, SMM, ESP boot (choose_secure_boot())
 
 
 @dataclass(frozen=True)
@@ -279,9 +310,23 @@ def validate(config: LaunchConfig) -> None:
         # to change as they were (docs/benchmarks.md "Cold and warm memory").
         raise QemuConfigError(f"--mem-prealloc pre-allocates QEMU's RAM backend; profile {profile.name}'s private "
                               f"memory is not in it, so the option would change nothing there")
+    if config.secure_boot and not (config.firmware.secure_boot and config.firmware.uses_pflash and
+                                   config.boot == "esp" and not profile.confidential):
+        raise QemuConfigError("Secure Boot mode needs the secure-boot firmware with its variable store as pflash, "
+                              "an ESP boot and a non-confidential profile (qemu.choose_secure_boot())")
     if profile.confidential and config.firmware.uses_pflash:
         raise QemuConfigError(f"profile {profile.name} needs its firmware as one -bios image (QEMU: confidential "
                               f"firmware cannot be pflash); {config.firmware.code} comes with an nvram template")
+
+
+def smm_args(firmware: Firmware) -> list[str]:
+    """SMM for a firmware that requires it (descriptor feature ``requires-smm``: OVMF built with SMM_REQUIRE,
+    which keeps its variable store out of the OS's reach). QEMU docs/interop/firmware.json "requires-smm": the
+    machine needs ``smm=on`` and the flash ``secure=on``; edk2 OvmfPkg/README "SMM support" names the same
+    two options. A second ``-machine`` merges with the profile's."""
+    if not firmware.requires_smm:
+        return []
+    return ["-machine", "smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
 
 
 def firmware_args(firmware: Firmware, run_dir: Path) -> tuple[list[str], list[tuple[Path, Path]]]:
@@ -343,6 +388,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
         "-nic", "none",
         "-no-reboot",
         *(["-device", DEBUG_EXIT_DEVICE] if config.debug_exit else []),
+        *smm_args(config.firmware),
         *fw_args,
         *boot,
     ]

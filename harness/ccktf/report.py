@@ -33,7 +33,7 @@ def metric_rows(metrics: list[Metric]) -> list[list[str]]:
 
 
 # Top-level diagnostics that say what this boot found (docs/protocol.md: free-form lines before the plan).
-BOOT_FACTS = ("# firmware:", "# platform:", "# platform-identity:", "# unaccepted:")
+BOOT_FACTS = ("# firmware:", "# secure-boot:", "# platform:", "# platform-identity:", "# unaccepted:")
 
 
 def boot_facts(result: KtapResult) -> list[str]:

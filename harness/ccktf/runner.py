@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import identity, ktap, qemu, verdict
+from . import boot_refusal, identity, ktap, qemu, verdict
 from .stopping import Interrupted, deferred, die_with_parent, signals_stop  # noqa: F401 (Interrupted: API)
 from .errors import CcktfError
 from .firmware import Firmware
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_KERNEL = PROJECT_ROOT / "build" / "ccktf.efi"
+DEFAULT_SIGNED_KERNEL = PROJECT_ROOT / "build" / "ccktf.signed.efi"  # make sign (docs/secure-boot.md)
 DEFAULT_LOG_DIR = PROJECT_ROOT / "build" / "runs"
 DEFAULT_TIMEOUT = 120.0
 TAIL_LINES = 30
@@ -68,12 +69,14 @@ class RunOptions:
     measured_boot: bool = False  # SNP kernel-hashes=on (qemu.choose_boot())
     boot_note: str = ""  # why this boot mode, when the platform chose it: kept in host.json and shown
     mem_prealloc: bool = False  # --mem-prealloc: QEMU backs all guest RAM before the guest starts
+    secure_boot: bool = False  # Secure Boot mode (qemu.choose_secure_boot(), docs/secure-boot.md)
 
     @classmethod
     def launching(cls, launch: qemu.Launch, **fields) -> "RunOptions":
         """Options for a boot launched as ``launch`` (qemu.choose_launch()) says."""
         return cls(profile=launch.profile, firmware=launch.firmware, host=launch.host, boot=launch.boot,
-                   measured_boot=launch.measured_boot, boot_note=launch.boot_note, **fields)
+                   measured_boot=launch.measured_boot, boot_note=launch.boot_note, secure_boot=launch.secure_boot,
+                   **fields)
 
 
 @dataclass
@@ -181,7 +184,8 @@ def run_process(argv: list[str], cwd: Path, serial: Path, stderr: Path, timeout:
         try:
             with deferred():  # a signal inside Popen would leave a QEMU we hold no handle to
                 process = start_qemu(argv, cwd, err)
-            copy_serial(process, log, lines, deadline)
+            if not copy_serial(process, log, lines, deadline):  # the firmware gave up: stop QEMU (finally)
+                return ProcessEnd(None, False, time.monotonic() - start)
             timed_out = not wait_for_exit(process, deadline)
             return ProcessEnd(None if timed_out else process.returncode, timed_out, time.monotonic() - start)
         finally:
@@ -200,8 +204,11 @@ def start_qemu(argv: list[str], cwd: Path, err) -> subprocess.Popen:
         raise RunError(f"cannot start {argv[0]}: {error} (Debian package: qemu-system-x86)") from error
 
 
-def copy_serial(process: subprocess.Popen, log, lines: "_LineEcho", deadline: float) -> None:
-    """Copy QEMU's stdout to the log until EOF or the deadline."""
+def copy_serial(process: subprocess.Popen, log, lines: "_LineEcho", deadline: float) -> bool:
+    """Copy QEMU's stdout to the log until EOF or the deadline (True), or until the firmware says, before the
+    kernel started, that it found nothing it would boot (False: it would wait for a key forever;
+    boot_refusal.gave_up)."""
+    firmware = bytearray()  # the output before "KTAP version", while there is no kernel output
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         while (remaining := deadline - time.monotonic()) > 0:
@@ -213,7 +220,15 @@ def copy_serial(process: subprocess.Popen, log, lines: "_LineEcho", deadline: fl
             log.write(chunk)
             log.flush()
             lines.feed(chunk)
+            if firmware is not None:
+                firmware += chunk
+                if ktap.KTAP_HEADER.encode() in firmware:
+                    firmware = None
+                elif boot_refusal.gave_up(firmware.decode("utf-8", errors="replace")):
+                    lines.flush()
+                    return False
         lines.flush()
+    return True
 
 
 def wait_for_exit(process: subprocess.Popen, deadline: float) -> bool:
@@ -240,7 +255,8 @@ def run(options: RunOptions) -> Run:
     and the run directory holds serial.log, kernel.log and a verdict.txt that says why.
     """
     if not options.kernel.is_file():
-        raise RunError(f"kernel image {options.kernel} not found: build it with 'make' (or pass --kernel)")
+        build = "make sign" if options.secure_boot else "make"
+        raise RunError(f"kernel image {options.kernel} not found: build it with '{build}' (or pass --kernel)")
     if options.timeout <= 0:
         raise RunError(f"timeout must be positive, not {options.timeout}")
     # QEMU runs in the run directory: every path it is given must be absolute.
@@ -248,13 +264,15 @@ def run(options: RunOptions) -> Run:
                                profile=qemu.lookup_profile(options.profile), append=options.append,
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
                                debug_exit=options.debug_exit, host=options.host,
-                               measured_boot=options.measured_boot, mem_prealloc=options.mem_prealloc)
+                               measured_boot=options.measured_boot, mem_prealloc=options.mem_prealloc,
+                               secure_boot=options.secure_boot)
     with file_errors("the run directory"):
         run_dir = allocate_run_dir(options.log_dir, options.label)
         plan = qemu.build_launch(config, run_dir)
         (run_dir / "cmdline.txt").write_text(plan.command_line + "\n")
         host = identity.host_identity(options.qemu, options.firmware, options.profile)
-        host["boot"] = {"mode": options.boot, "measured": options.measured_boot, "note": options.boot_note}
+        host["boot"] = {"mode": options.boot, "measured": options.measured_boot, "note": options.boot_note,
+                        "secure_boot": options.secure_boot}
         (run_dir / "host.json").write_text(json.dumps(host, indent=2) + "\n")
         stage(plan)
     start = time.monotonic()

@@ -18,6 +18,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Optional
 
+from . import boot_refusal
 from .ktap import EXIT_CODES, KtapResult, Status, strip_escapes
 
 
@@ -59,6 +60,8 @@ def qemu_reasons(result: KtapResult, status: Optional[int], timed_out: bool, tim
     """What QEMU's end says is wrong: a timeout, an unexpected status, or a status the exit line contradicts."""
     if timed_out:
         return [f"timed out after {timeout:g} s: the kernel hung (QEMU killed)"]
+    if status is None and boot_refusal.gave_up(result.firmware_output) and not result.version_seen:
+        return ["QEMU stopped by the harness: the firmware found nothing it would boot"]
     if status is None:
         return ["QEMU did not exit"]
     try:
@@ -71,9 +74,11 @@ def qemu_reasons(result: KtapResult, status: Optional[int], timed_out: bool, tim
 
 
 def firmware_reasons(result: KtapResult) -> list[str]:
-    """OVMF's own exception report (``!!!! X64 Exception Type ...``): the image died before KTAP began."""
+    """OVMF's own exception report (``!!!! X64 Exception Type ...``): the image died before KTAP began; and the
+    images the firmware refused to boot (``boot_refusal``: Secure Boot's Security Violation)."""
     return [f"firmware reported a CPU exception: {line.strip(' !')}"
-            for line in strip_escapes(result.firmware_output).splitlines() if line.startswith("!!!! X64 Exception")]
+            for line in strip_escapes(result.firmware_output).splitlines() if line.startswith("!!!! X64 Exception")] \
+        + boot_refusal.refusal_reasons(result.firmware_output, result.version_seen)
 
 
 def kernel_reasons(result: KtapResult) -> list[str]:
