@@ -94,7 +94,7 @@ const char *madt_wakeup_usable(const struct madt_info *info, const struct memmap
 	if (!w->mailbox)
 		return "the Multiprocessor Wakeup structure's mailbox address is 0 (invalidated)";
 	if (w->mailbox % MADT_MP_WAKEUP_MAILBOX_ALIGN)
-		return "the Multiprocessor Wakeup mailbox is not 4 KiB aligned (ACPI 6.5 table 5.31)";
+		return "the Multiprocessor Wakeup mailbox is not 4 KiB aligned (ACPI 6.5 section 5.2.12.19)";
 	if (m && !memmap_range_is(m, (struct range){ w->mailbox, w->mailbox + MADT_MP_WAKEUP_MAILBOX_ALIGN },
 				  firmware_owned, &gap))
 		return "the Multiprocessor Wakeup mailbox is not in ACPI NVS or reserved memory (the OS could reuse "

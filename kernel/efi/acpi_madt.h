@@ -19,7 +19,7 @@
 #define MADT_CPU_ONLINE_CAPABLE (1u << 1)
 
 /*
- * The Multiprocessor Wakeup structure (ACPI 6.5 section 5.2.12.19, table 5.31; Linux include/acpi/actbl2.h
+ * The Multiprocessor Wakeup structure (ACPI 6.5 section 5.2.12.19; Linux include/acpi/actbl2.h
  * struct acpi_madt_multiproc_wakeup): u8 Type 0x10, u8 Length, u16 MailBoxVersion at 2, u32 Reserved at 4,
  * u64 MailBoxAddress at 8; version 1 (ACPI 6.6) adds u64 ResetVector at 16. Length 16 (version 0) or 24
  * (version 1), as Linux's ACPI_MADT_MP_WAKEUP_SIZE_V0/_V1.
@@ -27,7 +27,7 @@
 #define MADT_TYPE_MP_WAKEUP 0x10
 #define MADT_MP_WAKEUP_SIZE_V0 16
 #define MADT_MP_WAKEUP_SIZE_V1 24
-#define MADT_MP_WAKEUP_MAILBOX_ALIGN 4096u /* "must be 4K bytes aligned" (ACPI 6.5 table 5.31) */
+#define MADT_MP_WAKEUP_MAILBOX_ALIGN 4096u /* "must be 4K bytes aligned" (ACPI 6.5 section 5.2.12.19) */
 
 struct madt_mp_wakeup {
 	u32 count;	   /* Multiprocessor Wakeup structures in the table (one is usable, two are ambiguous) */

@@ -47,7 +47,7 @@ static void raw(struct madt_builder *b, const u8 *bytes, u32 n)
 	b->len += n;
 }
 
-/* A Multiprocessor Wakeup structure of len bytes (ACPI 6.5 table 5.31); the fields that fit are written. */
+/* A Multiprocessor Wakeup structure of len bytes (ACPI 6.5 section 5.2.12.19); the fields that fit are written. */
 static void mp_wakeup(struct madt_builder *b, u8 len, u16 version, u64 mailbox, u64 reset_vector)
 {
 	u8 *e = b->buf + b->len;
@@ -335,7 +335,7 @@ KTEST(host_acpi_madt, two_mp_wakeup_structures_are_ambiguous)
 	KEXPECT_TRUE(t, madt_wakeup_usable(&info, NULL) != NULL);
 }
 
-/* The mailbox must lie in memory the OS never reuses: ACPI NVS (ACPI 6.5 table 5.31) or reserved. */
+/* The mailbox must lie in memory the OS never reuses: ACPI NVS (ACPI 6.5 section 5.2.12.19) or reserved. */
 static struct efi_memory_descriptor wake_map[3];
 
 static struct memmap wake_memmap(u32 type_of_mailbox_page)

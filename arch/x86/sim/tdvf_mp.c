@@ -27,7 +27,7 @@
  * (tdvf_mp_report()) so that a test can show the kernel itself sent no INIT or STARTUP IPI.
  *
  * sim_tdvf_mailbox=loader models a firmware bug instead: the mailbox in EfiLoaderData, memory the OS may
- * reuse, which the kernel must refuse (ACPI 6.5 table 5.31: "It must be in ACPINvs").
+ * reuse, which the kernel must refuse (ACPI 6.5 section 5.2.12.19: "It must be in ACPINvs").
  */
 #include <arch/ap_boot.h>
 #include <arch/apic.h>

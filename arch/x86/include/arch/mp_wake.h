@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ACPI Multiprocessor Wakeup mailbox, the OS's side (ACPI 6.5 section 5.2.12.19, "Multiprocessor Wakeup
- * Structure", table 5.32 "Multiprocessor Wakeup Mailbox Structure"; Linux arch/x86/kernel/acpi/
+ * Structure", its mailbox; Linux arch/x86/kernel/acpi/
  * madt_wakeup.c acpi_wakeup_cpu(); edk2 MdePkg/Include/IndustryStandard/Acpi64.h, the firmware's side
  * OvmfPkg/TdxDxe/X64/ApRunLoop.nasm). The handshake is pure (arch/x86/cpu/mp_wake.c, host-tested in
  * tests/host/test_mp_wake.c); the waker that uses it is arch/x86/cpu/wake_madt_mailbox.c.
@@ -34,7 +34,7 @@ struct mp_wake_mailbox {
 	u32 apic_id;
 	u64 wakeup_vector;
 };
-_Static_assert(sizeof(struct mp_wake_mailbox) == 16, "ACPI 6.5 table 5.32: Command, Reserved, ApicId, WakeupVector");
+_Static_assert(sizeof(struct mp_wake_mailbox) == 16, "ACPI 6.5 5.2.12.19: Command, Reserved, ApicId, WakeupVector");
 
 /* The APIC IDs the OS has asked the mailbox to wake, each at most once. */
 struct mp_wake_log {
