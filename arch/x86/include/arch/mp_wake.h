@@ -2,7 +2,7 @@
 /*
  * The ACPI Multiprocessor Wakeup mailbox, the OS's side (ACPI 6.5 section 5.2.12.19, "Multiprocessor Wakeup
  * Structure", its mailbox; Linux arch/x86/kernel/acpi/
- * madt_wakeup.c acpi_wakeup_cpu(); edk2 MdePkg/Include/IndustryStandard/Acpi64.h, the firmware's side
+ * madt_wakeup.c acpi_wakeup_cpu(); edk2 OvmfPkg/Include/TdxCommondefs.inc for the values, the firmware's side
  * OvmfPkg/TdxDxe/X64/ApRunLoop.nasm). The handshake is pure (arch/x86/cpu/mp_wake.c, host-tested in
  * tests/host/test_mp_wake.c); the waker that uses it is arch/x86/cpu/wake_madt_mailbox.c.
  *
