@@ -128,9 +128,14 @@ def matrix_section(args: argparse.Namespace, platform: str) -> sweep_report.Matr
     if args.matrix != "auto":
         path = Path(args.matrix)
         try:
-            return sweep_report.MatrixSection(matrix.results_from_json(path.read_text()), f"`{path}`")
+            results = matrix.results_from_json(path.read_text())
         except (OSError, ValueError) as error:
             return sweep_report.MatrixSection([], str(path), note=f"could not read {path}: {error}")
+        mine = [r for r in results if r.cell.platform == platform]
+        if mine:  # the rows of the platform this report is about
+            return sweep_report.MatrixSection(mine, f"`{path}` (its {platform} rows)")
+        return sweep_report.MatrixSection(results, f"`{path}`", note=f"{path} has no row for platform "
+                                          f"{platform}: every row it has is shown")
     if platform not in matrix.PLATFORMS:
         return sweep_report.MatrixSection([], "", note=f"platform {platform} has no firmware x kernel matrix "
                                           f"(it applies to {', '.join(matrix.PLATFORMS)}: `make matrix`)")

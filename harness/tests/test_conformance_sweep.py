@@ -195,6 +195,16 @@ def test_cli_takes_the_matrix_from_a_file(sweep_cli, tmp_path):
     code, _ = sweep_cli("--sweep", "mem=512M", f"--matrix={saved}")
     text = (tmp_path / "out" / "report.md").read_text()
     assert code == 0 and f"Source: `{saved}`" in text and "| deployed | slow boot |" in text
+    assert "has no row for platform none" in text  # the file's rows are another platform's: said so
+
+
+def test_cli_takes_only_the_reports_platform_from_a_matrix_file(sweep_cli, tmp_path):
+    saved = tmp_path / "matrix.json"
+    other = CellResult(Cell("none", "present", "enlightened"), "passed", "passed", figures={}, model=False)
+    saved.write_text(matrix.to_json(matrix_results() + [other]))
+    sweep_cli("--sweep", "mem=512M", f"--matrix={saved}")
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "(its none rows)" in text and "## sim-snp" not in text and "### sim-snp" not in text
 
 
 def test_cli_refuses_a_bad_sweep_before_starting_qemu(sweep_cli, fake_qemu):
