@@ -222,3 +222,23 @@ def test_single_report_gains_the_matrix_section(sweep_cli, tmp_path):
     saved.write_text(matrix.to_json(matrix_results()))
     sweep_cli(f"--matrix={saved}")
     assert "## Firmware x kernel acceptance matrix" in (tmp_path / "out" / "report.md").read_text()
+
+
+# -- a real sweep ----------------------------------------------------------------------------------------
+
+@pytest.mark.boot
+def test_real_sweep_shows_which_sizes_break(tmp_path, capsys):
+    """Two sizes on the TDX model with TDVF's odd-size bug reproduced (sim_fw_bug=pending-tail): the one
+    report shows FB-004 failing for 2813M only, with the pending pages as evidence, and both columns."""
+    code = cli.main(["conformance", "--platform=sim-tdx", "--sweep", "mem=2813M,2G", "--matrix=off", "--jobs=2",
+                     "--tests=conformance.fb_*", "--append=sim_fw_bug=pending-tail",
+                     f"--out={tmp_path / 'out'}", f"--log-dir={tmp_path / 'runs'}"])
+    out = capsys.readouterr().out
+    document = json.loads((tmp_path / "out" / "report.json").read_text())
+    fb004 = next(c for c in document["checks"] if c["id"] == "FB-004")["results"]
+    assert code == 1, out
+    assert [c["extra_args"] for c in document["configurations"]] == ["sim_unaccepted=512M"] * 2
+    assert fb004["2813M smp=1"]["result"] == "fail" and fb004["2G smp=1"]["result"] == "pass", out
+    assert any("00000000afc00000-" in line for line in fb004["2813M smp=1"]["evidence"])  # 2812M: the last MiB
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert check_row(text, "FB-004").endswith("| **FAIL** | pass |")
