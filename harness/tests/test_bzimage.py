@@ -297,5 +297,7 @@ def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_vmlinuz, cckt
     assert "# ccktf: entered through the 64-bit boot protocol (boot_params at 0x" in out, out[-2000:]
     found = re.search(r"# ccktf: boot_params: protocol=2\.15 loader=0xd0 e820_entries=(\d+) efi=none ", out)
     assert found and 1 <= int(found.group(1)) <= 128, out[-2000:]
+    # the setup_data chain, walked through e820 RAM only: kexec's own nodes, no refusal, no SETUP_EFI here
+    assert re.search(r"# ccktf: setup_data: nodes=\d+ \(type/len: [0-9/,]*\); no SETUP_EFI node", out), out[-2000:]
     assert "# ccktf: exit=usage-error code=2" in out
     assert run.returncode == 2 * 2 + 1

@@ -134,3 +134,19 @@ const char *boot_params_cmdline(const u8 *bp, const struct boot_phys *phys, u32 
 	buf[len] = '\0';
 	return NULL;
 }
+
+const void *e820_ram_read(void *ctx, u64 pa, u64 len)
+{
+	const struct e820_ram *ram = ctx;
+
+	if (!pa || pa + len < pa || (u64)(uintptr_t)pa != pa)
+		return NULL;
+	for (unsigned i = 0; i < ram->count; i++) {
+		const struct e820_entry *e = &ram->entries[i];
+
+		if (e->type == E820_TYPE_RAM && pa >= e->addr && pa - e->addr <= e->size &&
+		    len <= e->size - (pa - e->addr))
+			return (const void *)(uintptr_t)pa;
+	}
+	return NULL;
+}

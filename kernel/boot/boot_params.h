@@ -94,6 +94,19 @@ struct boot_phys {
  * fit buf. A zero pointer is an empty command line. */
 const char *boot_params_cmdline(const u8 *bp, const struct boot_phys *phys, u32 max, char *buf, size_t size);
 
+/*
+ * A struct boot_phys over identity-mapped memory that lends only bytes inside one e820 RAM entry (type 1):
+ * the memory a kexec-ing Linux is known to map for the next kernel (arch/x86/kernel/machine_kexec_64.c,
+ * init_pgtable(): every range in pfn_mapped), so a pointer a loader invents elsewhere is refused instead of
+ * faulting with no IDT. ctx is a struct e820_ram.
+ */
+#define E820_TYPE_RAM 1
+struct e820_ram {
+	const struct e820_entry *entries;
+	unsigned count;
+};
+const void *e820_ram_read(void *ctx, u64 pa, u64 len);
+
 /* Reads the fields above from a 4 KiB zero page; never reads outside it and never follows a pointer. */
 void boot_params_summarize(const u8 *bp, struct boot_params_summary *s);
 /* One line, "protocol=2.15 loader=0xd0 e820_entries=3 efi=EL64 efi_systab=0x... cmd_line_ptr=0x...

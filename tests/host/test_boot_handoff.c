@@ -327,3 +327,25 @@ KTEST(host_boot_handoff, setup_data_chain_is_bounded)
 	KEXPECT_EQ(t, nodes, SETUP_DATA_MAX_NODES);
 	KEXPECT_EQ(t, visited, SETUP_DATA_MAX_NODES);
 }
+
+/* The 64-bit entry's reader: bytes inside one e820 RAM entry, nothing else (the pointer is never
+ * dereferenced here: these addresses are not the host's). */
+KTEST(host_boot_handoff, e820_ram_reader_lends_only_ram)
+{
+	const struct e820_entry map[] = {
+		{ 0, 0x9fc00, E820_TYPE_RAM },
+		{ 0xf0000, 0x10000, 2 },
+		{ 0x100000, 0x7ef00000, E820_TYPE_RAM },
+	};
+	struct e820_ram ram = { map, ARRAY_SIZE(map) };
+
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x1000, 16) == (const void *)0x1000);
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x9fbf0, 16) == (const void *)0x9fbf0); /* ends at the entry's end */
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x9fbf8, 16) == NULL);		     /* runs past it */
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0xf0000, 16) == NULL);		     /* reserved */
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x9fc00, 0x100) == NULL);		     /* the hole */
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0, 16) == NULL);			     /* address 0 */
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x1000, ~0ull) == NULL);		     /* wraps */
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x100000, 0x7ef00000) == (const void *)0x100000);
+	KEXPECT_TRUE(t, e820_ram_read(&ram, 0x100000, 0x7ef00001) == NULL);
+}
