@@ -301,3 +301,29 @@ def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_vmlinuz, cckt
     assert re.search(r"# ccktf: setup_data: nodes=\d+ \(type/len: [0-9/,]*\); no SETUP_EFI node", out), out[-2000:]
     assert "# ccktf: exit=usage-error code=2" in out
     assert run.returncode == 2 * 2 + 1
+
+
+def test_32bit_entry_boot_through_qemu_multiboot_reports_unsupported(ccktf_kernel, tmp_path):
+    """The 32-bit entry (kern16 + 0) in real 32-bit protected mode, paging off. No loader at hand enters a
+    64-bit bzImage there, so a test copy is made for QEMU's multiboot loader, which -kernel falls back to
+    when "HdrS" is absent (QEMU hw/i386/x86.c x86_load_linux()): a Multiboot 0.6.96 header (section 3.1,
+    address fields valid, flag 16) loading the file at 2 MiB and entering at its byte 0x1000. The code
+    entered is ccktf's own, unchanged. (ESI is not boot_params there: the stub only borrows it for a
+    one-slot stack, which lands in low RAM under QEMU.)"""
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        pytest.skip("qemu-system-x86_64 not installed")
+    data = bytearray(ccktf_kernel.read_bytes())
+    data[0x202:0x206] = b"HdrX"
+    base, at, magic, flags = 0x200000, 0x800, 0x1BADB002, 1 << 16
+    data[at:at + 32] = struct.pack("<8I", magic, flags, -(magic + flags) & 0xFFFFFFFF, base + at, base, 0, 0,
+                                   base + 0x1000)
+    image = tmp_path / "multiboot-copy.efi"
+    image.write_bytes(bytes(data))
+    run = subprocess.run([qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-m", "128M",
+                          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(image)],
+                         capture_output=True, timeout=60)
+    out = run.stdout.decode(errors="replace")
+    assert "entered through the 32-bit boot protocol, which ccktf does not support" in out, out
+    assert "# ccktf: exit=usage-error code=2" in out
+    assert run.returncode == 2 * 2 + 1, out
