@@ -3,13 +3,15 @@
 
 ``bench`` boots the kernel once per platform (default: both models, ``sim-tdx`` and ``sim-snp``; or
 ``--platform sim-tdx[,tdx...]``) with ``tests=bench platform=P bench=full`` (``--short``: ``bench=short``),
-a 6G guest (``--memory``; the models present memory above 4 GiB as unaccepted) and a 900 s timeout, and
+a 6G guest (``--memory``; the models present memory above 4 GiB as unaccepted), one vCPU per host core
+(``--smp``, at most 8: the scaling figures need two or more) and a 900 s timeout, and
 writes to ``--out`` (default ``build/bench/``):
 
     results.json            every figure with its run metadata (schema: ccktf.bench_records)
     summary.md              Markdown tables per platform (ccktf.bench_summary)
     throughput.png/.svg     acceptance throughput by level and size (ccktf.bench_plot)
     latency.png/.svg        acceptance latency distribution
+    scaling.png/.svg        throughput against CPUs (runs with --smp 2 or more; ccktf.bench_plot)
 
 A boot whose verdict is not ``passed``, or figures that fail ``ccktf.bench_check.check_plausible``
 (skip with ``--no-check``), make the run failed: everything is still written, but results.json says
@@ -25,6 +27,7 @@ Exit status: 0 complete (and nothing regressed), 1 a figure regressed, changed o
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -62,8 +65,14 @@ def add_tolerance_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--all", action="store_true", help="also list the figures that held")
 
 
+def default_smp() -> int:
+    """One vCPU per host core (docs/benchmarks.md "Scaling"): multi-threaded TCG runs each on its own core,
+    and the scaling figures need at least two; at most 8, the largest count the plan's memory fits."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def configure_bench(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(memory=DEFAULT_MEMORY, timeout=DEFAULT_TIMEOUT, tests="bench")
+    parser.set_defaults(memory=DEFAULT_MEMORY, timeout=DEFAULT_TIMEOUT, tests="bench", smp=default_smp())
     group = parser.add_argument_group("benchmark")
     group.add_argument("--short", action="store_true", help="bench=short (seconds) instead of bench=full")
     group.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")

@@ -54,6 +54,9 @@ class FigureSpec:
     nonzero: bool = True
     platforms: Optional[frozenset[str]] = None  # printed only on these platforms (None: on every one)
     optional: dict[str, Optional[tuple[str, ...]]] = field(default_factory=dict)  # keys that may appear
+    # printed only by a guest with two or more online CPUs (docs/benchmarks.md "Scaling"): a one-vCPU run
+    # that printed none of them is complete without them
+    multi_cpu: bool = False
 
     def applies_to(self, platform: str) -> bool:
         return self.platforms is None or platform in self.platforms
@@ -94,6 +97,8 @@ _REPEATED = {"reps": None, "min": "number", "max": "number"}
 # docs/benchmarks.md "Cold and warm memory": memory the host had not backed yet, or had.
 _MEMORY = {"memory": ("cold", "warm")}
 MODEL_PLATFORMS = frozenset({"sim-tdx", "sim-snp"})
+STRATEGIES = ("claim", "stride")  # kernel/mm/accept_parallel.h
+_SCALING = {"level": LEVELS, "strategy": STRATEGIES, "cpus": None}
 # A p99 needs this many samples; from fewer it is the maximum under another name (the kernel omits it).
 P99_MIN_SAMPLES = 100
 
@@ -138,6 +143,23 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
                platforms=SNP_LIKE_PLATFORMS),
     FigureSpec("bench.accept.coherency_pages", "count", Direction.EXACT, dict(_LEVEL_SIZE), nonzero=False,
                platforms=SNP_LIKE_PLATFORMS),
+    # Scaling with CPUs (docs/benchmarks.md "Scaling"): one eager job on cpus= CPUs, by strategy=
+    FigureSpec("bench.scaling.throughput", "MiB/s", Direction.HIGHER, dict(_SCALING), optional=_REPEATED,
+               multi_cpu=True),
+    FigureSpec("bench.scaling.speedup", "ratio", Direction.HIGHER, dict(_SCALING), multi_cpu=True),
+    FigureSpec("bench.scaling.efficiency", "ratio", Direction.HIGHER, dict(_SCALING), multi_cpu=True),
+    # a CPU's share of the job's bytes over the job's time: 0 is legal (stride: a CPU with no chunk)
+    FigureSpec("bench.scaling.per_cpu", "MiB/s", Direction.HIGHER, {**_SCALING, "cpu": None}, nonzero=False,
+               multi_cpu=True),
+    # time outside the platform per claimed batch: cursor, lock, accepting list, bitmap; may round to 0
+    FigureSpec("bench.scaling.claim_cost", "ns", Direction.LOWER, dict(_SCALING), nonzero=False, multi_cpu=True),
+    # the host's own parallelism during the run: pure computation on 1 and cpus= CPUs
+    FigureSpec("bench.scaling.control_speedup", "ratio", Direction.HIGHER, {"cpus": None}, optional=_REPEATED,
+               multi_cpu=True),
+    # a 4 KiB accept on the boot CPU while the other CPUs are idle (HLT) or busy (spinning)
+    FigureSpec("bench.scaling.latency", "ns", Direction.LOWER,
+               {"level": ("4k",), "size": None, "others": ("idle", "busy"), "cpus": None, "stat": ("median", "p99")},
+               optional={**_INEXACT, **_REPEATED}, multi_cpu=True),
     FigureSpec("bench.strategy.eager.throughput", "MiB/s", Direction.HIGHER, optional=_REPEATED),
     FigureSpec("bench.strategy.lazy.first_touch", "ns", Direction.LOWER, {LAZY_UNIT_KEY: None, **_STAT},
                optional={**_INEXACT, **_REPEATED}),

@@ -6,6 +6,11 @@
   median as a line, min..max as a band, p99 as markers where the kernel printed one (from 100 samples on;
   docs/benchmarks.md "Precision"); log y axis, the sizes spanning six orders of magnitude.
 
+- ``scaling.{png,svg}``: ``bench.scaling.throughput`` against the number of CPUs working one job, one line
+  per platform, page level and strategy, with the ideal (linear from one CPU) dashed and the host's own
+  parallelism during the run (``bench.scaling.control_speedup``) in the legend: without it no speed-up can
+  be read (docs/benchmarks.md "Scaling"). Written only when a run printed scaling figures (two or more vCPUs).
+
 Titles say ``MODEL (sim-tdx)`` for model platforms. A missing figure leaves a gap or an annotated empty
 panel; plotting never fails because a run was incomplete. matplotlib is imported only when plotting
 (Debian package python3-matplotlib; ``ci/deps.sh --bench`` installs it).
@@ -157,6 +162,55 @@ def plot_latency(records: Sequence[Record], out_dir: Path) -> list[Path]:
         plt.close(fig)
 
 
+_STRATEGY_STYLE = {"claim": "-", "stride": ":"}
+
+
+def scaling_series(records: Iterable[Record], platform: str, level: str, strategy: str) -> list[tuple[int, float]]:
+    """(cpus, MiB/s) points of ``bench.scaling.throughput`` for one platform, level and strategy, by cpus."""
+    return sorted((int(r.context["cpus"]), r.value) for r in records
+                  if r.name == "bench.scaling.throughput" and r.platform == platform
+                  and r.context.get("level") == level and r.context.get("strategy") == strategy
+                  and r.context.get("cpus", "").isdigit())
+
+
+def plot_scaling(records: Sequence[Record], out_dir: Path) -> list[Path]:
+    """``scaling.png``/``.svg``, when there are scaling figures; returns the paths written."""
+    records = list(records)
+    if not any(r.name == "bench.scaling.throughput" for r in records):
+        return []
+    plt = _pyplot()
+    platforms = _platforms(records)
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    cpus_seen: set[int] = set()
+    for platform in platforms:
+        control = [r.value for r in records if r.platform == platform and r.name == "bench.scaling.control_speedup"]
+        note = f", host gave x{control[0]:.2f}" if control else ""
+        for level in LEVELS:
+            for strategy in _STRATEGY_STYLE:
+                points = scaling_series(records, platform, level, strategy)
+                if not points:
+                    continue
+                cpus_seen.update(c for c, _ in points)
+                marker = _LEVEL_STYLE.get(level, "o-")[0]
+                line = ax.plot(*zip(*points), marker + _STRATEGY_STYLE[strategy],
+                               label=f"{platform_label(platform)} {level} {strategy}{note}")[0]
+                one = dict(points).get(1)
+                if one and strategy == "claim":
+                    xs = sorted(c for c, _ in points)
+                    ax.plot(xs, [one * c for c in xs], "--", linewidth=0.8, color=line.get_color(), alpha=0.5)
+    ax.set_xticks(sorted(cpus_seen))
+    ax.set_xlabel("CPUs accepting one job")
+    ax.set_ylabel("throughput (MiB/s)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    ax.set_title("Eager acceptance throughput against CPUs (dashed: linear from one CPU)\n"
+                 + ", ".join(platform_label(p) for p in platforms))
+    try:
+        return _save(fig, out_dir, "scaling")
+    finally:
+        plt.close(fig)
+
+
 def plot_all(records: Sequence[Record], out_dir: Path) -> list[Path]:
-    """Every plot; returns the files written."""
-    return plot_throughput(records, out_dir) + plot_latency(records, out_dir)
+    """Every plot; returns the files written (scaling only when the run printed scaling figures)."""
+    return plot_throughput(records, out_dir) + plot_latency(records, out_dir) + plot_scaling(records, out_dir)

@@ -68,9 +68,29 @@ def test_missing_figure_is_a_problem_unless_not_required():
 
 
 def test_every_contract_name_is_in_the_fixture():
+    """The one-vCPU fixtures hold every figure but the scaling ones, which need two CPUs."""
     for platform in ("sim-tdx", "sim-snp"):
         assert {r.name for r in fixture_records(platform)} == {
-            name for name, spec in CONTRACT.items() if spec.applies_to(platform)}
+            name for name, spec in CONTRACT.items() if spec.applies_to(platform) and not spec.multi_cpu}
+
+
+def test_a_two_cpu_run_holds_every_figure_and_is_plausible():
+    records = fixture_records("sim-snp-smp2")
+    assert {r.name for r in records} == {name for name, spec in CONTRACT.items() if spec.applies_to("sim-snp")}
+    assert check_plausible(records) == []
+
+
+def test_scaling_figures_are_required_once_a_run_prints_any():
+    one_cpu = fixture_records("sim-snp")
+    assert check_plausible(one_cpu) == []  # a one-vCPU run is complete without them
+    partial = [r for r in fixture_records("sim-snp-smp2") if r.name != "bench.scaling.claim_cost"]
+    assert check_plausible(partial) == ["sim-snp bench.scaling.claim_cost: missing (docs/benchmarks.md lists it)"]
+
+
+def test_scaling_context_is_checked():
+    records = replace(fixture_records("sim-snp-smp2"), "bench.scaling.throughput",
+                      context={"level": "4k", "strategy": "round-robin", "cpus": "2"})
+    assert any("strategy=round-robin is not one of claim|stride" in p for p in check_plausible(records))
 
 
 def test_snp_only_figures_are_not_required_on_tdx():

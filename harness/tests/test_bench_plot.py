@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ccktf import ktap
-from ccktf.bench_plot import plot_all, plot_latency, plot_throughput, series
+from ccktf.bench_plot import plot_all, plot_latency, plot_scaling, plot_throughput, scaling_series, series
 from ccktf.bench_records import Record, records_from_ktap
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -56,3 +56,24 @@ def test_series_is_sorted_by_size_and_filtered():
     assert series(records, "bench.accept.throughput", "sim-tdx", "4k") == []
     first = next(r for r in records if r.name == "bench.accept.latency" and r.context == {"level": "2m", "size": "4096", "stat": "max"})
     assert series(records, "bench.accept.latency", "sim-snp", "2m", stat="max")[0] == (4096, first.value)
+
+
+def test_scaling_plot_is_written_for_a_run_with_two_cpus(tmp_path):
+    records = fixture_records("sim-snp-smp2")
+    paths = plot_all(records, tmp_path)
+    assert_images(paths, ["throughput", "latency", "scaling"])
+    svg = (tmp_path / "scaling.svg").read_text()
+    assert "MODEL (sim-snp)" in svg and "host gave x" in svg
+
+
+def test_no_scaling_plot_without_scaling_figures(tmp_path):
+    assert plot_scaling(fixture_records("sim-tdx"), tmp_path) == []
+    assert not (tmp_path / "scaling.png").exists()
+
+
+def test_scaling_series_is_by_cpus():
+    records = fixture_records("sim-snp-smp2")
+    claim = scaling_series(records, "sim-snp", "4k", "claim")
+    assert [cpus for cpus, _ in claim] == [1, 2]
+    assert [cpus for cpus, _ in scaling_series(records, "sim-snp", "4k", "stride")] == [2]
+    assert scaling_series(records, "sim-tdx", "4k", "claim") == []

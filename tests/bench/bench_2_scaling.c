@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scaling with CPUs (docs/benchmarks.md "Scaling", bench.scaling.*): eager acceptance of fresh memory by
+ * 1, 2, 4, ... N online CPUs working one job (kernel/mm/accept_parallel.h), per page level and strategy,
+ * with the speed-up over one CPU, the parallel efficiency (speed-up / CPUs), each CPU's share and the cost
+ * of claiming work; and the latency of a 4 KiB accept on the boot CPU while the other CPUs are idle
+ * (parked in HLT) against while they are busy (spinning). Needs two online CPUs; the job on one CPU is the
+ * same code with one worker, so the speed-up compares like with like.
+ */
+#include <arch/cpu.h>
+#include <ccktf/metric.h>
+#include <ccktf/platform.h>
+#include <ccktf/string.h>
+#include <ccktf/time.h>
+#include "bench_util.h"
+#include "lib/smp_util.h"
+
+#define UNIT UNACCEPTED_UNIT_SIZE
+#define JOB_SHORT (16 * MiB)
+#define JOB_FULL (64 * MiB) /* two 32 MiB strides: with 2 CPUs, one each */
+#define LATENCY_SHORT 64
+#define LATENCY_FULL 512
+#define MAX_POINTS 8 /* CPU counts: 1, 2, 4, ... and N */
+
+struct level {
+	const char *name;
+	unsigned cap; /* accept_set_level_cap() */
+};
+
+static const struct level level_4k = { "4k", ACCEPT_LEVEL_BIT(ACCEPT_4K) };
+static const struct level level_2m = { "2m", ACCEPT_LEVELS_ALL };
+static const struct ktest_param levels[] = { { "4k", &level_4k }, { "2m", &level_2m } };
+
+static u64 job_bytes(void)
+{
+	return bench_full() ? JOB_FULL : JOB_SHORT;
+}
+
+/* 1, 2, 4, ... below n, then n. */
+static unsigned cpu_counts(u32 n, u32 *out)
+{
+	unsigned k = 0;
+
+	for (u32 c = 1; c < n && k < MAX_POINTS - 1; c *= 2)
+		out[k++] = c;
+	out[k++] = n;
+	return k;
+}
+
+static void restore_level_cap(void *previous)
+{
+	accept_set_level_cap((unsigned)(uintptr_t)previous);
+}
+
+/* One job on ncpus CPUs: each worker's own stats, times from the TSC (one clock on every vCPU). */
+struct scaling_job {
+	struct accept_job job;
+	struct accept_worker w[SMP_MAX_CPUS];
+	struct accept_stats stats[SMP_MAX_CPUS];
+	u64 start_ns[SMP_MAX_CPUS], end_ns[SMP_MAX_CPUS];
+};
+
+static u64 platform_accept(void *ctx, u64 start, u64 size)
+{
+	return platform_current()->accept_range(start, size, ctx);
+}
+
+static void job_worker(const struct smp_util_call *c)
+{
+	struct scaling_job *s = c->arg;
+	struct range_acceptor ra = { platform_accept, &s->stats[c->nth] };
+
+	memset(&s->stats[c->nth], 0, sizeof(s->stats[c->nth]));
+	s->start_ns[c->nth] = time_now_ns();
+	accept_job_work(&s->job, c->nth, &ra, &s->w[c->nth]);
+	s->end_ns[c->nth] = time_now_ns();
+}
+
+/* Wall time of the job: from the first worker's start to the last one's end. */
+static u64 job_ns(const struct scaling_job *s, u32 n)
+{
+	u64 first = U64_MAX, last = 0;
+
+	for (u32 i = 0; i < n; i++) {
+		first = MIN(first, s->start_ns[i]);
+		last = MAX(last, s->end_ns[i]);
+	}
+	return last > first ? last - first : 1;
+}
+
+static struct scaling_job sjob;
+
+/* Runs one job over fresh units; false (with a failure recorded) when it could not. */
+static bool run_job(struct ktest *t, enum accept_strategy strategy, u32 n, u64 *ns)
+{
+	const char *why;
+	struct range r;
+
+	if (!take_units(job_bytes() / UNIT, &r)) {
+		ktest_fail(t, __FILE__, __LINE__, "no %llu MiB of fresh units left", job_bytes() / MiB);
+		return false;
+	}
+	memset(&sjob, 0, sizeof(sjob));
+	if (!accept_job_init(&sjob.job, unaccepted_shared(), strategy, n, r.start, range_len(r), 1)) {
+		ktest_fail(t, __FILE__, __LINE__, "accept_job_init refused");
+		return false;
+	}
+	sjob.job.now_ns = time_now_ns;
+	if (!smp_util_run(n, job_worker, &sjob, &why)) {
+		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
+		return false;
+	}
+	for (u32 i = 0; i < n; i++)
+		if (sjob.w[i].status != ACCEPT_MEMORY_OK) {
+			char err[200];
+
+			accept_error_format(&sjob.stats[i].first_error, err, sizeof(err));
+			ktest_fail(t, __FILE__, __LINE__, "CPU %u: status %d, %s", i, sjob.w[i].status, err);
+			return false;
+		}
+	*ns = job_ns(&sjob, n);
+	return true;
+}
+
+/* One CPU count: its repetitions (MiB/s * 1000 each), and the per-CPU and claim figures of the last one. */
+struct point {
+	u32 cpus;
+	u64 reps[BENCH_REPS_MAX];
+	u64 median;
+};
+
+static void report_per_cpu(const char *level, const char *strategy, u32 n, u64 ns)
+{
+	u64 claims = 0, claim_ns = 0;
+	char ctx[96];
+
+	for (u32 i = 0; i < n; i++) {
+		snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u cpu=%u", level, strategy, n, i);
+		metric_fixed("bench.scaling.per_cpu", mibps_milli(sjob.w[i].units * UNIT, ns), 3, "MiB/s", ctx);
+		claims += sjob.w[i].claims;
+		claim_ns += sjob.w[i].claim_ns;
+	}
+	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level, strategy, n);
+	metric_u64("bench.scaling.claim_cost", claim_ns / MAX(claims, 1ull), "ns", ctx);
+}
+
+static bool measure_point(struct ktest *t, const struct level *level, enum accept_strategy strategy,
+			  struct point *p)
+{
+	char ctx[96];
+	u64 ns = 0;
+
+	for (unsigned rep = 0; rep < bench_reps(); rep++) {
+		if (!run_job(t, strategy, p->cpus, &ns))
+			return false;
+		p->reps[rep] = mibps_milli(job_bytes(), ns);
+	}
+	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level->name, accept_strategy_name(strategy), p->cpus);
+	bench_metric_repeated("bench.scaling.throughput", p->reps, bench_reps(), 3, "MiB/s", ctx); /* sorts */
+	p->median = p->reps[bench_reps() / 2];
+	report_per_cpu(level->name, accept_strategy_name(strategy), p->cpus, ns);
+	return true;
+}
+
+static void report_speedup(const char *level, const char *strategy, const struct point *one, const struct point *p)
+{
+	u64 speedup = one->median ? p->median * 1000 / one->median : 0;
+	char ctx[96];
+
+	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level, strategy, p->cpus);
+	metric_fixed("bench.scaling.speedup", speedup, 3, "ratio", ctx);
+	metric_fixed("bench.scaling.efficiency", speedup / p->cpus, 3, "ratio", ctx);
+}
+
+static const char *scaling_skip(void)
+{
+	return smp_util_online() < 2 ? "one online CPU: nothing to scale (boot with -smp 2 or more: make bench "
+				       "SMP=2; docs/benchmarks.md \"Scaling\")"
+				     : NULL;
+}
+
+static u64 points_bytes(u32 n)
+{
+	u32 counts[MAX_POINTS];
+
+	/* claim at each count, stride at n, and the warm-up's unit per CPU and strategy */
+	return (cpu_counts(n, counts) + 1) * (u64)bench_reps() * job_bytes() + ACCEPT_STRATEGIES * n * UNIT;
+}
+
+/*
+ * Untimed, first: one unit per CPU on all of them, by each strategy. Under TCG the first run of a path
+ * translates it (docs/benchmarks.md), which would otherwise land in the first point's figures.
+ */
+static bool warm_up(struct ktest *t, u32 n)
+{
+	for (int s = 0; s < ACCEPT_STRATEGIES; s++) {
+		const char *why;
+		struct range r;
+
+		if (!take_units(n, &r) ||
+		    !accept_job_init(&sjob.job, unaccepted_shared(), s, n, r.start, range_len(r), 1) ||
+		    !smp_util_run(n, job_worker, &sjob, &why)) {
+			ktest_fail(t, __FILE__, __LINE__, "the warm-up job on %u CPUs failed", n);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Throughput against CPUs at the parameter's level: claim at 1, 2, 4, ... N CPUs, stride at N. */
+KTEST_PARAM(bench, scaling_with_cpus, levels)
+{
+	const struct level *level = t->param->data;
+	static struct point points[MAX_POINTS], stride;
+	u32 n = smp_util_online(), counts[MAX_POINTS];
+	unsigned k;
+	const char *skip = scaling_skip();
+
+	if (skip)
+		KTEST_SKIP(t, "%s", skip);
+	if (points_bytes(n) > bench_unaccepted_left())
+		KTEST_SKIP(t, "needs %llu MiB unaccepted, %llu MiB are left", points_bytes(n) / MiB,
+			   bench_unaccepted_left() / MiB);
+	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level->cap));
+	k = cpu_counts(n, counts);
+	if (!warm_up(t, n))
+		return;
+	for (unsigned i = 0; i < k; i++) {
+		bench_progress("scaling: level %s, %u CPU(s), %u x %llu MiB", level->name, counts[i], bench_reps(),
+			       job_bytes() / MiB);
+		points[i] = (struct point){ .cpus = counts[i] };
+		if (!measure_point(t, level, ACCEPT_STRATEGY_CLAIM, &points[i]))
+			return;
+		report_speedup(level->name, "claim", &points[0], &points[i]);
+	}
+	stride = (struct point){ .cpus = n };
+	if (!measure_point(t, level, ACCEPT_STRATEGY_STRIDE, &stride))
+		return;
+	report_speedup(level->name, "stride", &points[0], &stride);
+	ktest_log(t, "claim: %u CPU(s) at %llu.%03llu MiB/s, %u at %llu.%03llu MiB/s", points[0].cpus,
+		  points[0].median / 1000, points[0].median % 1000, points[k - 1].cpus, points[k - 1].median / 1000,
+		  points[k - 1].median % 1000);
+}
+
+/*
+ * The control: the same fixed amount of pure computation (no memory, no trap, no model) split over 1 and
+ * N CPUs. Its speed-up is what this host gave the guest's vCPUs during the run: with multi-threaded TCG and
+ * N free host cores it is close to N; on a loaded or smaller host it is less, and no acceptance speed-up can
+ * be read without it (docs/benchmarks.md "Scaling").
+ */
+#define CONTROL_ITERATIONS (bench_full() ? 400000000ull : 40000000ull)
+
+static u64 control_sink[SMP_MAX_CPUS];
+
+static void control_worker(const struct smp_util_call *c)
+{
+	u64 x = c->nth + 1, n = CONTROL_ITERATIONS / c->ncpus;
+
+	for (u64 i = 0; i < n; i++)
+		x = x * 6364136223846793005ull + 1442695040888963407ull; /* an LCG step: ALU only */
+	control_sink[c->nth] = x;
+}
+
+static bool control_ns(u32 n, u64 *ns)
+{
+	const char *why;
+	u64 t0 = time_now_ns();
+
+	if (!smp_util_run(n, control_worker, NULL, &why))
+		return false;
+	*ns = time_now_ns() - t0;
+	return true;
+}
+
+KTEST(bench, scaling_control_compute)
+{
+	u64 one[BENCH_REPS_MAX], all[BENCH_REPS_MAX], speedup[BENCH_REPS_MAX];
+	u32 n = smp_util_online();
+	const char *skip = scaling_skip();
+	char ctx[32];
+
+	if (skip)
+		KTEST_SKIP(t, "%s", skip);
+	KASSERT_TRUE(t, control_ns(n, &one[0])); /* warm-up: translate the loop */
+	for (unsigned rep = 0; rep < bench_reps(); rep++) {
+		KASSERT_TRUE(t, control_ns(1, &one[rep]));
+		KASSERT_TRUE(t, control_ns(n, &all[rep]));
+		speedup[rep] = one[rep] * 1000 / MAX(all[rep], 1ull);
+	}
+	snprintf(ctx, sizeof(ctx), "cpus=%u", n);
+	bench_metric_repeated("bench.scaling.control_speedup", speedup, bench_reps(), 3, "ratio", ctx);
+}
+
+/* Latency of one 4 KiB accept on the boot CPU, the other CPUs idle or busy */
+
+static volatile u32 spin_stop;
+
+static void spin_until_stopped(const struct smp_util_call *c)
+{
+	(void)c;
+	while (!__atomic_load_n(&spin_stop, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+struct latency_run {
+	struct bench_rep_latency *lat;
+	unsigned per_rep;
+	bool ok;
+};
+
+/* 4 KiB accepts through the platform in fresh units, each unit finished untimed and marked accepted. */
+static bool measure_4k(struct bench_rep_latency *lat, unsigned count)
+{
+	struct range r;
+
+	while (count) {
+		if (!take_units(1, &r))
+			return false;
+		u64 off = 0;
+		for (; off < UNIT && count; off += EFI_PAGE_SIZE, count--) {
+			u64 t0 = time_now_ns();
+
+			if (platform_current()->accept_range(r.start + off, EFI_PAGE_SIZE, &unaccepted.stats) != EFI_PAGE_SIZE)
+				return false;
+			bench_rep_latency_add(lat, time_now_ns() - t0);
+		}
+		if (off < UNIT &&
+		    platform_current()->accept_range(r.start + off, UNIT - off, &unaccepted.stats) != UNIT - off)
+			return false;
+		unaccepted_mark_accepted(r.start, UNIT);
+	}
+	return true;
+}
+
+static void latency_on_boot_cpu(const struct smp_util_call *c)
+{
+	struct latency_run *l = c->arg;
+
+	if (c->nth) {
+		spin_until_stopped(c);
+		return;
+	}
+	l->ok = true;
+	for (unsigned rep = 0; rep < bench_reps() && l->ok; rep++) {
+		l->ok = measure_4k(l->lat, l->per_rep);
+		bench_rep_latency_next(l->lat);
+	}
+	__atomic_store_n(&spin_stop, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(bench, scaling_latency_others_idle_or_busy)
+{
+	static struct bench_rep_latency idle, busy;
+	unsigned per_rep = bench_per_rep(bench_full() ? LATENCY_FULL : LATENCY_SHORT);
+	struct latency_run run = { &busy, per_rep, false };
+	u32 n = smp_util_online();
+	const char *why, *skip = scaling_skip();
+	char ctx[64];
+
+	if (skip)
+		KTEST_SKIP(t, "%s", skip);
+	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level_4k.cap));
+	bench_rep_latency_init(&idle);
+	bench_rep_latency_init(&busy);
+	bench_progress("scaling: 4 KiB accept latency, %u other CPU(s) idle, then busy", n - 1);
+	for (unsigned rep = 0; rep < bench_reps(); rep++) { /* the APs are parked in HLT meanwhile */
+		KASSERT_TRUE(t, measure_4k(&idle, per_rep));
+		bench_rep_latency_next(&idle);
+	}
+	spin_stop = 0;
+	if (!smp_util_run(n, latency_on_boot_cpu, &run, &why)) {
+		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
+		return;
+	}
+	KASSERT_TRUE(t, run.ok);
+	snprintf(ctx, sizeof(ctx), "level=4k size=4096 others=idle cpus=%u", n);
+	bench_rep_latency_metrics("bench.scaling.latency", &idle, ctx, BENCH_STAT_MEDIAN | BENCH_STAT_P99);
+	snprintf(ctx, sizeof(ctx), "level=4k size=4096 others=busy cpus=%u", n);
+	bench_rep_latency_metrics("bench.scaling.latency", &busy, ctx, BENCH_STAT_MEDIAN | BENCH_STAT_P99);
+}
