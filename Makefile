@@ -162,10 +162,10 @@ JOBS ?= $(shell nproc)
 test: deps build/ccktf.efi test-host fuzz-smoke fetch-linux
 	$(PYTHON) -m pytest -n $(JOBS) --dist loadgroup harness/tests harness/kernel_tests
 
-# Debian's own kernel, for the tests that check a real bzImage (ci/fetch-linux.sh: apt-get download and
-# dpkg-deb -x into build/linux/, cached). Without network it says why, and those tests skip.
+# Debian's own kernel, busybox and kexec-tools, for the tests with a real Linux (ci/fetch-linux.sh: apt-get
+# download and dpkg-deb -x into build/debian/, cached). Without network it says why, and those tests skip.
 fetch-linux:
-	@ci/fetch-linux.sh >/dev/null || echo "ccktf: no Debian kernel in build/linux/: the tests that need one will skip" >&2
+	@ci/fetch-linux.sh >/dev/null || echo "ccktf: no Debian kernel in build/debian/: the tests that need one will skip" >&2
 
 clean:
 	rm -rf build

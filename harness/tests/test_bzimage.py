@@ -230,8 +230,7 @@ def test_the_built_header_matches_its_definition(image):
 # --- Debian's own kernel ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def debian_vmlinuz(tmp_path_factory) -> Path:
-    fetch = subprocess.run([str(ROOT / "ci" / "fetch-linux.sh"), str(ROOT / "build" / "linux")],
-                           capture_output=True, text=True, timeout=600)
+    fetch = subprocess.run([str(ROOT / "ci" / "fetch-linux.sh")], capture_output=True, text=True, timeout=900)
     if fetch.returncode != 0:
         pytest.skip(f"no Debian kernel to check: {fetch.stderr.strip().splitlines()[-1:] or fetch.returncode}")
     return Path(fetch.stdout.strip())
