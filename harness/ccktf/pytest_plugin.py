@@ -30,7 +30,7 @@ from typing import Optional, Union
 
 import pytest
 
-from . import kargs, runner
+from . import kargs, qemu, runner
 from .configs import BOOT_CONFIGS, BootConfig
 from .errors import CcktfError
 from .firmware import resolve_firmware
@@ -240,4 +240,20 @@ def ccktf_boot(ccktf_kernel: Path, ccktf_session: KernelSession):
     """Boot the kernel: ``ccktf_boot("tests=selftest.*", timeout=20, mode="run", boot="kernel")`` -> Run."""
     def boot(append: str = "", label: str = "test", **overrides) -> runner.Run:
         return runner.run(ccktf_session.run_options(append, label, kernel=ccktf_kernel, **overrides))
+    return boot
+
+
+@pytest.fixture(scope="session")
+def ccktf_secure_boot(ccktf_session: KernelSession):
+    """Boot an image under Secure Boot (docs/secure-boot.md): ``ccktf_secure_boot(image, "tests=...",
+    label="secure-boot", timeout=90)`` -> Run. The firmware is the descriptor's with ``secure-boot`` and
+    ``enrolled-keys`` (or ``--ccktf-firmware``), its store a per-run copy (Debian's snakeoil store when present),
+    with SMM, from an ESP (qemu.choose_secure_boot())."""
+    def boot(image: Path, append: str = "", label: str = "secure-boot", **overrides) -> runner.Run:
+        option = ccktf_session.option
+        launch = qemu.choose_launch(None, None, option.ccktf_firmware, option.ccktf_qemu, secure_boot=True)
+        fields = dict(kernel=image, append=append, timeout=option.ccktf_timeout, log_dir=option.ccktf_log_dir,
+                      label=label, qemu=option.ccktf_qemu)
+        fields.update(overrides)
+        return runner.run(runner.RunOptions.launching(launch, **fields))
     return boot

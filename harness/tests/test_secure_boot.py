@@ -7,13 +7,11 @@ timeout). Three boots; the fast tests of the Secure Boot mode are test_sb_mode.p
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from ccktf import boot_refusal, firmware, qemu, runner, verdict
+from ccktf import boot_refusal, firmware, qemu, verdict
 from ccktf.firmware import FirmwareError
-from ccktf.runner import RunOptions
 
 from test_sb_signing import needs_signing, signed  # noqa: F401 (signed: the fixture)
 
@@ -21,12 +19,6 @@ from test_sb_signing import needs_signing, signed  # noqa: F401 (signed: the fix
 # --- real boots under Debian's Secure Boot OVMF with a copy of the snakeoil store ------------------------------
 
 BOOT_TIMEOUT = 90.0  # a refusal ends in seconds; a boot that never says anything still ends here
-
-
-def secure_boot_options(kernel: Path, session, label: str, append: str = "") -> RunOptions:
-    launch = qemu.choose_launch(None, None, None, secure_boot=True)
-    return RunOptions.launching(launch, kernel=kernel, append=append, timeout=BOOT_TIMEOUT,
-                                log_dir=session.option.ccktf_log_dir, label=label, qemu=session.option.ccktf_qemu)
 
 
 def require_snakeoil_store():
@@ -41,10 +33,10 @@ def require_snakeoil_store():
 
 @pytest.mark.boot
 @needs_signing
-def test_signed_ccktf_boots_and_passes_its_default_suite_with_secure_boot_on(signed, ccktf_session):
+def test_signed_ccktf_boots_and_passes_its_default_suite_with_secure_boot_on(signed, ccktf_secure_boot):
     fw = require_snakeoil_store()
     before = fw.vars_template.read_bytes()
-    run = runner.run(secure_boot_options(signed["snakeoil"], ccktf_session, "secure-boot"))
+    run = ccktf_secure_boot(signed["snakeoil"], timeout=BOOT_TIMEOUT)
     assert run.verdict.passed, f"{run.verdict}\n{run.serial_tail()}"
     assert run.ktap.args == ""  # booted from the ESP with no ccktf.args: the default suite
     assert run.ktap.secure_boot["secure_boot"] == "1" and run.ktap.secure_boot["setup_mode"] == "0"
@@ -56,10 +48,10 @@ def test_signed_ccktf_boots_and_passes_its_default_suite_with_secure_boot_on(sig
 @pytest.mark.boot
 @pytest.mark.parametrize("which", ["unsigned", "wrongly signed"])
 @needs_signing
-def test_firmware_refuses_an_image_not_signed_by_a_key_in_db(which, signed, ccktf_session):
+def test_firmware_refuses_an_image_not_signed_by_a_key_in_db(which, signed, ccktf_secure_boot):
     require_snakeoil_store()
     image = signed["kernel"] if which == "unsigned" else signed["wrong"]
-    run = runner.run(secure_boot_options(image, ccktf_session, "secure-boot-refused"))
+    run = ccktf_secure_boot(image, label="secure-boot-refused", timeout=BOOT_TIMEOUT)
     assert run.verdict.outcome is verdict.Outcome.ERROR
     assert not run.timed_out, f"the refusal was not seen: {run.verdict}"
     assert not run.ktap.version_seen  # the image never ran
