@@ -19,8 +19,10 @@ def short_bench(ccktf_boot):
 
     def boot(platform):
         if platform not in runs:
+            # two vCPUs, as make bench boots one per host core: the scaling figures too (docs/benchmarks.md)
             runs[platform] = ccktf_boot(f"platform={platform} tests=bench bench=short",
-                                        label=f"bench-short-{platform}", memory="6G", timeout=SHORT_TIMEOUT)
+                                        label=f"bench-short-{platform}", memory="6G", timeout=SHORT_TIMEOUT,
+                                        smp=2)
         return runs[platform]
     return boot
 
@@ -49,6 +51,13 @@ def test_short_bench_is_plausible(short_bench, platform):
             "bench.strategy.eager.throughput", "bench.strategy.lazy.first_touch",
             "bench.strategy.lazy.second_touch"} <= repeated
     assert "bench.strategy.firmware.exit_boot_services" not in repeated
+    # issue 12: scaling with CPUs, claim at 1 and 2 CPUs, stride at 2, each CPU's share, and the control
+    scaling = {(r.context.get("strategy"), r.context.get("cpus")) for r in records if r.name == "bench.scaling.throughput"}
+    assert scaling == {("claim", "1"), ("claim", "2"), ("stride", "2")}, scaling
+    shares = [r for r in records if r.name == "bench.scaling.per_cpu" and r.context["strategy"] == "claim"
+              and r.context["cpus"] == "2"]
+    assert sorted(r.context["cpu"] for r in shares) == ["0", "0", "1", "1"]  # per level
+    assert any(r.name == "bench.scaling.control_speedup" for r in records)
     level = next(r for r in records if r.name == "bench.host.map_level")
     assert level.value == 4096 and level.context["fallbacks"] == level.context["attempts"]  # sim_host_map=4k
     if platform == "sim-snp":
