@@ -70,7 +70,11 @@ static const char *snp_prepare(struct boot_info *b, const struct madt_info *madt
 	return pool ? NULL : "no memory for the APs' GHCB, VMSA and Calling Area pages (AllocatePages)";
 }
 
-/* The boot CPU's state, as each AP's VMSA will hold it. */
+/*
+ * The boot CPU's state, as each AP's VMSA will hold it. None of it traps in an SNP guest: CR and
+ * descriptor-table reads are not intercepted, nor is EFER, which the hardware switches through the VMSA
+ * (KVM sev_es_init_vmcb() / sev_es_recalc_msr_intercepts(): MSR_EFER and MSR_IA32_CR_PAT not intercepted).
+ */
 static void read_boot_state(void)
 {
 	struct ap_idtr gdtr, idtr;
