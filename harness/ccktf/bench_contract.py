@@ -146,8 +146,11 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
     # Scaling with CPUs (docs/benchmarks.md "Scaling"): one eager job on cpus= CPUs, by strategy=
     FigureSpec("bench.scaling.throughput", "MiB/s", Direction.HIGHER, dict(_SCALING), optional=_REPEATED,
                multi_cpu=True),
-    FigureSpec("bench.scaling.speedup", "ratio", Direction.HIGHER, dict(_SCALING), multi_cpu=True),
-    FigureSpec("bench.scaling.efficiency", "ratio", Direction.HIGHER, dict(_SCALING), multi_cpu=True),
+    # paired: each repetition on cpus= CPUs over the same repetition on one (interleaved in time)
+    FigureSpec("bench.scaling.speedup", "ratio", Direction.HIGHER, dict(_SCALING), optional=_REPEATED,
+               multi_cpu=True),
+    FigureSpec("bench.scaling.efficiency", "ratio", Direction.HIGHER, dict(_SCALING), optional=_REPEATED,
+               multi_cpu=True),
     # a CPU's share of the job's bytes over the job's time: 0 is legal (stride: a CPU with no chunk)
     FigureSpec("bench.scaling.per_cpu", "MiB/s", Direction.HIGHER, {**_SCALING, "cpu": None}, nonzero=False,
                multi_cpu=True),

@@ -126,54 +126,55 @@ static bool run_job(struct ktest *t, enum accept_strategy strategy, u32 n, u64 *
 	return true;
 }
 
-/* One CPU count: its repetitions (MiB/s * 1000 each), and the per-CPU and claim figures of the last one. */
+/*
+ * One configuration (a strategy on a number of CPUs): its repetitions (MiB/s * 1000 each), and the per-CPU
+ * shares and claim costs of its last one (kept when it ran: sjob is reused by the next configuration).
+ */
 struct point {
+	enum accept_strategy strategy;
 	u32 cpus;
 	u64 reps[BENCH_REPS_MAX];
-	u64 median;
+	u64 share_milli[SMP_MAX_CPUS];
+	u64 claims, claim_ns;
 };
 
-static void report_per_cpu(const char *level, const char *strategy, u32 n, u64 ns)
+static bool measure_once(struct ktest *t, struct point *p, unsigned rep)
 {
-	u64 claims = 0, claim_ns = 0;
-	char ctx[96];
+	u64 ns;
 
-	for (u32 i = 0; i < n; i++) {
-		snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u cpu=%u", level, strategy, n, i);
-		metric_fixed("bench.scaling.per_cpu", mibps_milli(sjob.w[i].units * UNIT, ns), 3, "MiB/s", ctx);
-		claims += sjob.w[i].claims;
-		claim_ns += sjob.w[i].claim_ns;
+	if (!run_job(t, p->strategy, p->cpus, &ns))
+		return false;
+	p->reps[rep] = mibps_milli(job_bytes(), ns);
+	p->claims = p->claim_ns = 0;
+	for (u32 i = 0; i < p->cpus; i++) {
+		p->share_milli[i] = mibps_milli(sjob.w[i].units * UNIT, ns);
+		p->claims += sjob.w[i].claims;
+		p->claim_ns += sjob.w[i].claim_ns;
 	}
-	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level, strategy, n);
-	metric_u64("bench.scaling.claim_cost", claim_ns / MAX(claims, 1ull), "ns", ctx);
-}
-
-static bool measure_point(struct ktest *t, const struct level *level, enum accept_strategy strategy,
-			  struct point *p)
-{
-	char ctx[96];
-	u64 ns = 0;
-
-	for (unsigned rep = 0; rep < bench_reps(); rep++) {
-		if (!run_job(t, strategy, p->cpus, &ns))
-			return false;
-		p->reps[rep] = mibps_milli(job_bytes(), ns);
-	}
-	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level->name, accept_strategy_name(strategy), p->cpus);
-	bench_metric_repeated("bench.scaling.throughput", p->reps, bench_reps(), 3, "MiB/s", ctx); /* sorts */
-	p->median = p->reps[bench_reps() / 2];
-	report_per_cpu(level->name, accept_strategy_name(strategy), p->cpus, ns);
 	return true;
 }
 
-static void report_speedup(const char *level, const char *strategy, const struct point *one, const struct point *p)
+static void report_point(const char *level, struct point *p, const struct point *one)
 {
-	u64 speedup = one->median ? p->median * 1000 / one->median : 0;
+	const char *strategy = accept_strategy_name(p->strategy);
+	u64 speedup[BENCH_REPS_MAX], efficiency[BENCH_REPS_MAX], throughput[BENCH_REPS_MAX];
 	char ctx[96];
 
+	/* paired: repetition r on cpus CPUs against repetition r on one, measured moments apart */
+	for (unsigned rep = 0; rep < bench_reps(); rep++) {
+		speedup[rep] = one->reps[rep] ? p->reps[rep] * 1000 / one->reps[rep] : 0;
+		efficiency[rep] = speedup[rep] / p->cpus;
+	}
 	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level, strategy, p->cpus);
-	metric_fixed("bench.scaling.speedup", speedup, 3, "ratio", ctx);
-	metric_fixed("bench.scaling.efficiency", speedup / p->cpus, 3, "ratio", ctx);
+	bench_metric_repeated("bench.scaling.speedup", speedup, bench_reps(), 3, "ratio", ctx);
+	bench_metric_repeated("bench.scaling.efficiency", efficiency, bench_reps(), 3, "ratio", ctx);
+	metric_u64("bench.scaling.claim_cost", p->claim_ns / MAX(p->claims, 1ull), "ns", ctx);
+	memcpy(throughput, p->reps, sizeof(throughput)); /* sorted by the report; p->reps stay paired */
+	bench_metric_repeated("bench.scaling.throughput", throughput, bench_reps(), 3, "MiB/s", ctx);
+	for (u32 i = 0; i < p->cpus; i++) {
+		snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u cpu=%u", level, strategy, p->cpus, i);
+		metric_fixed("bench.scaling.per_cpu", p->share_milli[i], 3, "MiB/s", ctx);
+	}
 }
 
 static const char *scaling_skip(void)
@@ -215,7 +216,7 @@ static bool warm_up(struct ktest *t, u32 n)
 KTEST_PARAM(bench, scaling_with_cpus, levels)
 {
 	const struct level *level = t->param->data;
-	static struct point points[MAX_POINTS], stride;
+	static struct point points[MAX_POINTS + 1]; /* claim at each count, then stride at n */
 	u32 n = smp_util_online(), counts[MAX_POINTS];
 	unsigned k;
 	const char *skip = scaling_skip();
@@ -227,23 +228,22 @@ KTEST_PARAM(bench, scaling_with_cpus, levels)
 			   bench_unaccepted_left() / MiB);
 	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level->cap));
 	k = cpu_counts(n, counts);
+	for (unsigned i = 0; i < k; i++)
+		points[i] = (struct point){ .strategy = ACCEPT_STRATEGY_CLAIM, .cpus = counts[i] };
+	points[k++] = (struct point){ .strategy = ACCEPT_STRATEGY_STRIDE, .cpus = n };
 	if (!warm_up(t, n))
 		return;
-	for (unsigned i = 0; i < k; i++) {
-		bench_progress("scaling: level %s, %u CPU(s), %u x %llu MiB (%llu MiB unaccepted left)", level->name,
-			       counts[i], bench_reps(), job_bytes() / MiB, bench_unaccepted_left() / MiB);
-		points[i] = (struct point){ .cpus = counts[i] };
-		if (!measure_point(t, level, ACCEPT_STRATEGY_CLAIM, &points[i]))
-			return;
-		report_speedup(level->name, "claim", &points[0], &points[i]);
+	/* Interleaved: every configuration once per repetition, so that a host busy for a while slows all of
+	 * them alike and the paired speed-ups stay readable (docs/benchmarks.md "Scaling"). */
+	for (unsigned rep = 0; rep < bench_reps(); rep++) {
+		bench_progress("scaling: level %s, repetition %u: %u configurations x %llu MiB (%llu MiB unaccepted "
+			       "left)", level->name, rep + 1, k, job_bytes() / MiB, bench_unaccepted_left() / MiB);
+		for (unsigned i = 0; i < k; i++)
+			if (!measure_once(t, &points[i], rep))
+				return;
 	}
-	stride = (struct point){ .cpus = n };
-	if (!measure_point(t, level, ACCEPT_STRATEGY_STRIDE, &stride))
-		return;
-	report_speedup(level->name, "stride", &points[0], &stride);
-	ktest_log(t, "claim: %u CPU(s) at %llu.%03llu MiB/s, %u at %llu.%03llu MiB/s", points[0].cpus,
-		  points[0].median / 1000, points[0].median % 1000, points[k - 1].cpus, points[k - 1].median / 1000,
-		  points[k - 1].median % 1000);
+	for (unsigned i = 0; i < k; i++)
+		report_point(level->name, &points[i], &points[0]);
 }
 
 /*
