@@ -17,7 +17,8 @@
  *    whole units (a unit is accepted and cleared as a whole when any part of it is requested, as Linux
  *    does), hands each run of set bits to the platform's range acceptor and clears the bits of exactly
  *    the units it accepted. The first hard error stops it; bits for what was not accepted stay set.
- *    Single-threaded: no lock, no accepting_list, and no Linux "guard unit" (Linux accepts one more unit
+ *    Single-threaded: no lock, no accepting_list (several CPUs use accept_memory_shared(),
+ *    mm/accept_parallel.h, which has both), and no Linux "guard unit" (Linux accepts one more unit
  *    when the end is unit-aligned, for load_unaligned_zeropad(); a caller that needs that asks for it).
  */
 #ifndef CCKTF_MM_ACCEPT_H
