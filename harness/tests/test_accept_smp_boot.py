@@ -17,6 +17,7 @@ NO_AP = re.compile(r"^# cpus: no AP started: (.*)$", re.MULTILINE)
 ACCEPT_SMP = {"accept_smp.racing_cpus_over_the_same_units_never_double_accept",
               "accept_smp.claim_job_accepts_every_unit_exactly_once",
               "accept_smp.stride_job_accepts_every_unit_exactly_once",
+              "accept_smp.the_model_serializes_cpus_accepting_one_page",
               "accept_smp.bitmap_ends_consistent_with_the_model"}
 RACE_EVIDENCE = re.compile(r"2 CPUs raced for 8 units: 8 cleared, 0 double accepts \(model\)")
 

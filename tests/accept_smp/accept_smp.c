@@ -165,6 +165,56 @@ KTEST(accept_smp, stride_job_accepts_every_unit_exactly_once)
 	eager_case(t, ACCEPT_STRATEGY_STRIDE);
 }
 
+/*
+ * Below the bitmap: every CPU asks the platform itself to accept one page at the same moment, as a kernel
+ * without the accepting list would. The model must serialize them as the hardware does (tdx_model.h,
+ * snp_model.h): exactly one changes the page, every other one finds it accepted or being accepted (TDX
+ * ALREADY_ACCEPTED or BUSY; SNP PVALIDATE CF=1, a hard error the backend reports as a double validation).
+ */
+static u64 racing_page;
+static u64 cpu_done[SMP_MAX_CPUS];
+
+static void accept_one_page(const struct smp_util_call *c)
+{
+	memset(&cpu_stats[c->nth], 0, sizeof(cpu_stats[c->nth]));
+	cpu_done[c->nth] = platform_current()->accept_range(racing_page, EFI_PAGE_SIZE, &cpu_stats[c->nth]);
+}
+
+KTEST(accept_smp, the_model_serializes_cpus_accepting_one_page)
+{
+	const struct platform_model_ops *m = accept_model();
+	u32 n = smp_util_online();
+	u64 before, doubles, no_update = 0, done = 0;
+	const char *why;
+	struct range r;
+
+	if (!m || !m->double_accepts)
+		KTEST_SKIP(t, "needs a model that counts double accepts (hardware does not say)");
+	TAKE_UNITS_OR_SKIP(t, 1, &r);
+	racing_page = r.start;
+	before = m->double_accepts();
+	if (!smp_util_run(n, accept_one_page, NULL, &why)) {
+		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
+		return;
+	}
+	doubles = m->double_accepts() - before;
+	for (u32 i = 0; i < n; i++) {
+		no_update += cpu_stats[i].no_update;
+		done += cpu_done[i] == EFI_PAGE_SIZE;
+	}
+	KEXPECT_TRUE(t, m->page_accepted(racing_page));
+	KEXPECT_GE(t, doubles, n - 1); /* every CPU but one met the page done or in flight (BUSY may repeat) */
+	KEXPECT_GE(t, done, 1);	       /* one of them did it */
+	if (cc_platform_has(CC_ATTR_REACCEPT_IS_FINDING))
+		KEXPECT_EQ(t, no_update, n - 1); /* SNP: exactly one validation changed the RMP entry */
+	ktest_evidence(t, "%u CPUs accepted page 0x%llx at once: %llu returned it accepted, the model counted %llu "
+		       "double accepts, %llu no-update answers", n, racing_page, done, doubles, no_update);
+	/* the rest of the unit, so that its bit can be cleared and nothing accepts this page again */
+	KASSERT_EQ(t, platform_current()->accept_range(r.start + EFI_PAGE_SIZE, UNACCEPTED_UNIT_SIZE - EFI_PAGE_SIZE,
+						       &unaccepted.stats), UNACCEPTED_UNIT_SIZE - EFI_PAGE_SIZE);
+	unaccepted_mark_accepted(r.start, UNACCEPTED_UNIT_SIZE);
+}
+
 /* After the races: every unit's bit agrees with the model, first and last page of each unit. */
 KTEST(accept_smp, bitmap_ends_consistent_with_the_model)
 {
