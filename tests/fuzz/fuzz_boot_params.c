@@ -8,9 +8,11 @@
  *
  * Input: 4096 bytes of zero page, u32 cmdline_size, then the physical memory model of fuzz.h (u8 regions,
  * then per region u64 pa, u16 len, len bytes), which holds the command line, the setup_data nodes, the
- * system table and the configuration tables. The chain starts at the page's hdr.setup_data.
+ * system table and the configuration tables, then u64 pa and u64 len for the 64-bit entry's e820 RAM
+ * reader. The chain starts at the page's hdr.setup_data.
  *
- * Held to: every e820 entry kept is nonzero and does not wrap, at most 128; a command line is shorter than
+ * Held to: every e820 entry kept is nonzero and does not wrap, at most 128; e820_ram_read() lends exactly
+ * the ranges inside one RAM entry (against 128-bit arithmetic); a command line is shorter than
  * the buffer and cmdline_size and holds no NUL; every setup_data node's data is readable in full (ASan
  * reads all of it); the table array holds count * 24 readable bytes, count <= 1024; and the formatter runs
  * on the summary.
@@ -35,7 +37,21 @@ static bool visit(void *ctx, const struct setup_node *node)
 	return true;
 }
 
-static void check_e820(const u8 *bp)
+/* e820_ram_read()'s answer against 128-bit arithmetic: lent exactly when [pa, pa + len) lies in one RAM
+ * entry (pa != 0). */
+static void check_ram_reader(const struct e820_entry *e, unsigned count, u64 pa, u64 len)
+{
+	struct e820_ram ram = { e, count };
+	bool inside = false;
+
+	for (unsigned i = 0; i < count && pa; i++)
+		inside |= e[i].type == E820_TYPE_RAM && pa >= e[i].addr &&
+			  (unsigned __int128)pa + len <= (unsigned __int128)e[i].addr + e[i].size;
+	if ((e820_ram_read(&ram, pa, len) != NULL) != inside)
+		abort();
+}
+
+static void check_e820(const u8 *bp, u64 pa, u64 len)
 {
 	struct e820_entry out[E820_MAX_ENTRIES_ZEROPAGE];
 	unsigned count, dropped;
@@ -47,6 +63,9 @@ static void check_e820(const u8 *bp)
 	for (unsigned i = 0; i < count; i++)
 		if (!out[i].size || out[i].addr + out[i].size < out[i].addr)
 			abort();
+	check_ram_reader(out, count, pa, len);
+	if (count) /* and at the edges of an entry the input names */
+		check_ram_reader(out, count, out[pa % count].addr + len % 64, out[pa % count].size - len % 64);
 }
 
 static void check_cmdline(const u8 *bp, const struct boot_phys *phys, u32 max)
@@ -84,6 +103,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct boot_phys phys = { fz_phys_read, &pm };
 	unsigned nodes = 0, visited = 0;
 	char line[256];
+	u64 probe_pa, probe_len;
 	u32 max;
 
 	if (!bp)
@@ -91,10 +111,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	fz_copy(&in, bp, BOOT_PARAMS_SIZE);
 	max = fz_u32(&in) % 4096;
 	fz_phys_load(&in, &pm);
+	probe_pa = fz_u64(&in);
+	probe_len = fz_u64(&in);
 
 	boot_params_summarize(bp, &s);
 	boot_params_format(&s, line, sizeof(line));
-	check_e820(bp);
+	check_e820(bp, probe_pa, probe_len);
 	check_cmdline(bp, &phys, max);
 	(void)setup_data_walk(s.setup_data, &phys, visit, &visited, &nodes);
 	if (nodes > SETUP_DATA_MAX_NODES || visited > nodes)
