@@ -165,3 +165,28 @@ KTEST(host_paging, top_past_four_levels_never_wraps)
 	KEXPECT_GT(t, paging_pages_needed(PAGING_MAX_TOP), paging_pages_needed(8 * GiB));
 	root = NULL;
 }
+
+/* A CPU entered with CR4.LA57 = 1 keeps it (it can only be cleared with paging off): the PML5 comes from the
+ * spare pool, its entry 0 points at the same PML4 (with the C-bit, stripped from CR3's reserved bits), and
+ * nothing else in it is present; with the spare pool used up it is refused, never built over other tables. */
+KTEST(host_paging, level5_wraps_the_same_pml4)
+{
+	struct tables tb;
+	u64 cr3, *pml5;
+
+	KASSERT_TRUE(t, build(&tb, 51));
+	cr3 = paging_add_level5();
+	KASSERT_NE(t, cr3, 0);
+	pml5 = (u64 *)(uintptr_t)addr_of(cr3, tb.mask);
+	KEXPECT_EQ(t, addr_of(pml5[0], tb.mask), addr_of(tb.cr3, tb.mask));
+	KEXPECT_EQ(t, pml5[0] & tb.mask, tb.mask);
+	KEXPECT_EQ(t, pml5[0] & 3, 3);
+	KEXPECT_EQ(t, cr3 & tb.mask, tb.mask);
+	for (unsigned i = 1; i < 512; i++)
+		KEXPECT_EQ(t, pml5[i], 0);
+	while (paging_add_level5())
+		; /* use up the spare pool */
+	KEXPECT_EQ(t, paging_add_level5(), 0);
+	paging_set_encryption_mask(0);
+	release(&tb);
+}

@@ -132,6 +132,23 @@ u64 paging_build(u64 pool, u64 pool_pages, u64 top)
 	return (u64)(uintptr_t)pml4 | (encryption_mask & PTE_ADDR_MASK);
 }
 
+/*
+ * For a CPU that runs with 5-level paging (CR4.LA57 = 1, Intel SDM vol. 3A 4.5: CR3 then points at a
+ * PML5): a PML5 whose entry 0 points at the PML4 paging_build() made, taken from the spare pool. Returns
+ * the CR3 value, or 0 when no spare table is left. LA57 can only be cleared with paging off (SDM vol. 3A
+ * 4.1.1), so a kernel entered with it on (a 64-bit boot-protocol loader's tables may be 5-level, Linux
+ * arch/x86/boot/compressed/pgtable_64.c) keeps it on and gives the CPU one more level.
+ */
+u64 paging_add_level5(void)
+{
+	u64 *pml5 = new_table(&spare);
+
+	if (!pml5 || !root)
+		return 0;
+	pml5[0] = table_entry(root);
+	return (u64)(uintptr_t)pml5 | (encryption_mask & PTE_ADDR_MASK);
+}
+
 /* The physical address an entry points at: never includes the C-bit, wherever it lies. */
 static u64 entry_addr(u64 entry, u64 addr_mask)
 {

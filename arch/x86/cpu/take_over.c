@@ -6,6 +6,8 @@
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 
+#define X86_CR4_LA57 (1ull << 12) /* 57-bit linear addresses, 5-level paging: Intel SDM vol. 3A 2.5 */
+
 void machine_take_over(const struct machine_plan *plan, void (*next)(void))
 {
 	u64 cr3;
@@ -17,6 +19,12 @@ void machine_take_over(const struct machine_plan *plan, void (*next)(void))
 	cr3 = paging_build((u64)(uintptr_t)plan->tables, plan->table_pages, plan->top);
 	if (!cr3) {
 		printk("# ccktf: FATAL: page-table pool too small for 0x%llx bytes\n", (unsigned long long)plan->top);
+		ccktf_exit(CCKTF_EXIT_CRASHED);
+	}
+	if (cr3 && (read_cr4() & X86_CR4_LA57)) /* entered with 5-level paging on: it stays on */
+		cr3 = paging_add_level5();
+	if (!cr3) {
+		printk("# ccktf: FATAL: no page left for the PML5 (CR4.LA57 is set)\n");
 		ccktf_exit(CCKTF_EXIT_CRASHED);
 	}
 	write_cr3(cr3);

@@ -29,6 +29,8 @@ u64 tsc_to_ns(u64 cycles);
 #define PAGING_MAX_TOP (1ull << 48)
 u64 paging_pages_needed(u64 top);
 u64 paging_build(u64 pool, u64 pool_pages, u64 top);
+/* After paging_build(): CR3 for a CPU with CR4.LA57 = 1 (a PML5 over the same map), 0 if no table is left. */
+u64 paging_add_level5(void);
 /* Before the take-over: a mask every entry carries (SEV's C-bit). */
 void paging_set_encryption_mask(u64 mask);
 u64 paging_encryption_mask(void);
