@@ -193,10 +193,21 @@ static void count(struct ktest_totals *totals, enum ktest_status st)
 		totals->skip++;
 }
 
-/* The suite's reason to skip (returned), or its init's failure (in *failed); NULL and no failure: run. */
+static const char *phase_unavailable[KTEST_PHASES];
+
+void ktest_skip_phase(enum ktest_phase phase, const char *reason)
+{
+	if (phase < KTEST_PHASES)
+		phase_unavailable[phase] = reason;
+}
+
+/* The suite's reason to skip (returned), or its init's failure (in *failed); NULL and no failure: run. A
+ * phase the boot cannot offer (ktest_skip_phase()) skips the suite before its own skip_reason is asked. */
 static const char *suite_start(const struct ktest_suite *s, const char **failed)
 {
-	const char *skip = s->skip_reason ? s->skip_reason() : NULL;
+	const char *skip = s->phase < KTEST_PHASES && phase_unavailable[s->phase] ? phase_unavailable[s->phase]
+			   : s->skip_reason				      ? s->skip_reason()
+									      : NULL;
 
 	*failed = NULL;
 	if (skip || !s->init)

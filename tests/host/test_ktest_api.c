@@ -333,3 +333,24 @@ KTEST(host_ktest_api, a_case_name_too_long_fails_without_a_parameter)
 	KEXPECT_TRUE(t, has_line("    not ok 1 a_case_name_that_is_far_too_long_to_be_reported_as_it_is_in_kta"));
 	KEXPECT_STREQ(t, trace, ""); /* the case itself never ran */
 }
+
+/* --- a phase the boot cannot offer ------------------------------------------------------------------ */
+
+static const struct ktest_suite before_exit = { .name = "gamma", .phase = KTEST_BEFORE_EXIT_BOOT_SERVICES,
+						.init = init_ok, .exit = exit_note };
+static const struct ktest_case before_exit_cases[] = { { .suite = &before_exit, .name = "a", .run = case_a } };
+
+KTEST(host_ktest_api, an_unavailable_phase_skips_its_suites_with_the_reason)
+{
+	struct ktest_totals n;
+
+	trace[0] = '\0';
+	ktest_skip_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES, "no boot services here");
+	n = run(&before_exit, before_exit_cases, before_exit_cases + 1, "*");
+	ktest_skip_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES, NULL);
+	KEXPECT_STREQ(t, trace, "");
+	KEXPECT_EQ(t, n.skip, 1);
+	KEXPECT_TRUE(t, has_line("    ok 1 a # SKIP no boot services here"));
+	n = run(&before_exit, before_exit_cases, before_exit_cases + 1, "*");
+	KEXPECT_EQ(t, n.skip, 0);
+}

@@ -229,6 +229,9 @@ void ktest_list(const struct ktest_selection *sel);
 /* Prints the top-level plan (the number of selected suites); call once before the first phase. */
 void ktest_begin(const struct ktest_selection *sel);
 void ktest_run_phase(const struct ktest_selection *sel, enum ktest_phase phase, struct ktest_totals *totals);
+/* Every suite of phase is skipped with reason (NULL: run them again), without asking the suite: the boot
+ * cannot offer that phase (no boot services after the 64-bit boot-protocol entry). */
+void ktest_skip_phase(enum ktest_phase phase, const char *reason);
 /* Prints the closing totals line; returns the verdict they give (failed if any test failed). */
 enum ccktf_exit ktest_finish(const struct ktest_totals *totals);
 /* The test that is running now, or NULL: lets the crash handler name it. */

@@ -19,6 +19,8 @@ struct tsc_info {
 	const char *cpuid_source;
 };
 void tsc_calibrate(void (*delay_us)(u64 us), struct tsc_info *info);
+/* Waits us microseconds on the 8254 PIT's channel 2 (arch/x86/cpu/pit.c); false if the PIT never counted. */
+bool pit_delay_us(u64 us);
 u64 tsc_hz(void);
 u64 tsc_to_ns(u64 cycles);
 
