@@ -199,13 +199,25 @@ const char *unaccepted_accept_deferred(void)
 	return NULL;
 }
 
+/*
+ * Set up once, by whichever CPU asks first: the others wait for it (state 1) rather than set it up again
+ * under a CPU already using its lock. The table is fixed once the final map is recorded, before any AP runs.
+ */
 struct accept_shared *unaccepted_shared(void)
 {
 	static struct accept_shared shared;
+	static u32 state; /* 0: not set up, 1: being set up, 2: ready */
+	u32 expected = 0;
 
-	if (unaccepted.table && shared.t != unaccepted.table)
+	if (!unaccepted.table)
+		return NULL;
+	if (__atomic_compare_exchange_n(&state, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
 		accept_shared_init(&shared, unaccepted.table);
-	return unaccepted.table ? &shared : NULL;
+		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+	}
+	while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+		__builtin_ia32_pause();
+	return &shared;
 }
 
 int unaccepted_accept_with(u64 start, u64 size, struct accept_stats *stats, struct accept_memory_result *result)
