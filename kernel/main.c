@@ -87,8 +87,11 @@ void kernel_main(void)
 	/* On TDX and SNP the console is held until the platform's setup has made port I/O work; a failure
 	 * before that ends through the platform's own channel (ccktf_exit()), never through the UART. */
 	setup_platform_after_exit();
-	printk("# ccktf: ExitBootServices done after %u attempt(s); the kernel owns the machine\n",
-	       boot_info.exit_boot_services_attempts);
+	if (boot_info.no_boot_services)
+		printk("# ccktf: %s; the kernel owns the machine\n", boot_info.no_boot_services);
+	else
+		printk("# ccktf: ExitBootServices done after %u attempt(s); the kernel owns the machine\n",
+		       boot_info.exit_boot_services_attempts);
 	smp_bring_up();
 	if (boot_info.args.crash != CRASH_NONE) {
 		printk("# ccktf: injecting a crash as asked (crash=%s)\n", args_crash_name(boot_info.args.crash));

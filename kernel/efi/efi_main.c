@@ -7,6 +7,7 @@
 #include <arch/cpu.h>
 #include <arch/uart.h>
 #include <ccktf/boot.h>
+#include <ccktf/boot_steps.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
@@ -23,13 +24,6 @@
 #define KERNEL_STACK_PAGES 16
 
 struct boot_info boot_info;
-
-static void usage_error(const char *msg)
-{
-	printk("# ccktf: usage error: %s\n", msg);
-	args_print_valid_keys();
-	ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
-}
 
 static __noreturn void fatal(const char *what, efi_status_t s)
 {
@@ -48,32 +42,19 @@ static void read_args(struct boot_info *b)
 	bool found;
 
 	if (EFI_IS_ERROR(efi_read_load_options(b, err, sizeof(err))))
-		usage_error(err);
+		boot_usage_error(err);
 	if (EFI_IS_ERROR(efi_read_args_file(b, from_file, &found, err, sizeof(err))))
-		usage_error(err);
+		boot_usage_error(err);
 	if (found && b->args.text[0] && from_file[0]) {
 		snprintf(err, sizeof(err), "arguments given twice: in LoadOptions and in %s", ARGS_FILE_NAME_ASCII);
-		usage_error(err);
+		boot_usage_error(err);
 	}
 	if (found) {
 		printk("# ccktf: args-file=%s\n", ARGS_FILE_NAME_ASCII);
 		if (from_file[0])
 			memcpy(b->args.text, from_file, sizeof(from_file));
 	}
-	printk("# ccktf: args=\"%s\"\n", b->args.text);
-	if (!args_parse(&b->args, err, sizeof(err)) || !kernel_selection_valid(&b->args, err, sizeof(err)))
-		usage_error(err);
-	metric_set_flat(b->args.lava);
-}
-
-static void select_platform(struct boot_info *b)
-{
-	char err[160];
-	const struct platform_ops *p = platform_select(b->args.platform, err, sizeof(err));
-
-	if (!p)
-		usage_error(err);
-	printk("# ccktf: version=%s platform=%s\n", CCKTF_VERSION, p->name);
+	boot_parse_args(b);
 }
 
 static void read_firmware_identity(struct boot_info *b)
@@ -119,18 +100,11 @@ static void read_memmap(struct boot_info *b)
 
 static void read_config_tables(struct boot_info *b)
 {
-	char guid[40];
-
 	struct memmap map = memmap_view(&b->memmap_boot);
 
 	efi_copy_config_tables(b);
 	machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID), &map));
-	printk("# config tables: %llu\n", (unsigned long long)b->config_table_total);
-	for (u64 i = 0; i < b->config_table_count; i++) {
-		const char *name = efi_guid_name(&b->config_tables[i].guid);
-		efi_guid_format(&b->config_tables[i].guid, guid, sizeof(guid));
-		printk("#   %s at %p (%s)\n", guid, b->config_tables[i].table, name ? name : "unknown");
-	}
+	boot_print_config_tables(b);
 }
 
 static void setup_platform_before_exit(struct boot_info *b)
@@ -172,8 +146,9 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	/* On a line of its own: firmware may leave escape codes without a newline, and Linux's KTAP parser
 	 * strips every later line by the column at which it found the version line. */
 	printk("\nKTAP version 1\n");
+	printk("# ccktf: entry=efi\n");
 	read_args(b);
-	select_platform(b);
+	boot_select_platform(b);
 	kernel_list_if_asked(&b->args);
 	read_firmware_identity(b);
 	efi_read_secure_boot(b);

@@ -2,24 +2,132 @@
 /*
  * C side of the 64-bit boot-protocol entry (bzimage_entry.asm): reached with interrupts off, on the
  * previous stage's page tables, RSI = boot_params (Documentation/arch/x86/boot.rst "64-bit BOOT
- * PROTOCOL"). Running the tests from here (stage 2 of issue 13: own page tables, e820, efi_info,
- * SETUP_EFI) does not exist yet, so this entry says so, reports what the loader handed over, and leaves
- * with usage-error through isa-debug-exit (arch/x86/exit.c; no platform is set up, so no confidential
- * platform's channel is used: on TDX or SNP hardware the port write raises #VE/#VC with no handler and
- * the guest stops, which is safe, not visible). Only memory inside e820 RAM is read beyond the zero page
- * (boot_params.h, e820_ram_read()): a pointer the loader puts elsewhere is reported, not followed.
+ * PROTOCOL"). Boot services are gone (the previous stage called ExitBootServices), so this entry gathers
+ * from what the loader handed over what efi_main() asks the firmware for, and then runs the same steps:
+ *   - its own identity map first (boot64_paging.c), so nothing of the loader's stays in use;
+ *   - memory from the zero page's e820 table (plus SETUP_E820_EXT nodes), and a memory map synthesized
+ *     from it (kernel/boot/e820_memmap.h) in place of the EFI map;
+ *   - pages for the kernel's page tables and stack from e820 RAM that neither the image, boot_params, the
+ *     command line, setup_data, the initrd nor the EFI runtime map occupies (kernel/boot/e820_alloc.h);
+ *   - the EFI system table from efi_info ("EL64"), its NumberOfTableEntries, and the configuration-table
+ *     array at the PHYSICAL address SETUP_EFI gives (the system table's pointers are virtual after
+ *     SetVirtualAddressMap: Linux arch/x86/platform/efi/quirks.c efi_reuse_config(),
+ *     arch/x86/kernel/kexec-bzimage64.c setup_efi_state(), drivers/firmware/efi/efi.c
+ *     efi_config_parse_tables());
+ *   - the LINUX_EFI_UNACCEPTED_MEM_TABLE among them, by its GUID, its header validated (version 1: Linux
+ *     drivers/firmware/efi/unaccepted_memory.c, kernel/mm/unaccepted.c);
+ *   - the arguments from the boot_params command line (the same parser as LoadOptions);
+ *   - the TSC against the 8254 PIT (arch/x86/cpu/pit.c) in place of Stall().
+ * Then the suites that need boot services skip, saying why, and machine_take_over() hands over to
+ * kernel_main() as after ExitBootServices.
+ *
+ * Platform none only: the sim-tdx/sim-snp models live in ccktf's own memory and their state cannot survive
+ * a kexec from Linux, so they are refused; on real TDX or SNP hardware the native port I/O of this path
+ * raises #VE/#VC with no handler installed, so the guest stops without output (docs/bzimage.md).
  */
+#include <arch/cpu.h>
+#include <arch/machine.h>
 #include <arch/uart.h>
+#include <ccktf/boot.h>
+#include <ccktf/boot_steps.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
+#include <ccktf/kernel.h>
+#include <ccktf/ktest.h>
+#include <ccktf/metric.h>
+#include <ccktf/smp.h>
+#include <ccktf/string.h>
+#include <ccktf/time.h>
 
 #include "boot/boot_params.h"
+#include "boot/e820_alloc.h"
+#include "boot/e820_memmap.h"
+#include "boot/efi_handoff.h"
 #include "boot/setup_data.h"
+#include "efi/acpi_pm.h"
+#include "mm/unaccepted.h"
+#include "boot64.h"
+
+#define KERNEL_STACK_PAGES 16
+#define E820_MAX 256 /* the zero page's 128 and SETUP_E820_EXT's */
+#define MEMMAP_DESCS E820_MAX
+#define NO_BOOT_SERVICES "entered through the 64-bit boot protocol: no EFI boot services"
+#define BP_HDR_RAMDISK_IMAGE 0x218 /* u32, + ext_ramdisk_image (0x0c0) << 32: bootparam.h */
+#define BP_HDR_RAMDISK_SIZE 0x21c  /* u32, + ext_ramdisk_size (0x0c4) << 32 */
+#define BP_EXT_RAMDISK_IMAGE 0x0c0
+#define BP_EXT_RAMDISK_SIZE 0x0c4
+#define BP_HDR_CMDLINE_SIZE 0x238 /* u32, from protocol 2.06 */
+#define EFI_SYSTAB_FW_REVISION 0x20 /* UEFI 2.10 4.3 on x64: after the header and FirmwareVendor */
+#define EFI_TABLE_HEADER_REVISION 0x08
 
 __noreturn void boot64_main(const u8 *boot_params);
+extern char __text_start[], __bss_end[];
 
-static struct e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
+static struct e820_entry e820[E820_MAX];
+static unsigned e820_count;
+static struct efi_memory_descriptor memmap_descs[MEMMAP_DESCS];
+static struct e820_alloc alloc;
+static u64 mapped_top;
+
+static u64 get(const u8 *p, unsigned bytes)
+{
+	u64 v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (u64)p[i] << (8 * i);
+	return v;
+}
+
+/* Firmware memory (system table, configuration tables) may be in any e820 type: anything below the top of
+ * the entry's own identity map can be read. */
+static const void *mapped_read(void *ctx, u64 pa, u64 len)
+{
+	(void)ctx;
+	return pa && len <= mapped_top && pa <= mapped_top - len ? (const void *)(uintptr_t)pa : NULL;
+}
+
+static const struct boot_phys firmware_phys = { mapped_read, NULL };
+
+static __noreturn void refuse(const char *what, const char *why)
+{
+	printk("# ccktf: usage error: %s: %s\n", what, why);
+	ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
+	__builtin_unreachable();
+}
+
+/* SETUP_E820_EXT nodes: further 20-byte e820 entries beyond the zero page's 128 (boot.rst "setup_data"). */
+static bool add_e820_ext(void *ctx, const struct setup_node *node)
+{
+	(void)ctx;
+	if (node->type != SETUP_E820_EXT)
+		return true;
+	for (u32 off = 0; off + E820_ENTRY_SIZE <= node->len && e820_count < E820_MAX; off += E820_ENTRY_SIZE) {
+		struct e820_entry e = { get(node->data + off, 8), get(node->data + off + 8, 8),
+					(u32)get(node->data + off + 16, 4) };
+		if (e.size && e.addr + e.size > e.addr)
+			e820[e820_count++] = e;
+	}
+	return true;
+}
+
+static void read_e820(const u8 *bp, u64 setup_data)
+{
+	struct e820_ram ram;
+	const struct boot_phys phys = { e820_ram_read, &ram };
+	unsigned dropped, nodes;
+	const char *why = boot_params_e820(bp, e820, E820_MAX_ENTRIES_ZEROPAGE, &e820_count, &dropped);
+
+	if (why)
+		refuse("the zero page's e820 table", why);
+	ram = (struct e820_ram){ e820, e820_count };
+	why = setup_data_walk(setup_data, &phys, add_e820_ext, NULL, &nodes);
+	if (why)
+		refuse("the setup_data chain", why);
+	printk("# ccktf: e820: %u entries (%u from the zero page)\n", e820_count, ram.count);
+	for (unsigned i = 0; i < e820_count; i++)
+		printk("#   e820 [0x%llx-0x%llx] type %u\n", e820[i].addr, e820[i].addr + e820[i].size - 1, e820[i].type);
+}
 
 struct node_list {
 	char text[160];
@@ -34,51 +142,239 @@ static bool list_node(void *ctx, const struct setup_node *node)
 
 	if (n > 0)
 		l->used = MIN(l->used + (size_t)n, sizeof(l->text) - 1);
+	/* what the loader put there stays in use: never hand it out */
+	e820_alloc_reserve(&alloc, node->pa, SETUP_DATA_HEADER + (u64)node->len);
 	return true;
 }
 
-/* "setup_data: nodes=2 (type/len: 9/32,4/96) SETUP_EFI tables=0x... fw_vendor=0x... smbios=0x...", or the
- * reasons a reader refused. */
-static void report_setup_data(u64 first, const struct e820_ram *ram)
+/* "setup_data: nodes=2 (type/len: 9/32,4/96) SETUP_EFI tables=0x... fw_vendor=0x... smbios=0x..."; the
+ * SETUP_EFI node into *efi, or NULL with the reason printed. */
+static bool read_setup_data(u64 first, struct efi_setup *efi)
 {
-	const struct boot_phys phys = { e820_ram_read, (void *)ram };
+	struct e820_ram ram = { e820, e820_count };
+	const struct boot_phys phys = { e820_ram_read, &ram };
 	struct node_list list = { "", 0 };
-	struct efi_setup efi;
 	unsigned nodes;
 	const char *why = setup_data_walk(first, &phys, list_node, &list, &nodes);
-	const char *efi_why = why ? NULL : setup_data_find_efi(first, &phys, &efi);
+	const char *efi_why = why ? NULL : setup_data_find_efi(first, &phys, efi);
 
 	if (why) {
 		printk("# ccktf: setup_data: refused after %u node(s): %s\n", nodes, why);
-		return;
+		return false;
 	}
-	if (efi_why)
+	if (efi_why) {
 		printk("# ccktf: setup_data: nodes=%u (type/len: %s); %s\n", nodes, list.text, efi_why);
-	else
-		printk("# ccktf: setup_data: nodes=%u (type/len: %s) SETUP_EFI tables=0x%llx fw_vendor=0x%llx "
-		       "smbios=0x%llx\n", nodes, list.text, efi.tables, efi.fw_vendor, efi.smbios);
+		return false;
+	}
+	printk("# ccktf: setup_data: nodes=%u (type/len: %s) SETUP_EFI tables=0x%llx fw_vendor=0x%llx "
+	       "smbios=0x%llx\n", nodes, list.text, efi->tables, efi->fw_vendor, efi->smbios);
+	return true;
 }
 
-__noreturn void boot64_main(const u8 *boot_params)
+/* What the loader says is in use, so the allocator never hands it out (boot.rst "64-bit BOOT PROTOCOL"). */
+static void reserve_loader_ranges(const u8 *bp, const struct boot_params_summary *s, const struct efi_info *ei)
 {
-	struct boot_params_summary s;
-	struct e820_ram ram = { e820, 0 };
-	unsigned dropped;
-	const char *why;
-	char line[256];
+	u64 image = (u64)(uintptr_t)__text_start;
+	u64 initrd = get(bp + BP_HDR_RAMDISK_IMAGE, 4) | get(bp + BP_EXT_RAMDISK_IMAGE, 4) << 32;
+	u64 initrd_size = get(bp + BP_HDR_RAMDISK_SIZE, 4) | get(bp + BP_EXT_RAMDISK_SIZE, 4) << 32;
 
+	e820_alloc_init(&alloc, e820, e820_count, mapped_top);
+	e820_alloc_reserve(&alloc, image, (u64)(uintptr_t)__bss_end - image);
+	e820_alloc_reserve(&alloc, (u64)(uintptr_t)bp, BOOT_PARAMS_SIZE);
+	e820_alloc_reserve(&alloc, s->cmd_line_ptr, get(bp + BP_HDR_CMDLINE_SIZE, 4) + 1);
+	e820_alloc_reserve(&alloc, initrd, initrd_size);
+	if (ei)
+		e820_alloc_reserve(&alloc, ei->memmap, ei->memmap_size);
+}
+
+static void read_args(struct boot_info *b, const u8 *bp)
+{
+	struct e820_ram ram = { e820, e820_count };
+	const struct boot_phys phys = { e820_ram_read, &ram };
+	const char *why = boot_params_cmdline(bp, &phys, (u32)get(bp + BP_HDR_CMDLINE_SIZE, 4), b->args.text,
+					      sizeof(b->args.text));
+
+	if (why)
+		boot_usage_error(why);
+	boot_parse_args(b);
+}
+
+/* The models keep their state in ccktf's memory: a kexec from Linux brings none of it. */
+static void select_platform(struct boot_info *b)
+{
+	boot_select_platform(b);
+	if (strcmp(platform_name(), "none"))
+		refuse(platform_name(), "the 64-bit boot-protocol entry runs on platform none only in this stage: the "
+				        "sim-tdx/sim-snp models' state lives in ccktf's memory and does not survive a kexec, "
+				        "and real TDX/SNP would need #VE/#VC handlers for this path's port I/O");
+}
+
+static void copy_config_tables(struct boot_info *b, const u8 *array, u32 count)
+{
+	b->config_table_total = count;
+	b->config_table_count = MIN((u64)count, (u64)BOOT_MAX_CONFIG_TABLES);
+	for (u64 i = 0; i < b->config_table_count; i++) {
+		memcpy(&b->config_tables[i].guid, array + i * EFI_CONFIG_TABLE_SIZE, sizeof(efi_guid_t));
+		b->config_tables[i].table = (void *)(uintptr_t)get(array + i * EFI_CONFIG_TABLE_SIZE + 16, 8);
+	}
+}
+
+static void *config_table(const struct boot_info *b, efi_guid_t guid)
+{
+	for (u64 i = 0; i < b->config_table_count; i++)
+		if (efi_guid_equal(&b->config_tables[i].guid, &guid))
+			return b->config_tables[i].table;
+	return NULL;
+}
+
+/* "# firmware:" as efi_main prints it, FirmwareVendor read at SETUP_EFI's physical fw_vendor. */
+static void read_firmware_identity(struct boot_info *b, u64 systab, u64 fw_vendor)
+{
+	const u8 *st = mapped_read(NULL, systab, EFI_SYSTAB_MIN_SIZE);
+	size_t i = 0;
+
+	for (const u8 *c; i + 1 < sizeof(b->fw_vendor) && (c = mapped_read(NULL, fw_vendor + 2 * i, 2)); i++) {
+		u16 ch = (u16)get(c, 2);
+		if (!ch)
+			break;
+		b->fw_vendor[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	b->fw_vendor[i] = '\0';
+	b->fw_revision = st ? (u32)get(st + EFI_SYSTAB_FW_REVISION, 4) : 0;
+	b->uefi_revision = st ? (u32)get(st + EFI_TABLE_HEADER_REVISION, 4) : 0;
+	printk("# firmware: vendor=\"%s\" revision=0x%x uefi=%u.%u\n", b->fw_vendor, b->fw_revision,
+	       b->uefi_revision >> 16, (b->uefi_revision & 0xffff) / 10);
+}
+
+static void read_efi(struct boot_info *b, const u8 *bp, const struct efi_info *ei, bool have_setup_efi,
+		     const struct efi_setup *efi)
+{
+	const u8 *array;
+	u32 count;
+	const char *why;
+
+	if (!ei || !have_setup_efi) {
+		printk("# config tables: none (%s)\n", !ei ? "no usable efi_info" : "no SETUP_EFI setup_data");
+		return;
+	}
+	(void)bp;
+	why = efi_handoff_config_tables(ei->systab, efi->tables, &firmware_phys, &array, &count);
+	if (why) {
+		printk("# config tables: none (refused: %s)\n", why);
+		return;
+	}
+	copy_config_tables(b, array, count);
+	read_firmware_identity(b, ei->systab, efi->fw_vendor);
+	boot_print_config_tables(b);
+}
+
+/* The inherited LINUX_EFI_UNACCEPTED_MEM_TABLE, found by its GUID, its header checked; platform none
+ * accepts nothing, so it is reported, not used. */
+static void report_unaccepted(const struct boot_info *b)
+{
+	u64 pa = (u64)(uintptr_t)config_table(b, (efi_guid_t)LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
+	const struct efi_unaccepted_memory *t = pa ? mapped_read(NULL, pa, UNACCEPTED_HEADER_SIZE) : NULL;
+	struct mm_error e;
+
+	mm_error_clear(&e);
+	if (!pa)
+		printk("# unaccepted: no LINUX_EFI_UNACCEPTED_MEM_TABLE among the configuration tables\n");
+	else if (!t)
+		printk("# unaccepted: FINDING: the table at 0x%llx cannot be read\n", pa);
+	else if (!unaccepted_header_ok(t, &e))
+		printk("# unaccepted: FINDING: the inherited table at 0x%llx is not valid: %s\n", pa, e.msg);
+	else
+		printk("# unaccepted: inherited table at 0x%llx: version %u, unit %u KiB, base 0x%llx, %llu bitmap "
+		       "byte(s)\n", pa, t->version, t->unit_size / 1024, t->phys_base, t->size);
+}
+
+static void synthesize_memmap(struct boot_info *b)
+{
+	unsigned n;
+	const char *why = e820_to_memmap(e820, e820_count, memmap_descs, MEMMAP_DESCS, &n);
+
+	if (why)
+		refuse("the e820 table", why);
+	b->memmap = (struct efi_memmap_snapshot){ .buf = memmap_descs, .capacity = sizeof(memmap_descs),
+						  .map_size = n * sizeof(memmap_descs[0]),
+						  .desc_size = sizeof(memmap_descs[0]),
+						  .desc_version = EFI_MEMORY_DESCRIPTOR_VERSION };
+	b->memmap_boot = b->memmap;
+	printk("# ccktf: memory map: %u descriptor(s) synthesized from e820 (no EFI memory map after "
+	       "ExitBootServices)\n", n);
+}
+
+static void pit_delay(u64 us)
+{
+	pit_delay_us(us);
+}
+
+static void calibrate_tsc(struct boot_info *b)
+{
+	tsc_calibrate(pit_delay, &b->tsc);
+	metric_u64("tsc.frequency", b->tsc.measured_hz, "Hz", "source=pit");
+}
+
+static void plan_take_over(struct boot_info *b, struct machine_plan *plan)
+{
+	plan->top = memmap_top(&b->memmap);
+	plan->table_pages = paging_pages_needed(plan->top);
+	plan->tables = (void *)(uintptr_t)e820_alloc_pages(&alloc, plan->table_pages);
+	plan->stack_pages = KERNEL_STACK_PAGES;
+	plan->stack = (void *)(uintptr_t)e820_alloc_pages(&alloc, KERNEL_STACK_PAGES);
+	if (!plan->tables || !plan->stack) {
+		printk("# ccktf: FATAL: no e820 RAM free for %llu page-table and %u stack pages below 0x%llx\n",
+		       plan->table_pages, KERNEL_STACK_PAGES, mapped_top);
+		ccktf_exit(CCKTF_EXIT_CRASHED);
+	}
+	printk("# ccktf: page tables at 0x%llx (%llu pages), stack at 0x%llx, from e820 RAM\n",
+	       (u64)(uintptr_t)plan->tables, plan->table_pages, (u64)(uintptr_t)plan->stack);
+}
+
+__noreturn void boot64_main(const u8 *bp)
+{
+	struct boot_info *b = &boot_info;
+	struct boot_params_summary s;
+	struct efi_info ei_store, *ei = &ei_store;
+	struct efi_setup efi;
+	struct machine_plan plan;
+	char line[256];
+	u64 image = (u64)(uintptr_t)__text_start;
+
+	b->entry_tsc = rdtsc();
+	b->no_boot_services = NO_BOOT_SERVICES;
 	uart_init();
 	console_set_writer(uart_write);
-	boot_params_summarize(boot_params, &s);
+	printk("\nKTAP version 1\n");
+	boot_params_summarize(bp, &s);
+	printk("# ccktf: entry=boot-protocol loader=0x%02x protocol=%u.%02u boot_params=0x%llx image=0x%llx "
+	       "paging=%u-level\n", s.type_of_loader, s.version >> 8, s.version & 0xff, (u64)(uintptr_t)bp, image,
+	       boot64_paging_la57() ? 5 : 4);
 	boot_params_format(&s, line, sizeof(line));
-	printk("\n# ccktf: entered through the 64-bit boot protocol (boot_params at 0x%llx); "
-	       "running from there is not supported yet (issue 13), no test runs\n",
-	       (u64)(uintptr_t)boot_params);
 	printk("# ccktf: boot_params: %s\n", line);
-	why = boot_params_e820(boot_params, e820, ARRAY_SIZE(e820), &ram.count, &dropped);
-	if (why)
-		printk("# ccktf: e820: refused: %s (e820_entries=%u)\n", why, ram.count);
-	else
-		report_setup_data(s.setup_data, &ram);
-	ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
+	if ((u64)(uintptr_t)__bss_end > boot64_paging_top() || (u64)(uintptr_t)bp >= boot64_paging_top())
+		refuse("the load address", "the image or boot_params lies above what the entry's own identity map "
+					   "covers (4 GiB, or 512 GiB with 1 GiB pages)");
+	mapped_top = boot64_paging_switch();
+	read_e820(bp, s.setup_data);
+	if (boot_params_efi_info(bp, ei))
+		ei = NULL;
+	reserve_loader_ranges(bp, &s, ei);
+	bool have_setup_efi = read_setup_data(s.setup_data, &efi);
+	read_args(b, bp);
+	select_platform(b);
+	kernel_list_if_asked(&b->args);
+	read_efi(b, bp, ei, have_setup_efi, &efi);
+	synthesize_memmap(b);
+	{
+		struct memmap map = memmap_view(&b->memmap);
+		machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(config_table(b, (efi_guid_t)EFI_ACPI_20_TABLE_GUID), &map));
+	}
+	calibrate_tsc(b);
+	report_unaccepted(b);
+	smp_prepare_none(NO_BOOT_SERVICES " to allocate the APs' pages from, so one CPU only");
+	ktest_skip_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES, NO_BOOT_SERVICES);
+	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
+	plan_take_over(b, &plan);
+	machine_take_over(&plan, kernel_main);
 }

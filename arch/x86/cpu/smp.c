@@ -128,6 +128,13 @@ void smp_prepare(struct boot_info *b)
 		smp.skipped = "no memory for the APs' stacks (AllocatePages)";
 }
 
+void smp_prepare_none(const char *why)
+{
+	smp.wake = "none";
+	smp.madt_enabled = 1;
+	smp.skipped = why;
+}
+
 /* The slot of the CPU running this, by its APIC ID; NULL if none. */
 static struct smp_cpu *this_cpu(void)
 {

@@ -39,6 +39,10 @@ struct boot_info {
 	u64 exit_boot_services_ns; /* the GetMemoryMap + ExitBootServices calls, retries included */
 	bool boot_services_exited;
 	struct kernel_args args;
+	/* NULL after the EFI entry. After the 64-bit boot-protocol entry (arch/x86/boot/boot64.c) why there are
+	 * no boot services: memmap and memmap_boot are then synthesized from e820 (kernel/boot/e820_memmap.h),
+	 * st is NULL, and tests that need the firmware's own map or services skip with this reason. */
+	const char *no_boot_services;
 	/* The boot figures (docs/protocol.md "Boot figures"): raw TSC at efi_main's entry; time since reset
 	 * (TSC 0) when the kernel was ready, its own boot acceptance done; what that acceptance took. */
 	u64 entry_tsc;

@@ -62,6 +62,9 @@ struct boot_info;
 /* Before ExitBootServices: reads the MADT; when the platform has a waker and there are APs, lets the waker
  * take what it needs from the firmware and allocates the APs' stacks. */
 void smp_prepare(struct boot_info *b);
+/* In place of smp_prepare() when the APs cannot be prepared (no boot services to allocate their pages from):
+ * smp_bring_up() then runs on the boot CPU alone and reports why. */
+void smp_prepare_none(const char *why);
 /* After ExitBootServices, on the kernel's page tables: brings the APs up; prints the "# cpus:" lines. */
 void smp_bring_up(void);
 const struct smp_state *smp_get(void);
