@@ -29,14 +29,16 @@ worst of its configurations. The matrix section never changes the exit status.
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import os
 
 from . import conformance_sweep, identity, kargs, matrix, qemu, runner, sweep_report
-from .conformance_report import Report, build_report, findings, render_html, render_junit, render_markdown, \
-    summary_text
+from .conformance_report import Firmware, Report, build_report, findings, render_html, render_junit, \
+    render_markdown, summary_text
 from .errors import CcktfError
 
 from .verdict import Outcome
@@ -48,7 +50,7 @@ SWEEP_FILES = ("report.md", "report.json", "report.html", "report.xml")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(tests=DEFAULT_TESTS)
+    parser.set_defaults(tests=DEFAULT_TESTS, memory=None, smp=None)  # None: not given (check_options())
     group = parser.add_argument_group("conformance")
     group.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report directory (default: %(default)s)")
     group.add_argument("--sweep", metavar="SPEC",
@@ -93,12 +95,37 @@ def report_from_run(run: runner.Run, options: runner.RunOptions) -> Report:
                         serial_tail=run.serial_tail(), seconds=run.seconds)
 
 
-def write_report(report: Report, out: Path) -> list[Path]:
+def write_files(out: Path, names: tuple, renders: tuple, document) -> list[Path]:
+    """Each ``render(document)`` into ``out/name``."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / name for name in REPORT_FILES]
-    for path, render in zip(paths, (render_markdown, render_html, render_junit)):
-        path.write_text(render(report))
+    paths = [out / name for name in names]
+    for path, render in zip(paths, renders):
+        path.write_text(render(document))
     return paths
+
+
+def write_report(report: Report, out: Path) -> list[Path]:
+    return write_files(out, REPORT_FILES, (render_markdown, render_html, render_junit), report)
+
+
+_CONFIG_DIR = re.compile(r"[1-9][0-9]*[KMGT]?-smp[1-9][0-9]*", re.IGNORECASE)
+
+
+def clear_stale(out: Path, keep: tuple = ()) -> None:
+    """Outputs of an earlier run in ``out`` that this one does not write again: a sweep's report.json and its
+    ``<memory>-smp<N>/`` folders (only folders holding nothing but the files this tool writes there)."""
+    if not out.is_dir():
+        return
+    if "report.json" not in keep and (out / "report.json").is_file():
+        (out / "report.json").unlink()
+    for folder in out.iterdir():
+        if folder.name in keep or not folder.is_dir() or not _CONFIG_DIR.fullmatch(folder.name):
+            continue
+        files = list(folder.iterdir())
+        if all(f.is_file() and f.name in REPORT_FILES for f in files):
+            for f in files:
+                f.unlink()
+            folder.rmdir()
 
 
 def print_summary(report: Report, paths: list[Path]) -> None:
@@ -155,13 +182,23 @@ def matrix_section(args: argparse.Namespace, platform: str) -> sweep_report.Matr
 
 def single(args: argparse.Namespace) -> int:
     report = boot_report(args)
+    clear_stale(args.out)
     paths = write_report(report, args.out)
     section = matrix_section(args, report.platform)
     if section:  # the single report's Markdown and HTML gain the section; the JUnit file stays the checks'
-        md = args.out / "report.md"
+        md, page = args.out / "report.md", args.out / "report.html"
         md.write_text(md.read_text() + "\n" + "\n".join(sweep_report.matrix_markdown(section)) + "\n")
+        page.write_text(page.read_text().replace("</body></html>", sweep_report.matrix_html(section) + "\n</body></html>"))
     print_summary(report, paths)
     return report.exit_status()
+
+
+def harness_failure(config: conformance_sweep.SweepConfig, why: str) -> sweep_report.ConfigReport:
+    """A configuration without a boot report of its own (the harness failed in it, or a signal stopped the
+    sweep first): an error report, so that its column shows every check ERROR (not run)."""
+    report = Report(Firmware(), "(not reported)", "", config.memory, datetime.now(timezone.utc),
+                    "?", "", [], boot_problems=[why])
+    return sweep_report.ConfigReport(config, report)
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -174,26 +211,57 @@ def sweep(args: argparse.Namespace) -> int:
         write_report(report, args.out / config.slug)
         return sweep_report.ConfigReport(config, report, config.extra_args(args.platform, args.append))
 
-    reports = conformance_sweep.run_all(args, configs, one, args.jobs)
+    def failed(config: conformance_sweep.SweepConfig, error: Exception) -> sweep_report.ConfigReport:
+        return harness_failure(config, f"the harness failed in this configuration: {type(error).__name__}: {error}")
+
+    stopped = None
+    try:
+        reports = conformance_sweep.run_all(args, configs, one, args.jobs, failed)
+    except conformance_sweep.SweepInterrupted as stop:
+        stopped = stop
+        why = f"not run: the sweep was {stop} before this configuration finished"
+        reports = [r or harness_failure(c, why) for c, r in zip(configs, stop.results)]
     result = sweep_report.SweepReport(args.sweep, reports)
-    result.matrix = matrix_section(args, result.first.platform)
-    args.out.mkdir(parents=True, exist_ok=True)
-    paths = [args.out / name for name in SWEEP_FILES]
+    result.matrix = None if stopped else matrix_section(args, result.first.platform)
+    clear_stale(args.out, keep=tuple(c.slug for c in configs) + ("report.json",))
     renders = (sweep_report.render_markdown, sweep_report.to_json, sweep_report.render_html, sweep_report.render_junit)
-    for path, render in zip(paths, renders):
-        path.write_text(render(result))
+    paths = write_files(args.out, SWEEP_FILES, renders, result)
     for check_id, bad in sweep_report.findings(result):
         print(f"  {check_id}: " + ", ".join(f"{c.config.label} {row.result.value}" for c, row in bad))
     print(f"ccktf conformance: {sweep_report.verdict_text(result)}")
     print("ccktf conformance: wrote " + ", ".join(str(p) for p in paths))
+    if stopped:
+        print(f"ccktf conformance: {stopped}: the report holds what finished", flush=True)
+        return 128 + stopped.signum
     return result.exit_status()
 
 
-def execute(args: argparse.Namespace) -> int:
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse bad option values before any boot (one line each, exit status 2), and fill the defaults that
+    depend on the platform (--memory: 6G on a model, else 512M, as the Makefile's MEMORY; --smp 1)."""
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.matrix not in ("auto", "off"):
+        path = Path(args.matrix)
+        if not args.matrix.strip() or args.matrix.strip().lower() in ("auto", "off") or not path.is_file():
+            raise ValueError(f"--matrix {args.matrix!r} is none of auto, off, or an existing matrix.json file")
+    given = {"--memory": args.memory is not None, "--smp": args.smp is not None}
+    args.memory = args.memory or ("6G" if (args.platform or "").startswith("sim-") else "512M")
+    args.smp = 1 if args.smp is None else args.smp
     if args.sweep:
-        try:
-            conformance_sweep.parse_sweep(args.sweep, args.memory, args.smp)
-        except conformance_sweep.SweepError as error:
-            raise ValueError(str(error)) from error
-        return sweep(args)
-    return single(args)
+        configs = conformance_sweep.parse_sweep(args.sweep, args.memory, args.smp)
+        keys = {w.partition("=")[0] for w in (conformance_sweep.DEFAULT_SWEEP if args.sweep.split() == ["default"]
+                                               else args.sweep).split()}
+        for option, key in (("--memory", "mem"), ("--smp", "smp")):
+            if given[option] and key in keys:
+                print(f"ccktf conformance: warning: {option} is ignored: the sweep sets {key}= for every "
+                      f"configuration ({', '.join(c.label for c in configs)}); for one boot with {option}, "
+                      "give no --sweep (make conformance SWEEP=)", file=sys.stderr, flush=True)
+
+
+def execute(args: argparse.Namespace) -> int:
+    try:
+        check_options(args)
+    except conformance_sweep.SweepError as error:
+        raise ValueError(str(error)) from error
+    return sweep(args) if args.sweep else single(args)

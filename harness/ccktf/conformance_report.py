@@ -187,7 +187,7 @@ RESULT_TEXT = {Result.PASS: "pass", Result.FAIL: "FAIL", Result.WARN: "warn", Re
                Result.ERROR: "ERROR"}
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
@@ -233,73 +233,78 @@ def summary_text(report: Report) -> str:
     return f"{report.verdict()} — {len(report.checks)} checks: {counts}"
 
 
+def is_finding(row: CheckRow) -> bool:
+    """A row the Findings section explains: a check that failed, warned or never reported."""
+    return row.result in (Result.FAIL, Result.ERROR, Result.WARN)
+
+
 def findings(report: Report) -> list[CheckRow]:
-    return [row for row in report.checks if row.result in (Result.FAIL, Result.ERROR, Result.WARN)]
+    return [row for row in report.checks if is_finding(row)]
 
 
 def render_markdown(report: Report) -> str:
     lines = ["# ccktf firmware conformance report", ""]
     if report.is_model:
         lines += [f"> **{MODEL_NOTICE.format(platform=report.platform)}**", ""]
-    lines += ["| | |", "|---|---|"] + [f"| {k} | {_md(v)} |" for k, v in identity_lines(report)]
-    lines += ["", f"**{_md(summary_text(report))}**", ""]
+    lines += ["| | |", "|---|---|"] + [f"| {k} | {md_text(v)} |" for k, v in identity_lines(report)]
+    lines += ["", f"**{md_text(summary_text(report))}**", ""]
     if report.boot_problems:
-        lines += ["## Boot problems", ""] + [f"- {_md(p)}" for p in report.boot_problems] + [""]
+        lines += ["## Boot problems", ""] + [f"- {md_text(p)}" for p in report.boot_problems] + [""]
     lines += ["## Checks", "", "| ID | Severity | Statement | Result | Spec |", "|---|---|---|---|---|"]
-    lines += [f"| {row.id} | {row.severity} | {_md(row.statement)} | {_md(_result_cell(row))} | {_md(row.spec)} |"
+    lines += [f"| {row.id} | {row.severity} | {md_text(row.statement)} | {md_text(_result_cell(row))} | {md_text(row.spec)} |"
               for row in report.checks]
     found = findings(report)
     if found:
         lines += ["", "## Findings", ""]
         for row in found:
-            lines += [f"### {row.id} ({RESULT_TEXT[row.result]}, {row.severity}): {_md(row.statement)}", "",
-                      f"Test `{row.test}`. Spec: {_md(row.spec)}", ""]
+            lines += [f"### {row.id} ({RESULT_TEXT[row.result]}, {row.severity}): {md_text(row.statement)}", "",
+                      f"Test `{row.test}`. Spec: {md_text(row.spec)}", ""]
             if row.reason:
-                lines += [f"Kernel: {_md(row.reason)}", ""]
+                lines += [f"Kernel: {md_text(row.reason)}", ""]
             lines += ["```"] + [e.replace("```", "'''") for e in row.evidence or ["(no evidence lines)"]] + ["```", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # -- HTML -----------------------------------------------------------------------------------------------
 
-_CSS = """body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse}
+CSS = """body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse}
 td,th{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}
 .pass{background:#dfd}.fail,.error{background:#fcc}.warn{background:#ffd}.skip{background:#eee}
 .model{border:3px solid #c60;padding:.5em;font-weight:bold}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}"""
 
 
-def _h(text: str) -> str:
+def html_text(text: str) -> str:
     return html.escape(text, quote=True)
 
 
 def render_html(report: Report) -> str:
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>ccktf firmware conformance report</title>", f"<style>{_CSS}</style></head><body>",
+           "<title>ccktf firmware conformance report</title>", f"<style>{CSS}</style></head><body>",
            "<h1>ccktf firmware conformance report</h1>"]
     if report.is_model:
-        out.append(f'<p class="model">{_h(MODEL_NOTICE.format(platform=report.platform))}</p>')
-    out.append("<table>" + "".join(f"<tr><th>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in identity_lines(report))
+        out.append(f'<p class="model">{html_text(MODEL_NOTICE.format(platform=report.platform))}</p>')
+    out.append("<table>" + "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in identity_lines(report))
                + "</table>")
-    out.append(f"<p><strong>{_h(summary_text(report))}</strong></p>")
+    out.append(f"<p><strong>{html_text(summary_text(report))}</strong></p>")
     if report.boot_problems:
-        out.append("<h2>Boot problems</h2><ul>" + "".join(f"<li>{_h(p)}</li>" for p in report.boot_problems) + "</ul>")
+        out.append("<h2>Boot problems</h2><ul>" + "".join(f"<li>{html_text(p)}</li>" for p in report.boot_problems) + "</ul>")
     out.append("<h2>Checks</h2><table><tr><th>ID</th><th>Severity</th><th>Statement</th><th>Result</th>"
                "<th>Spec</th></tr>")
     for row in report.checks:
-        out.append(f'<tr class="{row.result.value}"><td><a href="#{_h(row.id)}">{_h(row.id)}</a></td>'
-                   f"<td>{_h(row.severity)}</td><td>{_h(row.statement)}</td><td>{_h(_result_cell(row))}</td>"
-                   f"<td>{_h(row.spec)}</td></tr>")
+        out.append(f'<tr class="{row.result.value}"><td><a href="#{html_text(row.id)}">{html_text(row.id)}</a></td>'
+                   f"<td>{html_text(row.severity)}</td><td>{html_text(row.statement)}</td><td>{html_text(_result_cell(row))}</td>"
+                   f"<td>{html_text(row.spec)}</td></tr>")
     out.append("</table>")
     found = findings(report)
     if found:
         out.append("<h2>Findings</h2>")
     for row in found:
-        out.append(f'<h3 id="{_h(row.id)}" class="{row.result.value}">{_h(row.id)} ({_h(RESULT_TEXT[row.result])}, '
-                   f"{_h(row.severity)}): {_h(row.statement)}</h3>")
-        out.append(f"<p>Test <code>{_h(row.test)}</code>. Spec: {_h(row.spec)}</p>")
+        out.append(f'<h3 id="{html_text(row.id)}" class="{row.result.value}">{html_text(row.id)} ({html_text(RESULT_TEXT[row.result])}, '
+                   f"{html_text(row.severity)}): {html_text(row.statement)}</h3>")
+        out.append(f"<p>Test <code>{html_text(row.test)}</code>. Spec: {html_text(row.spec)}</p>")
         if row.reason:
-            out.append(f"<p>Kernel: {_h(row.reason)}</p>")
-        out.append("<pre>" + _h("\n".join(row.evidence or ["(no evidence lines)"])) + "</pre>")
+            out.append(f"<p>Kernel: {html_text(row.reason)}</p>")
+        out.append("<pre>" + html_text("\n".join(row.evidence or ["(no evidence lines)"])) + "</pre>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

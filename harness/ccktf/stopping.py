@@ -9,6 +9,9 @@ cannot leave QEMU running.
 other exception, BaseException included, into one failed test and goes on to boot the next), and the CLI
 exits with 128 + the signal's number.
 
+``stop_children()`` stops, from the main thread, the QEMUs that other threads started (a sweep's boots run in
+worker threads, where no signal arrives): each runs in a session of its own, so its process group is its pid.
+
 ``die_with_parent()`` makes QEMU get SIGKILL when the harness dies, even by SIGKILL (Linux prctl(2)
 PR_SET_PDEATHSIG). QEMU runs in a session of its own, so that a terminal's ^C reaches only the harness,
 which then stops QEMU in order; without this a harness killed outright would leave QEMU under init. The
@@ -97,3 +100,32 @@ def die_with_parent() -> Callable[[], None]:
         if os.getppid() != parent:  # the harness died before the signal was armed
             os._exit(1)
     return arm
+
+
+def child_pids() -> list[int]:
+    """This process's children (Linux /proc: field 4 of /proc/PID/stat is the parent's pid)."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+            found.append(int(entry))
+    return found
+
+
+def stop_children(sig: int = signal.SIGTERM) -> list[int]:
+    """Sends ``sig`` to the process group of every child that leads its own (QEMU, started with
+    start_new_session); the thread that started it then sees QEMU end and stops it in order (runner)."""
+    stopped = []
+    for pid in child_pids():
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, sig)
+                stopped.append(pid)
+        except ProcessLookupError:
+            continue
+    return stopped

@@ -2,14 +2,18 @@
 with a column per configuration, the matrix section, and the subcommand against fake_qemu.py."""
 
 import json
+import os
 import re
+import signal
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from ccktf import cli, ktap, matrix, sweep_report
+from ccktf import cli, conformance, ktap, matrix, stopping, sweep_report
 from ccktf.conformance_report import build_report
 from ccktf.conformance_sweep import DEFAULT_SWEEP, SweepConfig, SweepError, parse_sweep, size_mib
 from ccktf.matrix import Cell, CellResult
@@ -97,16 +101,59 @@ def test_every_check_of_every_configuration_is_a_row():
     assert set(re.findall(r"^\| ([A-Z]{2}-\d{3}) \|", text, re.MULTILINE)) == ids
 
 
-def test_a_broken_run_makes_the_sweep_an_error_and_its_checks_errors():
+def broken_sweep(first="conformance_ovmf"):
+    """512M completed (``first``); 2813M timed out in CT-002, before it declared CT-008."""
     text_ovmf = (FIXTURES / "conformance_ovmf.ktap").read_text()
     cut = text_ovmf[:text_ovmf.index("    ok 12 ct_acpi_rsdp")]
     broken = build_report(ktap.parse(cut), profile="tcg", memory="2813M", date=DATE, boot_problems=["timed out"])
-    sweep = SweepReport("mem=512M,2813M", [ConfigReport(SweepConfig("512M", 1), report_from("conformance_ovmf")),
-                                           ConfigReport(SweepConfig("2813M", 1), broken)])
+    return SweepReport("mem=512M,2813M", [ConfigReport(SweepConfig("512M", 1), report_from(first)),
+                                          ConfigReport(SweepConfig("2813M", 1), broken)])
+
+
+def test_a_broken_run_makes_the_sweep_an_error_and_its_checks_errors():
+    sweep = broken_sweep()
     text = sweep_report.render_markdown(sweep)
     assert sweep.exit_status() == 2 and "- 2813M smp=1: timed out" in text
     assert check_row(text, "CT-002").endswith("| pass | **ERROR** |")
-    assert check_row(text, "CT-008").endswith("| pass | - |")  # never declared in the cut stream
+    # never declared in the cut stream: the boot never got there, so an error, never "not declared"
+    assert check_row(text, "CT-008").endswith("| pass | **ERROR (not run)** |")
+
+
+def test_a_check_a_broken_boot_never_reached_is_an_error_in_every_format():
+    sweep = broken_sweep()
+    document = json.loads(sweep_report.to_json(sweep))
+    ct008 = next(c for c in document["checks"] if c["id"] == "CT-008")["results"]["2813M smp=1"]
+    assert ct008 is not None and ct008["result"] == "error" and ct008["reason"] == "not run: timed out"
+    page = sweep_report.render_html(sweep)
+    row = next(line for line in page.splitlines() if line.startswith("<tr><td>CT-008</td>"))
+    assert row.endswith('<td class="error" title="not run: timed out">ERROR (not run)</td></tr>')
+    assert "<h2>Configurations</h2>" in page and "<h2>Boot problems</h2>" in page and ">timed out<" in page
+    root = etree.fromstring(sweep_report.render_junit(sweep).encode())
+    suite = root.findall("testsuite")[1]
+    case = next(c for c in suite.iter("testcase") if c.get("name").startswith("CT-008 "))
+    assert case.find("error") is not None and case.find("error").get("message") == "CT-008: not run"
+    assert int(suite.get("tests")) == len(suite.findall("testcase"))
+    assert int(suite.get("errors")) == sum(c.find("error") is not None for c in suite.findall("testcase"))
+    schema = etree.XMLSchema(etree.parse(str(FIXTURES / "junit-10.xsd")))
+    assert schema.validate(root), schema.error_log
+
+
+def test_a_completed_boot_that_did_not_declare_a_check_stays_not_declared():
+    text_ovmf = (FIXTURES / "conformance_ovmf.ktap").read_text()
+    fewer = re.sub(r"    # check: name=ct_tables_reachable .*\n", "", text_ovmf)
+    assert fewer != text_ovmf
+    sweep = SweepReport("mem=512M,2813M", [
+        ConfigReport(SweepConfig("512M", 1), report_from("conformance_ovmf")),
+        ConfigReport(SweepConfig("2813M", 1), build_report(ktap.parse(fewer), profile="tcg", memory="2813M",
+                                                             date=DATE, boot_problems=[]))])
+    assert check_row(sweep_report.render_markdown(sweep), "CT-008").endswith("| pass | - |")
+
+
+def test_the_headline_names_a_broken_boot_and_a_failure_elsewhere():
+    text = sweep_report.verdict_text(broken_sweep(first="conformance_must_fail"))
+    assert text.startswith("ERROR: the boot did not complete in 2813M smp=1") and "FAIL" in text
+    assert "MM-008 did not hold (in 512M smp=1)" in text
+    assert "FAIL" not in sweep_report.verdict_text(broken_sweep())  # nothing failed where it ran
 
 
 def test_json_has_every_result_with_its_evidence():
@@ -126,6 +173,23 @@ def test_junit_is_one_valid_suite_per_configuration():
     assert [s.get("name") for s in suites] == ["ccktf-conformance[512M smp=1]", "ccktf-conformance[2813M smp=2]"]
     assert root.get("failures") == "1" and int(root.get("errors")) == 1  # the broken boot's testcase
     assert root.get("tests") == str(sum(int(s.get("tests")) for s in suites))
+
+
+def test_junit_testcases_of_each_configuration_are_told_apart():
+    root = etree.fromstring(sweep_report.render_junit(two_configs()).encode())
+    keys = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
+    assert len(keys) == len(set(keys))  # classname + name: no check of two configurations merged
+    assert ("conformance[2813M smp=2]", "MM-008 conformance.mm_runtime_attribute") in keys
+
+
+def test_junit_skipped_total_is_on_each_suite_as_the_schema_allows():
+    # junit-10.xsd has no skipped on <testsuites>: the total is each <testsuite>'s, and adding it to
+    # <testsuites> would make the file invalid (this shows why it is not there)
+    schema = etree.XMLSchema(etree.parse(str(FIXTURES / "junit-10.xsd")))
+    root = etree.fromstring(sweep_report.render_junit(two_configs()).encode())
+    assert all(s.get("skipped") == str(len(s.findall("testcase/skipped"))) for s in root.findall("testsuite"))
+    root.set("skipped", "1")
+    assert not schema.validate(root)
 
 
 def test_html_escapes_and_colours_each_cell():
@@ -242,3 +306,103 @@ def test_real_sweep_shows_which_sizes_break(tmp_path, capsys):
     assert any("00000000afc00000-" in line for line in fb004["2813M smp=1"]["evidence"])  # 2812M: the last MiB
     text = (tmp_path / "out" / "report.md").read_text()
     assert check_row(text, "FB-004").endswith("| **FAIL** | pass |")
+
+
+def test_header_shows_the_common_arguments_and_each_column_its_own():
+    sweep = two_configs()
+    sweep.configs[0].report.args = "tests=conformance* platform=sim-tdx conformance=1"
+    sweep.configs[1].report.args = "tests=conformance* platform=sim-tdx conformance=1 sim_unaccepted=512M"
+    sweep.configs[1].report.date = DATE.replace(hour=5)
+    header = dict(sweep_report.header_lines(sweep))
+    assert header["ccktf"].endswith("common to every configuration: tests=conformance* platform=sim-tdx conformance=1")
+    assert header["Date"].startswith("2026-01-01T00:00:00Z (the first boot's start")
+    text = sweep_report.render_markdown(sweep)
+    row = next(line for line in text.splitlines() if line.startswith("| 2813M smp=2 |"))
+    assert "| sim_unaccepted=512M | sim_unaccepted=512M |" in row  # added by the sweep; its own arguments
+
+
+# -- stopping, isolation, bad options, stale outputs ------------------------------------------------------
+
+@pytest.fixture
+def conformance_cli(fake_qemu, fake_kernel, tmp_path, capsys):
+    """``python3 -m ccktf conformance ARGS`` against fake_qemu.py (whatever it was told to serve)."""
+    firmware = tmp_path / "OVMF.fd"
+    firmware.write_bytes(b"fw")
+
+    def run(*args, timeout=10):
+        code = cli.main(["conformance", *args, f"--kernel={fake_kernel}", f"--firmware={firmware}",
+                         f"--qemu={fake_qemu.path}", f"--log-dir={tmp_path / 'runs'}", f"--out={tmp_path / 'out'}",
+                         f"--timeout={timeout}", "--platform=none"])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+    return run
+
+
+def test_ctrl_c_stops_running_boots_cancels_queued_and_writes_what_finished(conformance_cli, fake_qemu, tmp_path):
+    fake_qemu.serve("conformance_ovmf", status=3, hang=True)  # every boot hangs until stopped
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    code, out = conformance_cli("--sweep", "mem=512M,1G,2G smp=1,2", "--jobs=2", "--matrix=off", timeout=60)
+    timer.cancel()
+    assert code == 128 + signal.SIGINT, out
+    assert time.monotonic() - started < 20, out  # not the 60 s timeout of each boot
+    assert len(fake_qemu.invocations()) == 2  # the four queued configurations never started
+    assert not [p for p in stopping.child_pids() if Path(f"/proc/{p}").exists()]  # no QEMU left behind
+    document = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert document["exit_status"] == 2 and len(document["configurations"]) == 6
+    assert all("stopped by SIGINT" in " ".join(c["boot_problems"]) for c in document["configurations"])
+
+
+def test_a_harness_failure_in_one_configuration_leaves_the_others(conformance_cli, fake_qemu, tmp_path,
+                                                                 monkeypatch):
+    fake_qemu.serve("conformance_ovmf", status=3)
+    real = conformance.boot_report
+
+    def boot_report(args, label="conformance"):
+        if args.memory == "1G":
+            raise OSError(28, "No space left on device")
+        return real(args, label)
+    monkeypatch.setattr(conformance, "boot_report", boot_report)
+    code, out = conformance_cli("--sweep", "mem=512M,1G,2G", "--jobs=2", "--matrix=off")
+    document = json.loads((tmp_path / "out" / "report.json").read_text())
+    verdicts = {c["label"]: c["exit_status"] for c in document["configurations"]}
+    assert code == 2 and verdicts == {"512M smp=1": 0, "1G smp=1": 2, "2G smp=1": 0}, out
+    assert "No space left on device" in " ".join(document["configurations"][1]["boot_problems"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--matrix="], "--matrix ''"), (["--matrix=Off"], "--matrix 'Off'"), (["--matrix=no/such.json"], "no/such"),
+    (["--jobs=-5"], "--jobs must be at least 1"), (["--jobs=0", "--sweep=mem=1G"], "--jobs must be at least 1")])
+def test_bad_option_values_are_refused_before_any_boot(conformance_cli, fake_qemu, args, message):
+    fake_qemu.serve("conformance_ovmf", status=3)
+    code, out = conformance_cli(*args)
+    assert code == 2 and message in out and fake_qemu.invocations() == []
+
+
+def test_memory_given_with_a_sweep_that_sets_it_is_warned_about(conformance_cli, fake_qemu):
+    fake_qemu.serve("conformance_ovmf", status=3)
+    _, out = conformance_cli("--sweep", "mem=512M", "--memory=8G", "--matrix=off")
+    assert "warning: --memory is ignored: the sweep sets mem=" in out
+    _, out = conformance_cli("--sweep", "smp=1", "--memory=1G", "--matrix=off")
+    assert "warning" not in out  # the sweep takes its size from --memory
+
+
+def test_a_single_report_clears_an_earlier_sweeps_outputs(conformance_cli, fake_qemu, tmp_path):
+    fake_qemu.serve("conformance_ovmf", status=3)
+    conformance_cli("--sweep", "mem=512M,1G", "--matrix=off")
+    out = tmp_path / "out"
+    (out / "notes.txt").write_text("mine")
+    (out / "6G-smp1").mkdir()
+    (out / "6G-smp1" / "mine.txt").write_text("mine")  # not a folder the tool wrote: kept
+    assert (out / "report.json").is_file() and (out / "1G-smp1").is_dir()
+    conformance_cli("--matrix=off")
+    assert not (out / "report.json").exists() and not (out / "512M-smp1").exists() and not (out / "1G-smp1").exists()
+    assert (out / "notes.txt").is_file() and (out / "6G-smp1" / "mine.txt").is_file() and (out / "report.md").is_file()
+
+
+def test_single_report_html_gains_the_matrix_section(sweep_cli, tmp_path):
+    saved = tmp_path / "matrix.json"
+    saved.write_text(matrix.to_json(matrix_results()))
+    sweep_cli(f"--matrix={saved}")
+    assert "<h2>Firmware x kernel acceptance matrix</h2>" in (tmp_path / "out" / "report.html").read_text()
