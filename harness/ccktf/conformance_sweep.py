@@ -33,13 +33,12 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import stopping
+from . import qemu, stopping
 
 DEFAULT_SWEEP = "mem=2G,2813M,2815M,6G,6145M smp=1,2"
 SWEEP_KEYS = ("mem", "smp")
 Q35_LOWMEM_SPLIT_MIB = 0xb0000000 >> 20  # 2816: from this size on, q35 puts RAM above 4 GiB
 SMALL_GUEST_UNACCEPTED = "512M"
-_SIZE = re.compile(r"([1-9][0-9]*)([KMGT]?)", re.IGNORECASE)
 _MIB_PER = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024 * 1024}  # QEMU -m: no suffix means MiB
 
 
@@ -49,10 +48,10 @@ class SweepError(ValueError):
 
 def size_mib(size: str) -> float:
     """A QEMU ``-m`` size in MiB (``2813M`` -> 2813, ``6G`` -> 6144); SweepError when it is not one."""
-    match = _SIZE.fullmatch(size)
-    if not match:
+    if not qemu.MEMORY_SIZE.fullmatch(size):  # the very rule QEMU's command line is checked with
         raise SweepError(f"sweep: {size!r} is not a memory size like 512M, 2813M or 6G")
-    return int(match.group(1)) * _MIB_PER[match.group(2).upper()]
+    unit = size[-1].upper() if size[-1].isalpha() else ""
+    return int(size[:-1] if unit else size) * _MIB_PER[unit]
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ BOOT_MODES = ("kernel", "esp")
 ESP_IMAGE = Path("ESP/EFI/BOOT/BOOTX64.EFI")
 ESP_ARGS = Path("ESP/ccktf.args")
 VARS_COPY = "OVMF_VARS.fd"
-_MEMORY = re.compile(r"[1-9][0-9]*[KMGT]?", re.IGNORECASE)
+MEMORY_SIZE = re.compile(r"[1-9][0-9]*[KMGT]?", re.IGNORECASE)  # QEMU -m sizes (conformance_sweep reads them)
 
 
 class QemuConfigError(CcktfError):
@@ -285,7 +285,7 @@ class LaunchPlan:
 
 
 def validate(config: LaunchConfig) -> None:
-    if not _MEMORY.fullmatch(config.memory):
+    if not MEMORY_SIZE.fullmatch(config.memory):
         raise QemuConfigError(f"memory {config.memory!r} is not a size like 512M or 6G")
     if config.smp < 1:
         raise QemuConfigError(f"smp must be at least 1, not {config.smp}")
