@@ -10,7 +10,7 @@
  *    below 2816M"): TDVF accepted RAM below 4 GiB in 2 MiB pages, so when that RAM ends off a 2 MiB
  *    boundary (2813M, 2815M: QEMU's q35 keeps a guest below 2816M wholly under 4 GiB) the last MiB was left
  *    unaccepted while the map reports it as RAM; the fix accepts the remainder with 4K pages. The model holds
- *    [ALIGN_DOWN(top, 2M), top) of the highest RAM below 4 GiB pending and never marks it unaccepted. With a
+ *    conventional pages of [ALIGN_DOWN(top, 2M), top) below 4 GiB pending and never marks them unaccepted. With a
  *    top on a 2 MiB boundary (2G, 6G) there is no remainder and nothing to reproduce, as with TDVF.
  *  - memmap-size / memmap-size-fixed (FB-001): edk2 f80a406aa9 (PR 11609, "CoreGetMemoryMap: Account for
  *    Unaccepted Entries"): before it, the size CoreGetMemoryMap asked for with EFI_BUFFER_TOO_SMALL left out
@@ -40,6 +40,7 @@
 #include <arch/sim.h>
 #include <ccktf/args.h>
 #include <ccktf/boot.h>
+#include <ccktf/console.h>
 #include <ccktf/string.h>
 #include "efi/efi_api.h"
 #include "efi/efi_spec.h"
@@ -95,18 +96,42 @@ static u64 low_ram_top(void)
 	return (units << 16) + 16 * MiB;
 }
 
-/* The RAM past the last 2 MiB boundary stays pending and unreported: the memory stays the firmware's,
- * only the model's page state changes (it is not allocated: the firmware may be using it, as in TDVF). */
-static const char *leave_tail_pending(struct sim_memory *mem)
+/*
+ * The conventional RAM past the last 2 MiB boundary stays pending and unreported. Only conventional pages,
+ * as sim_memory.c takes them: the tail also holds memory the firmware is using (at 2815M RuntimeData and
+ * ACPI NVS), and a model that held that pending would make the firmware itself touch pending memory, which
+ * the model cannot catch before ExitBootServices. The pages are allocated as EfiLoaderData, so the firmware
+ * never uses them again and the final map reports them as RAM (FB-004 counts LoaderData as RAM, as Linux
+ * does). The model's guard faults a touch of them at 4 KiB (sim_guard.c). Says on the console what it did,
+ * so that a test that relies on the reproduction can see it was applied.
+ */
+static const char *leave_tail_pending(struct boot_info *b, const struct memmap *m, struct sim_memory *mem)
 {
-	u64 top = low_ram_top(), tail = ALIGN_DOWN(top, 2 * MiB);
+	u64 top = low_ram_top(), tail = ALIGN_DOWN(top, 2 * MiB), bytes = 0;
+	const struct efi_memory_descriptor *d;
+	const char *err = NULL;
 
-	if (tail == top)
-		return NULL;
-	if (mem->count == SIM_MAX_REGIONS)
-		return "sim_fw_bug=pending-tail: more than SIM_MAX_REGIONS regions";
-	mem->regions[mem->count++] = (struct sim_region){ tail, top, .unreported = true };
-	mem->bytes += top - tail;
+	for_each_memmap_desc(m, i, d) {
+		struct range r = memmap_desc_range(d);
+		u64 lo = MAX(r.start, tail), hi = MIN(r.end, top);
+		if (hi <= lo || err)
+			continue;
+		if (d->type != EFI_CONVENTIONAL_MEMORY) {
+			printk("# sim: sim_fw_bug=pending-tail: [0x%llx, 0x%llx) type %u is the firmware's: left accepted\n",
+			       lo, hi, d->type);
+			continue;
+		}
+		err = sim_take_region(b, mem, lo, hi, true);
+		bytes += err ? 0 : hi - lo;
+	}
+	if (err)
+		return err;
+	if (!bytes && tail != top)
+		printk("# sim: sim_fw_bug=pending-tail NOT applied: [0x%llx, 0x%llx) holds no conventional memory "
+		       "(all of it the firmware's): nothing reproduced\n", tail, top);
+	else if (bytes)
+		printk("# sim: sim_fw_bug=pending-tail: %llu KiB of conventional memory in [0x%llx, 0x%llx) left "
+		       "pending and unreported\n", bytes / KiB, tail, top);
 	return NULL;
 }
 
@@ -136,6 +161,7 @@ typedef efi_status_t(EFIAPI *crc32_fn)(void *data, u64 size, u32 *crc);
 #define SCRATCH_BYTES (64 * KiB)
 static get_map_fn firmware_get_map;
 static void *scratch;
+static bool warned_too_big;
 
 static bool in_sp_range(struct range r)
 {
@@ -173,6 +199,11 @@ static efi_status_t EFIAPI modelled_get_map(u64 *map_size, void *map, u64 *map_k
 	efi_status_t s = firmware_get_map(&real, scratch, map_key, desc_size, version);
 
 	if (s == EFI_BUFFER_TOO_SMALL) { /* a map beyond the scratch buffer: rewritten in place, no bug */
+		if (bug == FW_BUG_MEMMAP_SIZE && !warned_too_big) {
+			warned_too_big = true;
+			printk("# sim: sim_fw_bug=memmap-size NOT applied: the firmware's map (%llu bytes) is larger than "
+			       "the model's %llu KiB buffer\n", real, SCRATCH_BYTES / KiB);
+		}
 		s = firmware_get_map(map_size, map, map_key, desc_size, version);
 		if (!EFI_IS_ERROR(s))
 			rewrite(map, *map_size, *desc_size, *version);
@@ -209,7 +240,7 @@ static const char *wrap_get_memory_map(struct boot_info *b)
 	return NULL;
 }
 
-const char *sim_fw_bugs_setup(struct boot_info *b, struct sim_memory *mem)
+const char *sim_fw_bugs_setup(struct boot_info *b, const struct memmap *m, struct sim_memory *mem)
 {
 	const char *err = NULL;
 
@@ -217,7 +248,7 @@ const char *sim_fw_bugs_setup(struct boot_info *b, struct sim_memory *mem)
 	case FW_BUG_NONE:
 		return NULL;
 	case FW_BUG_PENDING_TAIL:
-		return leave_tail_pending(mem);
+		return leave_tail_pending(b, m, mem);
 	case FW_BUG_SP_KEPT:
 		err = reserve_sp(b);
 		break;

@@ -4,6 +4,11 @@
  * pages (arch/x86/cpu/paging.c) of wholly pending units are left not present, and the #PF hook hands a
  * touch of one of them to the model. Any other #PF is not the guard's: the hook returns false and the
  * dispatcher's exception table and crash path see it as before.
+ *
+ * An unreported region (sim_fw_bug=pending-tail: the part of a 2 MiB page past the firmware's last 2 MiB
+ * boundary) never fills a 2 MiB unit, so it is guarded at 4 KiB instead: each of its pending pages is
+ * made not present in a 4 KiB mapping (the 2 MiB page split by paging_set_page_flags()), and opened page
+ * by page.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
@@ -20,17 +25,51 @@ static bool unit_inside(const struct sim_region *r, u64 unit)
 	return unit >= r->start && unit + UNIT <= r->end;
 }
 
-/* A unit the guard hides or hid: wholly in a region. */
+/* A unit the guard hides or hid: wholly in a region that the map reports. */
 static bool guardable(u64 addr)
 {
 	const struct sim_region *r = guarded ? sim_region_of(guarded, addr) : NULL;
 
-	return r && unit_inside(r, ALIGN_DOWN(addr, UNIT));
+	return r && !r->unreported && unit_inside(r, ALIGN_DOWN(addr, UNIT));
+}
+
+/* A 4 KiB page the guard hides or hid: in an unreported region. */
+static bool guardable_page(u64 addr)
+{
+	const struct sim_region *r = guarded ? sim_region_of(guarded, addr) : NULL;
+
+	return r && r->unreported;
 }
 
 static bool hidden(u64 addr)
 {
-	return guardable(addr) && !(paging_page_entry(addr) & PAGING_PRESENT);
+	return (guardable(addr) || guardable_page(addr)) && !(paging_page_entry(addr) & PAGING_PRESENT);
+}
+
+/* A 4 KiB present or not; no page table left to split the 2 MiB page is the model's failure, said so. */
+static void set_page_present(u64 page, bool present)
+{
+	if (!paging_set_page_flags(page, present ? PAGING_PRESENT : 0, present ? 0 : PAGING_PRESENT))
+		sim_stop("the guard could not map a pending page at 4 KiB (no spare page table) at", page);
+}
+
+static void hide_pages(const struct sim_region *r)
+{
+	u64 raw;
+
+	for (u64 page = r->start; page < r->end; page += EFI_PAGE_SIZE)
+		if (sim_page_state(page, &raw) == CC_PAGE_PENDING)
+			set_page_present(page, false);
+}
+
+static void open_pages(u64 start, u64 end)
+{
+	for (unsigned i = 0; guarded && i < guarded->count; i++) {
+		const struct sim_region *r = &guarded->regions[i];
+		u64 lo = MAX(ALIGN_DOWN(start, EFI_PAGE_SIZE), r->start), hi = MIN(end, r->end);
+		for (u64 page = lo; r->unreported && page < hi; page += EFI_PAGE_SIZE)
+			set_page_present(page, true);
+	}
 }
 
 static bool guard_pf_hook(struct cpu_regs *regs)
@@ -42,6 +81,10 @@ static bool guard_pf_hook(struct cpu_regs *regs)
 
 static void hide_region(const struct sim_region *r, sim_unit_pending_fn pending)
 {
+	if (r->unreported) {
+		hide_pages(r);
+		return;
+	}
 	for (u64 unit = ALIGN_UP(r->start, UNIT); unit + UNIT <= r->end; unit += UNIT)
 		if (pending(unit))
 			paging_set_large_flags(unit, 0, PAGING_PRESENT);
@@ -62,6 +105,7 @@ void sim_guard_open(u64 start, u64 end)
 	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
 		if (guardable(unit))
 			paging_set_large_flags(unit, PAGING_PRESENT, 0);
+	open_pages(start, end);
 }
 
 /*
@@ -86,4 +130,7 @@ void sim_host_back(u64 start, u64 size)
 	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
 		if (guardable(unit) && pending_fn && pending_fn(unit))
 			paging_set_large_flags(unit, 0, PAGING_PRESENT);
+	for (u64 page = ALIGN_DOWN(start, EFI_PAGE_SIZE); page < end; page += EFI_PAGE_SIZE)
+		if (guardable_page(page) && sim_page_state(page, &raw) == CC_PAGE_PENDING)
+			set_page_present(page, false);
 }

@@ -12,7 +12,7 @@
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 
-static const char *take(struct boot_info *b, struct sim_memory *mem, u64 start, u64 end)
+const char *sim_take_region(struct boot_info *b, struct sim_memory *mem, u64 start, u64 end, bool unreported)
 {
 	efi_physical_addr_t addr = start;
 	efi_status_t s;
@@ -23,7 +23,7 @@ static const char *take(struct boot_info *b, struct sim_memory *mem, u64 start, 
 						 &addr);
 	if (EFI_IS_ERROR(s))
 		return "AllocatePages(AllocateAddress) refused conventional memory";
-	mem->regions[mem->count++] = (struct sim_region){ start, end, false };
+	mem->regions[mem->count++] = (struct sim_region){ start, end, unreported };
 	mem->bytes += end - start;
 	return NULL;
 }
@@ -36,7 +36,7 @@ static const char *take_above_4g(struct boot_info *b, const struct memmap *m, st
 	for_each_memmap_desc(m, i, d) {
 		struct range r = memmap_desc_range(d);
 		if (d->type == EFI_CONVENTIONAL_MEMORY && r.end > 4 * GiB && !err)
-			err = take(b, mem, MAX(r.start, 4 * GiB), r.end);
+			err = sim_take_region(b, mem, MAX(r.start, 4 * GiB), r.end, false);
 	}
 	if (!err && !mem->count)
 		err = "no memory above 4 GiB: give the guest more than 4 GiB, or sim_unaccepted=SIZE";
@@ -53,7 +53,7 @@ static const char *take_size(struct boot_info *b, const struct memmap *m, u64 si
 		if (d->type != EFI_CONVENTIONAL_MEMORY || hi <= lo)
 			continue;
 		u64 want = ALIGN_UP(MIN(size - mem->bytes, hi - lo), EFI_PAGE_SIZE);
-		const char *err = take(b, mem, hi - want, hi);
+		const char *err = sim_take_region(b, mem, hi - want, hi, false);
 		if (err)
 			return err;
 	}
@@ -71,7 +71,7 @@ const char *sim_reserve_unaccepted(struct boot_info *b, struct sim_memory *out)
 		return "GetMemoryMap failed";
 	m = memmap_view(&snap);
 	err = sim_knobs.unaccepted ? take_size(b, &m, sim_knobs.unaccepted, out) : take_above_4g(b, &m, out);
-	return err ? err : sim_fw_bugs_setup(b, out);
+	return err ? err : sim_fw_bugs_setup(b, &m, out);
 }
 
 void sim_mark_unaccepted(const struct sim_memory *mem, struct efi_memmap_snapshot *snap)

@@ -235,13 +235,20 @@ static bool firmware_accept(u64 start, u64 size)
 
 static bool accepted_all_at_exit;
 
-/* Every page of the model's regions not yet validated, validated by the firmware (timed, counted). */
+/*
+ * Every page of the model's regions not yet validated, validated by the firmware (timed, counted). Firmware
+ * accepts only the ranges it tracks itself: AmdSevDxe's AcceptAllMemory() walks gDS->GetMemorySpaceMap()
+ * and accepts the EfiGcdMemoryTypeUnaccepted entries only (OvmfPkg/AmdSevDxe/AmdSevDxe.c), and PEI's
+ * MemEncryptSevSnpPreValidateSystemRam() the ranges of its own resource HOBs (OvmfPkg/PlatformPei/AmdSev.c).
+ * An unreported region (sim_fw_bug=pending-tail) is memory the firmware lost track of: it stays pending.
+ */
 static void firmware_accept_all(const char *when)
 {
 	u64 start = sim_fw_account_start(), bytes = 0;
 
 	for (unsigned i = 0; i < mem.count; i++)
-		for (u64 a = mem.regions[i].start; a < mem.regions[i].end; a += EFI_PAGE_SIZE)
+		for (u64 a = mem.regions[i].start; !mem.regions[i].unreported && a < mem.regions[i].end;
+		     a += EFI_PAGE_SIZE)
 			if (!snp_rmp_is_validated(a / EFI_PAGE_SIZE) && firmware_validate(a / EFI_PAGE_SIZE))
 				bytes += EFI_PAGE_SIZE;
 	sim_fw_account(start, bytes, when);

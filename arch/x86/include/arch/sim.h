@@ -19,6 +19,7 @@
 
 struct boot_info;
 struct efi_memmap_snapshot;
+struct memmap;
 
 /*
  * Which firmware a model behaves as (sim_fw=, sim_firmware.c cites the edk2 sources of each). DEFAULT: the
@@ -67,7 +68,10 @@ void sim_mark_unaccepted(const struct sim_memory *mem, struct efi_memmap_snapsho
  * sim_fw_bug= (sim_fw_bugs.c): the modelled firmware reproduces a firmware bug that shipped. Called by
  * sim_reserve_unaccepted() after the regions are taken; may add a region, may wrap GetMemoryMap().
  */
-const char *sim_fw_bugs_setup(struct boot_info *b, struct sim_memory *mem);
+const char *sim_fw_bugs_setup(struct boot_info *b, const struct memmap *m, struct sim_memory *mem);
+/* Allocates conventional [start, end) as EfiLoaderData (the firmware never uses it again) and adds it as a
+ * region; unreported: pending, yet never marked unaccepted (sim_fw_bug=pending-tail). */
+const char *sim_take_region(struct boot_info *b, struct sim_memory *mem, u64 start, u64 end, bool unreported);
 /* Before ExitBootServices: zeroed memory for a model's own bookkeeping (LoaderData pages). */
 void *sim_alloc(struct boot_info *b, u64 bytes);
 /* platform_ops.page_state for a model platform: the model's own view (sim_memory.c). */
@@ -85,6 +89,8 @@ const struct sim_region *sim_region_of(const struct sim_memory *mem, u64 addr);
  * Simplification: the granule is the 2 MiB page (the guard never splits it). Opening is for the whole unit,
  * so a 4 KiB accept inside a pending 2 MiB makes all of it present: a touch of a still-pending 4 KiB page
  * inside a partly accepted 2 MiB, or of pending memory in a 2 MiB only partly inside a region, is NOT caught.
+ * Except in an unreported region (sim_fw_bug=pending-tail), which never fills a 2 MiB page: its pending
+ * pages are hidden and opened at 4 KiB, so a touch of any of them is caught.
  */
 typedef bool (*sim_unit_pending_fn)(u64 unit);		     /* all of [unit, unit + 2 MiB) pending */
 typedef bool (*sim_touch_fn)(struct cpu_regs *regs, u64 addr); /* false: the #PF is a crash */
