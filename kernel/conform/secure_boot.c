@@ -126,6 +126,32 @@ bool sb_rule_modes(const struct sb_state *s, unsigned *judged, struct conform_fi
 	return held;
 }
 
+bool sb_write_probe_wanted(enum sb_var_id id, const struct sb_var *v)
+{
+	return (id == SB_SECURE_BOOT || id == SB_SETUP_MODE) && sb_var_bool(v) >= 0;
+}
+
+bool sb_rule_read_only(const struct sb_state *s, unsigned *probed, struct conform_finding *f)
+{
+	bool held = true;
+
+	*probed = 0;
+	for (unsigned i = 0; i < SB_VAR_COUNT; i++) {
+		const struct sb_var *v = &s->var[i];
+		struct conform_item item = { .index = i, .addr = v->write_status, .type = v->data[0] };
+
+		if (!v->write_probed)
+			continue;
+		(*probed)++;
+		if (v->write_status == EFI_WRITE_PROTECTED)
+			continue;
+		item.what = v->write_status == EFI_SUCCESS ? "SetVariable() took the write (EFI_SUCCESS)" :
+							     "SetVariable() did not answer EFI_WRITE_PROTECTED";
+		held = conform_offend(f, &item);
+	}
+	return held;
+}
+
 enum sb_mode sb_mode(const struct sb_state *s)
 {
 	int secure = sb_var_bool(&s->var[SB_SECURE_BOOT]), setup = sb_var_bool(&s->var[SB_SETUP_MODE]);

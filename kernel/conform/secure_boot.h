@@ -21,6 +21,8 @@
 /* Table 3-1: each is a UINT8, 1 or 0 ("All other values are reserved"). */
 #define SB_VAR_SIZE 1u
 #define SB_VAR_DATA_MAX 8u /* bytes read; a larger variable answers EFI_BUFFER_TOO_SMALL and its size */
+/* UEFI 2.10 section 8.2, SetVariable(): "The variable in question is read-only." */
+#define EFI_WRITE_PROTECTED (EFI_ERROR_BIT | 8)
 
 enum sb_var_id { SB_SECURE_BOOT, SB_SETUP_MODE, SB_AUDIT_MODE, SB_DEPLOYED_MODE, SB_VAR_COUNT };
 
@@ -30,6 +32,8 @@ struct sb_var {
 	u32 attributes; /* valid when status is EFI_SUCCESS */
 	u64 size;	/* DataSize as returned (with EFI_BUFFER_TOO_SMALL: the size needed) */
 	u8 data[SB_VAR_DATA_MAX];
+	bool write_probed; /* SB-004 wrote the variable's own value back (sb_write_probe_wanted()) */
+	u64 write_status;  /* SetVariable()'s raw status for that write */
 };
 
 struct sb_state {
@@ -67,5 +71,15 @@ bool sb_rule_attributes(const struct sb_state *s, struct conform_finding *f);
  */
 bool sb_rule_modes(const struct sb_state *s, unsigned *judged, struct conform_finding *f);
 #define SB_IMPLICATIONS 3
+
+/*
+ * SB-004: Table 3-1 makes SecureBoot and SetupMode read-only, and SetVariable() answers a write to a read-only
+ * variable EFI_WRITE_PROTECTED (section 8.2). The probe writes a variable only when it is present, one byte,
+ * 0 or 1, and one of those two: its own value with its own attributes, so that a firmware that wrongly takes
+ * the write changes nothing (a missing variable is never written: that would create it).
+ */
+bool sb_write_probe_wanted(enum sb_var_id id, const struct sb_var *v);
+/* Every probed variable answered EFI_WRITE_PROTECTED; item.addr holds SetVariable()'s status. *probed counts. */
+bool sb_rule_read_only(const struct sb_state *s, unsigned *probed, struct conform_finding *f);
 
 #endif

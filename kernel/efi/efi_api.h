@@ -61,7 +61,9 @@ struct efi_runtime_services {
 	/* UEFI 2.10 section 8.2 */
 	efi_status_t(EFIAPI *get_variable)(const efi_char16_t *name, const efi_guid_t *vendor, u32 *attributes,
 					   u64 *data_size, void *data);
-	efi_slot_t get_next_variable_name, set_variable;
+	efi_slot_t get_next_variable_name;
+	efi_status_t(EFIAPI *set_variable)(const efi_char16_t *name, const efi_guid_t *vendor, u32 attributes,
+					   u64 data_size, const void *data);
 	efi_slot_t get_next_high_monotonic_count;
 	void(EFIAPI *reset_system)(enum efi_reset_type type, efi_status_t status, u64 data_size, void *data);
 	efi_slot_t update_capsule, query_capsule_capabilities, query_variable_info;

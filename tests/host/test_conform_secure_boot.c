@@ -181,3 +181,57 @@ KTEST(host_conform_secure_boot, an_unreadable_variable_leaves_its_implications_u
 	KEXPECT_TRUE(t, sb_rule_modes(&s, &judged, &f));
 	KEXPECT_EQ(t, judged, 1); /* DeployedMode => AuditMode=0 only */
 }
+
+KTEST(host_conform_secure_boot, only_present_read_only_variables_are_written)
+{
+	struct sb_state s = state(1, 0, 0, 0);
+
+	KEXPECT_TRUE(t, sb_write_probe_wanted(SB_SECURE_BOOT, &s.var[SB_SECURE_BOOT]));
+	KEXPECT_TRUE(t, sb_write_probe_wanted(SB_SETUP_MODE, &s.var[SB_SETUP_MODE]));
+	KEXPECT_FALSE(t, sb_write_probe_wanted(SB_AUDIT_MODE, &s.var[SB_AUDIT_MODE])); /* writable */
+	missing(&s, SB_SECURE_BOOT);
+	KEXPECT_FALSE(t, sb_write_probe_wanted(SB_SECURE_BOOT, &s.var[SB_SECURE_BOOT])); /* would create it */
+	s.var[SB_SETUP_MODE].size = 4;
+	KEXPECT_FALSE(t, sb_write_probe_wanted(SB_SETUP_MODE, &s.var[SB_SETUP_MODE]));
+}
+
+static struct sb_state probed_state(u64 secure_boot_answer, u64 setup_mode_answer)
+{
+	struct sb_state s = state(1, 0, 0, 0);
+
+	s.var[SB_SECURE_BOOT].write_probed = s.var[SB_SETUP_MODE].write_probed = true;
+	s.var[SB_SECURE_BOOT].write_status = secure_boot_answer;
+	s.var[SB_SETUP_MODE].write_status = setup_mode_answer;
+	return s;
+}
+
+KTEST(host_conform_secure_boot, write_protected_read_only_variables_pass)
+{
+	struct sb_state s = probed_state(EFI_WRITE_PROTECTED, EFI_WRITE_PROTECTED);
+	struct conform_finding f;
+	unsigned probed;
+
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_TRUE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, probed, 2);
+	s = state(1, 0, 0, 0); /* nothing probed: nothing judged */
+	KEXPECT_TRUE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, probed, 0);
+}
+
+KTEST(host_conform_secure_boot, a_read_only_variable_that_takes_a_write_fails)
+{
+	struct sb_state s = probed_state(EFI_SUCCESS, EFI_WRITE_PROTECTED);
+	struct conform_finding f;
+	unsigned probed;
+
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, f.count, 1);
+	KEXPECT_EQ(t, f.first.index, SB_SECURE_BOOT);
+	s = probed_state(EFI_WRITE_PROTECTED, EFI_INVALID_PARAMETER); /* refused, but not as read-only */
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, f.first.index, SB_SETUP_MODE);
+	KEXPECT_EQ(t, f.first.addr, EFI_INVALID_PARAMETER);
+}
