@@ -7,10 +7,12 @@ static struct cpu_local locals[SMP_MAX_CPUS];
 
 void percpu_init(u32 index)
 {
-	struct cpu_local *p = &locals[index < SMP_MAX_CPUS ? index : 0];
+	wrmsr(MSR_IA32_GS_BASE, (u64)(uintptr_t)&locals[index < SMP_MAX_CPUS ? index : 0]);
+}
 
-	p->self = p;
-	p->index = index;
-	p->caught_vector = -1;
-	wrmsr(MSR_IA32_GS_BASE, (u64)(uintptr_t)p);
+void percpu_setup(void)
+{
+	for (u32 i = 0; i < SMP_MAX_CPUS; i++)
+		locals[i] = (struct cpu_local){ .self = &locals[i], .index = i, .caught_vector = -1 };
+	percpu_init(0);
 }

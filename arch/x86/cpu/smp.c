@@ -164,6 +164,7 @@ __noreturn void ap_main(struct smp_cpu *c)
 
 	u32 starting = SMP_CPU_STARTING;
 
+	percpu_init(c->index); /* before ap_init, which may use a *_safe accessor (arch/percpu.h) */
 	if (waker->ap_init)
 		waker->ap_init(c);
 	if (c->apic_id == stall_apic_id)
@@ -178,7 +179,7 @@ __noreturn void ap_main(struct smp_cpu *c)
 	}
 	c->seen_apic_id = c->apic_id;
 	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
-	percpu_init(c->index); /* after the GDT: loading GS resets its base (arch/percpu.h) */
+	percpu_init(c->index); /* again: loading GS with the GDT reset its base (arch/percpu.h) */
 	asm volatile("lidt %0" : : "m"(ap_kernel_idtr) : "memory");
 	asm volatile("sgdt %0" : "=m"(gdtr));
 	asm volatile("str %0" : "=r"(tr));

@@ -60,7 +60,7 @@ void trap_init(void)
 	for (unsigned v = 0; v < X86_VECTORS; v++)
 		set_gate(v, (u64)(uintptr_t)trap_stubs + (u64)(s64)trap_stubs[v], ist_for(v));
 	asm volatile("lidt %0" : : "m"(p) : "memory");
-	percpu_init(0); /* the boot CPU's area: the exception-table report below is per CPU */
+	percpu_setup(); /* every CPU's area, this one's GS base: the exception-table report below is per CPU */
 }
 
 void trap_set_hook(unsigned vector, trap_hook_fn hook)

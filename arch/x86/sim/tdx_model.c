@@ -7,6 +7,7 @@
  * rules: tdx_model_pages.c / tdx_model.h. The VMM behind TDG.VP.VMCALL is modelled too (a KVM-like host
  * per the GHCI): Instruction.IO is carried out with real IN/OUT, which TCG executes natively.
  */
+#include <arch/percpu.h>
 #include <arch/portio.h>
 #include <arch/sim_tdvf.h>
 #include <arch/tdx_spec.h>
@@ -36,11 +37,16 @@
  */
 static u64 attributes = TDX_ATTR_SEPT_VE_DISABLE;
 
-/* The #VE information TDG.VP.VEINFO.GET returns once, after the model reflected an access as #VE. */
+/*
+ * The #VE information TDG.VP.VEINFO.GET returns once, after the model reflected an access as #VE: per vCPU,
+ * as the module keeps it in each VCPU's TDVPS (tdg_vp_veinfo_get.c reads the current VCPU's ve_info), so
+ * that two vCPUs taking #VE at once each read their own.
+ */
 static struct {
 	bool valid;
 	u64 exit_reason, qualification, gla, gpa, insn_len;
-} ve_info;
+} ve_infos[SMP_MAX_CPUS];
+#define ve_info (ve_infos[this_cpu_index()])
 
 static struct tdx_pages pages;
 static struct spinlock pages_lock = SPINLOCK_INIT; /* pages, from whichever vCPU's #UD answers a TDCALL */

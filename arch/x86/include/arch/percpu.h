@@ -4,8 +4,8 @@
  * IA32_GS_BASE, arch/x86/kernel/setup_percpu.c and cpu/common.c; the MSR is not intercepted on TDX, where
  * it is TD-VCPU state, nor on SEV-ES/SNP, where it is swapped through the VMSA, so it never traps).
  * Reading it is one GS-relative load: no CPUID (which traps on TDX and SNP), no MSR read, no lock, so the
- * trap path can use it. Set once per CPU after its GDT is loaded (loading GS would reset the base): the
- * boot CPU in trap_init(), each AP in ap_main().
+ * trap path can use it. Set on each CPU before anything that may use it, and again after its GDT is loaded
+ * (loading GS resets the base): the boot CPU in trap_init(), each AP in ap_main().
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -21,7 +21,13 @@ struct cpu_local {
 	volatile int caught_vector; /* the *_safe accessors' exception-table report (arch/trap.h), or -1 */
 };
 
-/* Points this CPU's GS base at slot index's area (index < SMP_MAX_CPUS). */
+/* The boot CPU, once, in trap_init(): sets every slot's area up and points its own GS base at slot 0's. */
+void percpu_setup(void);
+/*
+ * Points this CPU's GS base at slot index's area (index < SMP_MAX_CPUS); writes nothing else, so a late AP
+ * that runs it for a slot given up disturbs no one. An AP calls it first thing in ap_main() (its waker's
+ * ap_init may use a *_safe accessor) and again after loading its GDT (loading GS resets the base).
+ */
 void percpu_init(u32 index);
 
 static inline struct cpu_local *this_cpu_local(void)
