@@ -41,6 +41,10 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "{mark} Linux $(uname -r) is up; kexec {syscall} {image}"
+# what Linux knows of memory, for the harness to compare with what ccktf reports after the kexec
+for d in /sys/firmware/memmap/*; do
+    echo "{mark} memmap $(cat $d/start) $(cat $d/end) $(cat $d/type)"
+done
 kexec {flag} -l {image} --command-line="$(cat /ccktf.args)"
 status=$?
 echo "{mark} kexec {syscall} load status $status"

@@ -273,7 +273,8 @@ def test_real_mode_boot_through_qemu_loader_reports_unsupported(ccktf_kernel):
 def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_vmlinuz, ccktf_kernel, tmp_path):
     """Linux's bzImage64 loader (arch/x86/kernel/kexec-bzimage64.c) accepts the image, copies its setup header
     into boot_params, and jumps to load address + 0x200 with RSI = boot_params; ccktf's entry reports what it
-    got. Debian's kernel boots here on SeaBIOS (no EFI: efi_info stays zero); about 10-25 s under TCG."""
+    got and parses the command line as its arguments. Debian's kernel boots here on SeaBIOS (no EFI: efi_info
+    stays zero); about 10-25 s under TCG."""
     from ccktf import initramfs
 
     qemu, gcc = shutil.which("qemu-system-x86_64"), shutil.which("gcc")
@@ -293,11 +294,15 @@ def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_vmlinuz, cckt
                          capture_output=True, timeout=300)
     out = run.stdout.decode(errors="replace")
     assert "kexec-init: kexec_file_load accepted /kexec.img" in out, out[-2000:]
-    assert "# ccktf: entered through the 64-bit boot protocol (boot_params at 0x" in out, out[-2000:]
+    assert "# ccktf: entry=boot-protocol loader=0xd0 protocol=2.15 boot_params=0x" in out, out[-2000:]
     found = re.search(r"# ccktf: boot_params: protocol=2\.15 loader=0xd0 e820_entries=(\d+) efi=none ", out)
     assert found and 1 <= int(found.group(1)) <= 128, out[-2000:]
     # the setup_data chain, walked through e820 RAM only: kexec's own nodes, no refusal, no SETUP_EFI here
     assert re.search(r"# ccktf: setup_data: nodes=\d+ \(type/len: [0-9/,]*\); no SETUP_EFI node", out), out[-2000:]
+    # the command line is ccktf's arguments, through the same parser as LoadOptions: the fixture's word is
+    # none of its keys, a usage error (test_linux_kexec.py runs the suites from this entry under OVMF)
+    assert '# ccktf: args="ccktf-kexec-test"' in out, out[-2000:]
+    assert "# ccktf: usage error: " in out, out[-2000:]
     assert "# ccktf: exit=usage-error code=2" in out
     assert run.returncode == 2 * 2 + 1
 
