@@ -5,34 +5,71 @@
  * with SEPT_VE_DISABLE set kills the TD, without it #VE EPT violation, exit reason 48; SNP: #VC
  * with exit code 0x404). So the run is expected to end "crashed" (or never report at all, on hardware);
  * a read that returns is the platform failing to protect the memory, and the run ends "failed".
+ *
+ * probe=touch_pending_ram (models only): reads the first page of RAM the final map reports as usable (not
+ * unaccepted) that the platform holds pending, FB-004's finding (a firmware that lost track of memory,
+ * sim_fw_bug=pending-tail), as an OS that trusted the map would. The model must stop it just the same, at
+ * 4 KiB. Hardware has no read-only page-state question (platform_ops.page_state accepts there), so on
+ * hardware there is nothing this probe may ask.
  */
+#include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
 #include <ccktf/unaccepted.h>
+#include "mm/memmap.h"
+
+static __noreturn void touch(u64 addr, const char *what)
+{
+	u64 value;
+
+	printk("# ccktf: probe: touching %s at 0x%llx on %s (on hardware: TDX with SEPT_VE_DISABLE terminates the "
+	       "TD; otherwise #VE / #VC 0x404)\n",
+	       what, addr, platform_name());
+	value = *(volatile const u64 *)(uintptr_t)addr;
+	printk("# ccktf: probe: the touch was NOT caught: reading 0x%llx returned 0x%llx; %s did not stop it\n",
+	       addr, value, platform_name());
+	ccktf_exit(CCKTF_EXIT_FAILED);
+}
+
+static __noreturn void nothing_to_probe(const char *why)
+{
+	printk("# ccktf: probe: nothing to probe: %s on %s\n", why, platform_name());
+	ccktf_exit(CCKTF_EXIT_FAILED);
+}
 
 static __noreturn void touch_unaccepted(void)
 {
 	struct range unit;
-	u64 value;
 
-	if (!unaccepted_first_unit(&unit)) {
-		printk("# ccktf: probe: nothing to probe: the unaccepted table marks no memory unaccepted on %s\n",
-		       platform_name());
-		ccktf_exit(CCKTF_EXIT_FAILED);
+	if (!unaccepted_first_unit(&unit))
+		nothing_to_probe("the unaccepted table marks no memory unaccepted");
+	touch(unit.start, "unaccepted memory");
+}
+
+static __noreturn void touch_pending_ram(void)
+{
+	const struct platform_ops *p = platform_current();
+	struct memmap m = memmap_view(&boot_info.memmap);
+	const struct efi_memory_descriptor *d;
+	u64 raw;
+
+	if (!p->model || !p->page_state)
+		nothing_to_probe("only a model answers page_state without accepting");
+	for_each_memmap_desc(&m, i, d) {
+		struct range r = memmap_desc_range(d);
+		for (u64 a = r.start; memmap_type_is_ram(d->type) && a < r.end; a += EFI_PAGE_SIZE)
+			if (p->page_state(a, &raw) == CC_PAGE_PENDING)
+				touch(a, "pending RAM the map reports as usable");
 	}
-	printk("# ccktf: probe: touching unaccepted memory at 0x%llx on %s (on hardware: TDX with SEPT_VE_DISABLE "
-	       "terminates the TD; otherwise #VE / #VC 0x404)\n",
-	       unit.start, platform_name());
-	value = *(volatile const u64 *)(uintptr_t)unit.start;
-	printk("# ccktf: probe: the touch was NOT caught: reading 0x%llx returned 0x%llx; %s did not stop it\n",
-	       unit.start, value, platform_name());
-	ccktf_exit(CCKTF_EXIT_FAILED);
+	nothing_to_probe("no RAM the map reports is pending");
 }
 
 void kernel_probe_if_asked(const struct kernel_args *args)
 {
 	if (args->probe == PROBE_TOUCH_UNACCEPTED)
 		touch_unaccepted();
+	if (args->probe == PROBE_TOUCH_PENDING_RAM)
+		touch_pending_ram();
 }

@@ -68,3 +68,18 @@ def test_check_fails_on_its_bug_and_passes_without(ccktf_boot, check, platform, 
                    if (m := re.search(r"descriptor \d+: (\S+) ([0-9a-f]{16})-", line))]
         assert pending and all(tail <= start < top for _, start in pending), context
         assert {kind for kind, _ in pending} == {"LoaderData"}, context
+
+
+@pytest.mark.parametrize("platform, caught", [
+    ("sim-tdx", "with SEPT_VE_DISABLE set: the TD is terminated (model)"),
+    ("sim-snp", "#VC exit code 0x404 (page not validated)"),
+])
+def test_a_touch_of_the_pending_tail_is_caught_at_4k(ccktf_boot, platform, caught):
+    """The tail pending-tail leaves is less than a 2 MiB page: the models' guard must still fault a touch of
+    it (sim_guard.c, at 4 KiB), as hardware stops a touch of any pending page (kernel/probe.c)."""
+    run = ccktf_boot(f"platform={platform} sim_unaccepted=256M sim_fw_bug=pending-tail probe=touch_pending_ram",
+                     label="probe-tail", memory=ODD, timeout=60)
+    log = run.serial_tail(40)
+    assert not run.timed_out and run.ktap.exit is not None and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
+    assert "# ccktf: probe: touching pending RAM the map reports as usable at 0xafc" in log, log
+    assert caught in log and "NOT caught" not in log, log

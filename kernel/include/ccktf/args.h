@@ -10,7 +10,7 @@
 
 enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
 enum bench_mode { BENCH_OFF, BENCH_SHORT, BENCH_FULL };
-enum probe_kind { PROBE_NONE, PROBE_TOUCH_UNACCEPTED };
+enum probe_kind { PROBE_NONE, PROBE_TOUCH_UNACCEPTED, PROBE_TOUCH_PENDING_RAM };
 /*
  * Which kernel ccktf behaves as (issue 14's matrix, kernel/matrix.c): UNENLIGHTENED knows nothing of
  * unaccepted memory (type 15 is reserved to it: never accepted, no protocol call), ENLIGHTENED calls
@@ -33,7 +33,7 @@ struct kernel_args {
 	bool matrix;		      /* matrix=1: the matrix suite (kernel/matrix.c) */
 	enum bench_mode bench; /* bench=off|short|full: the benchmark suite (docs/benchmarks.md) */
 	bool conformance;      /* conformance=1: the firmware conformance checks (docs/conformance.md) */
-	enum probe_kind probe; /* probe=touch_unaccepted: touch unaccepted memory on purpose (kernel/probe.c) */
+	enum probe_kind probe; /* probe=touch_unaccepted|touch_pending_ram: touch on purpose (kernel/probe.c) */
 	bool lava;	       /* lava=1: flat result lines for LAVA monitors (docs/protocol.md "Flat results") */
 };
 
