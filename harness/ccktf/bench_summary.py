@@ -2,7 +2,8 @@
 
 Per platform (docs/benchmarks.md figures): acceptance by level and request size (throughput, ns per page,
 zero ratio, median latency, calls, fallbacks, retries), zeroing bandwidth per method, fixed cost per call,
-the platform round trip, and the strategies (eager, lazy first/second touch, ExitBootServices).
+the platform round trip, the strategies (eager, lazy first/second touch, ExitBootServices), and, from a
+run with two or more vCPUs, scaling with vCPUs against the control (docs/benchmarks.md "Scaling").
 The header states that sim-* figures come from hardware models under TCG and are not hardware numbers.
 A figure that is missing shows as ``-``; nothing here raises on an incomplete run.
 """
@@ -187,6 +188,33 @@ def strategies_section(figures: Figures) -> list[str]:
     return md_table(["strategy", "figure", "value"], rows, "llr")
 
 
+def scaling_section(figures: Figures) -> list[str]:
+    """Throughput against CPUs (docs/benchmarks.md "Scaling"), with the control; empty on a one-vCPU run."""
+    points = sorted({(r.context.get("level", "?"), r.context.get("strategy", "?"), r.context.get("cpus", "?"))
+                     for r in figures.records if r.name == "bench.scaling.throughput"},
+                    key=lambda p: (LEVELS.index(p[0]) if p[0] in LEVELS else len(LEVELS), p[1],
+                                   int(p[2]) if p[2].isdigit() else 0))
+    if not points:
+        return []
+    cpus = figures.values("bench.scaling.control_speedup", "cpus")
+    lines = [f"Control (pure computation, {cpus[0] if cpus else '?'} vCPUs over 1): "
+             f"**{figures.repeated('bench.scaling.control_speedup')}x**, what the host gave; no acceptance "
+             f"speed-up can be read above it.", ""]
+    rows = [[level, strategy, n, figures.repeated("bench.scaling.throughput", level=level, strategy=strategy, cpus=n),
+             figures.repeated("bench.scaling.speedup", level=level, strategy=strategy, cpus=n),
+             figures.repeated("bench.scaling.efficiency", level=level, strategy=strategy, cpus=n),
+             number(figures.get("bench.scaling.claim_cost", level=level, strategy=strategy, cpus=n))]
+            for level, strategy, n in points]
+    lines += md_table(["level", "strategy", "vCPUs", "throughput (MiB/s)", "speed-up", "efficiency",
+                       "claim cost (ns)"], rows, "lll" + "r" * 4)
+    latency = [[others, _stat(figures, "bench.scaling.latency", "median", others=others),
+                _stat(figures, "bench.scaling.latency", "p99", others=others)]
+               for others in figures.values("bench.scaling.latency", "others")]
+    if latency:
+        lines += ["", *md_table(["4 KiB accept on the boot CPU, other vCPUs", "median (ns)", "p99 (ns)"], latency)]
+    return lines
+
+
 def run_line(run: Optional[dict]) -> str:
     if not run:
         return "_No run metadata._"
@@ -214,6 +242,9 @@ def platform_section(platform: str, records: list[Record], run: Optional[dict]) 
     sweeps = snp_sweeps_section(figures)
     if sweeps:
         lines += ["### SEV-SNP sweeps", "", *sweeps, ""]
+    scaling = scaling_section(figures)
+    if scaling:
+        lines += ["### Scaling with vCPUs", "", *scaling, ""]
     return lines
 
 

@@ -133,3 +133,16 @@ def test_repeated_round_trip_fixed_cost_ratio_and_strategies_show_their_range():
     # the 4 MiB figures are accept_cold_warm's: in the cold/warm table, not as a ratio-only acceptance row
     acceptance = section("\n".join(snp), "### Acceptance by page level and request size")
     assert not any("| 4 MiB |" in line for line in acceptance)
+
+
+def test_scaling_table_with_the_control_from_a_two_vcpu_run():
+    """fixtures/bench_sim_snp_smp2.ktap, a real bench=short run with two vCPUs."""
+    text = render_summary(Results(records=fixture_records("sim-snp-smp2"), host={}))
+    scaling = section(text, "### Scaling with vCPUs")
+    assert scaling[1].startswith("Control (pure computation, 2 vCPUs over 1): **0.993 (0.938-1.04)x**"), scaling
+    assert "| 4k | claim | 2 | 163.7 (136.4-173.3) | 0.825 (0.614-1.351) **unstable** (spread 89%) |" in "\n".join(scaling)
+    assert any(line.startswith("| idle |") for line in scaling) and any(line.startswith("| busy |") for line in scaling)
+
+
+def test_no_scaling_section_from_a_one_vcpu_run():
+    assert "### Scaling with vCPUs" not in render_summary(results())
