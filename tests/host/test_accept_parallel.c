@@ -249,13 +249,19 @@ static void eager_case(struct ktest *t, enum accept_strategy s, u64 batch, bool 
 {
 	struct fixture *f = fixture_new(true, 20);
 	struct eager_arg args[THREADS];
-	u64 set = unaccepted_count_set(f->t), units = run_job(t, f, s, batch, intruder, args);
+	u64 set = unaccepted_count_set(f->t), units = run_job(t, f, s, batch, intruder, args), claims = 0;
 
 	KEXPECT_EQ(t, check_exactly_once(t, f, U64_MAX), 0);
 	KEXPECT_EQ(t, unaccepted_count_set(f->t), 0);
 	if (!intruder)
 		KEXPECT_EQ(t, units, set); /* every cleared unit was cleared by exactly one worker */
 	KEXPECT_LE(t, units, set);
+	for (u32 i = 0; i < THREADS; i++)
+		claims += args[i].w.claims;
+	/* CLAIM: every batch taken by exactly one CPU, one atomic fetch-and-add each; a cursor read and
+	 * written apart would hand a batch to two CPUs (more claims) or skip one (a unit left out). */
+	if (s == ACCEPT_STRATEGY_CLAIM)
+		KEXPECT_EQ(t, claims, (UNITS + batch - 1) / batch);
 	for (u32 i = 0; i < THREADS; i++) {
 		KEXPECT_EQ(t, args[i].w.status, ACCEPT_MEMORY_OK);
 		ktest_log(t, "%s cpu %u: %llu units in %llu claims", accept_strategy_name(s), i, args[i].w.units,
@@ -337,4 +343,67 @@ KTEST(host_accept_parallel, bad_jobs_are_refused)
 	f->t->version = 2;
 	KEXPECT_EQ(t, accept_memory_shared(&f->shared, BASE, UNIT, &ra, NULL), ACCEPT_MEMORY_BAD_TABLE);
 	fixture_free(f);
+}
+
+/*
+ * The claim itself under contention: a large table with nothing left to accept, so that the CPUs do little
+ * but take batches, back to back. Each batch must be taken exactly once: with a cursor read and written
+ * apart, two threads take the same one.
+ */
+#define MANY_UNITS (1u << 16)
+#define CLAIM_ROUNDS 10
+
+struct claim_arg {
+	struct accept_job *job;
+	u32 cpu;
+	struct accept_worker w;
+};
+
+static u64 never_called(void *ctx, u64 start, u64 size)
+{
+	(void)start;
+	(void)size;
+	__atomic_fetch_add((u64 *)ctx, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void *claim_thread(void *p)
+{
+	struct claim_arg *a = p;
+	static u64 calls;
+	struct range_acceptor ra = { never_called, &calls };
+
+	accept_job_work(a->job, a->cpu, &ra, &a->w);
+	return NULL;
+}
+
+KTEST(host_accept_parallel, each_batch_is_claimed_exactly_once_under_contention)
+{
+	struct efi_unaccepted_memory *tb = calloc(1, UNACCEPTED_HEADER_SIZE + MANY_UNITS / 8);
+	struct unaccepted_plan plan = { .unit_size = UNIT, .phys_base = BASE, .end = BASE + (u64)MANY_UNITS * UNIT,
+					.bitmap_bytes = MANY_UNITS / 8 };
+	static struct accept_shared shared;
+	static struct accept_job job;
+	struct claim_arg args[THREADS];
+	pthread_t th[THREADS];
+	u64 claims = 0;
+
+	unaccepted_init(tb, &plan); /* every bit clear: nothing to accept, only batches to take */
+	accept_shared_init(&shared, tb);
+	for (unsigned round = 0; round < CLAIM_ROUNDS; round++) { /* a lost race is rare: give it many chances */
+		claims = 0;
+		KASSERT_TRUE(t, accept_job_init(&job, &shared, ACCEPT_STRATEGY_CLAIM, THREADS, BASE,
+						(u64)MANY_UNITS * UNIT, 1));
+		for (u32 i = 0; i < THREADS; i++) {
+			args[i] = (struct claim_arg){ &job, i, { 0 } };
+			pthread_create(&th[i], NULL, claim_thread, &args[i]);
+		}
+		for (u32 i = 0; i < THREADS; i++) {
+			pthread_join(th[i], NULL);
+			claims += args[i].w.claims;
+		}
+		KEXPECT_EQ(t, claims, MANY_UNITS);
+	}
+	ktest_log(t, "%d threads took %u batches of one unit, %u times", THREADS, MANY_UNITS, CLAIM_ROUNDS);
+	free(tb);
 }
