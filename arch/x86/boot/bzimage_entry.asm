@@ -7,7 +7,8 @@
 ;   - the 64-bit protocol at L + 0x200 (boot.rst "64-bit BOOT PROTOCOL"; kexec_file_load enters there:
 ;     Linux arch/x86/kernel/kexec-bzimage64.c, bzImage64_load(), regs64.rip = kernel_load_addr + 0x200):
 ;     long mode, interrupts off, RSI = boot_params, on the previous kernel's (identity) page tables, which
-;     may be 5-level: this path never changes paging (the header's XLF_5LEVEL promises exactly that).
+;     may be 5-level: this path never turns 5-level paging off (the header's XLF_5LEVEL promises exactly that;
+;     boot64_paging.c gives its own tables a PML5 then).
 ; So this section must start at RVA 0x1000 and bzimage_entry_64 sit at RVA 0x1200; linker/ccktf.ld places
 ; it first in .text and asserts both. The header page (RVA 0..0xfff) is not loaded on these paths: nothing
 ; here or in boot64_main reads it.
