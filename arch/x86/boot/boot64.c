@@ -246,7 +246,7 @@ static void read_firmware_identity(struct boot_info *b, u64 systab, u64 fw_vendo
 	       b->uefi_revision >> 16, (b->uefi_revision & 0xffff) / 10);
 }
 
-static void read_efi(struct boot_info *b, const u8 *bp, const struct efi_info *ei, bool have_setup_efi,
+static void read_efi(struct boot_info *b, const struct efi_info *ei, bool have_setup_efi,
 		     const struct efi_setup *efi)
 {
 	const u8 *array;
@@ -257,13 +257,16 @@ static void read_efi(struct boot_info *b, const u8 *bp, const struct efi_info *e
 		printk("# config tables: none (%s)\n", !ei ? "no usable efi_info" : "no SETUP_EFI setup_data");
 		return;
 	}
-	(void)bp;
 	why = efi_handoff_config_tables(ei->systab, efi->tables, &firmware_phys, &array, &count);
 	if (why) {
 		printk("# config tables: none (refused: %s)\n", why);
 		return;
 	}
 	copy_config_tables(b, array, count);
+	/* a table the previous stage reclaimed lies in e820 RAM now: keep at least its first page, so ccktf's own
+	 * allocations do not overwrite what the tests read (its size is not known from the array) */
+	for (u64 i = 0; i < b->config_table_count; i++)
+		e820_alloc_reserve(&alloc, ALIGN_DOWN((u64)(uintptr_t)b->config_tables[i].table, 4096), 4096);
 	read_firmware_identity(b, ei->systab, efi->fw_vendor);
 	boot_print_config_tables(b);
 }
@@ -364,7 +367,7 @@ __noreturn void boot64_main(const u8 *bp)
 	read_args(b, bp);
 	select_platform(b);
 	kernel_list_if_asked(&b->args);
-	read_efi(b, bp, ei, have_setup_efi, &efi);
+	read_efi(b, ei, have_setup_efi, &efi);
 	synthesize_memmap(b);
 	{
 		struct memmap map = memmap_view(&b->memmap);
