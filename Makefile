@@ -132,11 +132,14 @@ bench: deps build/ccktf.efi
 # Firmware conformance (docs/conformance.md): one report with a column per configuration of SWEEP (memory
 # sizes x vCPU counts, booted JOBS at a time) in build/conformance/: report.md, report.json, report.html,
 # report.xml. SWEEP= (empty) boots once with MEMORY and SMP. MATRIX=auto|off|PATH: the firmware x kernel
-# matrix section (booted where the platform has one, or read from a matrix.json).
+# matrix section (booted where the platform has one, or read from a matrix.json). With a sweep, MEMORY and
+# SMP are passed only when given (the harness warns when the sweep overrides them; its defaults are these).
 SWEEP ?= default
 MATRIX ?= auto
 conformance: deps build/ccktf.efi
-	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) --memory $(MEMORY) --smp $(SMP) \
+	$(HARNESS) conformance --kernel build/ccktf.efi --platform $(PLATFORM) \
+		$(if $(or $(filter-out file,$(origin MEMORY)),$(if $(SWEEP),,1)),--memory $(MEMORY)) \
+		$(if $(or $(filter-out file,$(origin SMP)),$(if $(SWEEP),,1)),--smp $(SMP)) \
 		--out build/conformance --jobs $(JOBS) --matrix '$(MATRIX)' $(if $(SWEEP),--sweep '$(SWEEP)') \
 		$(if $(ARGS),--append '$(ARGS)')
 

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 from datetime import datetime, timezone
@@ -407,3 +408,16 @@ def test_single_report_html_gains_the_matrix_section(sweep_cli, tmp_path):
     saved.write_text(matrix.to_json(matrix_results()))
     sweep_cli(f"--matrix={saved}")
     assert "<h2>Firmware x kernel acceptance matrix</h2>" in (tmp_path / "out" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("variables, passed", [
+    ([], []), (["MEMORY=8G"], ["--memory 8G"]), (["SMP=2"], ["--smp 2"]),
+    (["SWEEP="], ["--memory 512M", "--smp 1"]), (["SWEEP=", "PLATFORM=sim-tdx"], ["--memory 6G", "--smp 1"])])
+def test_make_conformance_passes_memory_and_smp_to_a_sweep_only_when_given(variables, passed):
+    # the harness warns when --memory/--smp come with a sweep that overrides them: make must not pass its
+    # defaults to every sweep (which would make that warning say nothing)
+    text = subprocess.run(["make", "-n", "conformance", *variables], cwd=Path(__file__).parents[2], check=True,
+                          capture_output=True, text=True).stdout
+    command = " ".join(next(line for line in text.replace("\\\n", " ").splitlines() if " conformance " in line)
+                       .split())
+    assert [w for w in re.findall(r"--(?:memory|smp) \S+", command)] == passed, command
