@@ -188,7 +188,8 @@ def single(args: argparse.Namespace) -> int:
     if section:  # the single report's Markdown and HTML gain the section; the JUnit file stays the checks'
         md, page = args.out / "report.md", args.out / "report.html"
         md.write_text(md.read_text() + "\n" + "\n".join(sweep_report.matrix_markdown(section)) + "\n")
-        page.write_text(page.read_text().replace("</body></html>", sweep_report.matrix_html(section) + "\n</body></html>"))
+        section_html = sweep_report.matrix_html(section) + "\n</body></html>"
+        page.write_text(page.read_text().replace("</body></html>", section_html))
     print_summary(report, paths)
     return report.exit_status()
 

@@ -251,7 +251,8 @@ def render_markdown(report: Report) -> str:
     if report.boot_problems:
         lines += ["## Boot problems", ""] + [f"- {md_text(p)}" for p in report.boot_problems] + [""]
     lines += ["## Checks", "", "| ID | Severity | Statement | Result | Spec |", "|---|---|---|---|---|"]
-    lines += [f"| {row.id} | {row.severity} | {md_text(row.statement)} | {md_text(_result_cell(row))} | {md_text(row.spec)} |"
+    lines += [f"| {row.id} | {row.severity} | {md_text(row.statement)} | {md_text(_result_cell(row))} | "
+              f"{md_text(row.spec)} |"
               for row in report.checks]
     found = findings(report)
     if found:
@@ -277,29 +278,36 @@ def html_text(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def render_html(report: Report) -> str:
+def html_head(title: str, report: Report, header: list[tuple[str, str]], headline: str) -> list[str]:
+    """The start of an HTML report (the single one and the sweep's): title, MODEL notice, header, headline."""
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>ccktf firmware conformance report</title>", f"<style>{CSS}</style></head><body>",
-           "<h1>ccktf firmware conformance report</h1>"]
+           f"<title>{html_text(title)}</title>", f"<style>{CSS}</style></head><body>", f"<h1>{html_text(title)}</h1>"]
     if report.is_model:
         out.append(f'<p class="model">{html_text(MODEL_NOTICE.format(platform=report.platform))}</p>')
-    out.append("<table>" + "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in identity_lines(report))
+    out.append("<table>" + "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in header)
                + "</table>")
-    out.append(f"<p><strong>{html_text(summary_text(report))}</strong></p>")
+    return out + [f"<p><strong>{html_text(headline)}</strong></p>"]
+
+
+def render_html(report: Report) -> str:
+    out = html_head("ccktf firmware conformance report", report, identity_lines(report), summary_text(report))
     if report.boot_problems:
-        out.append("<h2>Boot problems</h2><ul>" + "".join(f"<li>{html_text(p)}</li>" for p in report.boot_problems) + "</ul>")
+        out.append("<h2>Boot problems</h2><ul>" + "".join(f"<li>{html_text(p)}</li>" for p in report.boot_problems)
+                   + "</ul>")
     out.append("<h2>Checks</h2><table><tr><th>ID</th><th>Severity</th><th>Statement</th><th>Result</th>"
                "<th>Spec</th></tr>")
     for row in report.checks:
         out.append(f'<tr class="{row.result.value}"><td><a href="#{html_text(row.id)}">{html_text(row.id)}</a></td>'
-                   f"<td>{html_text(row.severity)}</td><td>{html_text(row.statement)}</td><td>{html_text(_result_cell(row))}</td>"
+                   f"<td>{html_text(row.severity)}</td><td>{html_text(row.statement)}</td>"
+                   f"<td>{html_text(_result_cell(row))}</td>"
                    f"<td>{html_text(row.spec)}</td></tr>")
     out.append("</table>")
     found = findings(report)
     if found:
         out.append("<h2>Findings</h2>")
     for row in found:
-        out.append(f'<h3 id="{html_text(row.id)}" class="{row.result.value}">{html_text(row.id)} ({html_text(RESULT_TEXT[row.result])}, '
+        out.append(f'<h3 id="{html_text(row.id)}" class="{row.result.value}">{html_text(row.id)} '
+                   f'({html_text(RESULT_TEXT[row.result])}, '
                    f"{html_text(row.severity)}): {html_text(row.statement)}</h3>")
         out.append(f"<p>Test <code>{html_text(row.test)}</code>. Spec: {html_text(row.spec)}</p>")
         if row.reason:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import re
 import signal
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import matrix
-from .conformance_report import (CSS, MODEL_NOTICE, NO_CHECKS, RESULT_TEXT, CheckRow, Report, Result, html_text,
+from .conformance_report import (MODEL_NOTICE, NO_CHECKS, RESULT_TEXT, CheckRow, Report, Result, html_head, html_text,
                                  identity_lines, is_finding, md_text, utc_iso, xml_safe)
 from .conformance_report import render_junit as render_junit_single
 from .conformance_sweep import SweepConfig
@@ -343,15 +343,8 @@ def render_junit_one(c: ConfigReport) -> str:
 # -- HTML -----------------------------------------------------------------------------------------------
 
 def render_html(sweep: SweepReport) -> str:
-    first = sweep.first
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>ccktf firmware conformance report: sweep</title>", f"<style>{CSS}</style></head><body>",
-           "<h1>ccktf firmware conformance report: sweep</h1>"]
-    if first.is_model:
-        out.append(f'<p class="model">{html_text(MODEL_NOTICE.format(platform=first.platform))}</p>')
-    out.append("<table>" + "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in header_lines(sweep))
-               + "</table>")
-    out.append(f"<p><strong>{html_text(verdict_text(sweep))}</strong></p><h2>Configurations</h2>")
+    out = html_head("ccktf firmware conformance report: sweep", sweep.first, header_lines(sweep), verdict_text(sweep))
+    out.append("<h2>Configurations</h2>")
     out.append("<table><tr>" + "".join(f"<th>{html_text(t)}</th>" for t in CONFIG_COLUMNS) + "</tr>" +
                "".join("<tr>" + "".join(f"<td>{html_text(t)}</td>" for t in config_cells(sweep, c)) + "</tr>"
                        for c in sweep.configs) + "</table>")
@@ -371,7 +364,8 @@ def render_html(sweep: SweepReport) -> str:
             css = row.result.value if row else "missing"
             title = f' title="{html_text(row.reason)}"' if row and row.reason else ""
             cells.append(f'<td class="{css}"{title}>{html_text(cell_text(row))}</td>')
-        out.append(f"<tr><td>{html_text(check_id)}</td><td>{html_text(d.severity)}</td><td>{html_text(d.statement)}</td>"
+        out.append(f"<tr><td>{html_text(check_id)}</td><td>{html_text(d.severity)}</td>"
+                   f"<td>{html_text(d.statement)}</td>"
                    + "".join(cells) + "</tr>")
     out.append("</table>")
     found = findings(sweep)
@@ -380,7 +374,8 @@ def render_html(sweep: SweepReport) -> str:
     for check_id, bad in found:
         out.append(f"<h3>{html_text(check_id)}: {html_text(sweep.describe(check_id).statement)}</h3>")
         for c, row in bad:
-            out.append(f'<p class="{row.result.value}">{html_text(c.config.label)}: {html_text(RESULT_TEXT[row.result])}'
+            out.append(f'<p class="{row.result.value}">{html_text(c.config.label)}: '
+                       f'{html_text(RESULT_TEXT[row.result])}'
                        f"{(': ' + html_text(row.reason)) if row.reason else ''}</p>")
             out.append("<pre>" + html_text("\n".join(row.evidence or ["(no evidence lines)"])) + "</pre>")
     if sweep.matrix:
