@@ -58,6 +58,8 @@ def test_check_fails_on_its_bug_and_passes_without(ccktf_boot, check, platform, 
         assert result.evidence, context  # the failure says what it saw
     if bug == "pending-tail" and memory == "2813M":
         assert "sim_fw_bug=pending-tail NOT applied" in run.serial_log.read_text(), context  # said, not silent
+    elif expected is Status.FAIL:
+        assert "NOT applied" not in run.serial_log.read_text(), context  # the failure is the reproduction's
     if check == FB004 and expected is Status.FAIL:
         # the pending pages lie in the last MiB below the guest's odd top of RAM, and are only the pages the
         # firmware had free (taken as LoaderData), never its runtime or ACPI memory
