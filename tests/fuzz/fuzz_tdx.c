@@ -16,6 +16,7 @@
 #include <arch/trap.h>
 
 #include "../../arch/x86/tdx/tdx_accept.c"
+#include "../../arch/x86/tdx/tdx_cpuid.c"
 #include "../../arch/x86/tdx/tdx_fatal.c"
 #include "../../arch/x86/tdx/tdx_io.c"
 #include "../../arch/x86/tdx/tdx_msr.c"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../arch/x86/tdx/tdx_accept.c"
+#include "../../arch/x86/tdx/tdx_cpuid.c"
 #include "../../arch/x86/tdx/tdx_fatal.c"
 #include "../../arch/x86/tdx/tdx_io.c"
 #include "../../arch/x86/tdx/tdx_msr.c"
@@ -23,6 +24,7 @@ static u64 last_rcx;
 static struct tdx_ve_info next_ve;
 static struct tdx_module_args last_vmcall;
 static unsigned vmcalls;
+static u64 vmcall_status = TDVMCALL_STATUS_SUCCESS; /* what the stub VMM answers in R10 */
 
 u64 tdx_tdcall(u64 leaf, struct tdx_module_args *args)
 {
@@ -41,8 +43,9 @@ u64 tdx_tdcall(u64 leaf, struct tdx_module_args *args)
 	case TDG_VP_VMCALL:
 		vmcalls++;
 		last_vmcall = *args;
-		args->r10 = TDVMCALL_STATUS_SUCCESS;
+		args->r10 = vmcall_status;
 		args->r11 = 0x5a; /* what an IN reads */
+		args->r12 = 0x12, args->r13 = 0x13, args->r14 = 0x14, args->r15 = 0x15; /* CPUID's answer */
 		return TDX_SUCCESS;
 	}
 	return TDX_OPERAND_INVALID;
@@ -170,6 +173,68 @@ KTEST(host_tdx_ve, wrmsr_of_the_x2apic_icr_is_emulated_through_the_vmm)
 	KEXPECT_EQ(t, last_vmcall.r12, 0x830);
 	KEXPECT_EQ(t, last_vmcall.r13, 0x100004400ull);
 	KEXPECT_EQ(t, regs.rip, 0x5002);
+}
+
+/* The VMM refuses an RDMSR (KVM: an MSR it does not emulate): Linux read_msr() returns -EIO and the #VE
+ * handler raises #GP (ve_raise_fault()); so must this one, for rdmsr_safe() to see 13. */
+KTEST(host_tdx_ve, a_refused_rdmsr_becomes_gp)
+{
+	struct cpu_regs regs = { .vector = X86_VE, .rip = 0x4000, .rcx = 0x8ff, .rax = 7, .rdx = 8 };
+
+	reset(TDX_EXIT_REASON_MSR_READ, 0, 2);
+	vmcall_status = TDVMCALL_STATUS_INVALID_OPERAND;
+	KEXPECT_FALSE(t, tdx_ve_handle(&regs));
+	vmcall_status = TDVMCALL_STATUS_SUCCESS;
+	KEXPECT_EQ(t, regs.vector, X86_GP);
+	KEXPECT_EQ(t, regs.error_code, 0);
+	KEXPECT_EQ(t, regs.rip, 0x4000); /* the fix-up or the crash report sees the faulting RDMSR */
+	KEXPECT_EQ(t, regs.rax, 7);
+}
+
+KTEST(host_tdx_ve, a_refused_wrmsr_becomes_gp)
+{
+	struct cpu_regs regs = { .vector = X86_VE, .rip = 0x4000, .rcx = 0x1b, .rax = 0xfee00d00 };
+
+	reset(TDX_EXIT_REASON_MSR_WRITE, 0, 2);
+	vmcall_status = TDVMCALL_STATUS_INVALID_OPERAND;
+	KEXPECT_FALSE(t, tdx_ve_handle(&regs));
+	vmcall_status = TDVMCALL_STATUS_SUCCESS;
+	KEXPECT_EQ(t, regs.vector, X86_GP);
+	KEXPECT_EQ(t, regs.rip, 0x4000);
+}
+
+/* CPUID leaf 0xB in a TD without topology enumeration: #VE exit reason 10; outside the hypervisor range the
+ * handler answers zeros without asking the VMM (Linux handle_cpuid()) and steps over the 2-byte CPUID. */
+KTEST(host_tdx_ve, cpuid_outside_the_hypervisor_range_reads_zeros)
+{
+	struct cpu_regs regs = { .vector = X86_VE, .rip = 0x6000, .rax = 0xb, .rbx = 1, .rcx = 0, .rdx = 3 };
+
+	reset(TDX_EXIT_REASON_CPUID, 0, 2);
+	KEXPECT_TRUE(t, tdx_ve_handle(&regs));
+	KEXPECT_EQ(t, vmcalls, 0);
+	KEXPECT_EQ(t, regs.rax, 0);
+	KEXPECT_EQ(t, regs.rbx, 0);
+	KEXPECT_EQ(t, regs.rcx, 0);
+	KEXPECT_EQ(t, regs.rdx, 0);
+	KEXPECT_EQ(t, regs.rip, 0x6002);
+}
+
+/* Leaf 0x40000001 subleaf 2: Instruction.CPUID (R11 = 10, R12 leaf, R13 subleaf), EAX-EDX from R12-R15. */
+KTEST(host_tdx_ve, cpuid_in_the_hypervisor_range_goes_to_the_vmm)
+{
+	struct cpu_regs regs = { .vector = X86_VE, .rip = 0x6000, .rax = 0x40000001, .rcx = 2 };
+
+	reset(TDX_EXIT_REASON_CPUID, 0, 2);
+	KEXPECT_TRUE(t, tdx_ve_handle(&regs));
+	KEXPECT_EQ(t, vmcalls, 1);
+	KEXPECT_EQ(t, last_vmcall.r11, TDVMCALL_CPUID);
+	KEXPECT_EQ(t, last_vmcall.r12, 0x40000001);
+	KEXPECT_EQ(t, last_vmcall.r13, 2);
+	KEXPECT_EQ(t, regs.rax, 0x12);
+	KEXPECT_EQ(t, regs.rbx, 0x13);
+	KEXPECT_EQ(t, regs.rcx, 0x14);
+	KEXPECT_EQ(t, regs.rdx, 0x15);
+	KEXPECT_EQ(t, regs.rip, 0x6002);
 }
 
 KTEST(host_tdx_ve, ept_violation_is_not_handled)

@@ -5,7 +5,9 @@
  * port I/O through TDG.VP.VMCALL (handle_io()), HLT through TDG.VP.VMCALL<Instruction.HLT> (handle_halt():
  * in a TD, HLT raises #VE with exit reason 12), RDMSR/WRMSR of the MSRs the module leaves to the VMM
  * through TDG.VP.VMCALL<Instruction.RDMSR/WRMSR> (read_msr(), write_msr(): IA32_APIC_BASE and the x2APIC
- * ICR among them, which waking the APs needs), and reports everything else before letting the crash path
+ * ICR among them, which waking the APs needs; a refusal becomes #GP, as Linux's ve_raise_fault() makes it),
+ * CPUID as handle_cpuid() does (the hypervisor range 0x40000000-0x4FFFFFFF through
+ * TDG.VP.VMCALL<Instruction.CPUID>, every other leaf that reaches #VE reads zeros), and reports everything else before letting the crash path
  * print the registers: touching a page that is not accepted (EPT violation, exit reason 48) is the case a
  * test of unaccepted memory is most likely to meet.
  */
@@ -109,13 +111,27 @@ static bool handle_halt(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 	return true;
 }
 
+/*
+ * The VMM refused an MSR or CPUID request: Linux's read_msr()/write_msr()/handle_cpuid() return -EIO and
+ * its #VE handler raises #GP(0) instead (ve_raise_fault(): the exception table first, then die). Here the
+ * #VE becomes a #GP(0) and the handler declines it, so the dispatcher's exception-table fix-up runs
+ * (rdmsr_safe() returns 13) before the crash path; the raw status is printed first.
+ */
+static bool raise_gp(struct cpu_regs *regs, const char *what, u64 operand, u64 status)
+{
+	printk("# tdx: #VE %s 0x%llx: the VMM refused it (status 0x%llx): raised as #GP(0)\n", what, operand, status);
+	regs->vector = X86_GP;
+	regs->error_code = 0;
+	return false;
+}
+
 /* RDMSR: ECX the MSR, the value into EDX:EAX (upper halves cleared, as the instruction does). */
 static bool handle_rdmsr(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 {
-	u64 value;
+	u64 value, status = tdx_msr_read((u32)regs->rcx, &value);
 
-	if (tdx_msr_read((u32)regs->rcx, &value) != TDX_SUCCESS)
-		return false;
+	if (status != TDX_SUCCESS)
+		return raise_gp(regs, "RDMSR", (u32)regs->rcx, status);
 	regs->rax = (u32)value;
 	regs->rdx = value >> 32;
 	regs->rip += ve->insn_len;
@@ -124,8 +140,33 @@ static bool handle_rdmsr(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 
 static bool handle_wrmsr(struct cpu_regs *regs, const struct tdx_ve_info *ve)
 {
-	if (tdx_msr_write((u32)regs->rcx, (u64)(u32)regs->rdx << 32 | (u32)regs->rax) != TDX_SUCCESS)
-		return false;
+	u64 status = tdx_msr_write((u32)regs->rcx, (u64)(u32)regs->rdx << 32 | (u32)regs->rax);
+
+	if (status != TDX_SUCCESS)
+		return raise_gp(regs, "WRMSR", (u32)regs->rcx, status);
+	regs->rip += ve->insn_len;
+	return true;
+}
+
+#define CPUID_HV_FIRST 0x40000000u /* the leaves reserved for the hypervisor (Linux handle_cpuid()) */
+#define CPUID_HV_LAST 0x4fffffffu
+
+/* CPUID that reached #VE: only the hypervisor range goes to the VMM; every other such leaf reads zeros,
+ * as the CPU answers a leaf it does not support (Linux handle_cpuid()). */
+static bool handle_cpuid(struct cpu_regs *regs, const struct tdx_ve_info *ve)
+{
+	u32 leaf = (u32)regs->rax, out[4] = { 0 };
+
+	if (leaf >= CPUID_HV_FIRST && leaf <= CPUID_HV_LAST) {
+		u64 status = tdx_cpuid(leaf, (u32)regs->rcx, out);
+
+		if (status != TDX_SUCCESS)
+			return raise_gp(regs, "CPUID leaf", leaf, status);
+	}
+	regs->rax = out[0];
+	regs->rbx = out[1];
+	regs->rcx = out[2];
+	regs->rdx = out[3];
 	regs->rip += ve->insn_len;
 	return true;
 }
@@ -144,10 +185,12 @@ bool tdx_ve_handle(struct cpu_regs *regs)
 		return true;
 	if (ve.exit_reason == TDX_EXIT_REASON_HLT && handle_halt(regs, &ve))
 		return true;
-	if (ve.exit_reason == TDX_EXIT_REASON_MSR_READ && handle_rdmsr(regs, &ve))
-		return true;
-	if (ve.exit_reason == TDX_EXIT_REASON_MSR_WRITE && handle_wrmsr(regs, &ve))
-		return true;
+	if (ve.exit_reason == TDX_EXIT_REASON_MSR_READ)
+		return handle_rdmsr(regs, &ve);
+	if (ve.exit_reason == TDX_EXIT_REASON_MSR_WRITE)
+		return handle_wrmsr(regs, &ve);
+	if (ve.exit_reason == TDX_EXIT_REASON_CPUID)
+		return handle_cpuid(regs, &ve);
 	report(&ve);
 	return false;
 }

@@ -99,6 +99,8 @@ bool tdx_io(u16 port, unsigned size, bool write, u32 *value);
 /* tdx_msr.c: Instruction.RDMSR / WRMSR; return the TDCALL status, else the VMCALL's (R10). */
 u64 tdx_msr_read(u32 msr, u64 *value);
 u64 tdx_msr_write(u32 msr, u64 value);
+/* tdx_cpuid.c: Instruction.CPUID; out = EAX, EBX, ECX, EDX. Returns the TDCALL status, else the VMCALL's. */
+u64 tdx_cpuid(u32 leaf, u32 subleaf, u32 out[4]);
 
 /* tdx_fatal.c: ReportFatalError with a message (up to 64 bytes), halting, and the platform's terminate(). */
 void tdx_report_fatal_error(const char *msg);
