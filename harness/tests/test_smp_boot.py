@@ -18,7 +18,8 @@ SMP_TESTS = {"smp.every_madt_cpu_checked_in_once", "smp.each_ap_reports_its_own_
              "smp.posting_to_the_boot_cpu_or_a_missing_cpu_is_refused"}
 MAILBOX_TESTS = {"smp_mailbox.each_online_ap_was_woken_once", "smp_mailbox.no_init_or_startup_ipi_was_sent",
                  "smp_mailbox.tdg_vp_info_vcpus_match_the_madt",
-                 "smp_mailbox.the_model_firmware_answered_each_ap_once"}
+                 "smp_mailbox.the_model_firmware_answered_each_ap_once",
+                 "smp_mailbox.the_apic_went_through_the_vmm"}
 PROBE_LINE = re.compile(r"^# cpus: madt-mailbox probe: apic_id=(\d+) reserved_nonzero=(\S+) second_wake=(\S+)",
                         re.MULTILINE)
 
@@ -54,6 +55,8 @@ def test_every_cpu_comes_up_through_the_madt_mailbox_on_sim_tdx(ccktf_boot, smp)
     assert run.verdict.outcome is Outcome.PASSED, f"{run.verdict}\n{run.serial_tail(40)}"
     online, total, wake, rest = cpus_line(run)
     assert (online, total, wake) == (smp, smp, "madt-mailbox"), rest
+    # a TD's APIC is the VMM's x2APIC (IDs and IPIs through #VE; smp_mailbox.the_apic_went_through_the_vmm)
+    assert "apic=x2apic" in rest, rest
     assert "did not come up" not in run.ktap.kernel_output
     assert "TDG.VP.INFO reports" not in run.ktap.kernel_output
     assert "# cpus: madt-mailbox: mailbox=0x" in run.ktap.kernel_output

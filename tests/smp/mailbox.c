@@ -5,13 +5,15 @@
  * the kernel sent no INIT or STARTUP IPI (a TD has none); TDG.VP.INFO's vCPU count agrees with the MADT.
  * On sim-tdx the model's own record of the firmware's side is checked too (arch/sim_tdvf.h): it answered
  * one Wakeup per AP, for exactly the APs the kernel asked for, and every INIT or STARTUP IPI ever sent was
- * its own parking of the APs. Elsewhere, or when no AP was started, the suite skips.
+ * its own parking of the APs; the kernel's APIC was the hypervisor's x2APIC: every ID read and every IPI went
+ * to the model's VMM through #VE and TDG.VP.VMCALL (apic_went_through_the_vmm). Elsewhere, or when no AP was started, the suite skips.
  */
 #include <arch/apic.h>
 #include <arch/mp_wake.h>
 #include <arch/sim_tdvf.h>
 #include <ccktf/format.h>
 #include <ccktf/ktest.h>
+#include <ccktf/platform.h>
 #include <ccktf/smp.h>
 #include <ccktf/string.h>
 
@@ -83,7 +85,9 @@ KTEST(smp_mailbox, the_model_firmware_answered_each_ap_once)
 	KEXPECT_EQ(t, r.mailbox, w->mailbox);
 	KEXPECT_EQ(t, r.parked, s->madt.enabled - 1);
 	KEXPECT_EQ(t, r.answered, w->acked);
-	KEXPECT_EQ(t, r.parked_init_sipi, w->init_sipi_before);
+	/* The model parks the APs on the host's side (sim_xapic_ipi()), never through the kernel's APIC */
+	KEXPECT_EQ(t, w->init_sipi_before, 0);
+	KEXPECT_GE(t, r.parked_init_sipi, 3 * r.parked);
 	for (u32 i = 1; i < s->ncpus; i++) {
 		u32 id = s->cpus[i].apic_id, n = 0;
 
@@ -92,4 +96,38 @@ KTEST(smp_mailbox, the_model_firmware_answered_each_ap_once)
 		if (n != (s->cpus[i].state == SMP_CPU_ONLINE))
 			ktest_fail(t, __FILE__, __LINE__, "APIC ID %u: the firmware answered %u Wakeup(s)", id, n);
 	}
+}
+
+static void nothing(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * A TD's APIC is the VMM's x2APIC (arch/x86/cpu/apic.c): each CPU's ID (boot CPU, and each AP's identity
+ * check) is a read of MSR 0x802 and each NMI that wakes a parked AP a write of the ICR 0x830, both through
+ * #VE and TDG.VP.VMCALL. The model's VMM counts what it answered; a kernel reading CPUID or the xAPIC page
+ * would leave the reads at zero, one that never reaches the VMM for the NMI would leave the writes unchanged.
+ */
+KTEST(smp_mailbox, the_apic_went_through_the_vmm)
+{
+	const struct smp_state *s = smp_get();
+	struct tdvf_mp_report before, after;
+	u32 posted = 0;
+
+	if (!cc_platform_has(CC_ATTR_GUEST_STATE_PROTECTED))
+		KTEST_SKIP(t, "the platform's APIC is not the hypervisor's");
+	if (!tdvf_mp_report(&before))
+		KTEST_SKIP(t, "no modelled VMM (hardware): its side cannot be seen");
+	KEXPECT_TRUE(t, s->x2apic);
+	KEXPECT_GE(t, before.vmm_x2apic_id_reads, s->online);
+	for (u32 i = 1; i < s->ncpus; i++) {
+		if (s->cpus[i].state != SMP_CPU_ONLINE)
+			continue;
+		KEXPECT_TRUE(t, smp_post(i, nothing, NULL));
+		KEXPECT_TRUE(t, smp_wait(i, 2000000000ull));
+		posted++;
+	}
+	tdvf_mp_report(&after);
+	KEXPECT_GE(t, after.vmm_x2apic_icr_writes, before.vmm_x2apic_icr_writes + posted);
 }

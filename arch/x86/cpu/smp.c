@@ -11,7 +11,8 @@
  *
  * An AP arrives in ap_main() below on its own stack and the kernel's CR3: the waker's per-CPU setup
  * (ap_init), its own GDT and TSS (with its own IST stack for NMI, #DF, #MC), the kernel's IDT, shared; the
- * check-in (its APIC ID from CPUID, an address on its stack, its GDT and TR, a counter); then the park
+ * check-in (its APIC ID as cpu_apic_id() reads it: CPUID, or x2APIC MSR 0x802 on a confidential platform;
+ * an address on its stack, its GDT and TR, a counter); then the park
  * loop. The shared IDT: its gates and the entry stubs (trap_entry.asm) touch only the stack, which is per
  * CPU, so taking an exception is per-CPU safe; so is the exception-table fixup, which reports
  * the vector in the CPU's own area (arch/percpu.h, set up right after its GDT), so *_safe accessors run on
@@ -135,15 +136,13 @@ void smp_prepare_none(const char *why)
 	smp.skipped = why;
 }
 
-/* The slot of the CPU running this, by its APIC ID; NULL if none. */
+/* The slot of the CPU running this: its per-CPU area's index (arch/percpu.h), set before anything can
+ * send it an NMI. Never CPUID: leaf 0xB raises #VE in a TD and reads vCPU 0's values on SNP. */
 static struct smp_cpu *this_cpu(void)
 {
-	u32 id = cpu_apic_id();
+	u32 i = this_cpu_index();
 
-	for (u32 i = 0; i < smp.ncpus; i++)
-		if (smp.cpus[i].apic_id == id)
-			return &smp.cpus[i];
-	return NULL;
+	return i < smp.ncpus ? &smp.cpus[i] : NULL;
 }
 
 static bool smp_nmi(struct cpu_regs *r)
@@ -161,6 +160,7 @@ __noreturn void ap_main(struct smp_cpu *c)
 {
 	struct ap_idtr gdtr;
 	u16 tr;
+	u32 id;
 
 	u32 starting = SMP_CPU_STARTING;
 
@@ -171,13 +171,16 @@ __noreturn void ap_main(struct smp_cpu *c)
 		for (;;)
 			hlt();
 	/* Then: not the AP this slot was started for (a late one, after its slot was given up)? Then
-	 * stop before touching the slot's GDT and TSS, which may be live (review of 38951f6). */
-	if (cpu_apic_id() != c->apic_id) {
+	 * stop before touching the slot's GDT and TSS, which may be live (review of 38951f6). The slot is
+	 * trusted for everything else; the ID is checked where the platform can tell it without lying: on a
+	 * confidential platform x2APIC MSR 0x802, answered by the hypervisor for this vCPU (#VE/#VC), elsewhere
+	 * CPUID (arch/apic.h cpu_apic_id()). */
+	if ((id = cpu_apic_id()) != c->apic_id) {
 		__atomic_fetch_add(&smp.stray, 1, __ATOMIC_RELAXED);
 		for (;;)
 			hlt();
 	}
-	c->seen_apic_id = c->apic_id;
+	c->seen_apic_id = id;
 	gdt_load_cpu(&c->gdt, (void *)(uintptr_t)c->ist_top);
 	percpu_init(c->index); /* again: loading GS with the GDT reset its base (arch/percpu.h) */
 	asm volatile("lidt %0" : : "m"(ap_kernel_idtr) : "memory");
@@ -291,7 +294,8 @@ void smp_bring_up(void)
 	smp.boot_apic_id = cpu_apic_id();
 	smp.x2apic = lapic_is_x2apic();
 	if (lapic_id() != smp.boot_apic_id)
-		printk("# cpus: the boot CPU's APIC reads ID %u, CPUID says %u\n", lapic_id(), smp.boot_apic_id);
+		printk("# cpus: the boot CPU's APIC reads ID %u, %s says %u\n", lapic_id(),
+		       lapic_x2apic_only() ? "x2APIC MSR 0x802" : "CPUID", smp.boot_apic_id);
 	if (!madt_find(&smp.madt, smp.boot_apic_id))
 		printk("# cpus: the boot CPU (APIC ID %u) is not in the MADT\n", smp.boot_apic_id);
 	if ((err = waker->setup(&smp))) {

@@ -132,6 +132,11 @@ static bool icr_write(u64 icr)
 	return true;
 }
 
+bool sim_xapic_ipi(u32 apic_id, u32 icr_low)
+{
+	return icr_write((u64)apic_id << 32 | icr_low);
+}
+
 bool sim_x2apic_write(u32 msr, u64 value)
 {
 	switch (msr) {

@@ -54,6 +54,10 @@ bool sim_x2apic_read(u32 msr, u64 *value);
 bool sim_x2apic_write(u32 msr, u64 value);
 /* The APIC ID of the vCPU running this, from its real xAPIC ID register (the hypervisor knows it). */
 u32 sim_x2apic_vcpu_id(void);
+/* The hypervisor's (or a model firmware's) own IPI through the vCPU's real xAPIC, never through the
+ * kernel's APIC code nor its counters (arch/apic.h lapic_ipis_sent()). False: the destination does not fit
+ * xAPIC, or the previous IPI never left. */
+bool sim_xapic_ipi(u32 apic_id, u32 icr_low);
 /* Accesses to msr the hypervisor answered (successfully), reads or writes, since boot. */
 u64 sim_x2apic_served(u32 msr, bool write);
 

@@ -39,6 +39,7 @@
 #include <ccktf/time.h>
 #include "efi/acpi_madt.h"
 #include "efi/efi_spec.h"
+#include "sim_x2apic.h"
 #include "tdvf_mp.h"
 
 #define LOOP_PAGES 1
@@ -50,7 +51,6 @@
 #define PTE_PS 0x80ull
 #define INIT_DELAY_NS 10000000ull /* SDM vol. 3A 9.4.4, as wake_init_sipi.c */
 #define SIPI_DELAY_NS 200000ull
-#define IPI_IDLE_NS 100000000ull
 #define ARRIVE_NS 2000000000ull
 #define MADT_CHECKSUM 9
 #define SDT_LENGTH 4
@@ -221,7 +221,7 @@ static struct fw_half *half(void)
 static bool send(u32 apic_id, u32 icr)
 {
 	fw.init_sipi++;
-	return lapic_send_ipi(apic_id, icr | APIC_ICR_ASSERT, IPI_IDLE_NS);
+	return sim_xapic_ipi(apic_id, icr | APIC_ICR_ASSERT); /* the host's side: not the kernel's APIC code */
 }
 
 /* INIT-SIPI-SIPI one AP into the loop; true once it arrived. */
@@ -264,12 +264,10 @@ const char *tdvf_mp_park(void)
 		.efer = ((u32)rdmsr(MSR_EFER) & EFER_NXE) | EFER_LME,
 	};
 	const char *err;
-	u32 boot = cpu_apic_id();
+	u32 boot = sim_x2apic_vcpu_id(); /* the host knows which vCPU this is; CPUID would trap in a TD */
 
 	if (!fw.installed || fw.cpus.error || fw.cpus.enabled < 2)
 		return NULL;
-	if ((err = lapic_init()))
-		return err;
 	if ((err = ap_tramp_install(fw.tramp, (u64)(uintptr_t)fw.tramp, ap_trampoline_start,
 				    (size_t)(ap_trampoline_end - ap_trampoline_start), params, &s)))
 		return err;
@@ -299,6 +297,8 @@ bool tdvf_mp_report(struct tdvf_mp_report *out)
 	out->answered = __atomic_load_n(&h->answered, __ATOMIC_ACQUIRE);
 	for (u32 i = 0; i < out->answered && i < TDVF_MP_MAX_IDS; i++)
 		out->ids[i] = h->ids[i];
+	out->vmm_x2apic_id_reads = sim_x2apic_served(0x802, false);
+	out->vmm_x2apic_icr_writes = sim_x2apic_served(0x830, true);
 	return true;
 }
 

@@ -5,7 +5,8 @@
  * (github.com/intel/tdx-module, src/td_dispatcher/tdx_td_dispatcher.c td_call() and the leaf handlers in
  * src/td_dispatcher/vm_exits/), then the hook steps over the instruction. Page acceptance state and its
  * rules: tdx_model_pages.c / tdx_model.h. The VMM behind TDG.VP.VMCALL is modelled too (a KVM-like host
- * per the GHCI): Instruction.IO is carried out with real IN/OUT, which TCG executes natively.
+ * per the GHCI): Instruction.IO is carried out with real IN/OUT, which TCG executes natively;
+ * Instruction.RDMSR/WRMSR of the local APIC's MSRs on the vCPU's real xAPIC (tdx_model_msr.c, sim_x2apic.c).
  */
 #include <arch/percpu.h>
 #include <arch/portio.h>
@@ -19,6 +20,7 @@
 #include <ccktf/spinlock.h>
 #include <ccktf/string.h>
 #include "sim_firmware.h"
+#include "sim_x2apic.h"
 #include "tdx_model.h"
 
 /*
@@ -260,6 +262,18 @@ static u64 vmm_hlt(const u64 *vmm)
 	return TDVMCALL_STATUS_SUCCESS;
 }
 
+static u64 vmm_rdmsr(u64 *vmm)
+{
+	return (u32)vmm[TDX_GPR_R12] != vmm[TDX_GPR_R12] ? TDVMCALL_STATUS_INVALID_OPERAND
+							 : tdx_model_vmm_rdmsr((u32)vmm[TDX_GPR_R12], &vmm[TDX_GPR_R11]);
+}
+
+static u64 vmm_wrmsr(const u64 *vmm)
+{
+	return (u32)vmm[TDX_GPR_R12] != vmm[TDX_GPR_R12] ? TDVMCALL_STATUS_INVALID_OPERAND
+							 : tdx_model_vmm_wrmsr((u32)vmm[TDX_GPR_R12], vmm[TDX_GPR_R13]);
+}
+
 /* GHCI 1.5: a sub-function the VMM does not implement answers SUBFUNC_UNSUPPORTED (KVM since v6.16). */
 static void vmm_answer(u64 *vmm)
 {
@@ -273,6 +287,12 @@ static void vmm_answer(u64 *vmm)
 		break;
 	case TDVMCALL_HLT:
 		vmm[TDX_GPR_R10] = vmm_hlt(vmm);
+		break;
+	case TDVMCALL_MSR_READ:
+		vmm[TDX_GPR_R10] = vmm_rdmsr(vmm);
+		break;
+	case TDVMCALL_MSR_WRITE:
+		vmm[TDX_GPR_R10] = vmm_wrmsr(vmm);
 		break;
 	case TDVMCALL_REPORT_FATAL_ERROR:
 		vmm_fatal(vmm);
@@ -397,6 +417,31 @@ static bool io_as_ve(u16 port, unsigned size, bool in, u32 *value)
 	return true;
 }
 
+/*
+ * RDMSR/WRMSR of an x2APIC MSR in a TD: the MSRs KVM emulates (all but TPR, PPR, EOI, ISR, TMR, IRR, which
+ * the CPU virtualizes: KVM tdx.c tdx_has_emulated_msr()) are not passed through by the module's MSR bitmaps,
+ * so the access exits to the module, which injects #VE with the exit reason (31 RDMSR, 32 WRMSR),
+ * qualification 0 and the instruction's length (tdx-module src/td_dispatcher/tdx_td_dispatcher.c, the
+ * generic #VE exits, td_generic_ve_exit()). Handed to the TD's #VE handler, the real backend's, which asks the
+ * VMM through TDG.VP.VMCALL (tdx_model_msr.c answers). TCG raises nothing for these MSRs (sim_x2apic.h),
+ * so the kernel's x2APIC accessor hands them here.
+ */
+static bool msr_as_ve(struct cpu_regs *regs, const struct sim_msr_access *a)
+{
+	trap_hook_fn ve = trap_hook(X86_VE);
+
+	regs->vector = X86_VE;
+	regs->error_code = 0;
+	if (!ve)
+		return false;
+	ve_info.valid = true;
+	ve_info.exit_reason = a->write ? TDX_EXIT_REASON_MSR_WRITE : TDX_EXIT_REASON_MSR_READ;
+	ve_info.qualification = 0;
+	ve_info.gla = ve_info.gpa = 0;
+	ve_info.insn_len = a->len;
+	return ve(regs);
+}
+
 void tdx_model_attach(void)
 {
 	static const u8 tdcall_opcode[] = { TDX_TDCALL_BYTES };
@@ -404,6 +449,7 @@ void tdx_model_attach(void)
 	sim_protect_install("sim-tdx", io_as_ve);
 	sim_register_insn(tdcall_opcode, TDX_TDCALL_LEN, answer_tdcall);
 	sim_guard_install(memory, unit_pending, touch_pending);
+	sim_x2apic_install(msr_as_ve);
 }
 
 /* What tests may ask of the model (ccktf/platform.h) */

@@ -103,6 +103,10 @@ bool tdx_pages_pending(const struct tdx_pages *p, u64 addr);
  * *value is R8, *next is RDX. */
 u64 tdx_model_sys_rd(u64 field_id, u64 *value, u64 *next);
 
+/* tdx_model_msr.c: the VMM's Instruction.RDMSR/WRMSR; a TDVMCALL_STATUS_* for R10. */
+u64 tdx_model_vmm_rdmsr(u32 msr, u64 *value);
+u64 tdx_model_vmm_wrmsr(u32 msr, u64 value);
+
 /* tdx_model.c: the TDX module behind the #UD hook */
 
 /* Before ExitBootServices: the page state for the memory sim_reserve_unaccepted() took. */

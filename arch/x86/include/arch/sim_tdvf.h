@@ -18,6 +18,9 @@ struct tdvf_mp_report {
 	u32 arrived;		   /* entries into the loop so far (parking, and any AP handed back) */
 	u32 answered;		   /* Wakeup commands answered */
 	u32 ids[TDVF_MP_MAX_IDS];  /* the APIC ID of each, in order */
+	/* The model's VMM, TDG.VP.VMCALL<Instruction.RDMSR/WRMSR> of the x2APIC it answered (sim_x2apic.c) */
+	u64 vmm_x2apic_id_reads;   /* MSR 0x802 */
+	u64 vmm_x2apic_icr_writes; /* MSR 0x830: each an IPI sent for the TD */
 };
 
 /* False when the model did not publish a mailbox (not sim-tdx, or it failed). */
