@@ -74,13 +74,26 @@ def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
     secure_boot = getattr(args, "secure_boot", False)
     if getattr(args, "secure_boot_vars", None) and not secure_boot:
         raise qemu.QemuConfigError("--secure-boot-vars needs --secure-boot")
+    kernel = runner.DEFAULT_SIGNED_KERNEL if secure_boot and args.kernel == runner.DEFAULT_KERNEL else args.kernel
+    if secure_boot:
+        check_signed_image_fresh(kernel)
     launch = qemu.choose_launch(args.platform, args.profile, args.firmware, args.qemu, args.boot,
                                 secure_boot=secure_boot, secure_boot_vars=getattr(args, "secure_boot_vars", None))
-    kernel = runner.DEFAULT_SIGNED_KERNEL if secure_boot and args.kernel == runner.DEFAULT_KERNEL else args.kernel
     return runner.RunOptions.launching(
         launch, kernel=kernel, append=append,
         memory=args.memory, smp=args.smp, timeout=args.timeout, log_dir=args.log_dir,
         mem_prealloc=args.mem_prealloc, label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
+
+
+def check_signed_image_fresh(kernel: Path) -> None:
+    """Secure Boot mode's default image is ``make sign``'s copy of build/ccktf.efi: when build/ccktf.efi is newer,
+    the signed one is a stale kernel that would be tested instead of the one just built."""
+    signed, unsigned = runner.DEFAULT_SIGNED_KERNEL, runner.DEFAULT_KERNEL
+    if kernel.resolve() != signed.resolve() or not kernel.is_file() or not unsigned.is_file():
+        return
+    if kernel.stat().st_mtime < unsigned.stat().st_mtime:
+        raise runner.RunError(f"{signed} is older than {unsigned}: run 'make sign' to sign the kernel just built "
+                              f"(or pass --kernel)")
 
 
 def print_serial(line: str) -> None:

@@ -28,6 +28,8 @@ from typing import Iterable, Mapping, Optional
 from .errors import CcktfError
 
 ENV_OVERRIDE = "CCKTF_OVMF"
+# Secure Boot mode's own override: the plain one above is never taken as Secure Boot firmware.
+ENV_SECURE_BOOT_OVERRIDE = "CCKTF_SECURE_BOOT_OVMF"
 EXCLUDED_FEATURES = frozenset({"secure-boot", "enrolled-keys", "requires-smm"})
 # QEMU machine aliases and the versioned family they stand for.
 MACHINE_ALIASES = {"q35": "pc-q35-", "pc": "pc-i440fx-"}
@@ -233,15 +235,18 @@ def secure_boot_vars(firmware: Firmware, explicit: Optional[str] = None,
 
 def resolve_secure_boot_firmware(explicit: Optional[str] = None, explicit_vars: Optional[str] = None,
                                  environ: Mapping[str, str] = os.environ, machine: str = "q35") -> Firmware:
-    """Secure Boot firmware: ``--firmware`` / ``$CCKTF_OVMF`` (a CODE file; it is taken to need SMM, as every
-    Secure Boot OVMF build that protects its variables does) or the descriptor search; then its store."""
-    override = explicit or environ.get(ENV_OVERRIDE)
+    """Secure Boot firmware: ``--firmware`` given with ``--secure-boot`` (a CODE file; it is taken to need SMM,
+    as every Secure Boot OVMF build that protects its variables does), else ``$CCKTF_SECURE_BOOT_OVMF``, else
+    the descriptor search (features ``secure-boot`` and ``enrolled-keys``); then its store. Never the plain
+    override ``$CCKTF_OVMF``: that names firmware for ordinary boots, which need not verify anything (the
+    verdict still refuses a boot whose kernel did not find Secure Boot enforced: verdict.secure_boot_reasons)."""
+    override = explicit or environ.get(ENV_SECURE_BOOT_OVERRIDE)
     if override:
         path = Path(override)
         if not path.is_file():
-            raise FirmwareError(f"firmware {path} does not exist")
-        base = Firmware(path.resolve(), None, "--firmware" if explicit else f"${ENV_OVERRIDE}", requires_smm=True,
-                        secure_boot=True)
+            raise FirmwareError(f"Secure Boot firmware {path} does not exist")
+        base = Firmware(path.resolve(), None, "--firmware" if explicit else f"${ENV_SECURE_BOOT_OVERRIDE}",
+                        requires_smm=True, secure_boot=True)
         fw = secure_boot_vars(base, explicit_vars, environ)
         if fw.vars_template is None:
             raise FirmwareError(f"Secure Boot with {path} needs a variable store with keys enrolled: pass "

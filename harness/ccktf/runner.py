@@ -286,7 +286,8 @@ def run(options: RunOptions) -> Run:
         raise
     with file_errors(f"{run_dir}"):
         parsed = ktap.parse((run_dir / "serial.log").read_bytes().decode("utf-8", errors="replace"))
-        judged = verdict.decide(parsed, end.status, end.timed_out, options.timeout, options.mode)
+        judged = verdict.decide(parsed, end.status, end.timed_out, options.timeout, options.mode,
+                                 secure_boot=options.secure_boot)
         judged.reasons.extend(qemu_stderr_reasons(run_dir, judged))
         write_logs(run_dir, parsed, judged)
     return Run(run_dir, plan.command_line, parsed, end.status, end.timed_out, end.seconds, judged,

@@ -108,11 +108,32 @@ def consistency_reasons(result: KtapResult, mode: str) -> list[str]:
     return []
 
 
+def secure_boot_reasons(result: KtapResult) -> list[str]:
+    """Secure Boot mode asked for a boot with Secure Boot enforced; a kernel that ran says whether it was
+    (``# secure-boot:``, protocol.md "Secure Boot state"). Unless it read SecureBoot=1 and SetupMode=0, the
+    firmware never checked the image's signature (UEFI 2.10 section 32.3: in Setup Mode, or with SecureBoot 0,
+    images are not verified), so a pass would say nothing about Secure Boot: an error, never a pass."""
+    if not result.version_seen:
+        return []  # the image never ran: the firmware's refusal (or its absence) is judged elsewhere
+    state = result.secure_boot
+    if not state:
+        return ["Secure Boot mode: the kernel printed no '# secure-boot:' line, so nothing shows that the "
+                "firmware enforced Secure Boot"]
+    secure, setup = state.get("secure_boot"), state.get("setup_mode")
+    if secure == "1" and setup == "0":
+        return []
+    return [f"Secure Boot mode, but the firmware was not enforcing it: the kernel read secure_boot={secure} "
+            f"setup_mode={setup} (mode={state.get('mode')}; enforcing needs secure_boot=1 setup_mode=0), so the "
+            f"image's signature was never checked (a store without keys enrolled, or firmware without Secure Boot?)"]
+
+
 def decide(result: KtapResult, status: Optional[int], timed_out: bool = False,
-           timeout: Optional[float] = None, mode: str = "run") -> Verdict:
-    """The verdict of one boot; ``mode`` is ``run`` or ``list`` (``list=1``)."""
+           timeout: Optional[float] = None, mode: str = "run", secure_boot: bool = False) -> Verdict:
+    """The verdict of one boot; ``mode`` is ``run`` or ``list`` (``list=1``); ``secure_boot``: the run asked
+    for Secure Boot mode, so the kernel must have found it enforced (``secure_boot_reasons``)."""
     reasons = (qemu_reasons(result, status, timed_out, timeout)
                + firmware_reasons(result)
+               + (secure_boot_reasons(result) if secure_boot else [])
                + kernel_reasons(result)
                + [f"protocol: {problem}" for problem in result.problems]
                + consistency_reasons(result, mode))

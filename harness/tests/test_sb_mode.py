@@ -204,3 +204,75 @@ def test_conformance_report_shows_the_sb_state():
     report = conformance_report.build_report(parsed, profile="tcg", memory="512M", date=datetime.now(timezone.utc),
                                              boot_problems=[])
     assert dict(conformance_report.identity_lines(report))["Secure Boot"] == "(not reported)"
+
+
+# --- review of issue 15: never a pass without Secure Boot enforced ---------------------------------------------
+
+SETUP_LINE = ("# secure-boot: mode=setup secure_boot=0 secure_boot_attr=0x6 setup_mode=1 setup_mode_attr=0x6 "
+              "audit_mode=0 audit_mode_attr=0x6 deployed_mode=0 deployed_mode_attr=0x6")
+PASSING = ["    KTAP version 1", "    # Subtest: selftest", "    1..1", "    ok 1 t", "ok 1 selftest"]
+
+
+def passing_stream(*lines: str) -> str:
+    return "\n".join(["KTAP version 1", "# ccktf: version=0.1.0 platform=none", *lines, "1..1", *PASSING,
+                      "# ccktf: exit=passed code=0", ""])
+
+
+@pytest.mark.parametrize("line, why", [
+    (SETUP_LINE, "secure_boot=0 setup_mode=1"),  # Debian's OVMF_VARS_4M.fd: no keys enrolled, Setup Mode
+    (SETUP_LINE.replace("secure_boot=0", "secure_boot=1"), "secure_boot=1 setup_mode=1"),
+    (SB_LINE.replace("secure_boot=1", "secure_boot=missing:0x800000000000000e"), "secure_boot=missing"),
+    (None, "no '# secure-boot:' line"),
+])
+def test_sb_mode_run_is_an_error_unless_the_kernel_found_secure_boot_enforced(line, why):
+    parsed = ktap.parse(passing_stream(*([line] if line else [])))
+    assert verdict.decide(parsed, 1).passed  # a plain run does not ask
+    judged = verdict.decide(parsed, 1, secure_boot=True)
+    assert judged.outcome is verdict.Outcome.ERROR and any(why in r for r in judged.reasons), judged
+
+
+def test_sb_mode_run_passes_with_secure_boot_enforced():
+    assert verdict.decide(ktap.parse(passing_stream(SB_LINE)), 1, secure_boot=True).passed
+
+
+def test_runner_judges_an_sb_mode_boot_by_the_kernels_sb_line(fake_qemu, fake_run_options, firmware_dir,
+                                                              tmp_path):
+    """The reviewer's run: --secure-boot with a store in Setup Mode ran the unsigned image and said PASSED."""
+    from dataclasses import replace
+    fw = firmware.find_secure_boot_firmware(dirs=[firmware_dir])
+    options = replace(fake_run_options, firmware=fw, boot="esp", secure_boot=True)
+    (tmp_path / "sb-setup.ktap").write_text(passing_stream(SETUP_LINE))
+    fake_qemu.serve(str(tmp_path / "sb-setup"), status=1)  # a fixture path: the stream is too long a name
+    run = runner.run(options)
+    assert run.verdict.outcome is verdict.Outcome.ERROR and "not enforcing" in str(run.verdict), run.verdict
+    assert json.loads((run.run_dir / "host.json").read_text())["boot"]["secure_boot"] is True
+
+
+def test_sb_firmware_is_never_the_plain_override(firmware_dir, monkeypatch, tmp_path):
+    """$CCKTF_OVMF names firmware for plain boots: Secure Boot mode takes the descriptor's (or its own override)."""
+    monkeypatch.setattr(firmware, "descriptor_dirs", lambda environ=None: [firmware_dir])
+    plain = firmware_dir.parent / "OVMF" / "CODE.fd"
+    env = {firmware.ENV_OVERRIDE: str(plain)}
+    assert firmware.resolve_secure_boot_firmware(environ=env).code.name == "CODE.secboot.fd"
+    (firmware_dir / "40-secure-enrolled.json").unlink()
+    with pytest.raises(FirmwareError, match="enrolled-keys and secure-boot"):
+        firmware.resolve_secure_boot_firmware(environ=env)
+    secboot = firmware_dir.parent / "OVMF" / "CODE.secboot.fd"
+    env[firmware.ENV_SECURE_BOOT_OVERRIDE] = str(secboot)
+    env[firmware.ENV_SECURE_BOOT_VARS] = str(firmware_dir.parent / "OVMF" / "VARS.ms.fd")
+    fw = firmware.resolve_secure_boot_firmware(environ=env)
+    assert fw.code == secboot.resolve() and fw.secure_boot and fw.source.startswith("$CCKTF_SECURE_BOOT_OVMF")
+
+
+def test_cli_refuses_a_signed_image_older_than_the_kernel(ccktf, monkeypatch, tmp_path):
+    import os
+    unsigned, signed = tmp_path / "ccktf.efi", tmp_path / "ccktf.signed.efi"
+    unsigned.write_bytes(b"MZ new")
+    signed.write_bytes(b"MZ old")
+    os.utime(signed, (1000, 1000))
+    monkeypatch.setattr(runner, "DEFAULT_KERNEL", unsigned)
+    monkeypatch.setattr(runner, "DEFAULT_SIGNED_KERNEL", signed)
+    monkeypatch.setattr(runner, "PROJECT_ROOT", tmp_path)  # the help names the default relative to it
+    status, out, err = ccktf("run", "--secure-boot", f"--kernel={signed}")
+    assert status == 2 and "older than" in err and "make sign" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nothing booted
