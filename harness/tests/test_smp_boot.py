@@ -82,6 +82,24 @@ def test_a_mailbox_ap_that_never_checks_in_is_reported(ccktf_boot):
     assert results["smp_mailbox.no_init_or_startup_ipi_was_sent"] is Status.PASS, results
 
 
+def test_a_wakeup_the_firmware_never_takes_is_named_for_the_aps_after_it(ccktf_boot):
+    """sim_tdvf_unparked=1 on sim-tdx: APIC ID 1 never reached the firmware's loop, so its Wakeup request is
+    never taken and stays in the mailbox. APIC ID 1 is reported with the timeout; APIC ID 2, which finds the
+    mailbox busy, is reported because of APIC ID 1's request. TDG.VP.INFO still counts the TD's 3 vCPUs (the
+    configured count, not the parked APs)."""
+    run = ccktf_boot("platform=sim-tdx tests=smp* sim_tdvf_unparked=1", label="smp-unparked-sim-tdx", smp=3,
+                     memory="6G")
+    assert run.verdict.outcome is Outcome.FAILED, f"{run.verdict}\n{run.serial_tail(40)}"
+    out = run.ktap.kernel_output
+    assert re.search(r"^# cpus: apic_id=1 did not come up: madt-mailbox: the firmware did not take the Wakeup "
+                     r"command within \d+ ms", out, re.MULTILINE), run.serial_tail(40)
+    assert re.search(r"^# cpus: apic_id=2 did not come up: madt-mailbox: not posted: the mailbox is not idle: the "
+                     r"firmware never took the earlier Wakeup request for APIC ID 1 ", out, re.MULTILINE), \
+        run.serial_tail(40)
+    assert cpus_line(run)[:3] == (1, 3, "madt-mailbox")
+    assert "TDG.VP.INFO reports" not in out, run.serial_tail(40)
+
+
 SNP_AP_TESTS = {"snp_ap.each_ap_on_its_own_ghcb", "snp_ap.each_ap_created_from_a_vmsa_once",
                 "snp_ap.the_host_refuses_a_bad_ap_creation",
                 "snp_ap.rmpadjust_sets_the_vmsa_bit_only_as_the_hardware_does"}

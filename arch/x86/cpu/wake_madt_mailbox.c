@@ -148,6 +148,8 @@ static const char *install_stub(void)
 	return NULL;
 }
 
+static u32 unanswered_apic_id = MP_WAKE_APIC_INVALID; /* a Wakeup the firmware never took */
+
 static const char *mailbox_setup(struct smp_state *s)
 {
 	static char why[200];
@@ -247,12 +249,20 @@ static const char *mailbox_start(struct smp_cpu *c)
 	if (r == MP_WAKE_REFUSED)
 		snprintf(why[c->index], sizeof(why[0]), "not posted: APIC ID %u was woken through the mailbox "
 			 "before (an AP can be woken once) or is the broadcast or invalid ID", c->apic_id);
+	else if (r == MP_WAKE_BUSY && unanswered_apic_id != MP_WAKE_APIC_INVALID)
+		snprintf(why[c->index], sizeof(why[0]), "not posted: the mailbox is not idle: the firmware never took "
+			 "the earlier Wakeup request for APIC ID %u (Command/Reserved dword 0x%x)", unanswered_apic_id,
+			 raw);
 	else if (r == MP_WAKE_BUSY)
 		snprintf(why[c->index], sizeof(why[0]), "not posted: the mailbox is not idle (Command/Reserved "
 			 "dword 0x%x)", raw);
-	else
+	else {
+		/* The request stays in the mailbox (ACPI 6.5 5.2.12.19 has no way to take it back): every later
+		 * post finds it busy, and says because of which AP. */
+		unanswered_apic_id = c->apic_id;
 		snprintf(why[c->index], sizeof(why[0]), "the firmware did not take the Wakeup command within "
 			 "%llu ms (Command/Reserved dword 0x%x)", MAILBOX_ACK_NS / 1000000, raw);
+	}
 	return why[c->index];
 }
 

@@ -98,6 +98,25 @@ static bool parse_mailbox_type(const char *v)
 static const struct arg_key_ext sim_tdvf_mailbox_key = { "sim_tdvf_mailbox", "nvs|loader", parse_mailbox_type };
 ARG_KEY_REGISTER(sim_tdvf_mailbox_key);
 
+/*
+ * sim_tdvf_unparked=APIC_ID: that AP never reaches the firmware's loop (a vCPU that never ran), so nothing
+ * answers a Wakeup for it and the mailbox stays busy with that request: shows that the kernel names it and
+ * says why the APs after it were not posted (harness/tests/test_smp_boot.py). Default none.
+ */
+static u64 unparked_apic_id = ~0ull;
+
+static bool parse_unparked(const char *v)
+{
+	if (!strcmp(v, "none")) {
+		unparked_apic_id = ~0ull;
+		return true;
+	}
+	return args_parse_size(v, &unparked_apic_id) && unparked_apic_id < 0xffffffffull;
+}
+
+static const struct arg_key_ext sim_tdvf_unparked_key = { "sim_tdvf_unparked", "none|APIC_ID", parse_unparked };
+ARG_KEY_REGISTER(sim_tdvf_unparked_key);
+
 static void *alloc_pages(struct boot_info *b, u32 type, u64 pages, u64 max)
 {
 	u64 addr = max;
@@ -274,7 +293,7 @@ const char *tdvf_mp_park(void)
 	for (u32 i = 0; i < fw.cpus.count && i < EFI_PAGE_SIZE / STACK_BYTES - 1; i++) {
 		const struct madt_cpu *c = &fw.cpus.cpus[i];
 
-		if (!(c->flags & MADT_CPU_ENABLED) || c->apic_id == boot)
+		if (!(c->flags & MADT_CPU_ENABLED) || c->apic_id == boot || c->apic_id == unparked_apic_id)
 			continue;
 		if (park_one(c->apic_id, params, i))
 			fw.parked++;
@@ -302,7 +321,9 @@ bool tdvf_mp_report(struct tdvf_mp_report *out)
 	return true;
 }
 
+/* NUM_VCPUS is the TD's configured count (TDH.MNG.INIT's, QEMU -smp; tdg_vp_info.c), however many vCPUs
+ * reached the firmware's loop: the MADT QEMU built lists exactly those. */
 u32 tdvf_mp_vcpus(void)
 {
-	return 1 + fw.parked;
+	return fw.cpus.error || !fw.cpus.enabled ? 1 : fw.cpus.enabled;
 }

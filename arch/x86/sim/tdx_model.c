@@ -163,8 +163,9 @@ static u64 vp_info(struct cpu_regs *r)
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	r->rcx = MODEL_GPAW;
 	r->rdx = attributes;
-	/* NUM_VCPUS and MAX_VCPUS: the vCPUs the TD has (tdg_vp_info.c), here the boot CPU and every AP the
-	 * model's firmware parked (arch/x86/sim/tdvf_mp.c); no vCPU is added later */
+	/* NUM_VCPUS and MAX_VCPUS: the vCPUs the TD was configured with (tdg_vp_info.c), here the MADT's
+	 * enabled processors (QEMU -smp; arch/x86/sim/tdvf_mp.c), whether or not each reached the firmware's
+	 * loop; no vCPU is added later */
 	r->r8 = (u64)tdvf_mp_vcpus() << TDX_VCPUS_MAX_SHIFT | tdvf_mp_vcpus();
 	r->r9 = 0;  /* VCPU_INDEX */
 	/* TDG_SYS_RD_AVAILABLE as a 1.5 module sets it (tdg_vp_info.c); a 1.0 module leaves R10 zero. */

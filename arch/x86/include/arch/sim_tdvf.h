@@ -25,7 +25,8 @@ struct tdvf_mp_report {
 
 /* False when the model did not publish a mailbox (not sim-tdx, or it failed). */
 bool tdvf_mp_report(struct tdvf_mp_report *out);
-/* The TD's vCPUs as the model's TDX module reports them in TDG.VP.INFO: the boot CPU and every AP parked. */
+/* The TD's vCPUs as the model's TDX module reports them in TDG.VP.INFO: the TD's configured count (the
+ * MADT's enabled processors), not the APs the firmware parked. */
 u32 tdvf_mp_vcpus(void);
 
 #endif
