@@ -45,6 +45,8 @@ echo "{mark} Linux $(uname -r) is up; kexec {syscall} {image}"
 for d in /sys/firmware/memmap/*; do
     echo "{mark} memmap $(cat $d/start) $(cat $d/end) $(cat $d/type)"
 done
+# and of the EFI configuration tables (ACPI20=0x..., SMBIOS=0x...: drivers/firmware/efi/efi.c systab_show())
+while read line; do echo "{mark} systab $line"; done < /sys/firmware/efi/systab
 kexec {flag} -l {image} --command-line="$(cat /ccktf.args)"
 status=$?
 echo "{mark} kexec {syscall} load status $status"

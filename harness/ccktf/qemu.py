@@ -269,6 +269,7 @@ class LaunchConfig:
     measured_boot: bool = False  # SNP measured direct boot (kernel-hashes=on); see choose_boot()
     mem_prealloc: bool = False  # the host backs all guest RAM before the guest starts (memory_args())
     secure_boot: bool = False  # Secure Boot mode: firmware.secure_boot, SMM, ESP boot (choose_secure_boot())
+    initrd: Optional[Path] = None  # -initrd with a -kernel boot (e.g. Linux's initramfs when Linux kexecs ccktf)
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,8 @@ def validate(config: LaunchConfig) -> None:
         # to change as they were (docs/benchmarks.md "Cold and warm memory").
         raise QemuConfigError(f"--mem-prealloc pre-allocates QEMU's RAM backend; profile {profile.name}'s private "
                               f"memory is not in it, so the option would change nothing there")
+    if config.initrd is not None and config.boot != "kernel":
+        raise QemuConfigError(f"an initrd goes with -kernel; boot mode {config.boot!r} has no -initrd")
     if config.secure_boot and not (config.firmware.secure_boot and config.firmware.uses_pflash and
                                    config.boot == "esp" and not profile.confidential):
         raise QemuConfigError("Secure Boot mode needs the secure-boot firmware with its variable store as pflash, "
@@ -348,7 +351,8 @@ def boot_args(config: LaunchConfig, run_dir: Path) -> tuple[list[str], list[tupl
         written = [(run_dir / ESP_ARGS, config.append + "\n")] if config.append else []
         return (["-drive", f"if=virtio,format=raw,readonly=on,file=fat:{esp_dir}"], [(config.kernel, esp_image)],
                 written)
-    return ["-kernel", str(config.kernel), "-append", config.append], [], []
+    initrd = ["-initrd", str(config.initrd)] if config.initrd is not None else []
+    return ["-kernel", str(config.kernel), *initrd, "-append", config.append], [], []
 
 
 MEMORY_BACKEND_ID = "ccktf-ram"

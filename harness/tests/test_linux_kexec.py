@@ -12,12 +12,10 @@ Each boot is Debian's kernel under TCG (10-30 s here). Skips, saying why, when D
 fetched (no network or apt sources)."""
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from ccktf import ktap, verdict
+from ccktf import ktap, qemu, runner, verdict
 
 from ccktf import firmware as fwmod
 from ccktf import linux_guest
@@ -25,17 +23,6 @@ from ccktf.errors import CcktfError
 
 pytestmark = pytest.mark.boot
 TIMEOUT = 300
-
-
-def ovmf_args(tmp_path):
-    """The firmware the harness picks for ccktf's own boots (QEMU's descriptors), vars copied per boot."""
-    fw = fwmod.find_firmware()
-    if not fw.uses_pflash:
-        return ["-bios", str(fw.code)]
-    vars_copy = tmp_path / "OVMF_VARS.fd"
-    shutil.copyfile(fw.vars_template, vars_copy)
-    return ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={fw.code}",
-            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
 
 
 # /sys/firmware/memmap's type names (Linux drivers/firmware/memmap.c, from arch/x86/kernel/e820.c
@@ -56,22 +43,27 @@ def ccktf_e820(out):
 
 
 def boot(ccktf_kernel, tmp_path, syscall, args):
+    """Linux under OVMF with the guest's initramfs, launched as the harness launches ccktf (ccktf.qemu's
+    command line, the tcg profile, ccktf.runner's process handling); the serial text, QEMU's status, and the
+    harness's verdict on the KTAP document ccktf printed after the kexec."""
     try:
         guest = linux_guest.prepare(ccktf_kernel, args, syscall, tmp_path)
     except CcktfError as err:
         pytest.skip(f"Debian's kernel, busybox or kexec-tools cannot be had here: {err}")
-    argv = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", "1G",
-            "-display", "none", "-vga", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none",
-            "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", *ovmf_args(tmp_path),
-            "-kernel", str(guest.vmlinuz), "-initrd", str(guest.initrd), "-append", "console=ttyS0 quiet"]
-    run = subprocess.run(argv, capture_output=True, timeout=TIMEOUT)
-    out = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", run.stdout.decode(errors="replace")).replace("\r", "")
-    return guest, run, out
+    config = qemu.LaunchConfig(kernel=guest.vmlinuz.resolve(), initrd=guest.initrd.resolve(),
+                               firmware=fwmod.find_firmware(), profile=qemu.lookup_profile("tcg"),
+                               append="console=ttyS0 quiet", memory="1G")
+    plan = qemu.build_launch(config, tmp_path)
+    runner.stage(plan)
+    end = runner.run_process(plan.argv, tmp_path, tmp_path / "serial.log", tmp_path / "qemu-stderr.log", TIMEOUT)
+    out = ktap.strip_escapes((tmp_path / "serial.log").read_bytes().decode(errors="replace"))
+    result = ktap.parse(out)
+    return guest, end, out, result, verdict.decide(result, end.status, end.timed_out, TIMEOUT)
 
 
 @pytest.mark.parametrize("syscall", sorted(linux_guest.SYSCALLS))
 def test_debian_linux_kexecs_ccktf_which_runs_its_suites(ccktf_kernel, tmp_path, syscall):
-    guest, run, out = boot(ccktf_kernel, tmp_path, syscall, "")
+    guest, end, out, result, judged = boot(ccktf_kernel, tmp_path, syscall, "")
     tail = out[-3000:]
     mark = linux_guest.MARK
     assert f"{mark} Linux {guest.package.removeprefix('linux-image-')} is up" in out, tail
@@ -96,9 +88,12 @@ def test_debian_linux_kexecs_ccktf_which_runs_its_suites(ccktf_kernel, tmp_path,
     assert tables and int(tables.group(1)) >= 1, tail
     assert re.search(r"^#   8868e871-e4f1-11d3-bc22-0080c73c8881 at 0x[0-9a-f]+ \(ACPI 2\.0\)$", out, re.M), tail
     assert '# firmware: vendor="EDK II"' in out, tail
+    # the tables Linux knew (its /sys/firmware/efi/systab) are where ccktf found them through SETUP_EFI
+    linux_tables = dict(re.findall(rf"^{re.escape(mark)} systab (ACPI20|SMBIOS)=(0x[0-9a-f]+)$", out, re.M))
+    assert set(linux_tables) == {"ACPI20", "SMBIOS"}, tail
+    for key, guid in (("ACPI20", "8868e871-e4f1-11d3-bc22-0080c73c8881"), ("SMBIOS", "eb9d2d31-2d88-11d3-9a16-0090273fc14d")):
+        assert re.search(rf"^#   {guid} at {linux_tables[key]} ", out, re.M), (key, linux_tables[key], tail)
     # the KTAP document, parsed and judged as for any boot
-    result = ktap.parse(out)
-    judged = verdict.decide(result, run.returncode)
     assert judged.outcome is verdict.Outcome.PASSED, (judged.reasons, tail)
     assert result.platform == "none"
     counts = result.counts()
@@ -108,14 +103,15 @@ def test_debian_linux_kexecs_ccktf_which_runs_its_suites(ccktf_kernel, tmp_path,
     for name in ("efi_boot_services.memmap_stable_between_reads", "efi.system_table_header", "efi.memmap_shape"):
         assert name in skipped and no_bs in (skipped[name].skip_reason or ""), (name, skipped.get(name))
     assert all(t.skip_reason for t in skipped.values()), [n for n, t in skipped.items() if not t.skip_reason]
-    assert result.exit and result.exit.kind == "passed" and run.returncode == 1
+    assert result.exit and result.exit.kind == "passed" and end.status == 1
 
 
 def test_kexec_with_a_model_platform_is_refused(ccktf_kernel, tmp_path):
     """The sim-tdx model's state lives in ccktf's memory and cannot survive Linux's kexec: refused with a
     usage error, never run as if it had."""
-    guest, run, out = boot(ccktf_kernel, tmp_path, "kexec_file_load", "platform=sim-tdx")
+    guest, end, out, result, judged = boot(ccktf_kernel, tmp_path, "kexec_file_load", "platform=sim-tdx")
     assert "# ccktf: entry=boot-protocol loader=0xd0" in out, out[-3000:]
     assert re.search(r"# ccktf: usage error: sim-tdx: the 64-bit boot-protocol entry runs on platform none only",
                      out), out[-3000:]
-    assert "# ccktf: exit=usage-error code=2" in out and run.returncode == 2 * 2 + 1, out[-3000:]
+    assert "# ccktf: exit=usage-error code=2" in out and end.status == 2 * 2 + 1, out[-3000:]
+    assert judged.outcome is verdict.Outcome.ERROR and result.usage_errors, (judged, out[-3000:])

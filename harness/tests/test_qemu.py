@@ -259,3 +259,12 @@ def test_mem_prealloc_is_refused_where_private_memory_is_not_in_the_backend(prof
     with pytest.raises(QemuConfigError, match="private memory is not in it"):
         qemu.build_launch(config(profile=qemu.PROFILES[profile], firmware=COMBINED, host=host, memory="4G",
                                  mem_prealloc=True), RUN_DIR)
+
+
+def test_initrd_goes_with_the_kernel_and_nowhere_else():
+    argv = qemu.build_launch(config(initrd=Path("/k/initrd.cpio")), RUN_DIR).argv
+    assert option(argv, "-initrd") == ["/k/initrd.cpio"]
+    assert argv.index("-initrd") == argv.index("-kernel") + 2
+    assert "-initrd" not in qemu.build_launch(config(), RUN_DIR).argv
+    with pytest.raises(QemuConfigError, match="an initrd goes with -kernel"):
+        qemu.build_launch(config(initrd=Path("/k/initrd.cpio"), boot="esp"), RUN_DIR)
