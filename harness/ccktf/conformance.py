@@ -36,7 +36,7 @@ from pathlib import Path
 
 import os
 
-from . import conformance_sweep, identity, kargs, matrix, qemu, runner, sweep_report
+from . import conformance_sweep, identity, kargs, matrix, parallel, qemu, runner, sweep_report
 from .conformance_report import Firmware, Report, build_report, findings, render_html, render_junit, \
     render_markdown, summary_text
 from .errors import CcktfError
@@ -223,7 +223,11 @@ def sweep(args: argparse.Namespace) -> int:
         why = f"not run: the sweep was {stop} before this configuration finished"
         reports = [r or harness_failure(c, why) for c, r in zip(configs, stop.results)]
     result = sweep_report.SweepReport(args.sweep, reports)
-    result.matrix = None if stopped else matrix_section(args, result.first.platform)
+    if not stopped:
+        try:
+            result.matrix = matrix_section(args, result.first.platform)
+        except parallel.Stopped as stop:  # the report still gets what the sweep measured
+            stopped, result.matrix = stop, sweep_report.MatrixSection([], "", note=f"the matrix was {stop}")
     clear_stale(args.out, keep=tuple(c.slug for c in configs) + ("report.json",))
     renders = (sweep_report.render_markdown, sweep_report.to_json, sweep_report.render_html, sweep_report.render_junit)
     paths = write_files(args.out, SWEEP_FILES, renders, result)

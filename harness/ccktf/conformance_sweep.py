@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import signal
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import qemu, stopping
+from . import parallel, qemu
 
 DEFAULT_SWEEP = "mem=2G,2813M,2815M,6G,6145M smp=1,2"
 SWEEP_KEYS = ("mem", "smp")
@@ -125,12 +123,7 @@ def config_args(args: argparse.Namespace, config: SweepConfig) -> argparse.Names
     return one
 
 
-class SweepInterrupted(KeyboardInterrupt):
-    """A stop signal ended the sweep: ``results`` holds what finished (None where a configuration did not)."""
-
-    def __init__(self, signum: int, results: list):
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
-        self.signum, self.results = signum, results
+SweepInterrupted = parallel.Stopped  # a stop signal ended the sweep; .results: what finished (None: not)
 
 
 def _isolated(run_one: Callable, on_error: Callable, one: argparse.Namespace, config: SweepConfig):
@@ -144,36 +137,7 @@ def _isolated(run_one: Callable, on_error: Callable, one: argparse.Namespace, co
 
 def run_all(args: argparse.Namespace, configs: list[SweepConfig], run_one: Callable[[argparse.Namespace,
             SweepConfig], object], jobs: int, on_error: Callable[[SweepConfig, Exception], object]) -> list:
-    """``run_one(args_for_config, config)`` for every configuration, ``jobs`` at a time, in the order given.
-
-    The boots run in worker threads, where no signal arrives: the main thread waits with the stop signals
-    raising Interrupted (stopping.signals_stop). On one, queued configurations are cancelled, running QEMUs
-    stopped (stopping.stop_children), and SweepInterrupted carries what had finished."""
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    futures = [pool.submit(_isolated, run_one, on_error, config_args(args, c), c) for c in configs]
-    finished: list = [None] * len(configs)
-    try:
-        with stopping.signals_stop():
-            _wait(futures)
-    except KeyboardInterrupt as stop:
-        for future in futures:
-            future.cancel()
-        for n, future in enumerate(futures):
-            if future.done() and not future.cancelled() and future.exception() is None:
-                finished[n] = future.result()
-        stopping.stop_children()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise SweepInterrupted(getattr(stop, "signum", signal.SIGINT), finished) from stop
-    pool.shutdown(wait=True)
-    return [future.result() for future in futures]
-
-
-def _wait(futures: list) -> None:
-    """Until every future is done; a stop a worker thread caught (Interrupted raised at the end of its
-    stopping.deferred() block) is raised here, in the main thread."""
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-        for future in done:
-            if isinstance(future.exception(), KeyboardInterrupt):
-                raise future.exception()
+    """``run_one(args_for_config, config)`` for every configuration, ``jobs`` at a time, in the order given;
+    on a stop signal, SweepInterrupted with what finished (ccktf.parallel)."""
+    return parallel.run_parallel([lambda c=c: _isolated(run_one, on_error, config_args(args, c), c) for c in configs],
+                                 jobs)

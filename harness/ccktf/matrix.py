@@ -28,12 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import kargs, qemu, runner
+from . import kargs, parallel, qemu, runner
 from .errors import CcktfError
 
 DEFAULT_OUT = runner.PROJECT_ROOT / "build" / "matrix"
@@ -198,8 +197,8 @@ def boot_cell(args: argparse.Namespace, cell: Cell) -> CellResult:
 
 
 def boot_all(args: argparse.Namespace, cells: list[Cell]) -> list[CellResult]:
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        return list(pool.map(lambda cell: boot_cell(args, cell), cells))
+    """Every cell, ``--jobs`` at a time; a stop signal stops the running boots at once (parallel.Stopped)."""
+    return parallel.run_parallel([lambda cell=cell: boot_cell(args, cell) for cell in cells], args.jobs)
 
 
 # -- rendering ----------------------------------------------------------------------------------------
