@@ -39,7 +39,10 @@ def run_parallel(calls: list[Callable[[], T]], jobs: int) -> list[T]:
             future.cancel()
         finished = [f.result() if f.done() and not f.cancelled() and f.exception() is None else None
                     for f in futures]
-        stopping.stop_children()
+        running = [f for f in futures if not f.done()]
+        while running:  # again until they end: a call may start its QEMU just after a round
+            stopping.stop_children()
+            running = list(wait(running, timeout=0.5).not_done)
         pool.shutdown(wait=True, cancel_futures=True)
         raise Stopped(getattr(stop, "signum", signal.SIGINT), finished) from stop
     pool.shutdown(wait=True)
