@@ -42,6 +42,7 @@
 
 #include "boot/boot_params.h"
 #include "boot/e820_alloc.h"
+#include "boot/e820_ext.h"
 #include "boot/e820_memmap.h"
 #include "boot/efi_handoff.h"
 #include "boot/setup_data.h"
@@ -96,19 +97,13 @@ static __noreturn void refuse(const char *what, const char *why)
 	__builtin_unreachable();
 }
 
-/* SETUP_E820_EXT nodes: further 20-byte e820 entries beyond the zero page's 128 (boot.rst "setup_data"). */
+/* SETUP_E820_EXT nodes: the e820 entries beyond the zero page's 128 (kernel/boot/e820_ext.h). */
 static bool add_e820_ext(void *ctx, const struct setup_node *node)
 {
-	(void)ctx;
-	if (node->type != SETUP_E820_EXT)
-		return true;
-	for (u32 off = 0; off + E820_ENTRY_SIZE <= node->len && e820_count < E820_MAX; off += E820_ENTRY_SIZE) {
-		struct e820_entry e = { get(node->data + off, 8), get(node->data + off + 8, 8),
-					(u32)get(node->data + off + 16, 4) };
-		if (e.size && e.addr + e.size > e.addr)
-			e820[e820_count++] = e;
-	}
-	return true;
+	const char **why = ctx;
+
+	*why = e820_ext_append(node, e820, &e820_count, E820_MAX);
+	return !*why;
 }
 
 static void read_e820(const u8 *bp, u64 setup_data)
@@ -121,9 +116,11 @@ static void read_e820(const u8 *bp, u64 setup_data)
 	if (why)
 		refuse("the zero page's e820 table", why);
 	ram = (struct e820_ram){ e820, e820_count };
-	why = setup_data_walk(setup_data, &phys, add_e820_ext, NULL, &nodes);
-	if (why)
-		refuse("the setup_data chain", why);
+	const char *ext_why = NULL;
+
+	why = setup_data_walk(setup_data, &phys, add_e820_ext, &ext_why, &nodes);
+	if (why || ext_why)
+		refuse("the setup_data chain", why ? why : ext_why);
 	printk("# ccktf: e820: %u entries (%u from the zero page)\n", e820_count, ram.count);
 	for (unsigned i = 0; i < e820_count; i++)
 		printk("#   e820 [0x%llx-0x%llx] type %u\n", e820[i].addr, e820[i].addr + e820[i].size - 1, e820[i].type);
