@@ -200,24 +200,30 @@ const char *unaccepted_accept_deferred(void)
 }
 
 /*
- * Set up once, by whichever CPU asks first: the others wait for it (state 1) rather than set it up again
- * under a CPU already using its lock. The table is fixed once the final map is recorded, before any AP runs.
+ * Set up by whichever CPU asks first for the current table: the others wait for it (state 1) rather than
+ * set it up again under a CPU already using its lock. In the kernel the table is fixed before any AP runs,
+ * so this happens once; a new table (the fuzz and host harnesses boot many times in one process) is set
+ * up anew.
  */
 struct accept_shared *unaccepted_shared(void)
 {
 	static struct accept_shared shared;
-	static u32 state; /* 0: not set up, 1: being set up, 2: ready */
-	u32 expected = 0;
+	static u32 state; /* 0: not set up, 1: being set up, 2: ready for shared.t */
 
 	if (!unaccepted.table)
 		return NULL;
-	if (__atomic_compare_exchange_n(&state, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
-		accept_shared_init(&shared, unaccepted.table);
-		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
-	}
-	while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+	for (;;) {
+		u32 seen = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+
+		if (seen == 2 && shared.t == unaccepted.table)
+			return &shared;
+		if (seen != 1 && __atomic_compare_exchange_n(&state, &seen, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			accept_shared_init(&shared, unaccepted.table);
+			__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+			return &shared;
+		}
 		__builtin_ia32_pause();
-	return &shared;
+	}
 }
 
 int unaccepted_accept_with(u64 start, u64 size, struct accept_stats *stats, struct accept_memory_result *result)
