@@ -128,7 +128,18 @@ bool sb_rule_modes(const struct sb_state *s, unsigned *judged, struct conform_fi
 
 bool sb_write_probe_wanted(enum sb_var_id id, const struct sb_var *v)
 {
-	return (id == SB_SECURE_BOOT || id == SB_SETUP_MODE) && sb_var_bool(v) >= 0;
+	return (id == SB_SECURE_BOOT || id == SB_SETUP_MODE) && sb_var_bool(v) >= 0 &&
+	       v->attributes == SB_VAR_ATTRIBUTES;
+}
+
+bool sb_var_unchanged(const struct sb_var *v)
+{
+	if (v->reread_status != v->status || v->reread_attributes != v->attributes || v->reread_size != v->size)
+		return false;
+	for (u64 i = 0; i < v->size && i < SB_VAR_DATA_MAX; i++)
+		if (v->reread_data[i] != v->data[i])
+			return false;
+	return true;
 }
 
 bool sb_rule_read_only(const struct sb_state *s, unsigned *probed, struct conform_finding *f)
@@ -143,11 +154,14 @@ bool sb_rule_read_only(const struct sb_state *s, unsigned *probed, struct confor
 		if (!v->write_probed)
 			continue;
 		(*probed)++;
-		if (v->write_status == EFI_WRITE_PROTECTED)
-			continue;
-		item.what = v->write_status == EFI_SUCCESS ? "SetVariable() took the write (EFI_SUCCESS)" :
-							     "SetVariable() did not answer EFI_WRITE_PROTECTED";
-		held = conform_offend(f, &item);
+		if (!sb_var_unchanged(v)) {
+			item.what = "the variable changed: GetVariable() after the write differs from before it";
+			held = conform_offend(f, &item);
+		} else if (v->write_status != EFI_WRITE_PROTECTED) {
+			item.what = v->write_status == EFI_SUCCESS ? "SetVariable() took the write (EFI_SUCCESS)" :
+								     "SetVariable() did not answer EFI_WRITE_PROTECTED";
+			held = conform_offend(f, &item);
+		}
 	}
 	return held;
 }

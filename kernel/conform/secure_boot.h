@@ -34,6 +34,11 @@ struct sb_var {
 	u8 data[SB_VAR_DATA_MAX];
 	bool write_probed; /* SB-004 wrote the variable's own value back (sb_write_probe_wanted()) */
 	u64 write_status;  /* SetVariable()'s raw status for that write */
+	/* GetVariable() again after that write: what the variable is now (same meanings as above). */
+	u64 reread_status;
+	u32 reread_attributes;
+	u64 reread_size;
+	u8 reread_data[SB_VAR_DATA_MAX];
 };
 
 struct sb_state {
@@ -75,11 +80,18 @@ bool sb_rule_modes(const struct sb_state *s, unsigned *judged, struct conform_fi
 /*
  * SB-004: Table 3-1 makes SecureBoot and SetupMode read-only, and SetVariable() answers a write to a read-only
  * variable EFI_WRITE_PROTECTED (section 8.2). The probe writes a variable only when it is present, one byte,
- * 0 or 1, and one of those two: its own value with its own attributes, so that a firmware that wrongly takes
- * the write changes nothing (a missing variable is never written: that would create it).
+ * 0 or 1, one of those two, and its attributes are exactly BS|RT: its own value with those attributes. Any
+ * other attributes are SB-002's finding and are never written back: attributes 0 make SetVariable() a delete
+ * (section 8.2), NON_VOLATILE would write flash, APPEND_WRITE would grow it. A missing variable is never
+ * written either: that would create it.
  */
 bool sb_write_probe_wanted(enum sb_var_id id, const struct sb_var *v);
-/* Every probed variable answered EFI_WRITE_PROTECTED; item.addr holds SetVariable()'s status. *probed counts. */
+/* A probed variable reads back after the write exactly as before it: status, attributes, size, bytes. */
+bool sb_var_unchanged(const struct sb_var *v);
+/*
+ * Every probed variable answered EFI_WRITE_PROTECTED and reads back unchanged; item.addr holds SetVariable()'s
+ * status (a changed variable: item.what says so). *probed counts.
+ */
 bool sb_rule_read_only(const struct sb_state *s, unsigned *probed, struct conform_finding *f);
 
 #endif

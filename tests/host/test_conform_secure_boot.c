@@ -195,6 +195,30 @@ KTEST(host_conform_secure_boot, only_present_read_only_variables_are_written)
 	KEXPECT_FALSE(t, sb_write_probe_wanted(SB_SETUP_MODE, &s.var[SB_SETUP_MODE]));
 }
 
+/* Written back, attributes 0 delete the variable (UEFI 2.10 section 8.2), NV writes flash, APPEND_WRITE grows it. */
+KTEST(host_conform_secure_boot, a_read_only_variable_not_exactly_bs_rt_is_never_written)
+{
+	static const u32 attributes[] = { 0, EFI_VARIABLE_NON_VOLATILE | BS_RT, EFI_VARIABLE_BOOTSERVICE_ACCESS,
+					  BS_RT | 0x40 /* EFI_VARIABLE_APPEND_WRITE */,
+					  BS_RT | 0x20 /* EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS */ };
+	struct sb_state s = state(1, 0, 0, 0);
+
+	for (unsigned i = 0; i < sizeof(attributes) / sizeof(attributes[0]); i++) {
+		s.var[SB_SECURE_BOOT].attributes = s.var[SB_SETUP_MODE].attributes = attributes[i];
+		KEXPECT_FALSE(t, sb_write_probe_wanted(SB_SECURE_BOOT, &s.var[SB_SECURE_BOOT]));
+		KEXPECT_FALSE(t, sb_write_probe_wanted(SB_SETUP_MODE, &s.var[SB_SETUP_MODE]));
+	}
+}
+
+/* What GetVariable() reads after a write that changed nothing: the variable as it was. */
+static void unchanged(struct sb_var *v)
+{
+	v->reread_status = v->status;
+	v->reread_attributes = v->attributes;
+	v->reread_size = v->size;
+	memcpy(v->reread_data, v->data, sizeof(v->data));
+}
+
 static struct sb_state probed_state(u64 secure_boot_answer, u64 setup_mode_answer)
 {
 	struct sb_state s = state(1, 0, 0, 0);
@@ -202,6 +226,8 @@ static struct sb_state probed_state(u64 secure_boot_answer, u64 setup_mode_answe
 	s.var[SB_SECURE_BOOT].write_probed = s.var[SB_SETUP_MODE].write_probed = true;
 	s.var[SB_SECURE_BOOT].write_status = secure_boot_answer;
 	s.var[SB_SETUP_MODE].write_status = setup_mode_answer;
+	unchanged(&s.var[SB_SECURE_BOOT]);
+	unchanged(&s.var[SB_SETUP_MODE]);
 	return s;
 }
 
@@ -234,4 +260,28 @@ KTEST(host_conform_secure_boot, a_read_only_variable_that_takes_a_write_fails)
 	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
 	KEXPECT_EQ(t, f.first.index, SB_SETUP_MODE);
 	KEXPECT_EQ(t, f.first.addr, EFI_INVALID_PARAMETER);
+}
+
+/* A firmware that answers EFI_WRITE_PROTECTED but changed (or deleted) the variable anyway fails. */
+KTEST(host_conform_secure_boot, a_read_only_variable_changed_by_a_refused_write_fails)
+{
+	struct sb_state s = probed_state(EFI_WRITE_PROTECTED, EFI_WRITE_PROTECTED);
+	struct conform_finding f;
+	unsigned probed;
+
+	s.var[SB_SETUP_MODE].reread_data[0] = 1; /* SetupMode 0 became 1 */
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, f.count, 1);
+	KEXPECT_EQ(t, f.first.index, SB_SETUP_MODE);
+	s = probed_state(EFI_WRITE_PROTECTED, EFI_WRITE_PROTECTED);
+	s.var[SB_SECURE_BOOT].reread_status = EFI_NOT_FOUND; /* deleted */
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, f.first.index, SB_SECURE_BOOT);
+	s = probed_state(EFI_WRITE_PROTECTED, EFI_WRITE_PROTECTED);
+	s.var[SB_SECURE_BOOT].reread_attributes = EFI_VARIABLE_NON_VOLATILE | BS_RT; /* made non-volatile */
+	conform_finding_init(&f, NULL, NULL);
+	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
+	KEXPECT_EQ(t, f.count, 1);
 }
