@@ -19,7 +19,8 @@ SMP_TESTS = {"smp.every_madt_cpu_checked_in_once", "smp.each_ap_reports_its_own_
 MAILBOX_TESTS = {"smp_mailbox.each_online_ap_was_woken_once", "smp_mailbox.no_init_or_startup_ipi_was_sent",
                  "smp_mailbox.tdg_vp_info_vcpus_match_the_madt",
                  "smp_mailbox.the_model_firmware_answered_each_ap_once",
-                 "smp_mailbox.the_apic_went_through_the_vmm"}
+                 "smp_mailbox.the_apic_went_through_the_vmm",
+                 "smp_mailbox.each_ap_runs_with_the_kernels_cr0_and_cr4"}
 PROBE_LINE = re.compile(r"^# cpus: madt-mailbox probe: apic_id=(\d+) reserved_nonzero=(\S+) second_wake=(\S+)",
                         re.MULTILINE)
 
@@ -98,6 +99,17 @@ def test_a_wakeup_the_firmware_never_takes_is_named_for_the_aps_after_it(ccktf_b
         run.serial_tail(40)
     assert cpus_line(run)[:3] == (1, 3, "madt-mailbox")
     assert "TDG.VP.INFO reports" not in out, run.serial_tail(40)
+
+
+def test_an_ap_parked_with_5_level_paging_is_refused_by_name(ccktf_boot):
+    """sim_tdvf_la57=1: the modelled TDVF parks the APs with CR4.LA57 (as it does when GPAW is 52) while the
+    kernel pages with 4 levels. The wakeup stub refuses to switch paging mode under the AP: APIC ID 1 is
+    reported with how far it got, and the boot goes on."""
+    run = ccktf_boot("platform=sim-tdx tests=smp* sim_tdvf_la57=1", label="smp-la57-sim-tdx", smp=2, memory="6G")
+    out = run.ktap.kernel_output
+    assert "# cpus: apic_id=1: madt-mailbox: reached its vector but pages with another CR4.LA57 than the kernel " \
+           "(stub status 3)" in out, run.serial_tail(40)
+    assert cpus_line(run)[:3] == (1, 2, "madt-mailbox")
 
 
 SNP_AP_TESTS = {"snp_ap.each_ap_on_its_own_ghcb", "snp_ap.each_ap_created_from_a_vmsa_once",

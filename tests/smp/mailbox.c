@@ -9,6 +9,7 @@
  * to the model's VMM through #VE and TDG.VP.VMCALL (apic_went_through_the_vmm). Elsewhere, or when no AP was started, the suite skips.
  */
 #include <arch/apic.h>
+#include <arch/cpu.h>
 #include <arch/mp_wake.h>
 #include <arch/sim_tdvf.h>
 #include <ccktf/format.h>
@@ -130,4 +131,40 @@ KTEST(smp_mailbox, the_apic_went_through_the_vmm)
 	}
 	tdvf_mp_report(&after);
 	KEXPECT_GE(t, after.vmm_x2apic_icr_writes, before.vmm_x2apic_icr_writes + posted);
+}
+
+struct control_regs {
+	u64 cr0, cr4;
+};
+
+static void read_control_regs(void *arg)
+{
+	struct control_regs *r = arg;
+
+	r->cr0 = read_cr0();
+	r->cr4 = read_cr4();
+}
+
+/*
+ * TDVF parks its APs with CR0 = 0x23 | PG (no WP) and CR4 = 0x640 | PAE (no PGE), which the model
+ * reproduces (arch/x86/sim/tdvf_mp.c): the wakeup stub must load the kernel's own, as wake_init_sipi.c
+ * gives an INIT-SIPI AP. Each AP runs with the boot CPU's CR0 and CR4 bits that the stub hands over.
+ */
+KTEST(smp_mailbox, each_ap_runs_with_the_kernels_cr0_and_cr4)
+{
+	const struct smp_state *s = smp_get();
+	const u64 cr0_bits = 0x80050033u, cr4_bits = 0x16f0u; /* wake_madt_mailbox.c STUB_CR0/CR4_BITS */
+	u64 cr0 = read_cr0() & cr0_bits, cr4 = read_cr4() & cr4_bits;
+
+	for (u32 i = 1; i < s->ncpus; i++) {
+		struct control_regs r = { 0 };
+
+		if (s->cpus[i].state != SMP_CPU_ONLINE)
+			continue;
+		KEXPECT_TRUE(t, smp_post(i, read_control_regs, &r));
+		KEXPECT_TRUE(t, smp_wait(i, 2000000000ull));
+		if ((r.cr0 & cr0_bits) != cr0 || (r.cr4 & cr4_bits) != cr4)
+			ktest_fail(t, __FILE__, __LINE__, "APIC ID %u: CR0 0x%llx CR4 0x%llx, the boot CPU 0x%llx 0x%llx",
+				   s->cpus[i].apic_id, r.cr0 & cr0_bits, r.cr4 & cr4_bits, cr0, cr4);
+	}
 }

@@ -8,7 +8,8 @@
 ; vector, RBX = the mailbox, R8 = the AP's APIC ID, no stack). Nothing here trusts those registers: each
 ; AP has its own vector, one 16-byte entry per slot (MP_STUB_SLOT_CODE), so no two APs share anything
 ; and an AP knows its slot without CPUID. From there: the AP records that it arrived, checks that it pages
-; as the kernel does (CR4.LA57 as the boot CPU), loads the kernel's CR3, GDT (code and data selectors
+; as the kernel does (CR4.LA57 as the boot CPU), loads the kernel's CR4, CR3 and CR0 (the firmware's may
+; lack CR0.WP or CR4.PGE: TDVF's do), GDT (code and data selectors
 ; reloaded) and IDT, its own stack, and jumps to entry(arg) (ap_main(cpu)). A slot without a stack (never
 ; armed by the kernel) or a paging mismatch parks the AP in HLT, its status saying why.
 bits 64
@@ -27,7 +28,9 @@ global mp_stub_start, mp_stub_params, mp_stub_end
 %define P_IDTR 20		; u16 limit, u64 base
 %define P_LA57 32		; u32: the boot CPU's CR4.LA57 (0 or 1)
 %define P_CR3 40
-%define P_SLOTS 48
+%define P_CR0 48		; u32: the kernel's CR0 (WP among them)
+%define P_CR4 52		; u32: the kernel's CR4, its LA57 equal to the AP's (checked first)
+%define P_SLOTS 56
 %define S_STACK 0
 %define S_ENTRY 8
 %define S_ARG 16
@@ -63,8 +66,12 @@ mp_stub_common:
 	jne .la57
 	cmp qword [rcx + S_STACK], 0
 	je .not_armed
+	mov eax, [rbx + P_CR4]		; TDVF parks APs with CR4 = 0x640 | PAE and CR0 = 0x23 | PG (no
+	mov cr4, rax			; WP, no PGE): the kernel's own bits, as wake_init_sipi.c gives them
 	mov rax, [rbx + P_CR3]
 	mov cr3, rax
+	mov eax, [rbx + P_CR0]
+	mov cr0, rax
 	lgdt [rbx + P_GDTR]
 	lidt [rbx + P_IDTR]
 	mov rsp, [rcx + S_STACK]

@@ -43,7 +43,8 @@
 #include "tdvf_mp.h"
 
 #define LOOP_PAGES 1
-#define TABLE_PAGES 6		/* PML4, PDPT, 4 PDs: the first 4 GiB in 2 MiB pages */
+#define TABLE_PAGES 7		/* PML4, PDPT, 4 PDs: the first 4 GiB in 2 MiB pages; a PML5 over them */
+#define TABLE_PML5 6
 #define STACK_BYTES 64		/* per AP: the trampoline pushes one word; the loop uses none */
 #define BELOW_4G (4 * GiB - 1)
 #define PTE_P 1ull
@@ -54,13 +55,19 @@
 #define ARRIVE_NS 2000000000ull
 #define MADT_CHECKSUM 9
 #define SDT_LENGTH 4
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
 #define CR0_PG (1u << 31)
 #define CR4_PAE (1u << 5)
+#define CR4_LA57 (1u << 12)
+/*
+ * The CPU state TDVF leaves its APs in (reset vector, OvmfPkg/ResetVector/Ia32/Flat32ToFlat64.asm:
+ * CR4.PAE, EFER.LME, CR0.PG on top of the TD's initial state; CR4.LA57 when the BSP found GPAW >= 52,
+ * IntelTdx.asm TDX_WORK_AREA_PAGELEVEL5, SetCr3ForPageTables64 TDX_AP_LA57): CR0 = 0x23 | PG (PE MP NE,
+ * no WP), CR4 = 0x640 | PAE (MCE OSFXSR OSXMMEXCPT; no PGE, no PSE), the reset vector's identity map of
+ * the first 4 GiB. The kernel's stub must set its own (arch/x86/cpu/mp_wake_stub.asm).
+ */
+#define TDVF_AP_CR0 (0x23u | CR0_PG)
+#define TDVF_AP_CR4 (0x640u | CR4_PAE)
+#define CPUID7_ECX_LA57 (1u << 16)
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1u << 8)
 #define EFER_NXE (1u << 11)
@@ -97,6 +104,24 @@ static bool parse_mailbox_type(const char *v)
 
 static const struct arg_key_ext sim_tdvf_mailbox_key = { "sim_tdvf_mailbox", "nvs|loader", parse_mailbox_type };
 ARG_KEY_REGISTER(sim_tdvf_mailbox_key);
+
+/*
+ * sim_tdvf_la57=0|1: TDVF parks its APs with 5-level paging (CR4.LA57) when the TD's GPAW is 52. Default 0,
+ * as TDVF does on the modelled GPAW 48 (tdx_model.c MODEL_GPAW); 1 shows that the kernel refuses an AP
+ * that pages otherwise than it does, and names it (harness/tests/test_smp_boot.py).
+ */
+static bool park_la57;
+
+static bool parse_la57(const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	park_la57 = v[0] == '1';
+	return true;
+}
+
+static const struct arg_key_ext sim_tdvf_la57_key = { "sim_tdvf_la57", "0|1", parse_la57 };
+ARG_KEY_REGISTER(sim_tdvf_la57_key);
 
 /*
  * sim_tdvf_unparked=APIC_ID: that AP never reaches the firmware's loop (a vCPU that never ran), so nothing
@@ -142,6 +167,7 @@ static void identity_4g(u64 *t)
 	u64 *pml4 = t, *pdpt = t + 512, *pd = t + 1024;
 
 	pml4[0] = (u64)(uintptr_t)pdpt | PTE_P | PTE_RW;
+	t[TABLE_PML5 * 512] = (u64)(uintptr_t)pml4 | PTE_P | PTE_RW; /* for sim_tdvf_la57=1 */
 	for (u64 i = 0; i < 4; i++)
 		pdpt[i] = (u64)(uintptr_t)(pd + 512 * i) | PTE_P | PTE_RW;
 	for (u64 i = 0; i < 4 * 512; i++)
@@ -225,7 +251,7 @@ const char *tdvf_mp_install(struct boot_info *b)
 	memcpy(fw.mailbox + EFI_PAGE_SIZE, tdvf_loop_start, loop_size);
 	data = (u64 *)(void *)(fw.mailbox + EFI_PAGE_SIZE + (tdvf_loop_data - tdvf_loop_start));
 	data[0] = (u64)(uintptr_t)fw.mailbox;
-	data[1] = (u64)(uintptr_t)fw.tables;
+	data[1] = (u64)(uintptr_t)fw.tables + (park_la57 ? TABLE_PML5 * EFI_PAGE_SIZE : 0);
 	memcpy(fw.mailbox + 4, &invalid, 4); /* Command Noop (0), ApicId MailboxApicIdInvalid */
 	fw.installed = true;
 	return publish_madt(b, (u64)(uintptr_t)fw.mailbox,
@@ -275,11 +301,14 @@ static bool park_one(u32 apic_id, size_t params, u32 slot)
 const char *tdvf_mp_park(void)
 {
 	size_t params = (size_t)(ap_trampoline_params - ap_trampoline_start);
+	u64 top = (u64)(uintptr_t)fw.tables + (park_la57 ? TABLE_PML5 * EFI_PAGE_SIZE : 0);
 	struct ap_tramp_setup s = {
-		.cr3_low = (u64)(uintptr_t)fw.tables,
-		.cr3 = (u64)(uintptr_t)fw.tables,
-		.cr0 = ((u32)read_cr0() & (CR0_MP | CR0_ET | CR0_NE | CR0_WP)) | CR0_PE | CR0_PG,
-		.cr4 = CR4_PAE,
+		.cr3_low = top,
+		.cr3 = top,
+		.cr0 = TDVF_AP_CR0,
+		.cr4 = TDVF_AP_CR4 | (park_la57 ? CR4_LA57 : 0),
+		/* Simplification: NXE kept from the boot CPU, so that the kernel's tables stay valid on the AP
+		 * (the stub does not write EFER) */
 		.efer = ((u32)rdmsr(MSR_EFER) & EFER_NXE) | EFER_LME,
 	};
 	const char *err;
@@ -287,6 +316,8 @@ const char *tdvf_mp_park(void)
 
 	if (!fw.installed || fw.cpus.error || fw.cpus.enabled < 2)
 		return NULL;
+	if (park_la57 && !(cpuid_count(7, 0).ecx & CPUID7_ECX_LA57))
+		return "sim_tdvf_la57=1, but this CPU has no 5-level paging (CPUID.7.0:ECX[16])";
 	if ((err = ap_tramp_install(fw.tramp, (u64)(uintptr_t)fw.tramp, ap_trampoline_start,
 				    (size_t)(ap_trampoline_end - ap_trampoline_start), params, &s)))
 		return err;

@@ -30,14 +30,15 @@ struct mp_stub_header {
 	u32 la57;
 	u32 pad1;
 	u64 cr3;
+	u32 cr0, cr4; /* the kernel's, loaded by the AP (the firmware parks it with its own: TDVF no CR0.WP) */
 } __packed;
-_Static_assert(sizeof(struct mp_stub_header) == 48, "struct mp_stub_header matches mp_wake_stub.asm");
+_Static_assert(sizeof(struct mp_stub_header) == 56, "struct mp_stub_header matches mp_wake_stub.asm");
 
 struct mp_stub_params {
 	struct mp_stub_header h;
 	struct mp_stub_slot slots[MP_STUB_SLOTS];
 };
-_Static_assert(sizeof(struct mp_stub_params) == 48 + MP_STUB_SLOTS * 32, "struct mp_stub_params matches mp_wake_stub.asm");
+_Static_assert(sizeof(struct mp_stub_params) == 56 + MP_STUB_SLOTS * 32, "struct mp_stub_params matches mp_wake_stub.asm");
 
 extern const u8 mp_stub_start[], mp_stub_params[], mp_stub_end[];
 
