@@ -91,7 +91,14 @@ SIGN_KEY_PASS ?= $(if $(filter $(SNAKEOIL_KEY),$(SIGN_KEY)),snakeoil)
 SIGN_IN ?= build/ccktf.efi
 SIGN_OUT ?= build/ccktf.signed.efi
 sign: $(SIGN_OUT)
-$(SIGN_OUT): $(SIGN_IN) $(SIGN_KEY) $(SIGN_CERT) Makefile
+# A key or certificate that is not there is named by its variable (as a prerequisite, make would only say it has
+# no rule to make it); order-only, so it is checked even when the signed image is up to date.
+.PHONY: sign-inputs
+sign-inputs:
+	@for pair in 'SIGN_KEY=$(SIGN_KEY)' 'SIGN_CERT=$(SIGN_CERT)'; do file=$${pair#*=}; [ -f "$$file" ] || { \
+		echo "make sign: $$pair: no such file (make sign SIGN_KEY=your.key SIGN_CERT=your.pem; docs/secure-boot.md)" >&2; \
+		exit 1; }; done
+$(SIGN_OUT): $(SIGN_IN) $(wildcard $(SIGN_KEY) $(SIGN_CERT)) Makefile | sign-inputs
 	@ci/deps.sh
 	$(call say,SIGN,$@)
 	$(Q)set -e; key='$(SIGN_KEY)'; tmp=; trap 'rm -f "$$tmp" $@.tmp' EXIT; \
