@@ -77,3 +77,16 @@ def test_make_sign_refuses_a_certificate_that_does_not_match_the_key(signed, tmp
     key, _ = make_key(tmp_path, "other")
     done = make_sign(signed["kernel"], tmp_path / "x.efi", f"SIGN_KEY={key}", f"SIGN_CERT={SNAKEOIL_CERT}")
     assert done.returncode != 0 and not (tmp_path / "x.efi").exists()
+
+
+@needs_signing
+@pytest.mark.parametrize("variable", ["SIGN_KEY", "SIGN_CERT"])
+def test_make_sign_names_a_missing_key_or_certificate(variable, signed, tmp_path):
+    missing = tmp_path / "missing.file"
+    out = tmp_path / "x.efi"
+    done = make_sign(signed["kernel"], out, f"{variable}={missing}")
+    assert done.returncode != 0 and not out.exists()
+    assert f"{variable}={missing}: no such file" in done.stderr, done.stderr
+    out.write_bytes(b"an older signed image")  # up to date or not, a missing input is still named
+    done = make_sign(signed["kernel"], out, f"{variable}={missing}")
+    assert done.returncode != 0 and f"{variable}={missing}" in done.stderr, done.stderr
