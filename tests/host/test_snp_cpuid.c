@@ -126,3 +126,54 @@ KTEST(host_snp_cpuid, hypervisor_answers_are_checked)
 	hv_cbit = 51;
 	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, CPUID_SEV_LEAF, 0, NULL, hv, 51, v) == NULL);
 }
+
+/* The hypervisor of vCPU 5: its own APIC IDs, and junk in the bits the page is trusted for. */
+static bool hv_vcpu5(u32 leaf, u32 out[4])
+{
+	hv_calls++;
+	memset(out, 0xee, 4 * sizeof(u32));
+	if (leaf == 0x1)
+		out[1] = 0x05eeeeee, out[3] = 0xffffffff;
+	if (leaf == 0xb)
+		out[3] = 5;
+	if (leaf == 0x8000001e)
+		out[0] = 5, out[1] = 0xeeeeee02, out[2] = 0xeeeeee01;
+	return true;
+}
+
+static bool hv_silent(u32 leaf, u32 out[4])
+{
+	(void)leaf, (void)out;
+	hv_calls++;
+	return false;
+}
+
+/* Linux snp_cpuid_postprocess(): the page's leaves 0x1, 0xB, 0x8000001E carry vCPU 0's identity. */
+KTEST(host_snp_cpuid, each_vcpu_gets_its_own_apic_ids)
+{
+	struct snp_cpuid_table *tbl = table();
+	u32 v[4];
+
+	add(tbl, 0x1, 0, 0x00a00f11, 0x00080800); /* vCPU 0: APIC ID 0 in EBX[31:24] */
+	tbl->fn[tbl->count - 1].edx = 0x178bfbff & ~(1u << 9);
+	tbl->fn[1].ecx = 0x12345678; /* leaf 7's: untouched below */
+	hv_calls = 0;
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 1, 0, tbl, hv_vcpu5, 51, v) == NULL);
+	KEXPECT_EQ(t, v[0], 0x00a00f11);
+	KEXPECT_EQ(t, v[1], 0x05080800);
+	KEXPECT_EQ(t, v[3], 0x178bfbff); /* EDX[9] from the hypervisor, the rest from the page */
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 0xb, 1, tbl, hv_vcpu5, 51, v) == NULL);
+	KEXPECT_EQ(t, v[0] | v[1] | v[2], 0); /* absent in range: zeros, but the x2APIC ID is this vCPU's */
+	KEXPECT_EQ(t, v[3], 5);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 0x8000001e, 0, tbl, hv_vcpu5, 51, v) == NULL);
+	KEXPECT_EQ(t, v[0], 5);
+	KEXPECT_EQ(t, v[1], 0x02);
+	KEXPECT_EQ(t, v[2], 0x01);
+	KEXPECT_EQ(t, hv_calls, 3);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 7, 0, tbl, hv_vcpu5, 51, v) == NULL);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 0x20, 0, tbl, hv_vcpu5, 51, v) == NULL);
+	KEXPECT_EQ(t, hv_calls, 3); /* other leaves, and leaves outside every range, never ask */
+	KEXPECT_EQ(t, v[0] | v[1] | v[2] | v[3], 0);
+	KEXPECT_TRUE(t, snp_cpuid_emulate((u64)(uintptr_t)cpuid_insn, 1, 0, tbl, hv_silent, 51, v) != NULL);
+	free(tbl);
+}

@@ -9,8 +9,13 @@
  *   - an entry matches on EAX, and on ECX too for the leaves that have sub-leaves;
  *   - a leaf inside a range the table declares (0x0, 0x40000000, 0x80000000 entries give the maxima) but
  *     absent reads as zeros, and so does a leaf outside every range.
- * Not done here, unlike Linux: the post-processing of leaves 0x1, 0xB, 0xD, 0x8000001E (APIC IDs from the
- * hypervisor, XSAVE sizes from XCR0). ccktf runs on one vCPU and never uses XSAVE state.
+ * The page holds what the firmware measured, which is vCPU 0's identity: ccktf runs on every vCPU, so the
+ * per-vCPU fields are taken from the hypervisor on the vCPU that asks, as Linux snp_cpuid_postprocess()
+ * does (arch/x86/boot/startup/sev-shared.c): leaf 0x1 EBX[31:24] (initial APIC ID) and EDX[9] (APIC
+ * enabled), leaf 0xB EDX (x2APIC ID, asked for sub-leaf 0), leaf 0x8000001E EAX (extended APIC ID), EBX[7:0]
+ * (compute unit ID) and ECX[7:0] (node ID); also for an absent leaf inside a declared range, never for one
+ * outside every range (Linux snp_cpuid()). Not done: leaf 0x1 ECX[27] / 0x7 ECX[4] (OSXSAVE, OSPKE follow
+ * CR4, which ccktf never sets) and the 0xD XSAVE sizes (ccktf uses no XSAVE state).
  * Pure: no I/O, compiled into the host tests (tests/host/test_snp_cpuid.c).
  */
 #include <ccktf/string.h>
@@ -79,6 +84,38 @@ enum snp_cpuid_answer snp_cpuid_lookup(const struct snp_cpuid_table *t, u32 leaf
 	return SNP_CPUID_FOUND;
 }
 
+#define LEAF1_EBX_APIC_ID 0xff000000u	    /* SDM vol. 2A CPUID leaf 01H: EBX[31:24] */
+#define LEAF1_EDX_APIC (1u << 9)		    /* EDX[9]: on-chip APIC (Linux takes it from the hypervisor) */
+#define LEAF_8000001E_LOW_ID 0x000000ffu    /* APM vol. 3 E.4.24: EBX[7:0] compute unit, ECX[7:0] node ID */
+#define LEAF_TOPOLOGY 0xbu
+#define LEAF_EXT_APIC_ID 0x8000001eu
+
+static u32 merge(u32 from_page, u32 from_hv, u32 hv_bits)
+{
+	return (from_hv & hv_bits) | (from_page & ~hv_bits);
+}
+
+const char *snp_cpuid_postprocess(u32 leaf, u32 out[4], snp_cpuid_hv_fn hv)
+{
+	u32 h[4];
+
+	if (leaf != 0x1 && leaf != LEAF_TOPOLOGY && leaf != LEAF_EXT_APIC_ID)
+		return NULL;
+	if (!hv(leaf, h)) /* sub-leaf 0, as Linux asks for 0xB */
+		return "the hypervisor did not answer the CPUID request for this vCPU's identity";
+	if (leaf == 0x1) {
+		out[1] = merge(out[1], h[1], LEAF1_EBX_APIC_ID);
+		out[3] = merge(out[3], h[3], LEAF1_EDX_APIC);
+	} else if (leaf == LEAF_TOPOLOGY) {
+		out[3] = h[3];
+	} else {
+		out[0] = h[0];
+		out[1] = merge(out[1], h[1], LEAF_8000001E_LOW_ID);
+		out[2] = merge(out[2], h[2], LEAF_8000001E_LOW_ID);
+	}
+	return NULL;
+}
+
 /* Bytes 0F A2: Linux do_vc_no_ghcb() and vc_check_opcode_bytes() refuse a #VC CPUID at anything else. */
 static bool is_cpuid_insn(u64 rip)
 {
@@ -105,8 +142,9 @@ const char *snp_cpuid_emulate(u64 rip, u32 leaf, u32 subleaf, const struct snp_c
 	if (!is_cpuid_insn(rip))
 		return "#VC CPUID at an instruction that is not CPUID (0F A2)";
 	if (t) {
-		snp_cpuid_lookup(t, leaf, subleaf, out);
-		return NULL;
+		if (snp_cpuid_lookup(t, leaf, subleaf, out) == SNP_CPUID_OUT_OF_RANGE)
+			return NULL;
+		return snp_cpuid_postprocess(leaf, out, hv);
 	}
 	if (snp_cpuid_leaf_is_indexed(leaf) && subleaf)
 		return "no CPUID page, and the hypervisor's CPUID request carries no sub-leaf (ECX)";

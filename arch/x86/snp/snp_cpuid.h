@@ -44,7 +44,13 @@ enum snp_cpuid_answer snp_cpuid_lookup(const struct snp_cpuid_table *t, u32 leaf
 /* Asks the hypervisor for all four registers of leaf (sub-leaf 0); false when it does not answer. */
 typedef bool (*snp_cpuid_hv_fn)(u32 leaf, u32 out[4]);
 /*
- * A #VC for CPUID at rip: checks the instruction, answers from the CPUID page when there is one, else
+ * The per-vCPU fields of leaf 0x1, 0xB and 0x8000001E (the page holds vCPU 0's) replaced in out by what hv
+ * answers on the vCPU that asks (Linux snp_cpuid_postprocess()); other leaves untouched. NULL, or why not.
+ */
+const char *snp_cpuid_postprocess(u32 leaf, u32 out[4], snp_cpuid_hv_fn hv);
+/*
+ * A #VC for CPUID at rip: checks the instruction, answers from the CPUID page when there is one (with the
+ * per-vCPU fields from hv, snp_cpuid_postprocess()), else
  * from the hypervisor (sub-leaf 0 only) with its answer checked. NULL, or why it must not be answered
  * (the guest then terminates, as Linux does).
  */
