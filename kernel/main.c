@@ -4,6 +4,7 @@
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
+#include <ccktf/handoff.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
 #include <ccktf/smp.h>
@@ -100,5 +101,8 @@ void kernel_main(void)
 	kernel_probe_if_asked(&boot_info.args);
 	kernel_run_phase(KTEST_AFTER_EXIT_BOOT_SERVICES);
 	unaccepted_print_stats();
-	ccktf_exit(ktest_finish(&totals));
+	enum ccktf_exit verdict = ktest_finish(&totals);
+
+	handoff_if_asked(verdict); /* handoff=self: enters stage 2 when stage 1 passed (docs/bzimage.md) */
+	ccktf_exit(verdict);
 }

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* handoff=self and handoff=stage2 (arch/x86/boot/handoff_self.c, issue 13). */
+#ifndef CCKTF_HANDOFF_H
+#define CCKTF_HANDOFF_H
+
+#include <ccktf/exit.h>
+
+enum handoff_mode { HANDOFF_NONE, HANDOFF_SELF, HANDOFF_STAGE2 };
+enum handoff_mode handoff_mode(void);
+/* With handoff=self, after stage 1's totals: enters a copy of the image through the 64-bit boot protocol
+ * (does not return) when stage 1 passed; refuses (usage error) where it cannot; returns otherwise. */
+void handoff_if_asked(enum ccktf_exit verdict);
+
+#endif
