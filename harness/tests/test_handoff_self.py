@@ -35,7 +35,7 @@ def config_tables(text):
 
 
 def test_stage1_hands_off_and_stage2_runs_its_suites(ccktf_kernel, tmp_path):
-    run, out = boot(ccktf_kernel, tmp_path, "tests=selftest,cpu handoff=self")
+    run, out = boot(ccktf_kernel, tmp_path, "tests=selftest,cpu,handoff handoff=self")
     stage1, stage2 = split_stages(out)
     one, two = ktap.parse(stage1), ktap.parse(stage2)
     # stage 1: its own document, passed, then the hand-off instead of an exit line
@@ -56,9 +56,29 @@ def test_stage1_hands_off_and_stage2_runs_its_suites(ccktf_kernel, tmp_path):
     # the same configuration tables, found through efi_info and SETUP_EFI
     assert config_tables(stage2) == config_tables(stage1) and config_tables(stage1), (config_tables(stage1),
                                                                                       config_tables(stage2))
+    # what stage 1 left in the memory it reclaimed: OVMF's boot-time tables (HobList is in boot-services data)
+    assert "# handoff: reclaimed " in stage1
+    found = reclaimed_tables(stage2)
+    assert "HobList" in found, stage2[-3000:]
+    summary = re.search(r"# evidence: config_tables_in_reclaimed_memory: (\d+) of (\d+) configuration", stage2)
+    assert summary and int(summary.group(1)) == len(found) and int(summary.group(2)) == len(config_tables(stage2))
     judged = verdict.decide(two, run.status, run.timed_out, TIMEOUT)
     assert judged.outcome is verdict.Outcome.PASSED, (judged.reasons, stage2[-3000:])
     assert two.counts()[ktap.Status.PASS] >= 5 and two.exit.kind == "passed"
+
+
+def reclaimed_tables(text):
+    return re.findall(r"# evidence: config_tables_in_reclaimed_memory: config table [0-9a-f-]{36} \((\w+)\) at ", text)
+
+
+def test_without_reclaim_no_table_is_reported(ccktf_kernel, tmp_path):
+    """The check reads the memory: when stage 1 does not reclaim boot-services memory, no table is in it."""
+    run, out = boot(ccktf_kernel, tmp_path, "tests=handoff handoff=self handoff_reclaim=0")
+    stage1, stage2 = split_stages(out)
+    assert "# handoff: reclaimed " not in stage1
+    assert reclaimed_tables(stage2) == [], stage2[-3000:]
+    assert re.search(r"# evidence: config_tables_in_reclaimed_memory: 0 of [1-9]\d* configuration", stage2), stage2[-3000:]
+    assert ktap.parse(stage2).find("handoff.config_tables_in_reclaimed_memory").status is ktap.Status.PASS
 
 
 def test_handoff_self_is_refused_on_a_model(ccktf_kernel, tmp_path):

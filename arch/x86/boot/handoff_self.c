@@ -83,8 +83,17 @@ static bool parse_handoff(const char *v)
 	return true;
 }
 
+static bool reclaim = true;
+
+static bool parse_reclaim(const char *v)
+{
+	return args_parse_flag(v, &reclaim);
+}
+
 static const struct arg_key_ext handoff_key = { "handoff", "none|self|stage2", parse_handoff };
+static const struct arg_key_ext handoff_reclaim_key = { "handoff_reclaim", "1|0", parse_reclaim };
 ARG_KEY_REGISTER(handoff_key);
+ARG_KEY_REGISTER(handoff_reclaim_key);
 
 static void put(u8 *at, u64 value, unsigned bytes)
 {
@@ -191,6 +200,26 @@ static void fill_setup_efi(u8 *node)
 	put(node + SETUP_DATA_HEADER + EFI_SETUP_SMBIOS, smbios_table(), 8);
 }
 
+/*
+ * What an OS does to boot-services memory once ExitBootServices returned (UEFI 2.10 section 7.2: it is the
+ * OS's "for use by the OS" then; Linux frees it in efi_free_boot_services()): reclaimed and reused, here
+ * filled with HANDOFF_RECLAIM_BYTE, so stage 2 can tell which configuration tables were left there
+ * (tests/handoff/handoff.c). ccktf's own memory is loader code/data, and what the copy needs is conventional.
+ */
+static void reclaim_boot_services(const struct memmap *m)
+{
+	const struct efi_memory_descriptor *d;
+	u64 bytes = 0;
+
+	for_each_memmap_desc(m, i, d)
+		if (d->type == EFI_BOOT_SERVICES_CODE || d->type == EFI_BOOT_SERVICES_DATA) {
+			memset((void *)(uintptr_t)d->phys_start, HANDOFF_RECLAIM_BYTE, d->num_pages * PAGE);
+			bytes += d->num_pages * PAGE;
+		}
+	printk("# handoff: reclaimed %llu KiB of boot-services memory (filled with 0x%02x, as an OS reuses it)\n",
+	       bytes / 1024, HANDOFF_RECLAIM_BYTE);
+}
+
 static const char *refusal(void)
 {
 	if (strcmp(platform_name(), "none"))
@@ -222,6 +251,8 @@ void handoff_if_asked(enum ccktf_exit verdict)
 		printk("# handoff: stage 1 did not pass: no hand-off\n");
 		return;
 	}
+	if (reclaim)
+		reclaim_boot_services(&m);
 	find_free(&a, &m);
 	copy = ALIGN_UP(alloc_or_fail(&a, image_bytes + KERNEL_ALIGNMENT, "no free memory for the image's copy"),
 			KERNEL_ALIGNMENT);

@@ -6,6 +6,8 @@
 #include <ccktf/exit.h>
 
 enum handoff_mode { HANDOFF_NONE, HANDOFF_SELF, HANDOFF_STAGE2 };
+/* The byte stage 1 fills boot-services memory with before it hands off (handoff_reclaim=1, the default). */
+#define HANDOFF_RECLAIM_BYTE 0xa5
 enum handoff_mode handoff_mode(void);
 /* With handoff=self, after stage 1's totals: enters a copy of the image through the 64-bit boot protocol
  * (does not return) when stage 1 passed; refuses (usage error) where it cannot; returns otherwise. */
