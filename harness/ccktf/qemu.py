@@ -270,6 +270,9 @@ class LaunchConfig:
     mem_prealloc: bool = False  # the host backs all guest RAM before the guest starts (memory_args())
     secure_boot: bool = False  # Secure Boot mode: firmware.secure_boot, SMM, ESP boot (choose_secure_boot())
     initrd: Optional[Path] = None  # -initrd with a -kernel boot (e.g. Linux's initramfs when Linux kexecs ccktf)
+    # More ESP disks after the first, each with its own image (esp_disk_args()): one boot in which the firmware
+    # tries several images, e.g. two it must refuse under Secure Boot.
+    more_esps: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,10 @@ def validate(config: LaunchConfig) -> None:
                               f"memory is not in it, so the option would change nothing there")
     if config.initrd is not None and config.boot != "kernel":
         raise QemuConfigError(f"an initrd goes with -kernel; boot mode {config.boot!r} has no -initrd")
+    if config.more_esps and config.boot != "esp":
+        raise QemuConfigError(f"more ESP disks go with an ESP boot, not boot mode {config.boot!r}")
+    if len(config.more_esps) > len(MORE_ESP_SLOTS):
+        raise QemuConfigError(f"at most {len(MORE_ESP_SLOTS)} more ESP disks, not {len(config.more_esps)}")
     if config.secure_boot and not (config.firmware.secure_boot and config.firmware.uses_pflash and
                                    config.boot == "esp" and not profile.confidential):
         raise QemuConfigError("Secure Boot mode needs the secure-boot firmware with its variable store as pflash, "
@@ -355,6 +362,29 @@ def boot_args(config: LaunchConfig, run_dir: Path) -> tuple[list[str], list[tupl
     return ["-kernel", str(config.kernel), *initrd, "-append", config.append], [], []
 
 
+# The PCI slots (on q35's root bus) of the ESP disks after the first: fixed, so that the firmware's log names
+# each by its device path, PciRoot(0x0)/Pci(0x10,0x0) for the second ESP and so on (more_esp_path()).
+MORE_ESP_SLOTS = (0x10, 0x11, 0x12, 0x13)
+
+
+def more_esp_path(index: int) -> str:
+    """The UEFI device path text of more_esps[index]'s disk, as OVMF prints it (DevicePathToText)."""
+    return f"PciRoot(0x0)/Pci(0x{MORE_ESP_SLOTS[index]:X},0x0)"
+
+
+def more_esp_args(config: LaunchConfig, run_dir: Path) -> tuple[list[str], list[tuple[Path, Path]]]:
+    """Each further ESP: its image as RUN_DIR/ESP<n>/EFI/BOOT/BOOTX64.EFI on a read-only virtio disk at a fixed
+    slot, with no ccktf.args (an image that runs there gets no arguments)."""
+    args, staged = [], []
+    for i, image in enumerate(config.more_esps):
+        esp_dir = run_dir / f"{ESP_IMAGE.parts[0]}{i + 2}"
+        drive = f"ccktf-esp{i + 2}"
+        args += ["-drive", f"if=none,id={drive},format=raw,readonly=on,file=fat:{esp_dir}",
+                 "-device", f"virtio-blk-pci,drive={drive},addr=0x{MORE_ESP_SLOTS[i]:x}"]
+        staged.append((image, esp_dir / Path(*ESP_IMAGE.parts[1:])))
+    return args, staged
+
+
 MEMORY_BACKEND_ID = "ccktf-ram"
 
 
@@ -382,6 +412,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
     validate(config)
     fw_args, fw_staged = firmware_args(config.firmware, run_dir)
     boot, boot_staged, written = boot_args(config, run_dir)
+    more, more_staged = more_esp_args(config, run_dir)
     argv = [
         config.qemu,
         *config.profile.accelerator_args(config.host, config.measured_boot),
@@ -395,5 +426,6 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
         *smm_args(config.firmware),
         *fw_args,
         *boot,
+        *more,
     ]
-    return LaunchPlan(argv, fw_staged + boot_staged, written)
+    return LaunchPlan(argv, fw_staged + boot_staged + more_staged, written)

@@ -70,6 +70,7 @@ class RunOptions:
     boot_note: str = ""  # why this boot mode, when the platform chose it: kept in host.json and shown
     mem_prealloc: bool = False  # --mem-prealloc: QEMU backs all guest RAM before the guest starts
     secure_boot: bool = False  # Secure Boot mode (qemu.choose_secure_boot(), docs/secure-boot.md)
+    more_esps: tuple[Path, ...] = ()  # further ESP disks, each with its own image (qemu.more_esp_args())
 
     @classmethod
     def launching(cls, launch: qemu.Launch, **fields) -> "RunOptions":
@@ -265,7 +266,8 @@ def run(options: RunOptions) -> Run:
                                memory=options.memory, smp=options.smp, boot=options.boot, qemu=options.qemu,
                                debug_exit=options.debug_exit, host=options.host,
                                measured_boot=options.measured_boot, mem_prealloc=options.mem_prealloc,
-                               secure_boot=options.secure_boot)
+                               secure_boot=options.secure_boot,
+                               more_esps=tuple(p.resolve() for p in options.more_esps))
     with file_errors("the run directory"):
         run_dir = allocate_run_dir(options.log_dir, options.label)
         plan = qemu.build_launch(config, run_dir)

@@ -276,3 +276,21 @@ def test_cli_refuses_a_signed_image_older_than_the_kernel(ccktf, monkeypatch, tm
     status, out, err = ccktf("run", "--secure-boot", f"--kernel={signed}")
     assert status == 2 and "older than" in err and "make sign" in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nothing booted
+
+
+def test_more_esps_each_on_its_own_fixed_pci_slot(firmware_dir, fake_kernel, tmp_path):
+    """test_secure_boot.py's one refusal boot: a second ESP whose disk the firmware's log names by a fixed path."""
+    fw = firmware.find_secure_boot_firmware(dirs=[firmware_dir])
+    second = tmp_path / "wrong.efi"
+    second.write_bytes(b"MZ wrong")
+    run_dir = tmp_path / "run"
+    plan = qemu.build_launch(secure_config(fw, fake_kernel, append="seed=7", more_esps=(second,)), run_dir)
+    argv = plan.argv
+    assert f"if=none,id=ccktf-esp2,format=raw,readonly=on,file=fat:{run_dir / 'ESP2'}" in argv
+    assert "virtio-blk-pci,drive=ccktf-esp2,addr=0x10" in argv
+    assert (second, run_dir / "ESP2" / "EFI" / "BOOT" / "BOOTX64.EFI") in plan.staged
+    assert (fake_kernel, run_dir / qemu.ESP_IMAGE) in plan.staged  # the first ESP as before
+    assert qemu.more_esp_path(0) == "PciRoot(0x0)/Pci(0x10,0x0)"  # as OVMF prints it
+    with pytest.raises(qemu.QemuConfigError, match="ESP boot"):
+        qemu.build_launch(secure_config(fw, fake_kernel, boot="kernel", secure_boot=False, more_esps=(second,)),
+                          run_dir)

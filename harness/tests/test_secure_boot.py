@@ -1,7 +1,7 @@
 """Secure Boot, for real (docs/secure-boot.md): Debian's Secure Boot OVMF with a copy of its snakeoil store boots
 the signed ccktf (its default suite, SecureBoot=1) and refuses the unsigned one and one signed with a throw-away
-key, each refusal ended by the harness as soon as the firmware says it found nothing to boot (bounded by a
-timeout). Three boots; the fast tests of the Secure Boot mode are test_sb_mode.py and test_sb_signing.py.
+key (both in one boot, on two ESP disks), ended by the harness as soon as the firmware says it found nothing to
+boot (bounded by a timeout). Two boots; the fast tests of the Secure Boot mode are test_sb_mode.py and test_sb_signing.py.
 """
 
 from __future__ import annotations
@@ -100,16 +100,22 @@ def test_esp_failures_reads_any_status():
 
 
 @pytest.mark.boot
-@pytest.mark.parametrize("which", ["unsigned", "wrongly signed"])
 @needs_signing
-def test_firmware_refuses_an_image_not_signed_by_a_key_in_db(which, signed, ccktf_secure_boot):
+def test_firmware_refuses_an_unsigned_and_a_wrongly_signed_image(signed, ccktf_secure_boot):
+    """One boot, two ESP disks: the unsigned image on the first, the one signed with the throw-away key on the
+    second (qemu.more_esp_args(): a fixed PCI slot). The firmware tries both and logs each failure by its disk's
+    device path, so each refusal is checked on its own."""
     require_snakeoil_store()
-    image = signed["kernel"] if which == "unsigned" else signed["wrong"]
-    run = ccktf_secure_boot(image, label="secure-boot-refused", timeout=BOOT_TIMEOUT)
+    run = ccktf_secure_boot(signed["kernel"], label="secure-boot-refused", timeout=BOOT_TIMEOUT,
+                            more_esps=(signed["wrong"],))
     assert run.verdict.outcome is verdict.Outcome.ERROR
     assert not run.timed_out, f"the refusal was not seen: {run.verdict}"
-    assert not run.ktap.version_seen  # the image never ran
-    failures = esp_failures(run.ktap.firmware_output)
-    assert len(failures) == 1, run.ktap.firmware_output  # the ESP's disk, once
-    assert failures[0][1] in boot_refusal.REFUSED_STATUSES, failures  # refused for its signature, not lost
-    assert any(failures[0][0] in reason and failures[0][1] in reason for reason in run.verdict.reasons)
+    assert not run.ktap.version_seen  # neither image ran
+    failures = dict(esp_failures(run.ktap.firmware_output))
+    wrong_disk = qemu.more_esp_path(0)
+    unsigned_disk = [path for path in failures if path != wrong_disk]
+    assert len(failures) == 2 and len(unsigned_disk) == 1, run.ktap.firmware_output  # each disk once
+    for which, path in (("unsigned", unsigned_disk[0]), ("wrongly signed", wrong_disk)):
+        # refused for its signature, not lost or broken
+        assert failures[path] in boot_refusal.REFUSED_STATUSES, f"{which} image on {path}: {failures[path]}"
+        assert any(path in reason and failures[path] in reason for reason in run.verdict.reasons), run.verdict
