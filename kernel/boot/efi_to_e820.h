@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The e820 table a stage that leaves EFI hands to the next one (handoff=self): built from the final EFI
- * memory map as Linux builds its own (arch/x86/platform/efi/efi.c do_add_efi_memmap(): loader and
- * boot-services code/data and conventional memory become E820_TYPE_RAM when write-back cacheable, else
- * reserved; unaccepted memory RAM (Linux >= 6.5, its acceptance tracked by the unaccepted table);
- * ACPI reclaim -> ACPI, ACPI NVS -> NVS, unusable -> UNUSABLE, persistent -> PMEM; everything else
- * reserved), adjacent entries of one type merged as e820__update_table() merges them.
+ * memory map as Linux's EFI stub builds the kernel's (drivers/firmware/efi/libstub/x86-stub.c setup_e820():
+ * loader and boot-services code/data and conventional memory -> E820_TYPE_RAM, ACPI reclaim -> ACPI, ACPI
+ * NVS -> NVS, unusable -> UNUSABLE, persistent -> PMEM, unaccepted -> RAM (its acceptance tracked by the
+ * unaccepted table, process_unaccepted_memory()), adjacent entries of one type merged), with
+ * arch/x86/platform/efi/efi.c do_add_efi_memmap()'s rule that RAM without EFI_MEMORY_WB is reserved; every
+ * other type (runtime, MMIO, reserved, PAL) reserved, as do_add_efi_memmap() has it.
  */
 #ifndef CCKTF_BOOT_EFI_TO_E820_H
 #define CCKTF_BOOT_EFI_TO_E820_H
