@@ -54,10 +54,15 @@ static void count(u32 msr, bool write)
 	__atomic_fetch_add(&served[write][msr - SIM_X2APIC_MSR_FIRST], 1, __ATOMIC_RELAXED);
 }
 
-/* The hypervisor side: the vCPU's real xAPIC (TCG's), at the address its IA32_APIC_BASE holds. */
+/* The hypervisor side: the vCPU's real xAPIC (TCG's), at the address its IA32_APIC_BASE holds; a host
+ * test plays the page instead (tests/host/test_sim_x2apic.c). */
+#ifndef SIM_X2APIC_XAPIC_BASE
+#define SIM_X2APIC_XAPIC_BASE() (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK)
+#endif
+
 static volatile u32 *xapic_reg(u32 offset)
 {
-	return (volatile u32 *)(uintptr_t)((rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK) + offset);
+	return (volatile u32 *)(uintptr_t)(SIM_X2APIC_XAPIC_BASE() + offset);
 }
 
 u32 sim_x2apic_vcpu_id(void)
