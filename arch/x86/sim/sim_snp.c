@@ -12,6 +12,7 @@
 #include <ccktf/format.h>
 #include <ccktf/platform.h>
 #include "../snp/snp.h"
+#include "sim_x2apic.h"
 #include "snp_model.h"
 #include "snp_model_ap.h"
 
@@ -59,6 +60,26 @@ static bool io_as_vc(u16 port, unsigned size, bool in, u32 *value)
 	return true;
 }
 
+/*
+ * x2APIC MSRs in an SNP guest raise #VC with exit code 0x7C (KVM sev_es_init_vmcb() intercepts them), to
+ * the guest's own #VC handler, which asks the host through its GHCB (snp_model_apic.c answers). TCG raises
+ * nothing for them (sim_x2apic.h): the kernel's x2APIC accessor calls this instead. The handler decodes
+ * the instruction at RIP, so RIP points at the RDMSR or WRMSR bytes here.
+ */
+static bool x2apic_as_vc(struct cpu_regs *r, const struct sim_msr_access *a)
+{
+	static const u8 rdmsr_insn[] = { X86_OPCODE_0F, X86_OPCODE_RDMSR }, wrmsr_insn[] = { X86_OPCODE_0F,
+											 X86_OPCODE_WRMSR };
+	trap_hook_fn vc = trap_hook(X86_VC);
+
+	r->vector = X86_VC;
+	r->error_code = SVM_EXIT_MSR;
+	r->rip = (u64)(uintptr_t)(a->write ? wrmsr_insn : rdmsr_insn);
+	if (!vc)
+		sim_stop("x2APIC MSR access raised #VC and the guest has no #VC handler (MSR)", a->msr);
+	return vc(r); /* false: r->vector is the exception the handler turned a refusal into */
+}
+
 static const char *sim_snp_after_exit(void)
 {
 	static const u8 pvalidate[] = { SNP_PVALIDATE_BYTES }, vmgexit[] = { SNP_VMGEXIT_BYTES };
@@ -70,6 +91,7 @@ static const char *sim_snp_after_exit(void)
 	sim_register_insn(vmgexit, sizeof(vmgexit), snp_model_vmgexit);
 	sim_register_insn(rmpadjust, sizeof(rmpadjust), snp_model_rmpadjust);
 	snp_model_guard_install();
+	sim_x2apic_install(x2apic_as_vc);
 	snp_model_describe(model, sizeof(model));
 	printk("# sim-snp: model: %s\n", model);
 	return snp_setup_after_exit();

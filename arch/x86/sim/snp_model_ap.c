@@ -5,7 +5,8 @@
  *
  * The vCPUs are the ones the VMM lists: the boot vCPU and every Enabled processor in QEMU's MADT (the
  * kernel's parsed copy, smp_get()->madt, is QEMU's table). Each vCPU is keyed by its APIC ID, which the
- * model reads with CPUID on the vCPU it runs on (under TCG CPUID is the real thing).
+ * model reads from the real xAPIC of the vCPU it runs on (sim_x2apic_vcpu_id(): the hypervisor knows which
+ * vCPU exited; never the guest's cpu_apic_id(), which on SNP is itself an MSR exit to this model).
  *
  * Per vCPU, the GHCB GPA it registered (GHCB spec 2.3.2: registration is per vCPU; KVM keeps it in each
  * vCPU's sev_es.ghcb_registered_gpa, arch/x86/kvm/svm/sev.c sev_handle_vmgexit_msr_protocol()): a GHCB
@@ -18,7 +19,11 @@
  * AP Creation (GHCB spec 4.1.8), refused with SW_EXITINFO1 = 2 and a reason in SW_EXITINFO2 as KVM refuses
  * it (sev_es_validate_vmgexit() and sev_snp_ap_creation(): RAX missing for CREATE = GHCB_ERR_MISSING_INPUT;
  * an APIC ID no vCPU has, SEV_FEATURES in RAX other than the guest's, a VMSA GPA that is not a page or is
- * 2 MiB aligned, an unknown event = GHCB_ERR_INVALID_INPUT). Then what KVM leaves to the target's next
+ * 2 MiB aligned, an unknown event = GHCB_ERR_INVALID_INPUT). The event is SW_EXITINFO1[31:0], VMPL bits
+ * included: KVM sev_snp_ap_creation() switches on lower_32_bits(exit_info_1), so upstream KVM refuses any
+ * request with a VMPL (bits 23:16) other than 0 as an unknown event. Without an SVSM the model does the
+ * same; below a modelled SVSM (sim_svsm=1) it stands for an SVSM-aware host (COCONUT-SVSM's host side,
+ * which takes the VMPL from bits 23:16) and accepts exactly the guest's own VMPL (docs/abi.md). Then what KVM leaves to the target's next
  * VMRUN, which the hardware refuses (VMEXIT_INVALID, after which QEMU stops the whole guest): a page that
  * is not a VMSA in the RMP or not validated (APM vol. 2 15.36.6), a VMSA whose SEV_FEATURES are not the
  * guest's or whose EFER.SVME is clear (15.5.1 consistency checks), a VMPL other than the request's. The
@@ -27,7 +32,8 @@
  *
  * Starting the vCPU is the hypervisor's business, hidden from the guest: under TCG a halted vCPU only
  * starts on INIT-SIPI-SIPI, so the model sends them itself (the guest's kernel never does; the harness
- * checks lapic_ipis_sent() against the model's own count) to a trampoline of its own in low memory (the
+ * checks that the kernel's lapic_ipis_sent() stays 0: the model sends them on the hypervisor's side of the
+ * x2APIC, sim_x2apic_write()) to a trampoline of its own in low memory (the
  * kernel's real-mode blob, arch/x86/cpu/ap_trampoline.asm, installed by the model with the VMSA's CR0, CR4,
  * EFER and CR3), whose 64-bit entry loads the rest of the VMSA (snp_model_ap_load.asm): GDTR, IDTR, CR3,
  * segments, FS/GS bases, RFLAGS, RIP, RSP and the general registers. Like KVM, the request returns once the
@@ -35,6 +41,12 @@
  * XCR0, the x87/SSE state and DR6/DR7 are not loaded (TCG runs the kernel's general-register code without
  * them). DESTROY (and CREATE_ON_INIT, which waits for an INIT the guest cannot send) leave the vCPU halted:
  * the model sends it an INIT.
+ *
+ * A VMSA is IN_USE while its vCPU runs (APM vol. 2 15.36.12: from VMRUN to #VMEXIT; RMPADJUST on it fails
+ * with FAIL_INUSE). KVM's DESTROY only kicks the target (sev_snp_ap_creation(): a request and
+ * kvm_vcpu_kick()) and returns before the vCPU left its VMRUN, so a take-back right after it may find the
+ * page in use; Linux snp_cleanup_vmsa() leaks the page then. The model always takes that timing: the first
+ * RMPADJUST that clears the VMSA bit of a just-destroyed vCPU's page fails with FAIL_INUSE.
  */
 #include <arch/ap_boot.h>
 #include <arch/ap_wake.h>
@@ -49,6 +61,7 @@
 #include "../snp/snp.h"
 #include "efi/acpi_madt.h"
 #include "efi/efi_spec.h"
+#include "sim_x2apic.h"
 #include "snp_model.h"
 #include "snp_model_ap.h"
 
@@ -104,7 +117,7 @@ const char *snp_model_ap_reserve(struct boot_info *b)
 static void list_vcpus(void)
 {
 	const struct madt_info *m = &smp_get()->madt;
-	u32 boot = cpu_apic_id();
+	u32 boot = sim_x2apic_vcpu_id();
 
 	if (nvcpus)
 		return;
@@ -125,12 +138,22 @@ static struct snp_model_vcpu *vcpu_by_apic(u32 apic_id)
 
 static struct snp_model_vcpu *this_vcpu(void)
 {
-	return vcpu_by_apic(cpu_apic_id());
+	return vcpu_by_apic(sim_x2apic_vcpu_id());
 }
 
 const struct snp_model_vcpu *snp_model_vcpu(u32 apic_id)
 {
 	return vcpu_by_apic(apic_id);
+}
+
+struct snp_model_vcpu *snp_model_vcpu_rw(u32 apic_id)
+{
+	return vcpu_by_apic(apic_id);
+}
+
+struct snp_model_vcpu *snp_model_this_vcpu(void)
+{
+	return this_vcpu();
 }
 
 u64 snp_model_ap_ipis(u32 delivery_mode)
@@ -209,9 +232,10 @@ static bool vmrun_would_fail(u64 gpa, unsigned vmpl)
 	       !(snp_vmsa_u64(vmsa, VMSA_EFER) & VMSA_EFER_SVME) || vmsa[VMSA_VMPL] != vmpl;
 }
 
+/* The hypervisor's own IPI, on its side of the x2APIC: never through the guest's #VC path. */
 static void send(u32 apic_id, u32 mode)
 {
-	if (!lapic_send_ipi(apic_id, mode | APIC_ICR_ASSERT, IPI_IDLE_NS))
+	if (!sim_x2apic_write(MSR_X2APIC_ICR, (u64)apic_id << 32 | mode | APIC_ICR_ASSERT))
 		return;
 	if ((mode & APIC_ICR_DM_MASK) == APIC_ICR_DM_INIT)
 		sent_init++;
@@ -308,6 +332,7 @@ static void start_vcpu(struct snp_model_vcpu *v, u64 gpa)
 
 static void stop_vcpu(struct snp_model_vcpu *v)
 {
+	v->destroyed_vmsa = v->vmsa_gpa; /* still IN_USE for the next take-back (top of file) */
 	v->vmsa_gpa = 0;
 	send(v->apic_id, APIC_ICR_DM_INIT); /* not runnable until created again */
 }
@@ -319,13 +344,36 @@ static u64 refuse(struct snp_model_vcpu *v, u64 reason)
 	return reason;
 }
 
+/* The event as the modelled host reads it (top of file): KVM's lower_32_bits(), or the SVSM-aware host's
+ * bits 15:0 with the guest's own VMPL required in bits 23:16. */
+static u32 event_of(u64 info1, unsigned vmpl)
+{
+	if (!snp_model_guest_vmpl())
+		return (u32)info1;
+	return vmpl == snp_model_guest_vmpl() ? (u32)(info1 & SVM_VMGEXIT_AP_EVENT_MASK) : ~0u;
+}
+
+bool snp_model_vmsa_in_use(u64 pfn)
+{
+	for (u32 i = 0; i < nvcpus; i++) {
+		if (vcpus[i].vmsa_gpa && vcpus[i].vmsa_gpa / VMSA_PAGE_SIZE == pfn)
+			return true;
+		if (vcpus[i].destroyed_vmsa && vcpus[i].destroyed_vmsa / VMSA_PAGE_SIZE == pfn) {
+			vcpus[i].destroyed_vmsa = 0; /* it has left its VMRUN by the next attempt */
+			vcpus[i].busy_take_backs++;
+			return true;
+		}
+	}
+	return false;
+}
+
 u64 snp_model_ap_creation(u64 info1, u64 gpa, u64 rax, bool rax_valid)
 {
-	u32 event = (u32)(info1 & SVM_VMGEXIT_AP_EVENT_MASK);
 	unsigned vmpl = (info1 >> SVM_VMGEXIT_AP_VMPL_SHIFT) & SVM_VMGEXIT_AP_VMPL_MASK;
+	u32 event = event_of(info1, vmpl);
 	struct snp_model_vcpu *v = vcpu_by_apic((u32)(info1 >> SVM_VMGEXIT_AP_APIC_ID_SHIFT));
 
-	if (event != SVM_VMGEXIT_AP_DESTROY && !rax_valid)
+	if (event != SVM_VMGEXIT_AP_DESTROY && event <= SVM_VMGEXIT_AP_CREATE && !rax_valid)
 		return refuse(v, GHCB_ERR_MISSING_INPUT);
 	if (!v)
 		return GHCB_ERR_INVALID_INPUT;
@@ -339,7 +387,7 @@ u64 snp_model_ap_creation(u64 info1, u64 gpa, u64 rax, bool rax_valid)
 	if (rax != guest_features() || gpa & (VMSA_PAGE_SIZE - 1) || gpa >> GPA_LIMIT_BITS || !gpa ||
 	    !(gpa & (2 * MiB - 1)))
 		return refuse(v, GHCB_ERR_INVALID_INPUT);
-	if (vmpl < snp_model_guest_vmpl() || vmrun_would_fail(gpa, vmpl))
+	if (vmrun_would_fail(gpa, vmpl))
 		return refuse(v, GHCB_ERR_INVALID_INPUT);
 	v->creates++;
 	if (event == SVM_VMGEXIT_AP_CREATE)

@@ -4,7 +4,7 @@
  * (arch/x86/kvm/svm/sev.c, sev_es_validate_vmgexit() and sev_es_sync_from_ghcb()), it checks the
  * version, usage and the valid bits of the inputs each exit needs, takes the inputs, clears the valid
  * bitmap and marks only what it writes back. Errors go back as SW_EXITINFO1 = 2 with a reason in
- * SW_EXITINFO2 (GHCB 4.1.2; Linux sev-common.h GHCB_ERR_*).
+ * SW_EXITINFO2 (GHCB 4.1.2; Linux sev-common.h GHCB_ERR_*). MSR exits and NMI Complete: snp_model_apic.c.
  */
 #include <arch/portio.h>
 #include <arch/snp_msg_spec.h>
@@ -105,6 +105,43 @@ static void psc(const struct ghcb_view *g, u64 scratch)
 	answer(g, GHCB_RESP_NO_ACTION, 0);
 }
 
+/* MSR (snp_model_apic.c): RCX, and RAX/RDX for a write, as KVM sev_es_validate_vmgexit() wants them. */
+static void msr(const struct ghcb_view *g, u64 info1, u64 rax, bool rax_valid, u64 rdx, bool rdx_valid, u64 rcx,
+		bool rcx_valid)
+{
+	u64 info2, st;
+
+	if (!rcx_valid || (info1 == SVM_MSR_EXIT_WRITE && (!rax_valid || !rdx_valid)))
+		return malformed(g, GHCB_ERR_MISSING_INPUT);
+	if (info1 > SVM_MSR_EXIT_WRITE)
+		return malformed(g, GHCB_ERR_INVALID_INPUT);
+	st = snp_model_msr_exit(info1, (u32)rcx, &rax, &rdx, &info2);
+	if (!st && info1 != SVM_MSR_EXIT_WRITE) {
+		put(g, GHCB_OFF_RAX, rax);
+		put(g, GHCB_OFF_RDX, rdx);
+	}
+	answer(g, st, info2);
+}
+
+/* CPUID (KVM sev_es_validate_vmgexit(): RAX and RCX valid, and XCR0 for leaf 0xD, which the model never
+ * takes as valid: refused as missing): the host's CPUID on the asking vCPU (TCG's, snp_model_cpuid()), so
+ * its own APIC IDs. */
+static void cpuid_exit(const struct ghcb_view *g, u64 rax, bool rax_valid, u64 rcx, bool rcx_valid)
+{
+	u32 v[4];
+
+	if (!rax_valid || !rcx_valid)
+		return malformed(g, GHCB_ERR_MISSING_INPUT);
+	if ((u32)rax == 0xd)
+		return malformed(g, GHCB_ERR_MISSING_INPUT);
+	snp_model_cpuid((u32)rax, (u32)rcx, v);
+	put(g, GHCB_OFF_RAX, v[0]);
+	put(g, GHCB_OFF_RBX, v[1]);
+	put(g, GHCB_OFF_RCX, v[2]);
+	put(g, GHCB_OFF_RDX, v[3]);
+	answer(g, GHCB_RESP_NO_ACTION, 0);
+}
+
 static bool header_ok(const struct ghcb_view *g)
 {
 	u16 version = *(u16 *)(g->page + GHCB_OFF_PROTOCOL_VERSION);
@@ -125,7 +162,9 @@ void snp_model_ghcb_page(u64 gpa)
 	u64 code = *field(&g, GHCB_OFF_SW_EXIT_CODE), info1 = *field(&g, GHCB_OFF_SW_EXIT_INFO_1);
 	u64 info2 = *field(&g, GHCB_OFF_SW_EXIT_INFO_2);
 	u64 rax = *field(&g, GHCB_OFF_RAX), scratch = *field(&g, GHCB_OFF_SW_SCRATCH);
+	u64 rcx = *field(&g, GHCB_OFF_RCX), rdx = *field(&g, GHCB_OFF_RDX);
 	bool rax_valid = valid(&g, GHCB_OFF_RAX), scratch_valid = valid(&g, GHCB_OFF_SW_SCRATCH);
+	bool rcx_valid = valid(&g, GHCB_OFF_RCX), rdx_valid = valid(&g, GHCB_OFF_RDX);
 	bool ok = header_ok(&g), inputs = inputs_valid(&g);
 
 	memset(g.page + GHCB_OFF_VALID_BITMAP, 0, GHCB_VALID_BITMAP_BYTES);
@@ -135,6 +174,14 @@ void snp_model_ghcb_page(u64 gpa)
 		return malformed(&g, GHCB_ERR_MISSING_INPUT);
 	if (code == SVM_EXIT_IOIO)
 		return ioio(&g, info1, rax, rax_valid);
+	if (code == SVM_EXIT_CPUID)
+		return cpuid_exit(&g, rax, rax_valid, rcx, rcx_valid);
+	if (code == SVM_EXIT_MSR)
+		return msr(&g, info1, rax, rax_valid, rdx, rdx_valid, rcx, rcx_valid);
+	if (code == SVM_VMGEXIT_NMI_COMPLETE) { /* no inputs (KVM sev_es_validate_vmgexit()) */
+		snp_model_nmi_complete();
+		return answer(&g, GHCB_RESP_NO_ACTION, 0);
+	}
 	if (code == SVM_VMGEXIT_GUEST_REQUEST) /* request and response GPAs in SW_EXITINFO1/2 */
 		return answer(&g, GHCB_RESP_NO_ACTION, snp_model_guest_request(info1, info2));
 	if (code == SVM_VMGEXIT_AP_CREATION) { /* RAX = SEV_FEATURES (snp_model_ap.c) */

@@ -94,6 +94,8 @@ bool snp_model_rmpadjust(struct cpu_regs *r)
 		r->rax = RMPADJUST_FAIL_PERMISSION;
 	else if (vmsa && r->rcx != PVALIDATE_PAGE_4K)
 		r->rax = PVALIDATE_FAIL_INPUT;
+	else if (r->rcx == PVALIDATE_PAGE_4K && snp_model_vmsa_in_use(r->rax / EFI_PAGE_SIZE))
+		r->rax = RMPADJUST_FAIL_INUSE; /* APM vol. 2 15.36.12 (snp_model_ap.c) */
 	else if (r->rcx == PVALIDATE_PAGE_4K && !snp_model_set_vmsa(r->rax / EFI_PAGE_SIZE, vmsa))
 		r->rax = PVALIDATE_FAIL_INPUT; /* the model's VMSA table is full: refused, never ignored */
 	else

@@ -149,13 +149,27 @@ void snp_note_page_state(u64 start, u64 size, bool made_shared);
  */
 u32 snp_validate(u64 va, u32 page_size, u32 validate, bool *unchanged, u64 *raw);
 
+/* snp_nmi.c: NMI Complete after each NMI an AP takes (KVM keeps NMIs masked until then). */
+void snp_nmi_install(void);			  /* in front of the NMI hook in place (smp's) */
+/* AP index's private pages to save its GHCB in: for the NMI hook, and for the NMI Complete stub. */
+void snp_nmi_set_backup(u32 index, void *nmi_page, void *stub_page);
+u64 snp_nmi_completes(u32 index);		  /* NMI Completes AP index sent */
+
 /* snp_io.c, snp_vc.c */
 extern const struct portio_ops snp_portio;
 void snp_vc_install(void);
 struct cpu_regs;
 struct snp_cpuid_table;
-/* The #VC hook: CPUID answered (cpuid_table.c), anything else terminates the guest. */
+/* The #VC hook: CPUID answered (cpuid_table.c), MSR through the GHCB (a refusal becomes the #GP or #UD
+ * the hypervisor named, for the *_safe fix-up: returns false then), anything else terminates the guest. */
 bool snp_vc_handle(struct cpu_regs *r);
+/* Per CPU (slot index): MSR exits taken through its GHCB, refused ones, and the last refusal's raw answer. */
+struct snp_vc_msr_record {
+	u64 exits, refused;
+	u32 last_msr;
+	u64 last_info1, last_info2;
+};
+const struct snp_vc_msr_record *snp_vc_msr_record(u32 cpu);
 /* The CPUID page to answer from; NULL: the hypervisor answers (sub-leaf 0 only, checked). */
 void snp_vc_set_cpuid_page(const struct snp_cpuid_table *t);
 unsigned snp_cbit(void); /* the C-bit position the guest runs with */

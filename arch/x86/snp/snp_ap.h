@@ -10,6 +10,8 @@ struct snp_ap_info {
 	u64 ghcb_gpa;	      /* its own GHCB page, shared */
 	u64 info1, info2;     /* SW_EXITINFO1/2 the hypervisor returned for its AP Creation request */
 	u64 take_back_status; /* the page's way back from VMSA after a refusal or give-up (0: done) */
+	u64 destroy_status;   /* SW_EXITINFO1[31:0] of the DESTROY after a give-up */
+	bool leaked;	      /* the take-back failed: the page may still be a VMSA in use, never reused */
 	bool created;	      /* the hypervisor took the request (and no DESTROY followed) */
 	bool registered;      /* the AP registered its GHCB itself */
 };

@@ -6,7 +6,9 @@
  * (arch/x86/coco/sev/core.c; GHCB spec 4.1.8). Per AP:
  *   - a VMSA page: private, zeroed, never 2 MiB aligned (the erratum behind Linux snp_alloc_vmsa_page(),
  *     which KVM enforces), filled by snp_vmsa_fill() (64-bit mode on the kernel's CR3, GDT and IDT, RIP =
- *     snp_ap_entry, RSP = the AP's stack, RDI = its slot, SEV_FEATURES = SEV_STATUS >> 2, the guest's VMPL);
+ *     snp_ap_entry, RSP = the AP's stack, RDI = its slot, GS base = its per-CPU area (arch/percpu.h, so
+ *     that it knows its slot from its first instruction, as Linux's APs find theirs through the GS base
+ *     set in start_secondary's path), SEV_FEATURES = SEV_STATUS >> 2, the guest's VMPL);
  *   - made a VMSA: at VMPL0 with RMPADJUST (target VMPL 1 | VMSA bit), below an SVSM with
  *     SVSM_CORE_CREATE_VCPU (the SVSM does it, and takes the AP's own Calling Area), Linux snp_set_vmsa();
  *   - the NAE through the boot CPU's GHCB: SW_EXITCODE 0x80000013, SW_EXITINFO1 = APIC ID << 32 | VMPL << 16
@@ -17,7 +19,17 @@
  *     snp_register_per_cpu_ghcb()); from then on each CPU's GHCB and MSR are its own (ghcb.c).
  * Checked first: the hypervisor offers AP Creation (HV_FEATURES bit 1), as Linux does before each start.
  * On give-up (no check-in in time): AP Creation DESTROY, then the page is taken back (RMPADJUST without the
- * VMSA bit, or SVSM_CORE_DELETE_VCPU), Linux snp_cleanup_vmsa(). Never an INIT or STARTUP IPI.
+ * VMSA bit, or SVSM_CORE_DELETE_VCPU), Linux snp_cleanup_vmsa(). KVM's DESTROY only kicks the vCPU, which may
+ * still be in its VMRUN: the VMSA is then IN_USE and the take-back fails (APM vol. 2 15.36.12). A page whose
+ * take-back failed is leaked, as Linux snp_cleanup_vmsa() leaks it: recorded (leaked, with the raw status),
+ * never written or reused. Never an INIT or STARTUP IPI.
+ *
+ * Refused up front: Secure TSC (SEV_STATUS bit 11). Its VMSA needs the guest's TSC scale and offset
+ * (Linux wakeup_cpu_via_vmgexit() copies tsc_scale and tsc_offset from the boot CPU's SNP TSC info, which
+ * comes from the firmware through a guest request, snp_secure_tsc_prepare()); ccktf does not read those,
+ * and an AP with zeros there would run on another clock than the boot CPU.
+ *
+ * Each AP also gets two private pages to save its GHCB in around its NMI hook and NMI Complete (snp_nmi.c).
  */
 #include <arch/ap_wake.h>
 #include <arch/cpu.h>
@@ -32,11 +44,12 @@
 #include "snp.h"
 #include "snp_ap.h"
 
-#define PAGES_PER_AP 4 /* the GHCB, two for the VMSA (one is used), the SVSM Calling Area */
+#define PAGES_PER_AP 6 /* the GHCB, two for the VMSA (one is used), the SVSM Calling Area, two GHCB backups */
 #define PG 4096ull
 #define PAGE_GHCB 0
 #define PAGE_VMSA_PAIR 1
 #define PAGE_CAA 3
+#define PAGE_GHCB_BACKUP 4 /* and 5: snp_nmi.c */
 #define CR0_KEEP ((1ull << 1) | (1ull << 4) | (1ull << 5) | (1ull << 16)) /* MP, ET, NE, WP */
 #define CR4_KEEP ((1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 7) | (1ull << 9) | (1ull << 10))
 /* PSE, PAE, MCE (Linux keeps it), PGE, OSFXSR, OSXMMEXCPT */
@@ -108,6 +121,11 @@ static const char *snp_setup(struct smp_state *s)
 	const char *e;
 
 	(void)s;
+	if (snp_sev_status() & SEV_STATUS_SECURE_TSC) {
+		snprintf(err, sizeof(err), "Secure TSC is on (SEV_STATUS 0x%llx bit 11): an AP's VMSA would need the TSC "
+			 "scale and offset, which ccktf does not read", snp_sev_status());
+		return err;
+	}
 	if (!(snp_hv_features() & GHCB_HV_FT_SNP_AP_CREATION)) {
 		snprintf(err, sizeof(err), "the hypervisor does not offer AP Creation (HV_FEATURES 0x%llx lacks bit 1)",
 			 snp_hv_features());
@@ -124,6 +142,7 @@ static const char *snp_setup(struct smp_state *s)
 		memset(ghcb, 0, PG); /* through the shared mapping: the host sees zeros */
 		memset(ap_page(i, PAGE_CAA), 0, PG);
 		snp_ghcb_set_cpu(i, ghcb, (u64)(uintptr_t)ghcb);
+		snp_nmi_set_backup(i, ap_page(i, PAGE_GHCB_BACKUP), ap_page(i, PAGE_GHCB_BACKUP + 1));
 		if (svsm_present())
 			svsm_set_cpu_caa(i, (u64)(uintptr_t)ap_page(i, PAGE_CAA));
 		info[i].ghcb_gpa = (u64)(uintptr_t)ghcb;
@@ -150,12 +169,14 @@ u64 snp_ap_creation(u32 apic_id, u32 event, u64 vmsa_gpa, u64 sev_features, bool
 	return status;
 }
 
-/* The page stops being a VMSA (Linux snp_cleanup_vmsa()): 0, or the raw status of the refusal. */
-static u64 take_back(u64 vmsa)
+/* The page stops being a VMSA (Linux snp_cleanup_vmsa()); a refusal (its raw status recorded) leaks it. */
+static void take_back(struct snp_ap_info *in, u64 vmsa)
 {
 	if (svsm_present())
-		return svsm_delete_vcpu(vmsa);
-	return snp_rmpadjust(vmsa, PVALIDATE_PAGE_4K, RMPADJUST_TARGET_VMPL1);
+		in->take_back_status = svsm_delete_vcpu(vmsa);
+	else
+		in->take_back_status = snp_rmpadjust(vmsa, PVALIDATE_PAGE_4K, RMPADJUST_TARGET_VMPL1);
+	in->leaked = in->take_back_status != 0;
 }
 
 /* Makes vmsa a VMSA page: 0, or the raw status (RMPADJUST's EAX, or the SVSM's RAX). */
@@ -178,9 +199,13 @@ static const char *snp_start(struct smp_cpu *c)
 		return "no pages were set aside for this AP";
 	in = &info[c->index];
 	w = why[c->index];
+	if (in->leaked)
+		return "its VMSA page was leaked (a take-back failed): not reused";
+	snp_nmi_install(); /* in front of smp's NMI hook, set by now: NMI Complete after each wake-up */
 	vmsa = snp_vmsa_pick_page((u64)(uintptr_t)ap_page(c->index, PAGE_VMSA_PAIR));
 	state.rsp = c->stack_top;
 	state.rdi = (u64)(uintptr_t)c;
+	state.gs_base = (u64)(uintptr_t)(this_cpu_local() + c->index); /* one array, the boot CPU's first */
 	if ((bad = snp_vmsa_fill((void *)(uintptr_t)vmsa, &state)))
 		return bad;
 	in->vmsa_gpa = vmsa;
@@ -192,9 +217,9 @@ static const char *snp_start(struct smp_cpu *c)
 	st = snp_ap_creation(c->apic_id, SVM_VMGEXIT_AP_CREATE, vmsa, state.sev_features, true, &in->info1,
 			     &in->info2);
 	if (st) {
-		in->take_back_status = take_back(vmsa);
+		take_back(in, vmsa);
 		snprintf(w, sizeof(why[0]), "AP Creation refused: SW_EXITINFO1=0x%llx SW_EXITINFO2=0x%llx%s", in->info1,
-			 in->info2, in->take_back_status ? " (and the VMSA page could not be taken back)" : "");
+			 in->info2, in->leaked ? " (and the VMSA page could not be taken back: leaked)" : "");
 		return w;
 	}
 	in->created = true;
@@ -209,15 +234,16 @@ static void snp_give_up(struct smp_cpu *c)
 
 	if (c->index >= SMP_MAX_CPUS || !in->created)
 		return;
-	snp_ap_creation(c->apic_id, SVM_VMGEXIT_AP_DESTROY, in->vmsa_gpa, boot_state.sev_features, true, &i1, &i2);
-	in->take_back_status = take_back(in->vmsa_gpa);
+	in->destroy_status = snp_ap_creation(c->apic_id, SVM_VMGEXIT_AP_DESTROY, in->vmsa_gpa,
+					     boot_state.sev_features, true, &i1, &i2);
+	take_back(in, in->vmsa_gpa);
 	in->created = false;
 }
 
-/* On the AP, first: its per-CPU area (for ghcb.c), then its own GHCB, registered (GHCB spec 2.3.2). */
+/* On the AP, first: its own GHCB, registered (GHCB spec 2.3.2). Its GS base came with its VMSA, so ghcb.c
+ * finds its slot from the first instruction on. */
 static void snp_ap_init(struct smp_cpu *c)
 {
-	percpu_init(c->index); /* again after its GDT (smp.c): loading GS resets the base */
 	if (ghcb_register(ghcb_current_gpa()))
 		ghcb_terminate(GHCB_TERM_SET_LINUX, GHCB_TERM_REGISTER); /* as Linux snp_register_ghcb_early() */
 	ghcb_msr_write(ghcb_current_gpa());

@@ -224,6 +224,7 @@
 #define GHCB_OFF_RAX 0x1F8
 #define GHCB_OFF_RCX 0x308
 #define GHCB_OFF_RDX 0x310
+#define GHCB_OFF_RBX 0x318
 #define GHCB_OFF_SW_EXIT_CODE 0x390
 #define GHCB_OFF_SW_EXIT_INFO_1 0x398
 #define GHCB_OFF_SW_EXIT_INFO_2 0x3A0
@@ -256,6 +257,33 @@
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_VC_NOT_VALIDATED 0x404 /* #VC: access to a page whose RMP entry is not validated */
 #define SVM_VMGEXIT_PSC 0x80000010u
+#define SVM_VMGEXIT_NMI_COMPLETE 0x80000003u /* GHCB table 6 "NMI Complete"; Linux sev_es_nmi_complete() */
+
+/* MSR exit (APM vol. 2 table C-1, GHCB table 5; Linux vc_handle_msr()): RCX = the MSR, RAX/RDX = a write's value; SW_EXITINFO1 0
+ * read, 1 write. The x2APIC MSRs (SDM vol. 3A 11.12.1.2: 0x800-0x8FF) are intercepted for SEV-ES/SNP
+ * guests: KVM sev_es_init_vmcb() passes through only the GHCB MSR, EFER and CR_PAT. */
+#define SVM_MSR_EXIT_WRITE 1
+#define X2APIC_MSR_FIRST 0x800u
+#define X2APIC_MSR_LAST 0x8FFu
+#define MSR_X2APIC_APICID 0x802u
+#define MSR_X2APIC_ICR 0x830u
+/* RDMSR 0F 32, WRMSR 0F 30 (SDM vol. 2). */
+#define X86_OPCODE_0F 0x0F
+#define X86_OPCODE_RDMSR 0x32
+#define X86_OPCODE_WRMSR 0x30
+#define X86_MSR_INSN_LEN 2
+/* SW_EXITINFO1 = 1 "issue an exception": SW_EXITINFO2 is an event injection (APM vol. 2 15.20 EVENTINJ;
+ * Linux svm.h SVM_EVTINJ_*, verify_exception_info()). */
+#define SVM_EVTINJ_VEC_MASK 0xffu
+#define SVM_EVTINJ_TYPE_MASK (7u << 8)
+#define SVM_EVTINJ_TYPE_EXEPT (3u << 8)
+#define SVM_EVTINJ_VALID_ERR (1u << 11)
+#define SVM_EVTINJ_VALID (1u << 31)
+/* SEV_STATUS bit 11: Secure TSC (APM vol. 2 15.34.10; Linux MSR_AMD64_SNP_SECURE_TSC). */
+#define SEV_STATUS_SECURE_TSC (1ull << 11)
+/* RMPADJUST's status when the page is a VMSA the hardware marked in use by a running vCPU (APM vol. 2
+ * 15.36.12: a VMSA is IN_USE from VMRUN until #VMEXIT, and RMP changes to it fail with FAIL_INUSE). */
+#define RMPADJUST_FAIL_INUSE 3
 
 /* IOIO EXITINFO1 (APM2 15.10.2 figure 15-2; edk2 CcExitVcHandler.c). */
 #define IOIO_TYPE_IN (1ull << 0)
