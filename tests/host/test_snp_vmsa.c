@@ -141,3 +141,11 @@ KTEST(host_snp_vmsa, sev_features_are_sev_status_shifted_by_two)
 	KEXPECT_EQ(t, snp_vmsa_sev_features(0x7), 0x1);
 	KEXPECT_EQ(t, snp_vmsa_sev_features(0x7 | 1ull << 4), 0x5); /* ReflectVC stays where the VMSA wants it */
 }
+
+/* Secure TSC (SEV_STATUS bit 11): no AP is started, with the reason (Linux fills tsc_scale/tsc_offset). */
+KTEST(host_snp_vmsa, secure_tsc_is_refused)
+{
+	KEXPECT_TRUE(t, snp_vmsa_unsupported(0x7) == NULL);
+	KEXPECT_TRUE(t, snp_vmsa_unsupported(0x7 | 1ull << 11) != NULL);
+	KEXPECT_TRUE(t, strstr(snp_vmsa_unsupported(0x7 | 1ull << 11), "Secure TSC") != NULL);
+}

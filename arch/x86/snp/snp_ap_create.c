@@ -121,9 +121,8 @@ static const char *snp_setup(struct smp_state *s)
 	const char *e;
 
 	(void)s;
-	if (snp_sev_status() & SEV_STATUS_SECURE_TSC) {
-		snprintf(err, sizeof(err), "Secure TSC is on (SEV_STATUS 0x%llx bit 11): an AP's VMSA would need the TSC "
-			 "scale and offset, which ccktf does not read", snp_sev_status());
+	if ((e = snp_vmsa_unsupported(snp_sev_status()))) {
+		snprintf(err, sizeof(err), "%s (SEV_STATUS 0x%llx)", e, snp_sev_status());
 		return err;
 	}
 	if (!(snp_hv_features() & GHCB_HV_FT_SNP_AP_CREATION)) {

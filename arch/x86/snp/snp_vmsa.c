@@ -117,3 +117,13 @@ u64 snp_vmsa_sev_features(u64 sev_status)
 {
 	return sev_status >> SEV_STATUS_FEATURES_SHIFT;
 }
+
+/* Secure TSC: the VMSA's TSC scale (0x2F0) and offset (0x2F8) must be the boot vCPU's, from the firmware
+ * (Linux wakeup_cpu_via_vmgexit()); ccktf does not read them, so it starts no AP then. */
+const char *snp_vmsa_unsupported(u64 sev_status)
+{
+	if (sev_status & SEV_STATUS_SECURE_TSC)
+		return "Secure TSC is on (SEV_STATUS bit 11): an AP's VMSA would need the TSC scale and offset, "
+		       "which ccktf does not read";
+	return NULL;
+}

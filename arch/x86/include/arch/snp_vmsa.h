@@ -110,6 +110,8 @@ const char *snp_vmsa_fill(void *page, const struct snp_vmsa_cpu *c);
 u64 snp_vmsa_pick_page(u64 pair);
 /* The SEV_FEATURES a VMSA needs for a guest whose SEV_STATUS is status (Linux wakeup_cpu_via_vmgexit()). */
 u64 snp_vmsa_sev_features(u64 sev_status);
+/* NULL, or why no AP's VMSA can be filled for a guest with this SEV_STATUS (Secure TSC, bit 11). */
+const char *snp_vmsa_unsupported(u64 sev_status);
 
 static inline u64 snp_vmsa_u64(const void *page, unsigned off)
 {
