@@ -22,8 +22,8 @@
  * 2 MiB aligned, an unknown event = GHCB_ERR_INVALID_INPUT). The event is SW_EXITINFO1[31:0], VMPL bits
  * included: KVM sev_snp_ap_creation() switches on lower_32_bits(exit_info_1), so upstream KVM refuses any
  * request with a VMPL (bits 23:16) other than 0 as an unknown event. Without an SVSM the model does the
- * same; below a modelled SVSM (sim_svsm=1) it stands for an SVSM-aware host (COCONUT-SVSM's host side,
- * which takes the VMPL from bits 23:16) and accepts exactly the guest's own VMPL (docs/abi.md). Then what KVM leaves to the target's next
+ * same; below a modelled SVSM (sim_svsm=1) it stands for an SVSM-aware host that takes the VMPL from bits
+ * 23:16 as the GHCB spec (4.1.8) lays the request out, and accepts exactly the guest's own VMPL (docs/abi.md). Then what KVM leaves to the target's next
  * VMRUN, which the hardware refuses (VMEXIT_INVALID, after which QEMU stops the whole guest): a page that
  * is not a VMSA in the RMP or not validated (APM vol. 2 15.36.6), a VMSA whose SEV_FEATURES are not the
  * guest's or whose EFER.SVME is clear (15.5.1 consistency checks), a VMPL other than the request's. The
