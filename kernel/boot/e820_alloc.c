@@ -39,9 +39,11 @@ static const struct range *highest_overlap(const struct e820_alloc *a, u64 start
 /* The highest fit inside one RAM entry, walking down past the used ranges; 0 when none. */
 static u64 fit_in(const struct e820_alloc *a, const struct e820_entry *e, u64 bytes)
 {
-	u64 lo = MAX(ALIGN_UP(e->addr, PAGE), E820_ALLOC_FLOOR);
-	u64 hi = ALIGN_DOWN(MIN(e->addr + e->size, a->ceiling), PAGE);
+	u64 lo, hi = ALIGN_DOWN(MIN(e->addr + e->size, a->ceiling), PAGE);
 
+	if (!align_up_checked(e->addr, PAGE, &lo)) /* an entry in the last page of the address space */
+		return 0;
+	lo = MAX(lo, E820_ALLOC_FLOOR);
 	while (hi > lo && hi - lo >= bytes) {
 		const struct range *u = highest_overlap(a, hi - bytes, hi);
 

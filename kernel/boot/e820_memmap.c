@@ -30,7 +30,8 @@ static bool page_range(const struct e820_entry *e, u64 *start, u64 *end)
 	u64 last = e->addr + e->size;
 
 	if (e->type == E820_TYPE_RAM) {
-		*start = ALIGN_UP(e->addr, PAGE);
+		if (!align_up_checked(e->addr, PAGE, start)) /* no whole page before 2^64 */
+			return false;
 		*end = ALIGN_DOWN(last, PAGE);
 	} else {
 		*start = ALIGN_DOWN(e->addr, PAGE);

@@ -129,3 +129,20 @@ KTEST(host_e820_boot, alloc_full_used_list_refuses)
 	KEXPECT_FALSE(t, e820_alloc_reserve(&a, 0x400000, 0x1000));
 	KEXPECT_EQ(t, e820_alloc_pages(&a, 1), 0);
 }
+
+/* Found by the e820 fuzz target: RAM in the last page of the address space rounded its start up past 2^64
+ * to 0, so the map got a descriptor from 0 and the allocator handed out pages outside every RAM entry. */
+KTEST(host_e820_boot, ram_in_the_last_page_never_wraps_to_zero)
+{
+	static const struct e820_entry top[] = { { 0xffffffffffffff00ull, 0xff, E820_TYPE_RAM },
+						 { 0x100000, 0x1000, E820_TYPE_RESERVED } };
+	struct efi_memory_descriptor out[2];
+	struct e820_alloc a;
+	unsigned n;
+
+	KASSERT_TRUE(t, e820_to_memmap(top, 2, out, 2, &n) == NULL);
+	KEXPECT_EQ(t, n, 1);
+	KEXPECT_EQ(t, out[0].type, EFI_RESERVED_MEMORY);
+	e820_alloc_init(&a, top, 2, 1ull << 40);
+	KEXPECT_EQ(t, e820_alloc_pages(&a, 1), 0);
+}
