@@ -14,8 +14,11 @@ nm -P "$elf" | awk '
 		need["__data_start"]; need["__data_file_end"]; need["__data_end"]; need["efi_entry"]
 		need["bzimage_entry_32"]; need["bzimage_entry_64"]; need["bzimage_kernel_info"]
 		for (s in need) if (!(s in addr)) { print "pe_layout.sh: missing symbol " s > "/dev/stderr"; exit 1 }
-		printf "-DTEXT_RVA=%s -DTEXT_SIZE=(%s-%s) ", addr["__text_start"], addr["__text_end"], addr["__text_start"]
-		printf "-DRELOC_RVA=%s -DRELOC_FSIZE=(%s-%s) ", addr["__reloc_start"], addr["__reloc_end"], addr["__reloc_start"]
+		# .text and .reloc run to the next section (their page-alignment padding included, zeros in the file),
+		# so that the headers and the three sections cover every byte of the file and Authenticode, which
+		# hashes only those, signs every byte a flat bzImage load maps (docs/secure-boot.md).
+		printf "-DTEXT_RVA=%s -DTEXT_SIZE=(%s-%s) ", addr["__text_start"], addr["__reloc_start"], addr["__text_start"]
+		printf "-DRELOC_RVA=%s -DRELOC_FSIZE=(%s-%s) ", addr["__reloc_start"], addr["__data_start"], addr["__reloc_start"]
 		printf "-DDATA_RVA=%s -DDATA_FSIZE=(%s-%s) ", addr["__data_start"], addr["__data_file_end"], addr["__data_start"]
 		printf "-DDATA_VSIZE=(%s-%s) -DIMAGE_SIZE=%s -DENTRY_RVA=%s ", addr["__data_end"], addr["__data_start"], addr["__data_end"], addr["efi_entry"]
 		printf "-DBOOT32_RVA=%s -DBOOT64_RVA=%s -DKERNEL_INFO_RVA=%s\n", addr["bzimage_entry_32"], addr["bzimage_entry_64"], addr["bzimage_kernel_info"]

@@ -389,6 +389,31 @@ def pe_sections(image: Image) -> tuple[Optional[bool], str]:
                 + (f"; outside the file or over the headers: {', '.join(bad)}" if bad else ""))
 
 
+def uncovered(image: Image) -> list[tuple[int, int]]:
+    """The [start, end) ranges of the image proper (before a certificate table) that neither the headers
+    (SizeOfHeaders) nor any section's raw data cover."""
+    opt = image.pe_optional()
+    covered = sorted([(0, image.u(opt + 60, 4, "SizeOfHeaders"))] +
+                     [(roff, roff + rsize) for _, _, _, rsize, roff in image.pe_sections() if rsize])
+    gaps, at = [], 0
+    for start, end in covered:
+        if start > at:
+            gaps.append((at, min(start, image.payload_end)))
+        at = max(at, end)
+    if at < image.payload_end:
+        gaps.append((at, image.payload_end))
+    return [(a, b) for a, b in gaps if a < b]
+
+
+def pe_flat_signed(image: Image) -> tuple[Optional[bool], str]:
+    """Authenticode hashes the headers and each section's raw data, nothing between them (PE/COFF 4.7;
+    edk2 DxeImageVerificationLib HashPeImage()); a flat bzImage load (kexec) maps every byte of the file, so a
+    byte outside them would be loaded unsigned."""
+    gaps = uncovered(image)
+    return not gaps, ("every byte is in the headers or a section" if not gaps else
+                      "not in the headers or any section: " + ", ".join(f"{hex_(a)}-{hex_(b)}" for a, b in gaps))
+
+
 def pe_checksum_of(data: bytes, field: int) -> int:
     """PE/COFF checksum (as imagehlp's CheckSumMappedFile): 16-bit one's-complement-style sum, skipping the
     CheckSum field, plus the file length."""
@@ -465,6 +490,8 @@ PE_RULES = (
     Rule("pe", "kind", f"{PECOFF} 3.3, 3.4 (UEFI 2.10 2.1.1)", "AMD64, PE32+, EFI application", pe_kind),
     Rule("pe", "headers_before_setup", "Linux arch/x86/boot/header.S layout", "section table ends <= 0x1f1", pe_before_setup),
     Rule("pe", "sections", f"{PECOFF} 3.4, 4", "raw data inside the file, after SizeOfHeaders", pe_sections),
+    Rule("pe", "flat_signed", f"{PECOFF} 4.7 (Authenticode hashes the headers and the sections' raw data)",
+         "every byte before the certificates in the headers or a section", pe_flat_signed),
     Rule("pe", "checksum", f"{PECOFF} 3.4.2 CheckSum", "0 or the file's checksum", pe_checksum),
     Rule("pe", "certificates", f"{PECOFF} 4.7 (Authenticode)", "absent, or 8-aligned at the file's tail", pe_certificates),
 )

@@ -97,6 +97,9 @@ MUTATIONS = {
     "pe_checksum": (lambda d: put(d, pe_optional(d) + 64, "<I", 0x1234), {"pe.checksum"}),
     "pe_certificates": (lambda d: with_certificates(d, len(d) - 8, 64), {"pe.certificates"}),
     "pe_section_beyond_file": (lambda d: put(d, 0x40 + 24 + 0xF0 + 40 * 2 + 16, "<I", 0x100000), {"pe.sections"}),
+    # .text's raw data 0x200 short of .reloc: those bytes would be loaded by a flat load, unsigned
+    "pe_unsigned_gap": (lambda d: put(d, 0x40 + 24 + 0xF0 + 16, "<I",
+                                      struct.unpack_from("<I", d, 0x40 + 24 + 0xF0 + 16)[0] - 0x200), {"pe.flat_signed"}),
 }
 
 
