@@ -10,7 +10,8 @@ Checks (each problem is one human-readable string naming the figure):
 - every name of the contract appears at least once per platform (``require_all=True``, the default);
 - on TDX-like platforms (``tdx``, ``sim-tdx``) acceptance zeroes the page, so acceptance throughput may not
   exceed the `` zeroing bandwidth by more than ``margin`` (default 10 %), and
-  ``bench.accept.zero_ratio`` may not exceed 1 + ``margin`` (docs/benchmarks.md ``zero_ratio``);
+  ``bench.accept.zero_ratio`` may not exceed 1 + ``margin`` (docs/benchmarks.md ``zero_ratio``), each judged
+  by its lowest repetition when repeated (one repetition slowed by a busy host is noise, not evidence);
 - on every platform, ``bench.accept.zero_ratio`` is what docs/benchmarks.md defines: the acceptance throughput
   of the same level and size divided by the fastest zeroing bandwidth, ``method=best`` (within the 3-decimal rounding
   of the metric line and ``RATIO_SLACK``).
@@ -93,6 +94,12 @@ def completeness_problems(records: Sequence[Record]) -> list[str]:
     return problems
 
 
+def _lowest(record: Record) -> float:
+    """A repeated figure's lowest repetition, else its value."""
+    low, _ = _repetition_range(record)
+    return low if low is not None else record.value
+
+
 def zeroing_problems(records: Sequence[Record], margin: float = DEFAULT_MARGIN) -> list[str]:
     """TDX-like platforms: acceptance (which zeroes the page) cannot beat the fastest zeroing by > margin."""
     problems = []
@@ -106,12 +113,15 @@ def zeroing_problems(records: Sequence[Record], margin: float = DEFAULT_MARGIN) 
             continue
         limit = zeroing[0] * (1 + margin)
         for record in mine:
-            if record.name == "bench.accept.throughput" and record.value > limit:
+            # A repeated figure is judged by its lowest repetition: a model that does not zero is above the
+            # bound in every repetition, while one repetition slowed by a busy host is noise, not evidence.
+            low = _lowest(record)
+            if record.name == "bench.accept.throughput" and low > limit:
                 problems.append(f"{_label(record)}: {record.value:g} MiB/s exceeds the {method} zeroing bandwidth "
                                 f"{zeroing[0]:g} MiB/s by more than {margin:.0%} (accepting zeroes the page)")
-            if record.name == "bench.accept.zero_ratio" and record.value > 1 + margin:
-                problems.append(f"{_label(record)}: ratio {record.value:g} > {1 + margin:g} "
-                                f"(accepting zeroes the page)")
+            if record.name == "bench.accept.zero_ratio" and low > 1 + margin:
+                problems.append(f"{_label(record)}: ratio {record.value:g} (lowest repetition {low:g}) > "
+                                f"{1 + margin:g} (accepting zeroes the page)")
     return problems
 
 

@@ -132,11 +132,18 @@ def cold_as_warm(records, platform):
 WHERE = {"level": "2m", "size": "8388608"}
 
 
-def faster(factor):
-    """sim-tdx fixture with the 2m / 8 MiB acceptance throughput at ``factor`` x the best zeroing (ratio kept consistent)."""
-    records = replace(cold_as_warm(fixture_records("sim-tdx"), "sim-tdx"), "bench.accept.throughput", WHERE,
-                      value=best_zeroing("sim-tdx") * factor)
-    return replace(records, "bench.accept.zero_ratio", WHERE, value=factor)
+def faster(factor, lowest=None):
+    """sim-tdx fixture with the 2m / 8 MiB acceptance throughput at ``factor`` x the best zeroing (ratio kept
+    consistent); every repetition as fast, or the lowest at ``lowest`` x."""
+    low = factor if lowest is None else lowest
+    records = cold_as_warm(fixture_records("sim-tdx"), "sim-tdx")
+    for name, unit in (("bench.accept.throughput", best_zeroing("sim-tdx")), ("bench.accept.zero_ratio", 1.0)):
+        record = next(r for r in records if r.name == name and all(r.context.get(k) == v for k, v in WHERE.items()))
+        context = dict(record.context)
+        if "min" in context or lowest is not None:
+            context.update(reps="3", min=f"{unit * low:g}", max=f"{unit * factor:g}")
+        records = replace(records, name, WHERE, value=unit * factor, context=context)
+    return records
 
 
 def test_tdx_acceptance_faster_than_zeroing_is_implausible():
@@ -152,7 +159,14 @@ def test_tdx_margin_is_respected():
 
 
 def test_tdx_zero_ratio_above_one_is_implausible():
-    assert any("ratio 1.2 > 1.1" in p for p in check_plausible(faster(1.2)))
+    assert any("ratio 1.2 (lowest repetition 1.2) > 1.1" in p for p in check_plausible(faster(1.2)))
+
+
+def test_tdx_bound_is_judged_by_the_lowest_repetition():
+    """One repetition slowed by a busy host is noise: a non-zeroing model is above the bound in every one. The
+    sim-tdx short bench failed make test on a loaded host with ratios 1.12 and 1.20 in single repetitions."""
+    assert [p for p in check_plausible(faster(1.2, lowest=1.05)) if "zero" in p] == []
+    assert len([p for p in check_plausible(faster(1.2, lowest=1.15)) if "zero" in p]) == 2
 
 
 def test_snp_may_accept_faster_than_it_zeroes():
