@@ -119,8 +119,9 @@ def configure_secure_boot(parser: argparse.ArgumentParser) -> None:
     """``run`` and ``list``: Secure Boot mode (docs/secure-boot.md)."""
     group = parser.add_argument_group("Secure Boot")
     group.add_argument("--secure-boot", action="store_true",
-                       help="the firmware whose descriptor offers secure-boot and enrolled-keys, a copy of its "
-                            "variable store, SMM, an ESP boot, and the signed image (default --kernel: "
+                       help="the firmware whose descriptor offers secure-boot and enrolled-keys (or --firmware, or "
+                            "$CCKTF_SECURE_BOOT_OVMF; never $CCKTF_OVMF), a copy of its variable store, SMM, an ESP "
+                            "boot, and the signed image, which must be newer than build/ccktf.efi (default --kernel: "
                             f"{runner.DEFAULT_SIGNED_KERNEL.relative_to(runner.PROJECT_ROOT)}, from 'make sign')")
     group.add_argument("--secure-boot-vars", metavar="PATH",
                        help=f"with --secure-boot: the variable store to copy (its db must hold the image's signer); "
