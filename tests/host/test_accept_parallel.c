@@ -27,6 +27,8 @@ struct fake_platform {
 	u32 *accepts;	  /* per page: accept calls that covered it (atomic) */
 	u64 delay_us;	  /* per call: lets the other threads run meanwhile */
 	u64 fail_page;	  /* a call covering this page stops short there; 0: none */
+	const struct efi_unaccepted_memory *t; /* the bitmap, watched while the platform runs */
+	u32 bit_clear_in_accept; /* units whose bit was already clear when a call to accept them ran (atomic) */
 };
 
 struct fixture {
@@ -40,8 +42,16 @@ static u64 fake_accept(void *ctx, u64 start, u64 size)
 {
 	struct fake_platform *fp = ctx;
 
+	/* A unit's bit may be cleared only once its accept is done (accept_parallel.h): while the platform
+	 * runs, the bit says "not yet usable" to every other CPU, or a lazy accepter would use a pending page */
+	for (u64 a = ALIGN_DOWN(start, UNIT); fp->t && a < start + size; a += UNIT)
+		if (!unaccepted_test(fp->t, (a - BASE) / UNIT))
+			__atomic_fetch_add(&fp->bit_clear_in_accept, 1, __ATOMIC_RELAXED);
 	if (fp->delay_us)
 		usleep(fp->delay_us);
+	for (u64 a = ALIGN_DOWN(start, UNIT); fp->t && a < start + size; a += UNIT)
+		if (!unaccepted_test(fp->t, (a - BASE) / UNIT))
+			__atomic_fetch_add(&fp->bit_clear_in_accept, 1, __ATOMIC_RELAXED);
 	for (u64 a = start; a < start + size; a += PAGE) {
 		if (fp->fail_page && a == fp->fail_page)
 			return a - start;
@@ -67,6 +77,7 @@ static struct fixture *fixture_new(bool holes, u64 delay_us)
 			unaccepted_set(f->t, u);
 	}
 	accept_shared_init(&f->shared, f->t);
+	f->fp.t = f->t;
 	return f;
 }
 
@@ -94,6 +105,7 @@ static u64 check_exactly_once(struct ktest *t, struct fixture *f, u64 fail_unit)
 {
 	u64 doubles = 0;
 
+	KEXPECT_EQ(t, f->fp.bit_clear_in_accept, 0); /* no bit cleared before its unit's accept ended */
 	for (u64 u = 0; u < UNITS; u++) {
 		bool expect_accepted = f->was_set[u] && (fail_unit == U64_MAX || u < fail_unit);
 		bool expect_untouched = !f->was_set[u] || (fail_unit != U64_MAX && u > fail_unit);
