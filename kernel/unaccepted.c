@@ -226,16 +226,35 @@ struct accept_shared *unaccepted_shared(void)
 	}
 }
 
+/*
+ * A CPU that waited out the accepting list's bound (accept_parallel.h) has no hardware status to give: the
+ * error says what it waited for instead, at addr (the other CPU's range, or its own when the list was full)
+ * and the wait in ns as the status.
+ */
+static void record_list_timeout(struct accept_stats *stats, const struct accept_memory_result *res)
+{
+	if (res->wait_end)
+		accept_record_error(stats, res->wait_start, ACCEPT_LEVEL_NONE, ACCEPT_FAILED, res->waited_ns,
+				    "timed out waiting for another CPU accepting an overlapping range (status: ns waited)");
+	else
+		accept_record_error(stats, res->fail_addr, ACCEPT_LEVEL_NONE, ACCEPT_FAILED, res->waited_ns,
+				    "timed out waiting for a free accepting-list slot (status: ns waited)");
+}
+
 int unaccepted_accept_with(u64 start, u64 size, struct accept_stats *stats, struct accept_memory_result *result)
 {
 	struct range_acceptor ra = { accept_through_platform, stats };
+	struct accept_memory_result scratch;
+	struct accept_memory_result *res = result ? result : &scratch;
 	int r;
 
 	if (!unaccepted.table)
 		return ACCEPT_MEMORY_OK;
 	/* Through the accepting list, so that CPUs accepting at once never accept a unit twice */
-	r = accept_memory_shared(unaccepted_shared(), start, size, &ra, result);
-	if (r == ACCEPT_MEMORY_PLATFORM_ERROR && stats == &unaccepted.stats)
+	r = accept_memory_shared(unaccepted_shared(), start, size, &ra, res);
+	if (r == ACCEPT_MEMORY_LIST_TIMEOUT)
+		record_list_timeout(stats, res);
+	if ((r == ACCEPT_MEMORY_PLATFORM_ERROR || r == ACCEPT_MEMORY_LIST_TIMEOUT) && stats == &unaccepted.stats)
 		report_error("accept_memory");
 	return r;
 }

@@ -137,12 +137,18 @@ enum accept_memory_status {
 	ACCEPT_MEMORY_OK = 0,
 	ACCEPT_MEMORY_PLATFORM_ERROR = -1, /* the range acceptor stopped short */
 	ACCEPT_MEMORY_BAD_TABLE = -2,	   /* the header failed unaccepted_header_ok(): nothing touched */
+	ACCEPT_MEMORY_LIST_TIMEOUT = -3,   /* accept_memory_shared(): another CPU's range still overlapped, or the
+					    * accepting list was full, for the whole wait bound: nothing touched */
 };
 
 struct accept_memory_result {
 	u64 runs;	   /* range-acceptor calls */
 	u64 units_cleared;
 	u64 fail_addr;	   /* first address not accepted, after a platform error */
+	/* After ACCEPT_MEMORY_LIST_TIMEOUT: what the CPU waited for, and how long. [wait_start, wait_end): the
+	 * other CPU's overlapping range still being accepted; both 0: no overlap, the accepting list was full */
+	u64 wait_start, wait_end;
+	u64 waited_ns;
 };
 
 /* Accepts what the table still marks unaccepted in [start, start + size). result may be NULL. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Acceptance on several CPUs at once: the accepting list and the two eager strategies (accept_parallel.h). */
 #include <ccktf/string.h>
+#include <ccktf/time.h>
 #include "mm/accept_parallel.h"
 
 void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t)
@@ -23,12 +24,13 @@ const char *accept_strategy_name(enum accept_strategy s)
 
 /* The accepting list (under s->lock) */
 
-static bool overlaps_accepting(const struct accept_shared *s, u64 first, u64 end)
+/* The slot of another CPU's range overlapping [first, end), or -1. */
+static int overlapping(const struct accept_shared *s, u64 first, u64 end)
 {
-	for (unsigned i = 0; i < ACCEPTING_MAX; i++)
+	for (int i = 0; i < ACCEPTING_MAX; i++)
 		if (s->accepting[i].end && first < s->accepting[i].end && s->accepting[i].first < end)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 static int list_add(struct accept_shared *s, u64 first, u64 end)
@@ -44,28 +46,38 @@ static int list_add(struct accept_shared *s, u64 first, u64 end)
 }
 
 /*
- * Takes the lock and enters [first, end) into the list once no other CPU's range overlaps it. Returns the
- * slot, the lock held; -1 (lock not held) when the list stayed full for max_spins looks.
+ * Takes the lock and enters [first, end) into the list once no other CPU's range overlaps it and a slot is
+ * free. Returns the slot, the lock held; -1 (lock not held) when either still held after the wait bound
+ * (accept_parallel.h), with what it waited for in res. Timed by time_now_ns(), not by rounds.
  */
-#define LIST_FULL_SPINS (1u << 30)
-
-static int enter_list(struct accept_shared *s, u64 first, u64 end)
+static int enter_list(struct accept_shared *s, u64 first, u64 end, struct accept_memory_result *res)
 {
+	const struct efi_unaccepted_memory *t = s->t;
+	u64 limit = s->wait_limit_ns ? s->wait_limit_ns : ACCEPT_LIST_WAIT_NS, t0 = 0, busy_first = 0, busy_end = 0;
 	bool counted = false;
 
-	for (unsigned spins = 0; spins < LIST_FULL_SPINS; spins++) {
-		int slot;
+	for (;;) {
+		int slot, busy;
 
 		spin_lock(&s->lock);
-		if (!overlaps_accepting(s, first, end) && (slot = list_add(s, first, end)) >= 0)
+		busy = overlapping(s, first, end);
+		if (busy < 0 && (slot = list_add(s, first, end)) >= 0)
 			return slot;
 		if (!counted) {
 			s->waits++;
 			counted = true;
 		}
+		busy_first = busy < 0 ? 0 : s->accepting[busy].first;
+		busy_end = busy < 0 ? 0 : s->accepting[busy].end;
 		spin_unlock(&s->lock);
+		if (!t0)
+			t0 = time_now_ns();
+		else if ((res->waited_ns = time_now_ns() - t0) >= limit)
+			break;
 		__builtin_ia32_pause();
 	}
+	res->wait_start = busy_end ? t->phys_base + busy_first * t->unit_size : 0;
+	res->wait_end = busy_end ? t->phys_base + busy_end * t->unit_size : 0;
 	return -1;
 }
 
@@ -113,9 +125,9 @@ int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const str
 		return ACCEPT_MEMORY_OK;
 	first = (want.start - t->phys_base) / t->unit_size;
 	end = (want.end - t->phys_base + t->unit_size - 1) / t->unit_size;
-	if ((slot = enter_list(s, first, end)) < 0) {
+	if ((slot = enter_list(s, first, end, res)) < 0) {
 		res->fail_addr = want.start;
-		return ACCEPT_MEMORY_PLATFORM_ERROR;
+		return ACCEPT_MEMORY_LIST_TIMEOUT;
 	}
 	ok = accept_listed(s, first, end, ra, res);
 	s->accepting[slot].end = 0;

@@ -27,6 +27,14 @@
 
 #define ACCEPTING_MAX 64		     /* ranges in flight at once: one per CPU (SMP_MAX_CPUS) */
 #define ACCEPT_STRIDE_BYTES (32 * MiB)	     /* edk2 IntelTdx.c ACCEPT_CHUNK_SIZE (SIZE_32MB) */
+/*
+ * The longest a CPU waits for another CPU's overlapping range (or a free list slot) before it gives up with
+ * ACCEPT_MEMORY_LIST_TIMEOUT. Linux waits without bound (accept_memory() loops on its accepting_list); a
+ * bound turns a stuck CPU into a report. Generous: one CPU may hold a range of the whole of memory, and TCG
+ * accepts as slowly as 81 MiB/s (docs/benchmarks.md), so 8 GiB takes ~100 s; a time, not a count of
+ * rounds, so a slow or preempted vCPU gets as long as a fast one.
+ */
+#define ACCEPT_LIST_WAIT_NS (300ull * 1000000000ull)
 
 /* The bitmap and the ranges being accepted, shared by every CPU. */
 struct accept_shared {
@@ -36,6 +44,7 @@ struct accept_shared {
 		u64 first, end; /* units; end == 0: free */
 	} accepting[ACCEPTING_MAX];
 	u64 waits; /* times a CPU found its units being accepted by another and waited (under lock) */
+	u64 wait_limit_ns; /* how long a CPU waits to enter the list; 0: ACCEPT_LIST_WAIT_NS (tests shorten it) */
 };
 
 void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t);
@@ -43,8 +52,9 @@ void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t
 /*
  * accept_memory() (accept.h) for several CPUs: the same clipping and whole-unit widening, the same result
  * and return values. ra is this CPU's (its stats must be its own). Waits, spinning, while another CPU
- * accepts an overlapping range; ACCEPT_MEMORY_PLATFORM_ERROR also when ACCEPTING_MAX ranges are in flight
- * for longer than the caller's platform takes (never expected with one range per CPU).
+ * accepts an overlapping range or while ACCEPTING_MAX ranges are in flight (never expected with one range
+ * per CPU); after s->wait_limit_ns (ACCEPT_LIST_WAIT_NS) of either it returns ACCEPT_MEMORY_LIST_TIMEOUT,
+ * nothing touched, with what it waited for in result (wait_start, wait_end, waited_ns, fail_addr).
  */
 int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const struct range_acceptor *ra,
 			 struct accept_memory_result *result);

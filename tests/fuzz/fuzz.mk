@@ -24,7 +24,7 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_ALL))
 # Linked into every target; sources tangled with hardware are #included by the target that stubs them.
 FUZZ_COMMON_SRCS := kernel/lib/console.c kernel/lib/format.c kernel/efi/efi_names.c kernel/efi/acpi_pm.c kernel/efi/acpi_tables.c \
-	$(wildcard kernel/mm/*.c) $(wildcard kernel/conform/*.c) $(wildcard kernel/boot/*.c)
+	$(wildcard kernel/mm/*.c) $(wildcard kernel/conform/*.c) $(wildcard kernel/boot/*.c) tests/fuzz/lib/clock.c
 FUZZ_COMMON_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_COMMON_SRCS))
 
 build/fuzz/obj/%.o: %.c

@@ -29,6 +29,8 @@ struct fake_platform {
 	u64 fail_page;	  /* a call covering this page stops short there; 0: none */
 	const struct efi_unaccepted_memory *t; /* the bitmap, watched while the platform runs */
 	u32 bit_clear_in_accept; /* units whose bit was already clear when a call to accept them ran (atomic) */
+	int hold;		 /* set: a call waits (having set entered) until it is cleared (atomic) */
+	int entered;
 };
 
 struct fixture {
@@ -49,6 +51,9 @@ static u64 fake_accept(void *ctx, u64 start, u64 size)
 			__atomic_fetch_add(&fp->bit_clear_in_accept, 1, __ATOMIC_RELAXED);
 	if (fp->delay_us)
 		usleep(fp->delay_us);
+	__atomic_store_n(&fp->entered, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&fp->hold, __ATOMIC_ACQUIRE))
+		usleep(100);
 	for (u64 a = ALIGN_DOWN(start, UNIT); fp->t && a < start + size; a += UNIT)
 		if (!unaccepted_test(fp->t, (a - BASE) / UNIT))
 			__atomic_fetch_add(&fp->bit_clear_in_accept, 1, __ATOMIC_RELAXED);
@@ -334,6 +339,74 @@ KTEST(host_accept_parallel, a_platform_error_stops_the_job_and_leaves_the_rest_m
 	KEXPECT_TRUE(t, unaccepted_test(f->t, fail_unit));
 	check_exactly_once(t, f, fail_unit);
 	KEXPECT_EQ(t, f->shared.accepting[0].end, 0); /* its range left the list */
+	fixture_free(f);
+}
+
+/* A CPU whose range overlaps one being accepted waits a time, not a count of rounds, then says what for. */
+struct holder_arg {
+	struct fixture *f;
+	int status;
+};
+
+static void *holder_thread(void *p)
+{
+	struct holder_arg *a = p;
+	struct range_acceptor ra = { fake_accept, &a->f->fp };
+
+	a->status = accept_memory_shared(&a->f->shared, BASE, 4 * UNIT, &ra, NULL);
+	return NULL;
+}
+
+KTEST(host_accept_parallel, a_wait_for_an_overlapping_range_is_bounded_by_time_and_names_it)
+{
+	struct fixture *f = fixture_new(false, 0);
+	struct range_acceptor ra = { fake_accept, &f->fp };
+	struct holder_arg h = { f, 1 };
+	struct accept_memory_result res;
+	pthread_t th;
+	u64 t0;
+
+	f->fp.hold = 1;
+	pthread_create(&th, NULL, holder_thread, &h);
+	while (!__atomic_load_n(&f->fp.entered, __ATOMIC_ACQUIRE)) /* units 0-3 listed, the platform held */
+		usleep(100);
+	f->shared.wait_limit_ns = 50 * 1000000ull;
+	t0 = now_ns();
+	KEXPECT_EQ(t, accept_memory_shared(&f->shared, BASE + 2 * UNIT, 4 * UNIT, &ra, &res),
+		   ACCEPT_MEMORY_LIST_TIMEOUT);
+	KEXPECT_GE(t, now_ns() - t0, 50 * 1000000ull);
+	KEXPECT_GE(t, res.waited_ns, 50 * 1000000ull);
+	KEXPECT_EQ(t, res.wait_start, BASE); /* the holder's range */
+	KEXPECT_EQ(t, res.wait_end, BASE + 4 * UNIT);
+	KEXPECT_EQ(t, res.fail_addr, BASE + 2 * UNIT);
+	KEXPECT_EQ(t, res.runs, 0); /* nothing touched */
+	KEXPECT_TRUE(t, unaccepted_test(f->t, 4));
+	KEXPECT_EQ(t, f->fp.accepts[4 * (UNIT / PAGE)], 0);
+	__atomic_store_n(&f->fp.hold, 0, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	KEXPECT_EQ(t, h.status, ACCEPT_MEMORY_OK);
+	KEXPECT_EQ(t, accept_memory_shared(&f->shared, BASE + 2 * UNIT, 4 * UNIT, &ra, &res), ACCEPT_MEMORY_OK);
+	KEXPECT_EQ(t, res.units_cleared, 2); /* units 4 and 5: 2 and 3 were the holder's */
+	fixture_free(f);
+}
+
+/* A full list (never expected: one range per CPU) is waited out the same way; no range is named. */
+KTEST(host_accept_parallel, a_full_accepting_list_times_out_without_naming_a_range)
+{
+	struct fixture *f = fixture_new(false, 0);
+	struct range_acceptor ra = { fake_accept, &f->fp };
+	struct accept_memory_result res;
+
+	for (u64 i = 0; i < ACCEPTING_MAX; i++) { /* other CPUs' ranges, none overlapping unit 0 */
+		f->shared.accepting[i].first = 1000 + i;
+		f->shared.accepting[i].end = 1001 + i;
+	}
+	f->shared.wait_limit_ns = 20 * 1000000ull;
+	KEXPECT_EQ(t, accept_memory_shared(&f->shared, BASE, UNIT, &ra, &res), ACCEPT_MEMORY_LIST_TIMEOUT);
+	KEXPECT_GE(t, res.waited_ns, 20 * 1000000ull);
+	KEXPECT_EQ(t, res.wait_end, 0);
+	KEXPECT_EQ(t, res.fail_addr, BASE);
+	KEXPECT_TRUE(t, unaccepted_test(f->t, 0));
 	fixture_free(f);
 }
 
