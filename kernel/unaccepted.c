@@ -87,19 +87,6 @@ static const char *build_and_install(struct boot_info *b, const struct memmap *m
 	return NULL;
 }
 
-static void clear_inside(struct efi_unaccepted_memory *t, u64 start, u64 size)
-{
-	struct range r;
-
-	r = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
-	if (range_empty(r))
-		return;
-	u64 first = (ALIGN_UP(r.start, t->unit_size) - t->phys_base) / t->unit_size;
-	u64 end = (ALIGN_DOWN(r.end, t->unit_size) - t->phys_base) / t->unit_size;
-	if (end > first)
-		unaccepted_clear_units(t, first, end - first);
-}
-
 /* Sets the bits from the final map; nothing may print here (on SNP the console needs the GHCB). */
 void unaccepted_record_final(const struct efi_memmap_snapshot *final)
 {
@@ -111,7 +98,7 @@ void unaccepted_record_final(const struct efi_memmap_snapshot *final)
 		u->final_error = u->finding.msg;
 	u->final_recorded = true;
 	for (unsigned i = 0; u->built && i < u->accepted_early_count; i++)
-		clear_inside(u->table, u->accepted_early[i].start, range_len(u->accepted_early[i]));
+		unaccepted_clear_inside(u->table, u->accepted_early[i].start, range_len(u->accepted_early[i]));
 }
 
 const char *unaccepted_setup(struct boot_info *b)
@@ -154,7 +141,10 @@ void unaccepted_mark_accepted(u64 start, u64 size)
 			u->final_error = "more ranges accepted before ExitBootServices than ccktf can keep out of the bitmap";
 		return;
 	}
-	clear_inside(u->table, start, size);
+	/* Under the shared lock: the bits are written a byte at a time, read-modify-write, so a clear by
+	 * another CPU accepting a unit in the same byte could be lost (that unit accepted again: on SNP a
+	 * double validation). Linux takes unaccepted_memory_lock for accept_hotplug_memory()'s bitmap_clear too. */
+	accept_shared_mark_accepted(unaccepted_shared(), start, size);
 }
 
 bool unaccepted_first_unit(struct range *unit)

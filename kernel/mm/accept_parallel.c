@@ -135,6 +135,13 @@ int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const str
 	return ok ? ACCEPT_MEMORY_OK : ACCEPT_MEMORY_PLATFORM_ERROR;
 }
 
+void accept_shared_mark_accepted(struct accept_shared *s, u64 start, u64 size)
+{
+	spin_lock(&s->lock);
+	unaccepted_clear_inside(s->t, start, size);
+	spin_unlock(&s->lock);
+}
+
 /* Eager jobs */
 
 bool accept_job_init(struct accept_job *j, struct accept_shared *s, enum accept_strategy strategy, u32 ncpus,

@@ -59,6 +59,13 @@ void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t
 int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const struct range_acceptor *ra,
 			 struct accept_memory_result *result);
 
+/*
+ * Clears the bits of the units wholly inside [start, start + size), under the lock: for memory the caller
+ * accepted (or must never accept) outside accept_memory_shared(). Every bitmap write by any CPU goes
+ * through the lock, since a bit is cleared by a read-modify-write of its byte.
+ */
+void accept_shared_mark_accepted(struct accept_shared *s, u64 start, u64 size);
+
 enum accept_strategy { ACCEPT_STRATEGY_CLAIM, ACCEPT_STRATEGY_STRIDE, ACCEPT_STRATEGIES };
 const char *accept_strategy_name(enum accept_strategy s);
 

@@ -208,6 +208,19 @@ void unaccepted_clear_units(struct efi_unaccepted_memory *t, u64 first, u64 coun
 	write_units(t, first, count, false);
 }
 
+void unaccepted_clear_inside(struct efi_unaccepted_memory *t, u64 start, u64 size)
+{
+	struct range r = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
+	u64 first, end;
+
+	if (range_empty(r))
+		return;
+	first = (ALIGN_UP(r.start, t->unit_size) - t->phys_base) / t->unit_size;
+	end = (ALIGN_DOWN(r.end, t->unit_size) - t->phys_base) / t->unit_size;
+	if (end > first)
+		unaccepted_clear_units(t, first, end - first);
+}
+
 /* SWAR population count: no libgcc call, no special instructions. */
 static u64 popcount64(u64 x)
 {

@@ -81,6 +81,8 @@ void unaccepted_set(struct efi_unaccepted_memory *t, u64 unit);
 void unaccepted_clear(struct efi_unaccepted_memory *t, u64 unit);
 void unaccepted_set_units(struct efi_unaccepted_memory *t, u64 first, u64 count);
 void unaccepted_clear_units(struct efi_unaccepted_memory *t, u64 first, u64 count);
+/* Clears the units wholly inside [start, start + size) (clipped to the table); partial units stay set. */
+void unaccepted_clear_inside(struct efi_unaccepted_memory *t, u64 start, u64 size);
 u64 unaccepted_count_set(const struct efi_unaccepted_memory *t);
 /* The first run of set bits [*run_start, *run_end) with from <= *run_start < limit, clipped to limit. */
 bool unaccepted_next_run(const struct efi_unaccepted_memory *t, u64 from, u64 limit, u64 *run_start,

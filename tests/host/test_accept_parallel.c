@@ -410,6 +410,55 @@ KTEST(host_accept_parallel, a_full_accepting_list_times_out_without_naming_a_ran
 	fixture_free(f);
 }
 
+/*
+ * Marking memory accepted outside the list races the accepters clearing bits in the same byte: both write
+ * under the lock, or a clear is lost (the byte read before another CPU's clear is written back after it:
+ * the unit stays set and is accepted again). One thread marks unit 0 over and over while another accepts
+ * units 1-7, the rest of its byte, round after round.
+ */
+#define MARK_ROUNDS 2000
+
+struct marker_arg {
+	struct fixture *f;
+	int stop; /* atomic */
+};
+
+static void *marker_thread(void *p)
+{
+	struct marker_arg *a = p;
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE))
+		accept_shared_mark_accepted(&a->f->shared, BASE, UNIT);
+	return NULL;
+}
+
+KTEST(host_accept_parallel, marking_accepted_never_loses_another_cpus_clear)
+{
+	struct fixture *f = fixture_new(false, 0);
+	struct range_acceptor ra = { fake_accept, &f->fp };
+	struct marker_arg a = { f, 0 };
+	u64 lost = 0;
+	pthread_t th;
+
+	pthread_create(&th, NULL, marker_thread, &a);
+	for (int r = 0; r < MARK_ROUNDS; r++) {
+		spin_lock(&f->shared.lock);
+		unaccepted_set_units(f->t, 1, 7);
+		spin_unlock(&f->shared.lock);
+		for (u64 u = 1; u < 8; u++)
+			accept_memory_shared(&f->shared, BASE + u * UNIT, UNIT, &ra, NULL);
+		spin_lock(&f->shared.lock);
+		for (u64 u = 1; u < 8; u++)
+			lost += unaccepted_test(f->t, u); /* accepted, so clear, unless the marker wrote it back */
+		spin_unlock(&f->shared.lock);
+	}
+	__atomic_store_n(&a.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	ktest_log(t, "%d rounds: %llu clears lost", MARK_ROUNDS, lost);
+	KEXPECT_EQ(t, lost, 0);
+	fixture_free(f);
+}
+
 KTEST(host_accept_parallel, bad_jobs_are_refused)
 {
 	struct fixture *f = fixture_new(false, 0);
