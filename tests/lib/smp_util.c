@@ -47,6 +47,19 @@ static void start_together(struct run *r)
 }
 
 static struct run *current;
+/* APs that were still working when a run timed out: the run's state is theirs until they end */
+static bool straggler[SMP_MAX_CPUS];
+
+/* True when no AP of an earlier timed-out run is still working (smp_wait() with no wait: ended or not). */
+static bool stragglers_done(void)
+{
+	for (u32 i = 1; i < SMP_MAX_CPUS; i++) {
+		if (straggler[i] && !smp_wait(i, 0))
+			return false;
+		straggler[i] = false;
+	}
+	return true;
+}
 
 static void on_cpu(void *arg)
 {
@@ -62,6 +75,10 @@ bool smp_util_run(u32 ncpus, smp_util_fn fn, void *arg, const char **why)
 	bool ok = true;
 
 	*why = NULL;
+	if (!stragglers_done()) { /* it would still be reading and writing the run this call sets up */
+		*why = "an AP of an earlier run that timed out is still working: refused";
+		return false;
+	}
 	if (!ncpus || ncpus > smp_util_online()) {
 		*why = "more CPUs asked for than are online";
 		return false;
@@ -82,7 +99,9 @@ bool smp_util_run(u32 ncpus, smp_util_fn fn, void *arg, const char **why)
 	on_cpu(&r.calls[0]);
 	for (u32 n = 1; n < ncpus; n++)
 		if (!smp_wait(smp_util_cpu(n), SMP_UTIL_TIMEOUT_NS)) {
-			*why = "an AP did not finish its work in time";
+			*why = "an AP did not finish its work in time and may still be running it (its results and "
+			       "fn's argument are not to be trusted; later runs are refused until it ends)";
+			straggler[smp_util_cpu(n)] = true;
 			ok = false;
 		}
 	return ok;

@@ -23,7 +23,8 @@ typedef void (*smp_util_fn)(const struct smp_util_call *c);
 /*
  * Runs fn on the first ncpus online CPUs (the boot CPU is nth 0), all released together from a start
  * barrier so that they really race, and waits for all of them. False (with why) when an AP could not be
- * posted to or did not finish within SMP_UTIL_TIMEOUT_NS; the caller then must not trust the results.
+ * posted to or did not finish within SMP_UTIL_TIMEOUT_NS; the caller then must not trust the results (the
+ * late AP may still be running fn), and every later run is refused, false with why, until that AP ends.
  */
 bool smp_util_run(u32 ncpus, smp_util_fn fn, void *arg, const char **why);
 

@@ -331,11 +331,14 @@ static void set_host_4k(u64 addr, bool host_4k)
 }
 
 /* A test writing into memory the guest has not validated: its unit stays present afterwards, since the
- * tests read the poison back before validating (tests/accept validate_keeps_contents). */
+ * tests read the poison back before validating (tests/accept validate_keeps_contents). Under snp_rmp_lock,
+ * as PVALIDATE's guard changes (snp_model_pvalidate.c decide()): both edit the same page tables. */
 static void poison(u64 addr)
 {
+	spin_lock(&snp_rmp_lock);
 	sim_guard_open(addr, addr + 1);
 	memset((void *)(uintptr_t)ALIGN_DOWN(addr, EFI_PAGE_SIZE), 0xa5, EFI_PAGE_SIZE);
+	spin_unlock(&snp_rmp_lock);
 }
 
 static bool page_accepted(u64 addr)

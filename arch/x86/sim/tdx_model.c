@@ -470,13 +470,18 @@ static void model_inject_error(u64 addr, u64 raw_status)
 }
 
 /* A test writing into pending memory the guest could not touch: its unit stays present afterwards, since
- * the tests read the poison back before accepting (tests/tdx, tests/accept). */
+ * the tests read the poison back before accepting (tests/tdx, tests/accept). Under pages_lock, as every
+ * change of the page state and of the guard's page tables (page_accept()): another vCPU accepting at once
+ * could otherwise begin its accept between the pending check and the write, or edit the same page
+ * table. */
 static void model_poison(u64 addr)
 {
-	if (!tdx_pages_pending(&pages, addr))
-		return;
-	sim_guard_open(addr, addr + 1);
-	fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
+	spin_lock(&pages_lock);
+	if (tdx_pages_pending(&pages, addr)) {
+		sim_guard_open(addr, addr + 1);
+		fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
+	}
+	spin_unlock(&pages_lock);
 }
 
 static bool model_page_accepted(u64 addr)
