@@ -155,7 +155,7 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("bench.scaling.per_cpu", "MiB/s", Direction.HIGHER, {**_SCALING, "cpu": None}, nonzero=False,
                multi_cpu=True),
     # time outside the platform per claimed batch: cursor, lock, accepting list, bitmap; may round to 0
-    FigureSpec("bench.scaling.claim_cost", "ns", Direction.LOWER, dict(_SCALING), nonzero=False, multi_cpu=True),
+    FigureSpec("bench.scaling.outside_platform", "ns", Direction.LOWER, dict(_SCALING), nonzero=False, multi_cpu=True),
     # the host's own parallelism during the run: pure computation on 1 and cpus= CPUs
     FigureSpec("bench.scaling.control_speedup", "ratio", Direction.HIGHER, {"cpus": None}, optional=_REPEATED,
                multi_cpu=True),

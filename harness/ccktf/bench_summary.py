@@ -198,15 +198,15 @@ def scaling_section(figures: Figures) -> list[str]:
         return []
     cpus = figures.values("bench.scaling.control_speedup", "cpus")
     lines = [f"Control (pure computation, {cpus[0] if cpus else '?'} vCPUs over 1): "
-             f"**{figures.repeated('bench.scaling.control_speedup')}x**, what the host gave; no acceptance "
-             f"speed-up can be read above it.", ""]
+             f"**{figures.repeated('bench.scaling.control_speedup')}x**, what the host gave; read the acceptance "
+             f"speed-ups against it.", ""]
     rows = [[level, strategy, n, figures.repeated("bench.scaling.throughput", level=level, strategy=strategy, cpus=n),
              figures.repeated("bench.scaling.speedup", level=level, strategy=strategy, cpus=n),
              figures.repeated("bench.scaling.efficiency", level=level, strategy=strategy, cpus=n),
-             number(figures.get("bench.scaling.claim_cost", level=level, strategy=strategy, cpus=n))]
+             number(figures.get("bench.scaling.outside_platform", level=level, strategy=strategy, cpus=n))]
             for level, strategy, n in points]
     lines += md_table(["level", "strategy", "vCPUs", "throughput (MiB/s)", "speed-up", "efficiency",
-                       "claim cost (ns)"], rows, "lll" + "r" * 4)
+                       "outside the platform (ns)"], rows, "lll" + "r" * 4)
     latency = [[others, _stat(figures, "bench.scaling.latency", "median", others=others),
                 _stat(figures, "bench.scaling.latency", "p99", others=others)]
                for others in figures.values("bench.scaling.latency", "others")]

@@ -248,6 +248,6 @@ int accept_job_work(struct accept_job *j, u32 cpu, const struct range_acceptor *
 		if (!more || !run_units(j, first, end, &timed, w))
 			break;
 	}
-	w->claim_ns = now(j) - t0 - w->accept_ns;
+	w->outside_ns = now(j) - t0 - w->accept_ns;
 	return w->status;
 }

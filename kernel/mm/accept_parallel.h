@@ -88,7 +88,8 @@ struct accept_job {
 struct accept_worker {
 	u64 units;	/* units whose bits this CPU cleared */
 	u64 claims;	/* batches (CLAIM) or chunks (STRIDE) it took */
-	u64 claim_ns;	/* time spent taking work and in the lock/list bookkeeping, not accepting */
+	u64 outside_ns;	/* wall time not inside the platform: claims, lock and its waits, list, bitmap, and any
+			 * preemption or (TCG) translation meanwhile */
 	u64 accept_ns;	/* time inside the platform's range acceptor */
 	int status;	/* enum accept_memory_status of its last call */
 };

@@ -128,14 +128,14 @@ static bool run_job(struct ktest *t, enum accept_strategy strategy, u32 n, u64 *
 
 /*
  * One configuration (a strategy on a number of CPUs): its repetitions (MiB/s * 1000 each), and the per-CPU
- * shares and claim costs of its last one (kept when it ran: sjob is reused by the next configuration).
+ * shares and time outside the platform of its last one (kept when it ran: sjob is reused by the next configuration).
  */
 struct point {
 	enum accept_strategy strategy;
 	u32 cpus;
 	u64 reps[BENCH_REPS_MAX];
 	u64 share_milli[SMP_MAX_CPUS];
-	u64 claims, claim_ns;
+	u64 claims, outside_ns;
 };
 
 static bool measure_once(struct ktest *t, struct point *p, unsigned rep)
@@ -145,11 +145,11 @@ static bool measure_once(struct ktest *t, struct point *p, unsigned rep)
 	if (!run_job(t, p->strategy, p->cpus, &ns))
 		return false;
 	p->reps[rep] = mibps_milli(job_bytes(), ns);
-	p->claims = p->claim_ns = 0;
+	p->claims = p->outside_ns = 0;
 	for (u32 i = 0; i < p->cpus; i++) {
 		p->share_milli[i] = mibps_milli(sjob.w[i].units * UNIT, ns);
 		p->claims += sjob.w[i].claims;
-		p->claim_ns += sjob.w[i].claim_ns;
+		p->outside_ns += sjob.w[i].outside_ns;
 	}
 	return true;
 }
@@ -168,7 +168,7 @@ static void report_point(const char *level, struct point *p, const struct point 
 	snprintf(ctx, sizeof(ctx), "level=%s strategy=%s cpus=%u", level, strategy, p->cpus);
 	bench_metric_repeated("bench.scaling.speedup", speedup, bench_reps(), 3, "ratio", ctx);
 	bench_metric_repeated("bench.scaling.efficiency", efficiency, bench_reps(), 3, "ratio", ctx);
-	metric_u64("bench.scaling.claim_cost", p->claim_ns / MAX(p->claims, 1ull), "ns", ctx);
+	metric_u64("bench.scaling.outside_platform", p->outside_ns / MAX(p->claims, 1ull), "ns", ctx);
 	memcpy(throughput, p->reps, sizeof(throughput)); /* sorted by the report; p->reps stay paired */
 	bench_metric_repeated("bench.scaling.throughput", throughput, bench_reps(), 3, "MiB/s", ctx);
 	for (u32 i = 0; i < p->cpus; i++) {
