@@ -57,7 +57,11 @@ def test_short_bench_is_plausible(short_bench, platform):
     shares = [r for r in records if r.name == "bench.scaling.per_cpu" and r.context["strategy"] == "claim"
               and r.context["cpus"] == "2"]
     assert sorted(r.context["cpu"] for r in shares) == ["0", "0", "1", "1"]  # per level
-    assert any(r.name == "bench.scaling.control_speedup" for r in records)
+    # the control runs once inside each scaling repetition of each level, seeing the host when they did
+    control = [r for r in records if r.name == "bench.scaling.control_speedup"]
+    assert len(control) == 1, control
+    reps = int(next(r for r in records if r.name == "bench.scaling.throughput").context["reps"])
+    assert control[0].context["reps"] == str(2 * reps), (control[0].context, reps)
     level = next(r for r in records if r.name == "bench.host.map_level")
     assert level.value == 4096 and level.context["fallbacks"] == level.context["attempts"]  # sim_host_map=4k
     if platform == "sim-snp":
