@@ -2,6 +2,7 @@
 /* The acceptance engine: per-page walks with level fallback, and the bitmap layer (see accept.h). */
 #include <ccktf/format.h>
 #include <ccktf/string.h>
+#include <ccktf/time.h>
 #include "mm/accept.h"
 
 const char *accept_answer_name(enum accept_answer a)
@@ -111,17 +112,24 @@ static bool hard_error(struct page_walk *w, int level, int answer, u64 raw, cons
 	return false;
 }
 
+/* BUSY is retried for ACCEPT_BUSY_WAIT_NS and at least ACCEPT_BUSY_RETRIES times (accept.h). */
 static enum accept_answer call_with_retries(struct page_walk *w, enum accept_level level, u64 *raw)
 {
 	enum accept_answer answer;
+	u64 first_busy = 0;
 
 	for (unsigned tries = 0;; tries++) {
 		*raw = 0;
 		w->stats->calls[level]++;
 		answer = w->a->accept_page(w->a->ctx, w->addr, level, raw);
-		if (answer != ACCEPT_BUSY || tries == ACCEPT_BUSY_RETRIES)
+		if (answer != ACCEPT_BUSY)
+			return answer;
+		if (!tries)
+			first_busy = time_now_ns();
+		else if (tries >= ACCEPT_BUSY_RETRIES && time_now_ns() - first_busy >= ACCEPT_BUSY_WAIT_NS)
 			return answer;
 		w->stats->busy_retries++;
+		__builtin_ia32_pause();
 	}
 }
 
@@ -161,7 +169,7 @@ static bool accept_next(struct page_walk *w)
 			return fall_back(w, level);
 		return hard_error(w, level, answer, raw, "size mismatch at 4K");
 	case ACCEPT_BUSY:
-		return hard_error(w, level, answer, raw, "still busy after the retries");
+		return hard_error(w, level, answer, raw, "still busy after the retries (ACCEPT_BUSY_WAIT_NS)");
 	case ACCEPT_NO_UPDATE:
 		w->stats->no_update++;
 		return hard_error(w, level, answer, raw,

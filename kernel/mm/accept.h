@@ -7,7 +7,8 @@
  *    address alignment AND the remaining length allow (accept_pick_level()); the platform's level mask
  *    keeps it from wasting a 1G attempt on every call where 1G is not supported (the TDX module accepts
  *    only 4K and 2M). On SIZE_MISMATCH that piece is redone one level down (one 2M becomes 512 4K);
- *    BUSY is retried ACCEPT_BUSY_RETRIES times (edk2 MdePkg/Library/TdxLib/AcceptPages.c, TdAcceptPages());
+ *    BUSY is retried (edk2 MdePkg/Library/TdxLib/AcceptPages.c, TdAcceptPages()) for ACCEPT_BUSY_WAIT_NS and
+ *    at least ACCEPT_BUSY_RETRIES times;
  *    ALREADY_ACCEPTED counts as accepted. Hard errors, which stop the walk: FAILED at any level, BUSY after
  *    the retries at any level, SIZE_MISMATCH at 4K (as edk2; Linux arch/x86/coco/tdx/tdx-shared.c instead
  *    retries smaller on any status: a backend that wants that reports SIZE_MISMATCH).
@@ -38,7 +39,15 @@ enum accept_level {
 #define ACCEPT_LEVEL_BIT(l) (1u << (l))
 #define ACCEPT_LEVELS_4K_2M (ACCEPT_LEVEL_BIT(ACCEPT_4K) | ACCEPT_LEVEL_BIT(ACCEPT_2M))
 #define ACCEPT_LEVELS_ALL (ACCEPT_LEVELS_4K_2M | ACCEPT_LEVEL_BIT(ACCEPT_1G))
-#define ACCEPT_BUSY_RETRIES 3
+#define ACCEPT_BUSY_RETRIES 3 /* at least, however fast they come */
+/*
+ * ... and for at least this long since the first BUSY: BUSY means another vCPU holds the page (the TDX
+ * module locks the S-EPT entry for the whole of its TDG.MEM.PAGE.ACCEPT, which zeroes up to 2 MiB, and
+ * answers TDX_OPERAND_BUSY meanwhile: arch/x86/tdx/tdx_accept.c), so the wait must outlast another vCPU's accept of a 2 MiB page,
+ * 9-25 ms under TCG (docs/benchmarks.md "Scaling"), with room for that vCPU being descheduled: a time,
+ * since a count of immediate retries is over within microseconds.
+ */
+#define ACCEPT_BUSY_WAIT_NS (1000ull * 1000000ull)
 
 static inline u64 accept_level_size(enum accept_level l)
 {
