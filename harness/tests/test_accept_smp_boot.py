@@ -15,11 +15,13 @@ pytestmark = pytest.mark.boot
 CPUS_LINE = re.compile(r"^# cpus: online=(\d+) of (\d+) wake=(\S+)", re.MULTILINE)
 NO_AP = re.compile(r"^# cpus: no AP started: (.*)$", re.MULTILINE)
 ACCEPT_SMP = {"accept_smp.racing_cpus_over_the_same_units_never_double_accept",
+              "accept_smp.racing_cpus_over_partly_overlapping_units_never_double_accept",
               "accept_smp.claim_job_accepts_every_unit_exactly_once",
               "accept_smp.stride_job_accepts_every_unit_exactly_once",
               "accept_smp.the_model_serializes_cpus_accepting_one_page",
               "accept_smp.bitmap_ends_consistent_with_the_model"}
 RACE_EVIDENCE = re.compile(r"2 CPUs raced for 8 units: 8 cleared, 0 double accepts \(model\)")
+OVERLAP_EVIDENCE = re.compile(r"2 CPUs raced over windows of 6 of 8 units: 8 cleared, 0 double accepts \(model\)")
 
 
 @pytest.mark.parametrize("platform", ["sim-tdx", "sim-snp"])
@@ -39,6 +41,8 @@ def test_parallel_acceptance_on_two_cpus(ccktf_boot, platform):
     assert results["smp_percpu.each_cpu_has_its_own_area_and_safe_accessor_report"].status is Status.PASS
     race = results["accept_smp.racing_cpus_over_the_same_units_never_double_accept"]
     assert any(RACE_EVIDENCE.search(e) for e in race.evidence), race.evidence
+    overlap = results["accept_smp.racing_cpus_over_partly_overlapping_units_never_double_accept"]
+    assert any(OVERLAP_EVIDENCE.search(e) for e in overlap.evidence), overlap.evidence
 
 
 def test_parallel_acceptance_skips_saying_why_without_unaccepted_memory(ccktf_boot):
