@@ -131,6 +131,7 @@ static u64 accept_through_platform(void *ctx, u64 start, u64 size)
 void unaccepted_mark_accepted(u64 start, u64 size)
 {
 	struct unaccepted_boot *u = &unaccepted;
+	struct accept_shared *shared;
 
 	if (!u->table)
 		return;
@@ -144,7 +145,10 @@ void unaccepted_mark_accepted(u64 start, u64 size)
 	/* Under the shared lock: the bits are written a byte at a time, read-modify-write, so a clear by
 	 * another CPU accepting a unit in the same byte could be lost (that unit accepted again: on SNP a
 	 * double validation). Linux takes unaccepted_memory_lock for accept_hotplug_memory()'s bitmap_clear too. */
-	accept_shared_mark_accepted(unaccepted_shared(), start, size);
+	if ((shared = unaccepted_shared()))
+		accept_shared_mark_accepted(shared, start, size);
+	else /* it would be accepted again: on SNP a double validation */
+		u->final_error = "the unaccepted table changed while a CPU was accepting: a range marked accepted was lost";
 }
 
 bool unaccepted_first_unit(struct range *unit)
@@ -192,8 +196,8 @@ const char *unaccepted_accept_deferred(void)
 /*
  * Set up by whichever CPU asks first for the current table: the others wait for it (state 1) rather than
  * set it up again under a CPU already using its lock. In the kernel the table is fixed before any AP runs,
- * so this happens once; a new table (the fuzz and host harnesses boot many times in one process) is set
- * up anew.
+ * so this happens once; a new table (the fuzz and host harnesses boot many times in one process) is taken
+ * up by accept_shared_retarget(), under the lock, and refused (NULL) while a CPU still accepts from the old.
  */
 struct accept_shared *unaccepted_shared(void)
 {
@@ -208,9 +212,15 @@ struct accept_shared *unaccepted_shared(void)
 		if (seen == 2 && shared.t == unaccepted.table)
 			return &shared;
 		if (seen != 1 && __atomic_compare_exchange_n(&state, &seen, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			accept_shared_init(&shared, unaccepted.table);
+			/* a state in use is retargeted under its lock, never reset under a CPU holding it */
+			bool ok = true;
+
+			if (seen == 0)
+				accept_shared_init(&shared, unaccepted.table);
+			else
+				ok = accept_shared_retarget(&shared, unaccepted.table);
 			__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
-			return &shared;
+			return ok ? &shared : NULL;
 		}
 		__builtin_ia32_pause();
 	}
@@ -236,12 +246,20 @@ int unaccepted_accept_with(u64 start, u64 size, struct accept_stats *stats, stru
 	struct range_acceptor ra = { accept_through_platform, stats };
 	struct accept_memory_result scratch;
 	struct accept_memory_result *res = result ? result : &scratch;
+	struct accept_shared *shared;
 	int r;
 
 	if (!unaccepted.table)
 		return ACCEPT_MEMORY_OK;
+	if (!(shared = unaccepted_shared())) { /* the table changed under a CPU still accepting from the old */
+		accept_record_error(stats, start, ACCEPT_LEVEL_NONE, ACCEPT_FAILED, 0,
+				    "the unaccepted table changed while a CPU was accepting from the old one");
+		if (stats == &unaccepted.stats)
+			report_error("accept_memory");
+		return ACCEPT_MEMORY_BAD_TABLE;
+	}
 	/* Through the accepting list, so that CPUs accepting at once never accept a unit twice */
-	r = accept_memory_shared(unaccepted_shared(), start, size, &ra, res);
+	r = accept_memory_shared(shared, start, size, &ra, res);
 	if (r == ACCEPT_MEMORY_LIST_TIMEOUT)
 		record_list_timeout(stats, res);
 	if ((r == ACCEPT_MEMORY_PLATFORM_ERROR || r == ACCEPT_MEMORY_LIST_TIMEOUT) && stats == &unaccepted.stats)

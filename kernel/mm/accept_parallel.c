@@ -10,6 +10,21 @@ void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t
 	s->t = t;
 }
 
+bool accept_shared_retarget(struct accept_shared *s, struct efi_unaccepted_memory *t)
+{
+	bool idle = true;
+
+	spin_lock(&s->lock);
+	for (unsigned i = 0; i < ACCEPTING_MAX; i++)
+		idle &= !s->accepting[i].end;
+	if (idle) {
+		s->t = t;
+		s->waits = 0;
+	}
+	spin_unlock(&s->lock);
+	return idle;
+}
+
 const char *accept_strategy_name(enum accept_strategy s)
 {
 	switch (s) {

@@ -48,6 +48,12 @@ struct accept_shared {
 };
 
 void accept_shared_init(struct accept_shared *s, struct efi_unaccepted_memory *t);
+/*
+ * Points shared state already in use at a new table (the host and fuzz harnesses boot many times in one
+ * process), under its lock, never resetting the lock itself; false, nothing changed, while a CPU still has
+ * a range listed on the old table.
+ */
+bool accept_shared_retarget(struct accept_shared *s, struct efi_unaccepted_memory *t);
 
 /*
  * accept_memory() (accept.h) for several CPUs: the same clipping and whole-unit widening, the same result

@@ -459,6 +459,31 @@ KTEST(host_accept_parallel, marking_accepted_never_loses_another_cpus_clear)
 	fixture_free(f);
 }
 
+/* Shared state in use is pointed at a new table under its lock: refused while a range is listed. */
+KTEST(host_accept_parallel, retargeting_refuses_while_a_range_is_listed_and_keeps_the_lock)
+{
+	struct fixture *f = fixture_new(false, 0);
+	struct fixture *g = fixture_new(false, 0);
+	struct range_acceptor ra = { fake_accept, &g->fp };
+
+	f->shared.accepting[5].first = 1;
+	f->shared.accepting[5].end = 2; /* another CPU's range on the old table */
+	f->shared.waits = 7;
+	KEXPECT_FALSE(t, accept_shared_retarget(&f->shared, g->t));
+	KEXPECT_TRUE(t, f->shared.t == f->t);
+	KEXPECT_EQ(t, f->shared.waits, 7);
+	f->shared.accepting[5].end = 0;
+	KEXPECT_TRUE(t, accept_shared_retarget(&f->shared, g->t));
+	KEXPECT_TRUE(t, f->shared.t == g->t);
+	KEXPECT_EQ(t, f->shared.waits, 0);
+	g->fp.t = g->t;
+	KEXPECT_EQ(t, accept_memory_shared(&f->shared, BASE, UNIT, &ra, NULL), ACCEPT_MEMORY_OK); /* lock usable */
+	KEXPECT_FALSE(t, unaccepted_test(g->t, 0));
+	KEXPECT_TRUE(t, unaccepted_test(f->t, 0));
+	fixture_free(g);
+	fixture_free(f);
+}
+
 KTEST(host_accept_parallel, bad_jobs_are_refused)
 {
 	struct fixture *f = fixture_new(false, 0);
