@@ -137,6 +137,13 @@ static bool firmware_accept(u64 start, u64 size)
  * Several vCPUs accept at once: the page state is changed under pages_lock, the zeroing is not (the module
  * zeroes with the S-EPT entry locked, not the whole S-EPT: tdx_pages_accept_begin() in tdx_model.h), so
  * that accepts of different pages on different vCPUs run in parallel, as on hardware.
+ *
+ * Known looseness (issue 12 review, not fixed yet): the guard opens before the zeroing, and for the whole
+ * 2 MiB unit even for a 4K accept, so another vCPU touching the page while it is being accepted is not
+ * stopped and its writes are wiped by the zeroing. On hardware the page stays pending until the accept
+ * completes (the module holds the S-EPT entry's lock through TDG.MEM.PAGE.ACCEPT) and, with
+ * SEPT_VE_DISABLE, such a touch ends the TD. The fix needs the zeroing done through a model-only alias
+ * mapping, the guard opened after it, and 4 KiB guarding of partly accepted units.
  */
 static u64 page_accept(struct cpu_regs *r)
 {
