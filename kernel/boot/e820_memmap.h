@@ -24,6 +24,7 @@
 #define E820_TYPE_NVS 4
 #define E820_TYPE_UNUSABLE 5
 #define E820_TYPE_PMEM 7
+#define E820_TYPE_SOFT_RESERVED 0xefffffff /* specific-purpose memory (EFI_MEMORY_SP) */
 
 /* The EFI memory type an e820 type stands for. */
 u32 e820_type_to_efi(u32 e820_type);

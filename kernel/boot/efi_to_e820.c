@@ -2,9 +2,18 @@
 /* Final EFI memory map -> e820 for the next stage (efi_to_e820.h). */
 #include "boot/e820_memmap.h"
 #include "boot/efi_to_e820.h"
+#include "mm/kind_memory.h"
 
 u32 efi_type_to_e820(u32 efi_type, u64 attribute)
 {
+	/*
+	 * Specific-purpose memory is soft-reserved, never general RAM: x86-stub.c setup_e820() for loader and
+	 * boot-services code/data and conventional memory (the types a kernel that does not accept memory
+	 * uses, kind_memory_usable_type(type, false)), checked before EFI_MEMORY_WB as
+	 * do_add_efi_memmap() does; it leaves EfiUnacceptedMemoryType RAM whatever the attribute.
+	 */
+	if (kind_memory_usable_type(efi_type, false) && (attribute & EFI_MEMORY_SP))
+		return E820_TYPE_SOFT_RESERVED;
 	switch (efi_type) {
 	case EFI_LOADER_CODE:
 	case EFI_LOADER_DATA:

@@ -4,7 +4,8 @@
  * memory map as Linux's EFI stub builds the kernel's (drivers/firmware/efi/libstub/x86-stub.c setup_e820():
  * loader and boot-services code/data and conventional memory -> E820_TYPE_RAM, ACPI reclaim -> ACPI, ACPI
  * NVS -> NVS, unusable -> UNUSABLE, persistent -> PMEM, unaccepted -> RAM (its acceptance tracked by the
- * unaccepted table, process_unaccepted_memory()), adjacent entries of one type merged), with
+ * unaccepted table, process_unaccepted_memory()), loader/boot-services/conventional memory with
+ * EFI_MEMORY_SP -> E820_TYPE_SOFT_RESERVED, adjacent entries of one type merged), with
  * arch/x86/platform/efi/efi.c do_add_efi_memmap()'s rule that RAM without EFI_MEMORY_WB is reserved; every
  * other type (runtime, MMIO, reserved, PAL) reserved, as do_add_efi_memmap() has it.
  */
