@@ -383,6 +383,18 @@ class _Parser:
         else:
             self.problem(number, f"not a KTAP line: {line!r}")
 
+    def key_values(self, number: int, text: str, what: str) -> Optional[dict[str, str]]:
+        """The key=value words of a platform-identity or secure-boot line, in order, each key once; None (with
+        the problem reported) at the first word that is not a new key=value."""
+        fields: dict[str, str] = {}
+        for word in text.split():
+            match = _IDENTITY_WORD.fullmatch(word)
+            if not match or match.group(1) in fields:
+                self.problem(number, f"{what} word {word!r} is not a new key=value")
+                return None
+            fields[match.group(1)] = match.group(2)
+        return fields
+
     def platform_identity(self, number: int, text: str) -> None:
         """protocol.md "Platform identity": key=value words, platform and source first; the platform is the
         header's, and the source says what the platform is (a model's values are never hardware's)."""
@@ -390,13 +402,9 @@ class _Parser:
             self.problem(number, "second platform-identity line")
             return
         self.identity_seen = True
-        fields: dict[str, str] = {}
-        for word in text.split():
-            match = _IDENTITY_WORD.fullmatch(word)
-            if not match or match.group(1) in fields:
-                self.problem(number, f"platform-identity word {word!r} is not a new key=value")
-                return
-            fields[match.group(1)] = match.group(2)
+        fields = self.key_values(number, text, "platform-identity")
+        if fields is None:
+            return
         if list(fields)[:2] != ["platform", "source"] or fields["source"] not in ("hardware", "model", "none"):
             self.problem(number, "platform-identity must start with platform= and source=hardware|model|none")
             return
@@ -413,13 +421,9 @@ class _Parser:
         if self.result.secure_boot:
             self.problem(number, "second secure-boot line")
             return
-        fields: dict[str, str] = {}
-        for word in text.split():
-            match = _IDENTITY_WORD.fullmatch(word)
-            if not match or match.group(1) in fields:
-                self.problem(number, f"secure-boot word {word!r} is not a new key=value")
-                return
-            fields[match.group(1)] = match.group(2)
+        fields = self.key_values(number, text, "secure-boot")
+        if fields is None:
+            return
         if not fields or next(iter(fields)) != "mode" or fields["mode"] not in SECURE_BOOT_MODES:
             self.problem(number, f"secure-boot must start with mode={'|'.join(SECURE_BOOT_MODES)}")
             return
