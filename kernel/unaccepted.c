@@ -20,6 +20,7 @@
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 #include <ccktf/unaccepted.h>
+#include "mm/accept_parallel.h"
 
 struct unaccepted_boot unaccepted;
 

@@ -9,6 +9,7 @@
 #ifndef CCKTF_CONFORM_SECURE_BOOT_H
 #define CCKTF_CONFORM_SECURE_BOOT_H
 
+#include <ccktf/secure_boot_state.h>
 #include <ccktf/types.h>
 #include "conform/conform.h"
 
@@ -20,31 +21,8 @@
 #define SB_VAR_ATTRIBUTES (EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
 /* Table 3-1: each is a UINT8, 1 or 0 ("All other values are reserved"). */
 #define SB_VAR_SIZE 1u
-#define SB_VAR_DATA_MAX 8u /* bytes read; a larger variable answers EFI_BUFFER_TOO_SMALL and its size */
 /* UEFI 2.10 section 8.2, SetVariable(): "The variable in question is read-only." */
 #define EFI_WRITE_PROTECTED (EFI_ERROR_BIT | 8)
-
-enum sb_var_id { SB_SECURE_BOOT, SB_SETUP_MODE, SB_AUDIT_MODE, SB_DEPLOYED_MODE, SB_VAR_COUNT };
-
-/* One GetVariable() as the firmware answered it: nothing here is guessed. */
-struct sb_var {
-	u64 status;	/* GetVariable()'s raw EFI status */
-	u32 attributes; /* valid when status is EFI_SUCCESS */
-	u64 size;	/* DataSize as returned (with EFI_BUFFER_TOO_SMALL: the size needed) */
-	u8 data[SB_VAR_DATA_MAX];
-	bool write_probed; /* SB-004 wrote the variable's own value back (sb_write_probe_wanted()) */
-	u64 write_status;  /* SetVariable()'s raw status for that write */
-	/* GetVariable() again after that write: what the variable is now (same meanings as above). */
-	u64 reread_status;
-	u32 reread_attributes;
-	u64 reread_size;
-	u8 reread_data[SB_VAR_DATA_MAX];
-};
-
-struct sb_state {
-	bool read; /* the variables were asked for */
-	struct sb_var var[SB_VAR_COUNT];
-};
 
 /* Modes of UEFI 2.10 section 32.3 (Figure 32-4): Setup, User, Audit, Deployed. */
 enum sb_mode { SB_MODE_UNKNOWN, SB_MODE_SETUP, SB_MODE_USER, SB_MODE_AUDIT, SB_MODE_DEPLOYED };

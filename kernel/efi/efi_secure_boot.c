@@ -10,6 +10,7 @@
 #include <ccktf/console.h>
 #include <ccktf/format.h>
 #include <ccktf/string.h>
+#include "conform/secure_boot.h"
 
 /* UEFI 2.10 section 3.3: EFI_GLOBAL_VARIABLE {8BE4DF61-93CA-11D2-AA0D-00E098032B8C} */
 #define EFI_GLOBAL_VARIABLE_GUID EFI_GUID(0x8be4df61, 0x93ca, 0x11d2, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c)

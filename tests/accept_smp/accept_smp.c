@@ -10,6 +10,7 @@
 #include <ccktf/ktest.h>
 #include <ccktf/string.h>
 #include <ccktf/time.h>
+#include "mm/accept_parallel.h"
 #include "lib/accept_util.h"
 #include "lib/smp_util.h"
 

@@ -14,6 +14,7 @@
 #include <ccktf/string.h>
 #include <ccktf/time.h>
 #include "bench_util.h"
+#include "mm/accept_parallel.h"
 #include "lib/smp_util.h"
 
 #define UNIT UNACCEPTED_UNIT_SIZE

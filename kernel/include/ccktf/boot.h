@@ -6,7 +6,7 @@
 #include <arch/machine.h>
 #include <ccktf/args.h>
 #include <ccktf/platform.h>
-#include "conform/secure_boot.h"
+#include <ccktf/secure_boot_state.h>
 #include "efi/efi_api.h"
 #include "mm/memmap.h"
 

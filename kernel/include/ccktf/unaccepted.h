@@ -7,9 +7,9 @@
 #define CCKTF_UNACCEPTED_H
 
 #include "mm/accept.h"
-#include "mm/accept_parallel.h"
 #include "mm/unaccepted.h"
 
+struct accept_shared;
 struct boot_info;
 struct efi_memmap_snapshot;
 
