@@ -18,7 +18,6 @@
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
 #define PTE_PS (1ull << 7)
-#define CR4_LA57 (1ull << 12)
 #define CPUID_EXT_PAGE1GB (1u << 26)
 #define LOW_GIB 4
 #define ENTRIES 512
@@ -35,7 +34,7 @@ static bool has_1g_pages(void)
 
 bool boot64_paging_la57(void)
 {
-	return read_cr4() & CR4_LA57;
+	return read_cr4() & X86_CR4_LA57;
 }
 
 u64 boot64_paging_top(void)

@@ -6,7 +6,6 @@
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 
-#define X86_CR4_LA57 (1ull << 12) /* 57-bit linear addresses, 5-level paging: Intel SDM vol. 3A 2.5 */
 
 void machine_take_over(const struct machine_plan *plan, void (*next)(void))
 {

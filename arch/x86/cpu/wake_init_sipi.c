@@ -26,20 +26,6 @@
 #define SIPI_DELAY_NS 200000ull	  /* 200 us after each STARTUP IPI */
 #define IPI_IDLE_NS 100000000ull  /* xAPIC: the previous IPI leaves within this */
 
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_PG (1u << 31)
-#define CR4_PSE (1u << 4)
-#define CR4_PAE (1u << 5)
-#define CR4_PGE (1u << 7)
-#define CR4_OSFXSR (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1u << 8)
-#define EFER_NXE (1u << 11)
 #define CR3_ADDR_MASK 0x000ffffffffff000ull
 
 static u64 tramp_base; /* the trampoline's first low page (never page 0), 0 when none was allocated */
@@ -70,8 +56,8 @@ static const char *sipi_setup(struct smp_state *st)
 	s = (struct ap_tramp_setup){
 		.cr3_low = (u64)(uintptr_t)page + AP_TRAMP_PAGE,
 		.cr3 = cr3,
-		.cr0 = ((u32)read_cr0() & (CR0_MP | CR0_ET | CR0_NE | CR0_WP)) | CR0_PE | CR0_PG,
-		.cr4 = ((u32)read_cr4() & (CR4_PSE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT)) | CR4_PAE,
+		.cr0 = ((u32)read_cr0() & (X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP)) | X86_CR0_PE | X86_CR0_PG,
+		.cr4 = ((u32)read_cr4() & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)) | X86_CR4_PAE,
 		.efer = ((u32)rdmsr(MSR_EFER) & EFER_NXE) | EFER_LME,
 	};
 	err = ap_tramp_install(page, (u64)(uintptr_t)page, ap_trampoline_start,

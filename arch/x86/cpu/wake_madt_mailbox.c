@@ -46,7 +46,6 @@
 #define PROBE_NS 200000000ull	     /* a parked AP polls without pause: it answers in microseconds */
 #define PROBE_RESERVED 0x5a5au	     /* the Reserved value the probe writes */
 #define BELOW_4G (4 * GiB - 1)
-#define CR4_LA57 (1ull << 12)
 /* What an AP takes over from the boot CPU (SDM vol. 3A 2.5): CR0 PE MP ET NE WP AM PG; CR4 PSE PAE MCE PGE
  * OSFXSR OSXMMEXCPT LA57 (LA57 equal already, the stub checks); never PCIDE/SMEP/SMAP, which the kernel
  * does not use on APs (as wake_init_sipi.c). */
@@ -148,7 +147,7 @@ static const char *install_stub(void)
 	p->h.gdt_base = gdtr.base;
 	p->h.idt_limit = idtr.limit;
 	p->h.idt_base = idtr.base;
-	p->h.la57 = !!(read_cr4() & CR4_LA57);
+	p->h.la57 = !!(read_cr4() & X86_CR4_LA57);
 	p->h.cr3 = read_cr3();
 	p->h.cr0 = (u32)read_cr0() & STUB_CR0_BITS;
 	p->h.cr4 = (u32)read_cr4() & STUB_CR4_BITS;

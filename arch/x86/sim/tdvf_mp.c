@@ -55,9 +55,6 @@
 #define ARRIVE_NS 2000000000ull
 #define MADT_CHECKSUM 9
 #define SDT_LENGTH 4
-#define CR0_PG (1u << 31)
-#define CR4_PAE (1u << 5)
-#define CR4_LA57 (1u << 12)
 /*
  * The CPU state TDVF leaves its APs in (reset vector, OvmfPkg/ResetVector/Ia32/Flat32ToFlat64.asm:
  * CR4.PAE, EFER.LME, CR0.PG on top of the TD's initial state; CR4.LA57 when the BSP found GPAW >= 52,
@@ -65,12 +62,9 @@
  * no WP), CR4 = 0x640 | PAE (MCE OSFXSR OSXMMEXCPT; no PGE, no PSE), the reset vector's identity map of
  * the first 4 GiB. The kernel's stub must set its own (arch/x86/cpu/mp_wake_stub.asm).
  */
-#define TDVF_AP_CR0 (0x23u | CR0_PG)
-#define TDVF_AP_CR4 (0x640u | CR4_PAE)
+#define TDVF_AP_CR0 (0x23u | X86_CR0_PG)
+#define TDVF_AP_CR4 (0x640u | X86_CR4_PAE)
 #define CPUID7_ECX_LA57 (1u << 16)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1u << 8)
-#define EFER_NXE (1u << 11)
 
 /* The mailbox's firmware half (offset 2048; tdvf_ap_loop.asm FW_*): the model's own counters. */
 struct fw_half {
@@ -306,7 +300,7 @@ const char *tdvf_mp_park(void)
 		.cr3_low = top,
 		.cr3 = top,
 		.cr0 = TDVF_AP_CR0,
-		.cr4 = TDVF_AP_CR4 | (park_la57 ? CR4_LA57 : 0),
+		.cr4 = TDVF_AP_CR4 | (park_la57 ? X86_CR4_LA57 : 0),
 		/* Simplification: NXE kept from the boot CPU, so that the kernel's tables stay valid on the AP
 		 * (the stub does not write EFER) */
 		.efer = ((u32)rdmsr(MSR_EFER) & EFER_NXE) | EFER_LME,

@@ -50,11 +50,9 @@
 #define PAGE_VMSA_PAIR 1
 #define PAGE_CAA 3
 #define PAGE_GHCB_BACKUP 4 /* and 5: snp_nmi.c */
-#define CR0_KEEP ((1ull << 1) | (1ull << 4) | (1ull << 5) | (1ull << 16)) /* MP, ET, NE, WP */
-#define CR4_KEEP ((1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 7) | (1ull << 9) | (1ull << 10))
-/* PSE, PAE, MCE (Linux keeps it), PGE, OSFXSR, OSXMMEXCPT */
-#define MSR_EFER 0xc0000080u
-#define EFER_NXE (1ull << 11)
+#define CR0_KEEP (X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP)
+/* MCE: Linux keeps it */
+#define CR4_KEEP (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 #define CR3_ADDR_MASK 0x000ffffffffff000ull
 
 extern const u8 snp_ap_entry[];

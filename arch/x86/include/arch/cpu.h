@@ -5,6 +5,25 @@
 
 #include <ccktf/types.h>
 
+/* Control register bits: Intel SDM vol. 3A 2.5, "Control Registers" (Figure 2-7). */
+#define X86_CR0_PE (1ull << 0)	/* protection enable */
+#define X86_CR0_MP (1ull << 1)	/* monitor coprocessor */
+#define X86_CR0_ET (1ull << 4)	/* extension type */
+#define X86_CR0_NE (1ull << 5)	/* numeric error */
+#define X86_CR0_WP (1ull << 16) /* write protect */
+#define X86_CR0_PG (1ull << 31) /* paging */
+#define X86_CR4_PSE (1ull << 4)	       /* page size extensions */
+#define X86_CR4_PAE (1ull << 5)	       /* physical address extension */
+#define X86_CR4_MCE (1ull << 6)	       /* machine-check enable */
+#define X86_CR4_PGE (1ull << 7)	       /* page global enable */
+#define X86_CR4_OSFXSR (1ull << 9)     /* FXSAVE/FXRSTOR and SSE */
+#define X86_CR4_OSXMMEXCPT (1ull << 10) /* unmasked SIMD floating-point exceptions */
+#define X86_CR4_LA57 (1ull << 12)      /* 57-bit linear addresses, 5-level paging */
+/* IA32_EFER: Intel SDM vol. 3A 2.2.1, "Extended Feature Enable Register" (Figure 2-2); vol. 4 Table 2-2. */
+#define MSR_EFER 0xc0000080u
+#define EFER_LME (1ull << 8)  /* IA-32e mode enable */
+#define EFER_NXE (1ull << 11) /* execute-disable bit enable */
+
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
 };
