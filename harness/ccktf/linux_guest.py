@@ -113,10 +113,23 @@ def build_initrd(image: Path, args: str, syscall: str, out: Path, root: Path) ->
     return out
 
 
-def prepare(image: Path, args: str, syscall: str, out_dir: Path) -> LinuxGuest:
-    """Fetches Debian's kernel, busybox and kexec-tools (once) and writes the initramfs into out_dir."""
+@dataclass(frozen=True)
+class DebianLinux:
+    root: Path  # where ccktf.debian unpacked the packages
+    package: str  # the linux-image package, e.g. linux-image-6.1.0-57-amd64
+    vmlinuz: Path
+
+
+def fetch() -> DebianLinux:
+    """Debian's kernel (the package linux-image-amd64 names), busybox and kexec-tools, fetched and unpacked
+    once by ccktf.debian (cached after); raises debian.DebianError saying why when they cannot be had."""
     package = debian.kernel_package()
     root = debian.fetch([package, *KEXEC_PACKAGES])
+    return DebianLinux(root, package, debian.vmlinuz(root, package))
+
+
+def prepare(linux: DebianLinux, image: Path, args: str, syscall: str, out_dir: Path) -> LinuxGuest:
+    """The fetched Debian kernel with an initramfs, written into out_dir, that kexecs ``image``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    initrd = build_initrd(image, args, syscall, out_dir / f"kexec-{syscall}.cpio", root)
-    return LinuxGuest(debian.vmlinuz(root, package), initrd, package)
+    initrd = build_initrd(image, args, syscall, out_dir / f"kexec-{syscall}.cpio", linux.root)
+    return LinuxGuest(linux.vmlinuz, initrd, linux.package)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ccktf import cli
+from ccktf import cli, linux_guest
+from ccktf.debian import DebianError
 from ccktf.firmware import Firmware
 from ccktf.runner import RunOptions
 
@@ -45,6 +46,16 @@ class FakeQemu:
             return []
         text = self.argv_file.read_text()
         return [chunk.strip("\n").split("\n") for chunk in text.split("--\n") if chunk.strip()]
+
+
+@pytest.fixture(scope="session")
+def debian_linux() -> linux_guest.DebianLinux:
+    """Debian's own kernel, busybox and kexec-tools (ccktf.linux_guest.fetch(), cached in build/debian/);
+    skips, saying why, when they cannot be had (no network or apt sources)."""
+    try:
+        return linux_guest.fetch()
+    except DebianError as error:
+        pytest.skip(f"Debian's kernel, busybox or kexec-tools cannot be had here: {error}")
 
 
 @pytest.fixture

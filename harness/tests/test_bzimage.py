@@ -2,7 +2,8 @@
 
 The checker runs on the real image, on copies of it broken one field at a time (each rule must fail on its
 own, and only the rules about that field may fail), on truncated files and garbage (never an exception),
-and on Debian's own vmlinuz (fetched by ci/fetch-linux.sh; skipped, saying why, when it cannot be had).
+and on Debian's own vmlinuz (the conftest fixture debian_linux, from ccktf.linux_guest.fetch(); skipped,
+saying why, when it cannot be had).
 """
 
 import random
@@ -232,11 +233,8 @@ def test_the_built_header_matches_its_definition(image):
 
 # --- Debian's own kernel ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def debian_vmlinuz(tmp_path_factory) -> Path:
-    fetch = subprocess.run([str(ROOT / "ci" / "fetch-linux.sh")], capture_output=True, text=True, timeout=900)
-    if fetch.returncode != 0:
-        pytest.skip(f"no Debian kernel to check: {fetch.stderr.strip().splitlines()[-1:] or fetch.returncode}")
-    return Path(fetch.stdout.strip())
+def debian_vmlinuz(debian_linux) -> Path:
+    return debian_linux.vmlinuz
 
 
 def test_debian_vmlinuz_passes_and_reports_each_rule(debian_vmlinuz, capsys):

@@ -42,14 +42,14 @@ def ccktf_e820(out):
     return {(int(a, 16), int(b, 16), int(t)) for a, b, t in found}
 
 
-def boot(ccktf_kernel, tmp_path, syscall, args):
+def boot(debian_linux, ccktf_kernel, tmp_path, syscall, args):
     """Linux under OVMF with the guest's initramfs, launched as the harness launches ccktf (ccktf.qemu's
     command line, the tcg profile, ccktf.runner's process handling); the serial text, QEMU's status, and the
     harness's verdict on the KTAP document ccktf printed after the kexec."""
     try:
-        guest = linux_guest.prepare(ccktf_kernel, args, syscall, tmp_path)
+        guest = linux_guest.prepare(debian_linux, ccktf_kernel, args, syscall, tmp_path)
     except CcktfError as err:
-        pytest.skip(f"Debian's kernel, busybox or kexec-tools cannot be had here: {err}")
+        pytest.skip(f"the kexec initramfs cannot be built here: {err}")
     config = qemu.LaunchConfig(kernel=guest.vmlinuz.resolve(), initrd=guest.initrd.resolve(),
                                firmware=fwmod.find_firmware(), profile=qemu.lookup_profile("tcg"),
                                append="console=ttyS0 quiet", memory="1G")
@@ -62,8 +62,8 @@ def boot(ccktf_kernel, tmp_path, syscall, args):
 
 
 @pytest.mark.parametrize("syscall", sorted(linux_guest.SYSCALLS))
-def test_debian_linux_kexecs_ccktf_which_runs_its_suites(ccktf_kernel, tmp_path, syscall):
-    guest, end, out, result, judged = boot(ccktf_kernel, tmp_path, syscall, "")
+def test_debian_linux_kexecs_ccktf_which_runs_its_suites(debian_linux, ccktf_kernel, tmp_path, syscall):
+    guest, end, out, result, judged = boot(debian_linux, ccktf_kernel, tmp_path, syscall, "")
     tail = out[-3000:]
     mark = linux_guest.MARK
     assert f"{mark} Linux {guest.package.removeprefix('linux-image-')} is up" in out, tail
@@ -106,10 +106,10 @@ def test_debian_linux_kexecs_ccktf_which_runs_its_suites(ccktf_kernel, tmp_path,
     assert result.exit and result.exit.kind == "passed" and end.status == 1
 
 
-def test_kexec_with_a_model_platform_is_refused(ccktf_kernel, tmp_path):
+def test_kexec_with_a_model_platform_is_refused(debian_linux, ccktf_kernel, tmp_path):
     """The sim-tdx model's state lives in ccktf's memory and cannot survive Linux's kexec: refused with a
     usage error, never run as if it had."""
-    guest, end, out, result, judged = boot(ccktf_kernel, tmp_path, "kexec_file_load", "platform=sim-tdx")
+    guest, end, out, result, judged = boot(debian_linux, ccktf_kernel, tmp_path, "kexec_file_load", "platform=sim-tdx")
     assert "# ccktf: entry=boot-protocol loader=0xd0" in out, out[-3000:]
     assert re.search(r"# ccktf: usage error: sim-tdx: the 64-bit boot-protocol entry runs on platform none only",
                      out), out[-3000:]
