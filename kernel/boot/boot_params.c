@@ -6,21 +6,12 @@
 
 #include "boot_params.h"
 
-static u64 le(const u8 *p, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = bytes; i--;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void boot_params_summarize(const u8 *bp, struct boot_params_summary *s)
 {
 	const u8 *efi = bp + BP_EFI_INFO;
 
 	memset(s, 0, sizeof(*s));
-	s->version = (u16)le(bp + BP_HDR_VERSION, 2);
+	s->version = (u16)bp_get(bp + BP_HDR_VERSION, 2);
 	s->type_of_loader = bp[BP_HDR_TYPE_OF_LOADER];
 	s->e820_entries = bp[BP_E820_ENTRIES];
 	s->e820_fits = s->e820_entries <= E820_MAX_ENTRIES_ZEROPAGE;
@@ -32,9 +23,9 @@ void boot_params_summarize(const u8 *bp, struct boot_params_summary *s)
 	}
 	s->efi64 = !memcmp(efi + EFI_INFO_LOADER_SIGNATURE, EFI64_LOADER_SIGNATURE, 4);
 	if (s->efi64)
-		s->efi_systab = le(efi + EFI_INFO_SYSTAB, 4) | le(efi + EFI_INFO_SYSTAB_HI, 4) << 32;
-	s->cmd_line_ptr = le(bp + BP_HDR_CMD_LINE_PTR, 4) | le(bp + BP_EXT_CMD_LINE_PTR, 4) << 32;
-	s->setup_data = le(bp + BP_HDR_SETUP_DATA, 8);
+		s->efi_systab = bp_get(efi + EFI_INFO_SYSTAB, 4) | bp_get(efi + EFI_INFO_SYSTAB_HI, 4) << 32;
+	s->cmd_line_ptr = bp_get(bp + BP_HDR_CMD_LINE_PTR, 4) | bp_get(bp + BP_EXT_CMD_LINE_PTR, 4) << 32;
+	s->setup_data = bp_get(bp + BP_HDR_SETUP_DATA, 8);
 }
 
 int boot_params_format(const struct boot_params_summary *s, char *buf, size_t size)
@@ -59,7 +50,7 @@ const char *boot_params_e820(const u8 *bp, struct e820_entry *out, unsigned max,
 		return "e820_entries exceeds the zero page's 128-entry table";
 	for (unsigned i = 0; i < claimed; i++) {
 		const u8 *e = bp + BP_E820_TABLE + i * E820_ENTRY_SIZE;
-		struct e820_entry entry = { le(e, 8), le(e + 8, 8), (u32)le(e + 16, 4) };
+		struct e820_entry entry = { bp_get(e, 8), bp_get(e + 8, 8), (u32)bp_get(e + 16, 4) };
 
 		if (!entry.size) {
 			(*dropped)++;
@@ -84,13 +75,13 @@ const char *boot_params_efi_info(const u8 *bp, struct efi_info *out)
 	if (!memcmp(efi, EFI32_LOADER_SIGNATURE, 4))
 		return "efi_info is from a 32-bit loader (EL32); ccktf needs a 64-bit firmware";
 	if (memcmp(efi, EFI64_LOADER_SIGNATURE, 4))
-		return le(efi, 4) ? "efi_info carries an unknown loader signature"
+		return bp_get(efi, 4) ? "efi_info carries an unknown loader signature"
 				  : "no efi_info (a BIOS boot, or a loader that did not see XLF_EFI_KEXEC)";
-	out->systab = le(efi + EFI_INFO_SYSTAB, 4) | le(efi + EFI_INFO_SYSTAB_HI, 4) << 32;
-	out->memmap = le(efi + EFI_INFO_MEMMAP, 4) | le(efi + EFI_INFO_MEMMAP_HI, 4) << 32;
-	out->memmap_size = (u32)le(efi + EFI_INFO_MEMMAP_SIZE, 4);
-	out->memdesc_size = (u32)le(efi + EFI_INFO_MEMDESC_SIZE, 4);
-	out->memdesc_version = (u32)le(efi + EFI_INFO_MEMDESC_VERSION, 4);
+	out->systab = bp_get(efi + EFI_INFO_SYSTAB, 4) | bp_get(efi + EFI_INFO_SYSTAB_HI, 4) << 32;
+	out->memmap = bp_get(efi + EFI_INFO_MEMMAP, 4) | bp_get(efi + EFI_INFO_MEMMAP_HI, 4) << 32;
+	out->memmap_size = (u32)bp_get(efi + EFI_INFO_MEMMAP_SIZE, 4);
+	out->memdesc_size = (u32)bp_get(efi + EFI_INFO_MEMDESC_SIZE, 4);
+	out->memdesc_version = (u32)bp_get(efi + EFI_INFO_MEMDESC_VERSION, 4);
 	if (!out->systab)
 		return "efi_info names no system table";
 	if (!out->memmap_size)
@@ -107,7 +98,7 @@ const char *boot_params_efi_info(const u8 *bp, struct efi_info *out)
 
 const char *boot_params_cmdline(const u8 *bp, const struct boot_phys *phys, u32 max, char *buf, size_t size)
 {
-	u64 pa = le(bp + BP_HDR_CMD_LINE_PTR, 4) | le(bp + BP_EXT_CMD_LINE_PTR, 4) << 32;
+	u64 pa = bp_get(bp + BP_HDR_CMD_LINE_PTR, 4) | bp_get(bp + BP_EXT_CMD_LINE_PTR, 4) << 32;
 	const char *line = NULL;
 	u64 len = 0;
 

@@ -11,12 +11,17 @@
 #include <ccktf/types.h>
 
 #define BOOT_PARAMS_SIZE 4096
+#define BP_EXT_RAMDISK_IMAGE 0x0c0 /* u32: high half of ramdisk_image */
+#define BP_EXT_RAMDISK_SIZE 0x0c4  /* u32: high half of ramdisk_size */
 #define BP_EXT_CMD_LINE_PTR 0x0c8 /* u32: high half of cmd_line_ptr */
 #define BP_EFI_INFO 0x1c0	  /* struct efi_info, 32 bytes */
 #define BP_E820_ENTRIES 0x1e8	  /* u8 */
 #define BP_HDR_VERSION 0x206	  /* u16, setup_header.version */
 #define BP_HDR_TYPE_OF_LOADER 0x210
+#define BP_HDR_RAMDISK_IMAGE 0x218 /* u32, + ext_ramdisk_image << 32 */
+#define BP_HDR_RAMDISK_SIZE 0x21c  /* u32, + ext_ramdisk_size << 32 */
 #define BP_HDR_CMD_LINE_PTR 0x228 /* u32 */
+#define BP_HDR_CMDLINE_SIZE 0x238 /* u32, from protocol 2.06 */
 #define BP_HDR_SETUP_DATA 0x250	  /* u64 */
 #define BP_E820_TABLE 0x2d0	  /* struct boot_e820_entry[E820_MAX_ENTRIES_ZEROPAGE] */
 #define E820_MAX_ENTRIES_ZEROPAGE 128
@@ -27,6 +32,23 @@
 #define EFI_INFO_SYSTAB 0x04
 #define EFI_INFO_SYSTAB_HI 0x18
 #define EFI64_LOADER_SIGNATURE "EL64"
+
+/* The protocol's fields are little-endian (boot.rst; x86): read and written byte by byte, so a field at
+ * any offset of untrusted bytes is never an unaligned or type-punned access. bytes: 1..8. */
+static inline u64 bp_get(const u8 *p, unsigned bytes)
+{
+	u64 v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (u64)p[i] << (8 * i);
+	return v;
+}
+
+static inline void bp_put(u8 *p, u64 value, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (u8)(value >> (8 * i));
+}
 
 struct boot_params_summary {
 	u16 version;	     /* boot protocol version of the header the loader copied */

@@ -2,23 +2,14 @@
 /* SETUP_E820_EXT entries after the zero page's (e820_ext.h). */
 #include "boot/e820_ext.h"
 
-static u64 get(const u8 *p, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
-}
-
 const char *e820_ext_append(const struct setup_node *node, struct e820_entry *out, unsigned *count,
 			    unsigned max)
 {
 	if (node->type != SETUP_E820_EXT)
 		return NULL;
 	for (u32 off = 0; node->len - off >= E820_ENTRY_SIZE && off < node->len; off += E820_ENTRY_SIZE) {
-		struct e820_entry e = { get(node->data + off, 8), get(node->data + off + 8, 8),
-					(u32)get(node->data + off + 16, 4) };
+		struct e820_entry e = { bp_get(node->data + off, 8), bp_get(node->data + off + 8, 8),
+					(u32)bp_get(node->data + off + 16, 4) };
 
 		if (!e.size)
 			continue;

@@ -2,15 +2,6 @@
 /* The configuration-table array after a hand-off (efi_handoff.h). */
 #include "efi_handoff.h"
 
-static u64 le(const u8 *p, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = bytes; i--;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 const char *efi_handoff_config_tables(u64 systab_pa, u64 tables_pa, const struct boot_phys *phys,
 				      const u8 **array, u32 *count)
 {
@@ -21,11 +12,11 @@ const char *efi_handoff_config_tables(u64 systab_pa, u64 tables_pa, const struct
 	*count = 0;
 	if (!st)
 		return "the EFI system table cannot be read";
-	if (le(st, 8) != EFI_SYSTEM_TABLE_SIGNATURE)
+	if (bp_get(st, 8) != EFI_SYSTEM_TABLE_SIGNATURE)
 		return "the EFI system table's signature is not \"IBI SYST\"";
-	if (le(st + EFI_TABLE_HEADER_SIZE_OFFSET, 4) < EFI_SYSTAB_MIN_SIZE)
+	if (bp_get(st + EFI_TABLE_HEADER_SIZE_OFFSET, 4) < EFI_SYSTAB_MIN_SIZE)
 		return "the EFI system table's HeaderSize stops short of ConfigurationTable";
-	n = le(st + EFI_SYSTAB_NR_TABLES, 8);
+	n = bp_get(st + EFI_SYSTAB_NR_TABLES, 8);
 	if (n > EFI_CONFIG_TABLES_MAX)
 		return "the EFI system table claims more than 1024 configuration tables";
 	if (!n)

@@ -4,15 +4,6 @@
 
 #include "setup_data.h"
 
-static u64 le(const u8 *p, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = bytes; i--;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 const char *setup_data_walk(u64 first, const struct boot_phys *phys,
 			    bool (*visit)(void *ctx, const struct setup_node *node), void *ctx, unsigned *nodes)
 {
@@ -31,14 +22,14 @@ const char *setup_data_walk(u64 first, const struct boot_phys *phys,
 		seen[*nodes] = pa;
 		if (pa + SETUP_DATA_HEADER < pa || !(header = phys->read(phys->ctx, pa, SETUP_DATA_HEADER)))
 			return "a setup_data header cannot be read";
-		node.type = (u32)le(header + 8, 4);
-		node.len = (u32)le(header + 12, 4);
+		node.type = (u32)bp_get(header + 8, 4);
+		node.len = (u32)bp_get(header + 12, 4);
 		if (pa + SETUP_DATA_HEADER + node.len < pa + SETUP_DATA_HEADER)
 			return "a setup_data node wraps past 2^64";
 		node.data = node.len ? phys->read(phys->ctx, pa + SETUP_DATA_HEADER, node.len) : header + SETUP_DATA_HEADER;
 		if (!node.data)
 			return "a setup_data node's data cannot be read";
-		pa = le(header, 8); /* before visit: the callback may not keep header alive */
+		pa = bp_get(header, 8); /* before visit: the callback may not keep header alive */
 		if (!visit(ctx, &node)) {
 			(*nodes)++;
 			return NULL;
@@ -77,9 +68,9 @@ const char *setup_data_find_efi(u64 first, const struct boot_phys *phys, struct 
 	out->len = f.node.len;
 	if (f.node.len < EFI_SETUP_FIELDS_END)
 		return "the SETUP_EFI node is shorter than struct efi_setup_data's fields";
-	out->fw_vendor = le(f.node.data + EFI_SETUP_FW_VENDOR, 8);
-	out->tables = le(f.node.data + EFI_SETUP_TABLES, 8);
-	out->smbios = le(f.node.data + EFI_SETUP_SMBIOS, 8);
+	out->fw_vendor = bp_get(f.node.data + EFI_SETUP_FW_VENDOR, 8);
+	out->tables = bp_get(f.node.data + EFI_SETUP_TABLES, 8);
+	out->smbios = bp_get(f.node.data + EFI_SETUP_SMBIOS, 8);
 	if (!out->tables)
 		return "the SETUP_EFI node names no configuration-table array";
 	return NULL;

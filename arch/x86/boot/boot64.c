@@ -54,11 +54,6 @@
 #define E820_MAX 256 /* the zero page's 128 and SETUP_E820_EXT's */
 #define MEMMAP_DESCS E820_MAX
 #define NO_BOOT_SERVICES "entered through the 64-bit boot protocol: no EFI boot services"
-#define BP_HDR_RAMDISK_IMAGE 0x218 /* u32, + ext_ramdisk_image (0x0c0) << 32: bootparam.h */
-#define BP_HDR_RAMDISK_SIZE 0x21c  /* u32, + ext_ramdisk_size (0x0c4) << 32 */
-#define BP_EXT_RAMDISK_IMAGE 0x0c0
-#define BP_EXT_RAMDISK_SIZE 0x0c4
-#define BP_HDR_CMDLINE_SIZE 0x238 /* u32, from protocol 2.06 */
 #define EFI_SYSTAB_FW_REVISION 0x20 /* UEFI 2.10 4.3 on x64: after the header and FirmwareVendor */
 #define EFI_TABLE_HEADER_REVISION 0x08
 
@@ -70,15 +65,6 @@ static unsigned e820_count;
 static struct efi_memory_descriptor memmap_descs[MEMMAP_DESCS];
 static struct e820_alloc alloc;
 static u64 mapped_top;
-
-static u64 get(const u8 *p, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
-}
 
 /* Firmware memory (system table, configuration tables) may be in any e820 type: anything below the top of
  * the entry's own identity map can be read. */
@@ -172,13 +158,13 @@ static bool read_setup_data(u64 first, struct efi_setup *efi)
 static void reserve_loader_ranges(const u8 *bp, const struct boot_params_summary *s, const struct efi_info *ei)
 {
 	u64 image = (u64)(uintptr_t)__text_start;
-	u64 initrd = get(bp + BP_HDR_RAMDISK_IMAGE, 4) | get(bp + BP_EXT_RAMDISK_IMAGE, 4) << 32;
-	u64 initrd_size = get(bp + BP_HDR_RAMDISK_SIZE, 4) | get(bp + BP_EXT_RAMDISK_SIZE, 4) << 32;
+	u64 initrd = bp_get(bp + BP_HDR_RAMDISK_IMAGE, 4) | bp_get(bp + BP_EXT_RAMDISK_IMAGE, 4) << 32;
+	u64 initrd_size = bp_get(bp + BP_HDR_RAMDISK_SIZE, 4) | bp_get(bp + BP_EXT_RAMDISK_SIZE, 4) << 32;
 
 	e820_alloc_init(&alloc, e820, e820_count, mapped_top);
 	e820_alloc_reserve(&alloc, image, (u64)(uintptr_t)__bss_end - image);
 	e820_alloc_reserve(&alloc, (u64)(uintptr_t)bp, BOOT_PARAMS_SIZE);
-	e820_alloc_reserve(&alloc, s->cmd_line_ptr, get(bp + BP_HDR_CMDLINE_SIZE, 4) + 1);
+	e820_alloc_reserve(&alloc, s->cmd_line_ptr, bp_get(bp + BP_HDR_CMDLINE_SIZE, 4) + 1);
 	e820_alloc_reserve(&alloc, initrd, initrd_size);
 	if (ei)
 		e820_alloc_reserve(&alloc, ei->memmap, ei->memmap_size);
@@ -188,7 +174,7 @@ static void read_args(struct boot_info *b, const u8 *bp)
 {
 	struct e820_ram ram = { e820, e820_count };
 	const struct boot_phys phys = { e820_ram_read, &ram };
-	const char *why = boot_params_cmdline(bp, &phys, (u32)get(bp + BP_HDR_CMDLINE_SIZE, 4), b->args.text,
+	const char *why = boot_params_cmdline(bp, &phys, (u32)bp_get(bp + BP_HDR_CMDLINE_SIZE, 4), b->args.text,
 					      sizeof(b->args.text));
 
 	if (why)
@@ -212,7 +198,7 @@ static void copy_config_tables(struct boot_info *b, const u8 *array, u32 count)
 	b->config_table_count = MIN((u64)count, (u64)BOOT_MAX_CONFIG_TABLES);
 	for (u64 i = 0; i < b->config_table_count; i++) {
 		memcpy(&b->config_tables[i].guid, array + i * EFI_CONFIG_TABLE_SIZE, sizeof(efi_guid_t));
-		b->config_tables[i].table = (void *)(uintptr_t)get(array + i * EFI_CONFIG_TABLE_SIZE + 16, 8);
+		b->config_tables[i].table = (void *)(uintptr_t)bp_get(array + i * EFI_CONFIG_TABLE_SIZE + 16, 8);
 	}
 }
 
@@ -231,14 +217,14 @@ static void read_firmware_identity(struct boot_info *b, u64 systab, u64 fw_vendo
 	size_t i = 0;
 
 	for (const u8 *c; i + 1 < sizeof(b->fw_vendor) && (c = mapped_read(NULL, fw_vendor + 2 * i, 2)); i++) {
-		u16 ch = (u16)get(c, 2);
+		u16 ch = (u16)bp_get(c, 2);
 		if (!ch)
 			break;
 		b->fw_vendor[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
 	}
 	b->fw_vendor[i] = '\0';
-	b->fw_revision = st ? (u32)get(st + EFI_SYSTAB_FW_REVISION, 4) : 0;
-	b->uefi_revision = st ? (u32)get(st + EFI_TABLE_HEADER_REVISION, 4) : 0;
+	b->fw_revision = st ? (u32)bp_get(st + EFI_SYSTAB_FW_REVISION, 4) : 0;
+	b->uefi_revision = st ? (u32)bp_get(st + EFI_TABLE_HEADER_REVISION, 4) : 0;
 	printk("# firmware: vendor=\"%s\" revision=0x%x uefi=%u.%u\n", b->fw_vendor, b->fw_revision,
 	       b->uefi_revision >> 16, (b->uefi_revision & 0xffff) / 10);
 }

@@ -40,7 +40,6 @@
 #define LOADER_UNDEFINED 0xff
 #define STAGE2_CMDLINE "handoff=stage2"
 #define BP_HDR_SETUP_START 0x1f1
-#define BP_HDR_CMDLINE_SIZE 0x238
 #define BP_HDR_KERNEL_ALIGNMENT 0x230
 #define HDR_MAGIC "HdrS"
 #define DATA_SNAPSHOT_MAX (64 * 1024)
@@ -95,12 +94,6 @@ static const struct arg_key_ext handoff_reclaim_key = { "handoff_reclaim", "1|0"
 ARG_KEY_REGISTER(handoff_key);
 ARG_KEY_REGISTER(handoff_reclaim_key);
 
-static void put(u8 *at, u64 value, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		at[i] = (u8)(value >> (8 * i));
-}
-
 static __noreturn void fail(const char *why)
 {
 	printk("# handoff: FATAL: %s\n", why);
@@ -138,12 +131,12 @@ static void fill_header(u8 *bp, u64 cmdline, u64 setup_data)
 	if (!memcmp(hdr + BP_HDR_VERSION - 4, HDR_MAGIC, 4)) /* "HdrS" at 0x202 */
 		memcpy(bp + BP_HDR_SETUP_START, hdr + BP_HDR_SETUP_START, 0x202 + hdr[0x201] - BP_HDR_SETUP_START);
 	else
-		put(bp + BP_HDR_VERSION, 0x020f, 2);
-	put(bp + BP_HDR_TYPE_OF_LOADER, LOADER_UNDEFINED, 1);
-	put(bp + BP_HDR_CMD_LINE_PTR, (u32)cmdline, 4);
-	put(bp + BP_EXT_CMD_LINE_PTR, cmdline >> 32, 4);
-	put(bp + BP_HDR_CMDLINE_SIZE, sizeof(STAGE2_CMDLINE), 4);
-	put(bp + BP_HDR_SETUP_DATA, setup_data, 8);
+		bp_put(bp + BP_HDR_VERSION, 0x020f, 2);
+	bp_put(bp + BP_HDR_TYPE_OF_LOADER, LOADER_UNDEFINED, 1);
+	bp_put(bp + BP_HDR_CMD_LINE_PTR, (u32)cmdline, 4);
+	bp_put(bp + BP_EXT_CMD_LINE_PTR, cmdline >> 32, 4);
+	bp_put(bp + BP_HDR_CMDLINE_SIZE, sizeof(STAGE2_CMDLINE), 4);
+	bp_put(bp + BP_HDR_SETUP_DATA, setup_data, 8);
 }
 
 static void fill_e820(u8 *bp, const struct memmap *m)
@@ -153,11 +146,11 @@ static void fill_e820(u8 *bp, const struct memmap *m)
 
 	if (why)
 		fail(why);
-	put(bp + BP_E820_ENTRIES, n, 1);
+	bp_put(bp + BP_E820_ENTRIES, n, 1);
 	for (unsigned i = 0; i < n; i++) {
-		put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE, e820[i].addr, 8);
-		put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 8, e820[i].size, 8);
-		put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 16, e820[i].type, 4);
+		bp_put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE, e820[i].addr, 8);
+		bp_put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 8, e820[i].size, 8);
+		bp_put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 16, e820[i].type, 4);
 	}
 	printk("# handoff: e820 from the final memory map: %u entries\n", n);
 }
@@ -168,13 +161,13 @@ static void fill_efi_info(u8 *bp, const struct efi_memmap_snapshot *final)
 	u8 *ei = bp + BP_EFI_INFO;
 
 	memcpy(ei + EFI_INFO_LOADER_SIGNATURE, EFI64_LOADER_SIGNATURE, 4);
-	put(ei + EFI_INFO_SYSTAB, (u32)st, 4);
-	put(ei + EFI_INFO_SYSTAB_HI, st >> 32, 4);
-	put(ei + EFI_INFO_MEMDESC_SIZE, final->desc_size, 4);
-	put(ei + EFI_INFO_MEMDESC_VERSION, final->desc_version, 4);
-	put(ei + EFI_INFO_MEMMAP, (u32)map, 4);
-	put(ei + EFI_INFO_MEMMAP_HI, map >> 32, 4);
-	put(ei + EFI_INFO_MEMMAP_SIZE, final->map_size, 4);
+	bp_put(ei + EFI_INFO_SYSTAB, (u32)st, 4);
+	bp_put(ei + EFI_INFO_SYSTAB_HI, st >> 32, 4);
+	bp_put(ei + EFI_INFO_MEMDESC_SIZE, final->desc_size, 4);
+	bp_put(ei + EFI_INFO_MEMDESC_VERSION, final->desc_version, 4);
+	bp_put(ei + EFI_INFO_MEMMAP, (u32)map, 4);
+	bp_put(ei + EFI_INFO_MEMMAP_HI, map >> 32, 4);
+	bp_put(ei + EFI_INFO_MEMMAP_SIZE, final->map_size, 4);
 }
 
 static u64 smbios_table(void)
@@ -193,11 +186,11 @@ static void fill_setup_efi(u8 *node)
 	const struct efi_system_table *st = boot_info.st;
 
 	memset(node, 0, SETUP_DATA_HEADER + EFI_SETUP_DATA_SIZE);
-	put(node + 8, SETUP_EFI, 4);
-	put(node + 12, EFI_SETUP_DATA_SIZE, 4);
-	put(node + SETUP_DATA_HEADER + EFI_SETUP_FW_VENDOR, (u64)(uintptr_t)st->firmware_vendor, 8);
-	put(node + SETUP_DATA_HEADER + EFI_SETUP_TABLES, (u64)(uintptr_t)st->configuration_table, 8);
-	put(node + SETUP_DATA_HEADER + EFI_SETUP_SMBIOS, smbios_table(), 8);
+	bp_put(node + 8, SETUP_EFI, 4);
+	bp_put(node + 12, EFI_SETUP_DATA_SIZE, 4);
+	bp_put(node + SETUP_DATA_HEADER + EFI_SETUP_FW_VENDOR, (u64)(uintptr_t)st->firmware_vendor, 8);
+	bp_put(node + SETUP_DATA_HEADER + EFI_SETUP_TABLES, (u64)(uintptr_t)st->configuration_table, 8);
+	bp_put(node + SETUP_DATA_HEADER + EFI_SETUP_SMBIOS, smbios_table(), 8);
 }
 
 /*
