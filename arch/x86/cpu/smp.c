@@ -210,14 +210,6 @@ __noreturn void ap_main(struct smp_cpu *c)
 	}
 }
 
-void ap_delay_ns(u64 ns)
-{
-	u64 start = time_now_ns();
-
-	while (time_now_ns() - start < ns)
-		cpu_relax();
-}
-
 /* Starts c through the waker; true once it checked in, within AP_CHECKIN_NS. */
 static bool start_ap(struct smp_cpu *c)
 {

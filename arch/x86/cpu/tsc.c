@@ -75,3 +75,11 @@ u64 time_now_ns(void)
 {
 	return tsc_to_ns(rdtsc());
 }
+
+void delay_ns(u64 ns)
+{
+	u64 start = time_now_ns();
+
+	while (time_now_ns() - start < ns)
+		cpu_relax();
+}

@@ -19,6 +19,7 @@
 #include <arch/machine.h>
 #include <ccktf/boot.h>
 #include <ccktf/string.h>
+#include <ccktf/time.h>
 #include "efi/efi_spec.h"
 
 #define TRAMP_PAGES 3		  /* the blob, the low PML4, and one spare in case the first is page 0 */
@@ -76,11 +77,11 @@ static const char *sipi_start(struct smp_cpu *c)
 			 c->stack_top, (u64)(uintptr_t)ap_main, (u64)(uintptr_t)c);
 	if (!lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS))
 		return "the INIT IPI was not accepted by the local APIC";
-	ap_delay_ns(INIT_DELAY_NS);
+	delay_ns(INIT_DELAY_NS);
 	for (unsigned i = 0; i < 2; i++) {
 		if (!lapic_send_ipi(c->apic_id, APIC_ICR_DM_STARTUP | APIC_ICR_ASSERT | vector, IPI_IDLE_NS))
 			return "a STARTUP IPI was not accepted by the local APIC";
-		ap_delay_ns(SIPI_DELAY_NS);
+		delay_ns(SIPI_DELAY_NS);
 	}
 	return NULL;
 }
@@ -88,7 +89,7 @@ static const char *sipi_start(struct smp_cpu *c)
 static void sipi_give_up(struct smp_cpu *c)
 {
 	lapic_send_ipi(c->apic_id, APIC_ICR_DM_INIT | APIC_ICR_ASSERT, IPI_IDLE_NS);
-	ap_delay_ns(INIT_DELAY_NS); /* the INIT lands before the shared parameter block is rewritten */
+	delay_ns(INIT_DELAY_NS); /* the INIT lands before the shared parameter block is rewritten */
 }
 
 const struct ap_waker ap_waker_init_sipi = {

@@ -49,7 +49,6 @@
  * RMPADJUST that clears the VMSA bit of a just-destroyed vCPU's page fails with FAIL_INUSE.
  */
 #include <arch/ap_boot.h>
-#include <arch/ap_wake.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/snp_spec.h>
@@ -320,10 +319,10 @@ static void start_vcpu(struct snp_model_vcpu *v, u64 gpa)
 			 (u64)(uintptr_t)vcpu_enter, index);
 	v->vmsa_gpa = gpa;
 	send(v->apic_id, APIC_ICR_DM_INIT);
-	ap_delay_ns(INIT_DELAY_NS);
+	delay_ns(INIT_DELAY_NS);
 	for (unsigned i = 0; i < 2; i++) {
 		send(v->apic_id, APIC_ICR_DM_STARTUP | ap_tramp_sipi_vector(tramp));
-		ap_delay_ns(SIPI_DELAY_NS);
+		delay_ns(SIPI_DELAY_NS);
 	}
 	start = time_now_ns();
 	while (__atomic_load_n(&v->vmsa_entries, __ATOMIC_ACQUIRE) == entries && time_now_ns() - start < ENTRY_WAIT_NS)

@@ -273,15 +273,11 @@ static bool park_one(u32 apic_id, size_t params, u32 slot)
 			 (u64)(uintptr_t)fw.mailbox + EFI_PAGE_SIZE, 0);
 	if (!send(apic_id, APIC_ICR_DM_INIT))
 		return false;
-	start = time_now_ns();
-	while (time_now_ns() - start < INIT_DELAY_NS)
-		cpu_relax();
+	delay_ns(INIT_DELAY_NS);
 	for (int i = 0; i < 2; i++) {
 		if (!send(apic_id, APIC_ICR_DM_STARTUP | ap_tramp_sipi_vector((u64)(uintptr_t)fw.tramp)))
 			return false;
-		start = time_now_ns();
-		while (time_now_ns() - start < SIPI_DELAY_NS)
-			cpu_relax();
+		delay_ns(SIPI_DELAY_NS);
 	}
 	start = time_now_ns();
 	while (__atomic_load_n(&half()->arrived, __ATOMIC_ACQUIRE) == before)

@@ -6,5 +6,7 @@
 #include <ccktf/types.h>
 
 u64 time_now_ns(void);
+/* Busy-waits ns nanoseconds on time_now_ns() (the SDM's IPI delays; kernel only: arch/x86/cpu/tsc.c). */
+void delay_ns(u64 ns);
 
 #endif

@@ -51,9 +51,6 @@ struct ap_idtr {
 } __packed;
 extern struct ap_idtr ap_kernel_idtr;
 
-/* Busy-waits ns nanoseconds on the TSC (the SDM's IPI delays). */
-void ap_delay_ns(u64 ns);
-
 extern const struct ap_waker ap_waker_init_sipi; /* arch/x86/cpu/wake_init_sipi.c */
 extern const struct ap_waker ap_waker_madt_mailbox; /* arch/x86/cpu/wake_madt_mailbox.c */
 extern const struct ap_waker ap_waker_snp_ap_create; /* arch/x86/snp/snp_ap_create.c */
