@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccktf import bzimage, cli
+from ccktf import bzimage, cli, linux_guest
+from ccktf.qemu import DEBUG_EXIT_DEVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -257,55 +258,49 @@ def test_debian_vmlinuz_broken_fails(debian_vmlinuz, tmp_path):
 
 
 # --- a real loader of the boot protocol: QEMU's own -kernel path (SeaBIOS, real mode) ----------------------
-def test_real_mode_boot_through_qemu_loader_reports_unsupported(ccktf_kernel):
+def seabios_boot(kernel: Path, memory: str, *extra: str, timeout: int = 60) -> tuple[int, str]:
+    """QEMU's -kernel loader on SeaBIOS (no EFI) with ccktf's debug-exit device; (QEMU's status, serial)."""
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         pytest.skip("qemu-system-x86_64 not installed")
-    run = subprocess.run([qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-m", "128M",
-                          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(ccktf_kernel)],
-                         capture_output=True, timeout=60)
-    out = run.stdout.decode(errors="replace")
+    run = subprocess.run([qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-m", memory,
+                          "-device", DEBUG_EXIT_DEVICE, "-kernel", str(kernel), *extra],
+                         capture_output=True, timeout=timeout)
+    return run.returncode, run.stdout.decode(errors="replace")
+
+
+def test_real_mode_boot_through_qemu_loader_reports_unsupported(ccktf_kernel):
+    status, out = seabios_boot(ccktf_kernel, "128M")
     assert "entered through the 16-bit real-mode boot protocol, which ccktf does not support" in out
     assert "# ccktf: exit=usage-error code=2" in out
-    assert run.returncode == 2 * 2 + 1, out
+    assert status == 2 * 2 + 1, out
 
 
 # --- a real kexec: Debian's kernel loads ccktf.efi with kexec_file_load and enters its 64-bit entry ----------
-def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_vmlinuz, ccktf_kernel, tmp_path):
+def test_linux_kexec_file_load_boot_reaches_the_64bit_entry(debian_linux, ccktf_kernel, tmp_path):
     """Linux's bzImage64 loader (arch/x86/kernel/kexec-bzimage64.c) accepts the image, copies its setup header
     into boot_params, and jumps to load address + 0x200 with RSI = boot_params; ccktf's entry reports what it
     got and parses the command line as its arguments. Debian's kernel boots here on SeaBIOS (no EFI: efi_info
-    stays zero); about 10-25 s under TCG."""
-    from ccktf import initramfs
-
-    qemu, gcc = shutil.which("qemu-system-x86_64"), shutil.which("gcc")
-    if not (qemu and gcc):
-        pytest.skip("qemu-system-x86_64 or gcc not installed")
-    init = tmp_path / "init"
-    build = subprocess.run([gcc, "-static", "-O2", "-o", str(init), str(ROOT / "harness/tests/fixtures/kexec_file_init.c")],
-                           capture_output=True, text=True)
-    if build.returncode:
-        pytest.skip(f"cannot build a static /init (libc6-dev's libc.a?): {build.stderr.strip()[-200:]}")
-    cpio = tmp_path / "initramfs.cpio"
-    cpio.write_bytes(initramfs.write([initramfs.regular("/init", init.read_bytes(), 0o755),
-                                      initramfs.regular("/kexec.img", ccktf_kernel.read_bytes())]))
-    run = subprocess.run([qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-m", "512M", "-no-reboot",
-                          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(debian_vmlinuz),
-                          "-initrd", str(cpio), "-append", "console=ttyS0 panic=-1 quiet"],
-                         capture_output=True, timeout=300)
-    out = run.stdout.decode(errors="replace")
-    assert "kexec-init: kexec_file_load accepted /kexec.img" in out, out[-2000:]
+    stays zero) with the kexec guest's initramfs (ccktf.linux_guest, kexec -s); about 10-25 s under TCG."""
+    try:
+        initrd = linux_guest.build_initrd(ccktf_kernel, "ccktf-kexec-test", "kexec_file_load",
+                                          tmp_path / "initramfs.cpio", debian_linux.root)
+    except linux_guest.LinuxGuestError as err:
+        pytest.skip(f"the kexec initramfs cannot be built here: {err}")
+    status, out = seabios_boot(debian_linux.vmlinuz, "512M", "-no-reboot", "-initrd", str(initrd),
+                               "-append", "console=ttyS0 panic=-1 quiet", timeout=300)
+    assert f"{linux_guest.MARK} kexec kexec_file_load load status 0" in out, out[-2000:]
     assert "# ccktf: entry=boot-protocol loader=0xd0 protocol=2.15 boot_params=0x" in out, out[-2000:]
     found = re.search(r"# ccktf: boot_params: protocol=2\.15 loader=0xd0 e820_entries=(\d+) efi=none ", out)
     assert found and 1 <= int(found.group(1)) <= 128, out[-2000:]
     # the setup_data chain, walked through e820 RAM only: kexec's own nodes, no refusal, no SETUP_EFI here
     assert re.search(r"# ccktf: setup_data: nodes=\d+ \(type/len: [0-9/,]*\); no SETUP_EFI node", out), out[-2000:]
-    # the command line is ccktf's arguments, through the same parser as LoadOptions: the fixture's word is
+    # the command line is ccktf's arguments, through the same parser as LoadOptions: the test's word is
     # none of its keys, a usage error (test_linux_kexec.py runs the suites from this entry under OVMF)
     assert '# ccktf: args="ccktf-kexec-test"' in out, out[-2000:]
     assert "# ccktf: usage error: " in out, out[-2000:]
     assert "# ccktf: exit=usage-error code=2" in out
-    assert run.returncode == 2 * 2 + 1
+    assert status == 2 * 2 + 1
 
 
 def test_32bit_entry_boot_through_qemu_multiboot_reports_unsupported(ccktf_kernel, tmp_path):
@@ -315,9 +310,6 @@ def test_32bit_entry_boot_through_qemu_multiboot_reports_unsupported(ccktf_kerne
     address fields valid, flag 16) loading the file at 2 MiB and entering at its byte 0x1000. The code
     entered is ccktf's own, unchanged. (ESI is not boot_params there: the stub only borrows it for a
     one-slot stack, which lands in low RAM under QEMU.)"""
-    qemu = shutil.which("qemu-system-x86_64")
-    if not qemu:
-        pytest.skip("qemu-system-x86_64 not installed")
     data = bytearray(ccktf_kernel.read_bytes())
     data[0x202:0x206] = b"HdrX"
     base, at, magic, flags = 0x200000, 0x800, 0x1BADB002, 1 << 16
@@ -325,10 +317,7 @@ def test_32bit_entry_boot_through_qemu_multiboot_reports_unsupported(ccktf_kerne
                                    base + 0x1000)
     image = tmp_path / "multiboot-copy.efi"
     image.write_bytes(bytes(data))
-    run = subprocess.run([qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-m", "128M",
-                          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(image)],
-                         capture_output=True, timeout=60)
-    out = run.stdout.decode(errors="replace")
+    status, out = seabios_boot(image, "128M")
     assert "entered through the 32-bit boot protocol, which ccktf does not support" in out, out
     assert "# ccktf: exit=usage-error code=2" in out
-    assert run.returncode == 2 * 2 + 1, out
+    assert status == 2 * 2 + 1, out
