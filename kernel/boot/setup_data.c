@@ -60,17 +60,24 @@ const char *setup_data_find_efi(u64 first, const struct boot_phys *phys, struct 
 	unsigned nodes;
 	const char *why = setup_data_walk(first, phys, stop_at_efi, &f, &nodes);
 
-	memset(out, 0, sizeof(*out));
-	if (why)
+	if (why) {
+		memset(out, 0, sizeof(*out));
 		return why;
-	if (!f.found)
+	}
+	return setup_data_efi(f.found ? &f.node : NULL, out);
+}
+
+const char *setup_data_efi(const struct setup_node *node, struct efi_setup *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!node)
 		return "no SETUP_EFI node in the setup_data chain";
-	out->len = f.node.len;
-	if (f.node.len < EFI_SETUP_FIELDS_END)
+	out->len = node->len;
+	if (node->len < EFI_SETUP_FIELDS_END)
 		return "the SETUP_EFI node is shorter than struct efi_setup_data's fields";
-	out->fw_vendor = bp_get(f.node.data + EFI_SETUP_FW_VENDOR, 8);
-	out->tables = bp_get(f.node.data + EFI_SETUP_TABLES, 8);
-	out->smbios = bp_get(f.node.data + EFI_SETUP_SMBIOS, 8);
+	out->fw_vendor = bp_get(node->data + EFI_SETUP_FW_VENDOR, 8);
+	out->tables = bp_get(node->data + EFI_SETUP_TABLES, 8);
+	out->smbios = bp_get(node->data + EFI_SETUP_SMBIOS, 8);
 	if (!out->tables)
 		return "the SETUP_EFI node names no configuration-table array";
 	return NULL;

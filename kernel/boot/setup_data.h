@@ -50,5 +50,7 @@ struct efi_setup {
 /* The first SETUP_EFI node: NULL and *out, or why not: the chain is refused, there is none, it is shorter
  * than the fields read (32 bytes), or it names no configuration-table array. */
 const char *setup_data_find_efi(u64 first, const struct boot_phys *phys, struct efi_setup *out);
+/* The same for a SETUP_EFI node a caller's own walk found (NULL: none), so one walk serves every reader. */
+const char *setup_data_efi(const struct setup_node *node, struct efi_setup *out);
 
 #endif

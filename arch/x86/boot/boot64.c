@@ -83,15 +83,44 @@ static __noreturn void refuse(const char *what, const char *why)
 	__builtin_unreachable();
 }
 
-/* SETUP_E820_EXT nodes: the e820 entries beyond the zero page's 128 (kernel/boot/e820_ext.h). */
-static bool add_e820_ext(void *ctx, const struct setup_node *node)
-{
-	const char **why = ctx;
+/* What the one walk of the setup_data chain keeps: each node's range (the allocator reserves them once it
+ * exists), a "type/len" list, the first SETUP_EFI node; SETUP_E820_EXT entries go straight into e820[]. */
+struct setup_scan {
+	const char *e820_why;
+	char list[160];
+	size_t used;
+	unsigned nodes;
+	struct { u64 pa, len; } held[SETUP_DATA_MAX_NODES];
+	bool efi_found;
+	struct setup_node efi;
+};
 
-	*why = e820_ext_append(node, e820, &e820_count, E820_MAX);
-	return !*why;
+static struct setup_scan scan;
+
+static bool scan_node(void *ctx, const struct setup_node *node)
+{
+	struct setup_scan *sc = ctx;
+	int n;
+
+	/* SETUP_E820_EXT nodes: the e820 entries beyond the zero page's 128 (kernel/boot/e820_ext.h) */
+	sc->e820_why = e820_ext_append(node, e820, &e820_count, E820_MAX);
+	if (sc->e820_why)
+		return false;
+	n = snprintf(sc->list + sc->used, sizeof(sc->list) - sc->used, "%s%u/%u", sc->used ? "," : "",
+		     node->type, node->len);
+	if (n > 0)
+		sc->used = MIN(sc->used + (size_t)n, sizeof(sc->list) - 1);
+	sc->held[sc->nodes].pa = node->pa; /* setup_data_walk() stops before SETUP_DATA_MAX_NODES + 1 */
+	sc->held[sc->nodes++].len = SETUP_DATA_HEADER + (u64)node->len;
+	if (node->type == SETUP_EFI && !sc->efi_found) {
+		sc->efi_found = true;
+		sc->efi = *node;
+	}
+	return true;
 }
 
+/* The zero page's e820 table, then the setup_data chain walked once (readable: inside the zero page's RAM)
+ * for SETUP_E820_EXT entries and what read_setup_data() reports. */
 static void read_e820(const u8 *bp, u64 setup_data)
 {
 	struct e820_ram ram;
@@ -102,55 +131,30 @@ static void read_e820(const u8 *bp, u64 setup_data)
 	if (why)
 		refuse("the zero page's e820 table", why);
 	ram = (struct e820_ram){ e820, e820_count };
-	const char *ext_why = NULL;
-
-	why = setup_data_walk(setup_data, &phys, add_e820_ext, &ext_why, &nodes);
-	if (why || ext_why)
-		refuse("the setup_data chain", why ? why : ext_why);
+	scan.list[0] = '\0';
+	why = setup_data_walk(setup_data, &phys, scan_node, &scan, &nodes);
+	if (why || scan.e820_why)
+		refuse("the setup_data chain", why ? why : scan.e820_why);
 	printk("# ccktf: e820: %u entries (%u from the zero page)\n", e820_count, ram.count);
 	for (unsigned i = 0; i < e820_count; i++)
 		printk("#   e820 [0x%llx-0x%llx] type %u\n", e820[i].addr, e820[i].addr + e820[i].size - 1, e820[i].type);
 }
 
-struct node_list {
-	char text[160];
-	size_t used;
-};
-
-static bool list_node(void *ctx, const struct setup_node *node)
+/* "setup_data: nodes=2 (type/len: 9/32,4/96) SETUP_EFI tables=0x... fw_vendor=0x... smbios=0x..." from the
+ * walk read_e820() made; the SETUP_EFI node into *efi, or false with the reason printed. What the loader put
+ * there stays in use: the allocator never hands it out. */
+static bool read_setup_data(struct efi_setup *efi)
 {
-	struct node_list *l = ctx;
-	int n = snprintf(l->text + l->used, sizeof(l->text) - l->used, "%s%u/%u", l->used ? "," : "",
-			 node->type, node->len);
+	const char *efi_why = setup_data_efi(scan.efi_found ? &scan.efi : NULL, efi);
 
-	if (n > 0)
-		l->used = MIN(l->used + (size_t)n, sizeof(l->text) - 1);
-	/* what the loader put there stays in use: never hand it out */
-	e820_alloc_reserve(&alloc, node->pa, SETUP_DATA_HEADER + (u64)node->len);
-	return true;
-}
-
-/* "setup_data: nodes=2 (type/len: 9/32,4/96) SETUP_EFI tables=0x... fw_vendor=0x... smbios=0x..."; the
- * SETUP_EFI node into *efi, or NULL with the reason printed. */
-static bool read_setup_data(u64 first, struct efi_setup *efi)
-{
-	struct e820_ram ram = { e820, e820_count };
-	const struct boot_phys phys = { e820_ram_read, &ram };
-	struct node_list list = { "", 0 };
-	unsigned nodes;
-	const char *why = setup_data_walk(first, &phys, list_node, &list, &nodes);
-	const char *efi_why = why ? NULL : setup_data_find_efi(first, &phys, efi);
-
-	if (why) {
-		printk("# ccktf: setup_data: refused after %u node(s): %s\n", nodes, why);
-		return false;
-	}
+	for (unsigned i = 0; i < scan.nodes; i++)
+		e820_alloc_reserve(&alloc, scan.held[i].pa, scan.held[i].len);
 	if (efi_why) {
-		printk("# ccktf: setup_data: nodes=%u (type/len: %s); %s\n", nodes, list.text, efi_why);
+		printk("# ccktf: setup_data: nodes=%u (type/len: %s); %s\n", scan.nodes, scan.list, efi_why);
 		return false;
 	}
 	printk("# ccktf: setup_data: nodes=%u (type/len: %s) SETUP_EFI tables=0x%llx fw_vendor=0x%llx "
-	       "smbios=0x%llx\n", nodes, list.text, efi->tables, efi->fw_vendor, efi->smbios);
+	       "smbios=0x%llx\n", scan.nodes, scan.list, efi->tables, efi->fw_vendor, efi->smbios);
 	return true;
 }
 
@@ -346,7 +350,7 @@ __noreturn void boot64_main(const u8 *bp)
 	if (boot_params_efi_info(bp, ei))
 		ei = NULL;
 	reserve_loader_ranges(bp, &s, ei);
-	bool have_setup_efi = read_setup_data(s.setup_data, &efi);
+	bool have_setup_efi = read_setup_data(&efi);
 	read_args(b, bp);
 	select_platform(b);
 	kernel_list_if_asked(&b->args);
