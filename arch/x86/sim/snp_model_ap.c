@@ -65,9 +65,6 @@
 #include "snp_model_ap.h"
 
 #define MAX_VMSA_PAGES (SMP_MAX_CPUS * 2)
-#define TRAMP_PAGES 3		  /* the blob, the low PML4, one spare in case the first is page 0 */
-#define INIT_DELAY_NS 10000000ull /* SDM vol. 3A 9.4.4 */
-#define SIPI_DELAY_NS 200000ull
 #define IPI_IDLE_NS 100000000ull
 #define ENTRY_WAIT_NS 2000000000ull
 #define LOAD_STACK_BYTES 1024
@@ -103,12 +100,8 @@ static u8 load_stacks[SMP_MAX_CPUS][LOAD_STACK_BYTES] __attribute__((aligned(16)
 
 const char *snp_model_ap_reserve(struct boot_info *b)
 {
-	u64 addr = AP_TRAMP_LIMIT - 1;
-
-	if (EFI_IS_ERROR(b->st->boot_services->allocate_pages(EFI_ALLOCATE_MAX_ADDRESS, EFI_RESERVED_MEMORY,
-							      TRAMP_PAGES, &addr)))
+	if (!ap_tramp_reserve(b, EFI_RESERVED_MEMORY, &tramp))
 		return "the SNP model found no pages below 640 KiB for its vCPU start-up trampoline";
-	tramp = addr ? addr : AP_TRAMP_PAGE; /* page 0 is the kernel's null guard: use the next */
 	return NULL;
 }
 
@@ -242,6 +235,13 @@ static void send(u32 apic_id, u32 mode)
 		sent_startup++;
 }
 
+/* For ap_init_sipi_sipi(): the model goes on through the whole sequence whatever one write did. */
+static bool send_all(u32 apic_id, u32 mode)
+{
+	send(apic_id, mode);
+	return true;
+}
+
 static u64 seg_selector(const u8 *vmsa, unsigned seg)
 {
 	u16 v;
@@ -301,7 +301,6 @@ static void start_vcpu(struct snp_model_vcpu *v, u64 gpa)
 	u64 cr3 = snp_vmsa_u64(vmsa, VMSA_CR3) & ~(1ull << SIM_SNP_CBIT);
 	u8 *page = (u8 *)(uintptr_t)tramp;
 	struct ap_tramp_setup s = {
-		.cr3_low = tramp + AP_TRAMP_PAGE,
 		.cr3 = cr3,
 		.cr0 = (u32)snp_vmsa_u64(vmsa, VMSA_CR0),
 		.cr4 = (u32)snp_vmsa_u64(vmsa, VMSA_CR4),
@@ -311,19 +310,12 @@ static void start_vcpu(struct snp_model_vcpu *v, u64 gpa)
 	u32 index = (u32)(v - vcpus), entries = v->vmsa_entries;
 	u64 start;
 
-	memcpy(page + AP_TRAMP_PAGE, (const void *)(uintptr_t)(cr3 & CR3_ADDR_MASK), AP_TRAMP_PAGE);
-	if (ap_tramp_install(page, tramp, ap_trampoline_start, (size_t)(ap_trampoline_end - ap_trampoline_start),
-			     params, &s))
+	if (ap_tramp_prepare(tramp, cr3 & CR3_ADDR_MASK, &s))
 		snp_model_fatal("the SNP model could not install its vCPU start-up trampoline", tramp);
 	ap_tramp_set_cpu(page, params, (u64)(uintptr_t)&load_stacks[index][LOAD_STACK_BYTES],
 			 (u64)(uintptr_t)vcpu_enter, index);
 	v->vmsa_gpa = gpa;
-	send(v->apic_id, APIC_ICR_DM_INIT);
-	delay_ns(INIT_DELAY_NS);
-	for (unsigned i = 0; i < 2; i++) {
-		send(v->apic_id, APIC_ICR_DM_STARTUP | ap_tramp_sipi_vector(tramp));
-		delay_ns(SIPI_DELAY_NS);
-	}
+	ap_init_sipi_sipi(v->apic_id, ap_tramp_sipi_vector(tramp), send_all);
 	start = time_now_ns();
 	while (__atomic_load_n(&v->vmsa_entries, __ATOMIC_ACQUIRE) == entries && time_now_ns() - start < ENTRY_WAIT_NS)
 		cpu_relax();

@@ -50,8 +50,6 @@
 #define PTE_P 1ull
 #define PTE_RW 2ull
 #define PTE_PS 0x80ull
-#define INIT_DELAY_NS 10000000ull /* SDM vol. 3A 9.4.4, as wake_init_sipi.c */
-#define SIPI_DELAY_NS 200000ull
 #define ARRIVE_NS 2000000000ull
 #define MADT_CHECKSUM 9
 #define SDT_LENGTH 4
@@ -271,14 +269,8 @@ static bool park_one(u32 apic_id, size_t params, u32 slot)
 
 	ap_tramp_set_cpu(fw.tramp, params, (u64)(uintptr_t)fw.stacks + (slot + 1) * STACK_BYTES,
 			 (u64)(uintptr_t)fw.mailbox + EFI_PAGE_SIZE, 0);
-	if (!send(apic_id, APIC_ICR_DM_INIT))
+	if (ap_init_sipi_sipi(apic_id, ap_tramp_sipi_vector((u64)(uintptr_t)fw.tramp), send) != AP_IPI_SENT)
 		return false;
-	delay_ns(INIT_DELAY_NS);
-	for (int i = 0; i < 2; i++) {
-		if (!send(apic_id, APIC_ICR_DM_STARTUP | ap_tramp_sipi_vector((u64)(uintptr_t)fw.tramp)))
-			return false;
-		delay_ns(SIPI_DELAY_NS);
-	}
 	start = time_now_ns();
 	while (__atomic_load_n(&half()->arrived, __ATOMIC_ACQUIRE) == before)
 		if (time_now_ns() - start > ARRIVE_NS) {

@@ -61,6 +61,19 @@ static inline u8 ap_tramp_sipi_vector(u64 base)
 	return (u8)(base >> 12);
 }
 
+/* arch/x86/cpu/ap_start.c: starting an AP by INIT-SIPI-SIPI through the trampoline (kernel only). */
+struct boot_info;
+#define AP_TRAMP_RESERVE_PAGES 3 /* the blob, the low PML4, and one spare in case the first is page 0 */
+/* Low pages below AP_TRAMP_LIMIT of memory_type (AllocatePages), never page 0: *base is the first usable. */
+bool ap_tramp_reserve(struct boot_info *b, u32 memory_type, u64 *base);
+/* Copies the PML4 at pml4 to the page after base (s->cr3_low) and installs the blob at base with s. */
+const char *ap_tramp_prepare(u64 base, u64 pml4, struct ap_tramp_setup *s);
+/* Sends one IPI (delivery mode and vector in icr; the sender adds what its APIC needs); false: not sent. */
+typedef bool (*ap_ipi_send_fn)(u32 apic_id, u32 icr);
+enum ap_ipi_result { AP_IPI_SENT, AP_IPI_INIT_REFUSED, AP_IPI_STARTUP_REFUSED };
+/* INIT, 10 ms, STARTUP, 200 us, STARTUP, 200 us (SDM vol. 3A 9.4.4); stops at the first IPI not sent. */
+enum ap_ipi_result ap_init_sipi_sipi(u32 apic_id, u8 vector, ap_ipi_send_fn send);
+
 /* The blob itself (ap_trampoline.asm). */
 extern const u8 ap_trampoline_start[], ap_trampoline_params[], ap_trampoline_end[];
 
