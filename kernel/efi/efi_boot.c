@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Everything the kernel asks of boot services, up to and including ExitBootServices. */
 #include <ccktf/boot.h>
+#include <ccktf/boot_steps.h>
 #include <ccktf/format.h>
 #include <ccktf/string.h>
 
@@ -130,9 +131,7 @@ void *efi_config_table(const struct efi_system_table *st, efi_guid_t guid)
 
 void efi_copy_config_tables(struct boot_info *b)
 {
-	b->config_table_total = b->st->number_of_table_entries;
-	b->config_table_count = MIN(b->config_table_total, (u64)BOOT_MAX_CONFIG_TABLES);
-	memcpy(b->config_tables, b->st->configuration_table, b->config_table_count * sizeof(b->config_tables[0]));
+	boot_set_config_tables(b, (const u8 *)b->st->configuration_table, b->st->number_of_table_entries);
 }
 
 void *efi_allocate_pages(struct boot_info *b, u64 pages, u32 memory_type)

@@ -196,24 +196,6 @@ static void select_platform(struct boot_info *b)
 				        "and real TDX/SNP would need #VE/#VC handlers for this path's port I/O");
 }
 
-static void copy_config_tables(struct boot_info *b, const u8 *array, u32 count)
-{
-	b->config_table_total = count;
-	b->config_table_count = MIN((u64)count, (u64)BOOT_MAX_CONFIG_TABLES);
-	for (u64 i = 0; i < b->config_table_count; i++) {
-		memcpy(&b->config_tables[i].guid, array + i * EFI_CONFIG_TABLE_SIZE, sizeof(efi_guid_t));
-		b->config_tables[i].table = (void *)(uintptr_t)bp_get(array + i * EFI_CONFIG_TABLE_SIZE + 16, 8);
-	}
-}
-
-static void *config_table(const struct boot_info *b, efi_guid_t guid)
-{
-	for (u64 i = 0; i < b->config_table_count; i++)
-		if (efi_guid_equal(&b->config_tables[i].guid, &guid))
-			return b->config_tables[i].table;
-	return NULL;
-}
-
 /* "# firmware:" as efi_main prints it, FirmwareVendor read at SETUP_EFI's physical fw_vendor. */
 static void read_firmware_identity(struct boot_info *b, u64 systab, u64 fw_vendor)
 {
@@ -249,7 +231,7 @@ static void read_efi(struct boot_info *b, const struct efi_info *ei, bool have_s
 		printk("# config tables: none (refused: %s)\n", why);
 		return;
 	}
-	copy_config_tables(b, array, count);
+	boot_set_config_tables(b, array, count);
 	/* a table the previous stage reclaimed lies in e820 RAM now: keep at least its first page, so ccktf's own
 	 * allocations do not overwrite what the tests read (its size is not known from the array) */
 	for (u64 i = 0; i < b->config_table_count; i++)
@@ -262,7 +244,7 @@ static void read_efi(struct boot_info *b, const struct efi_info *ei, bool have_s
  * accepts nothing, so it is reported, not used. */
 static void report_unaccepted(const struct boot_info *b)
 {
-	u64 pa = (u64)(uintptr_t)config_table(b, (efi_guid_t)LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
+	u64 pa = (u64)(uintptr_t)boot_config_table(b, (efi_guid_t)LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
 	const struct efi_unaccepted_memory *t = pa ? mapped_read(NULL, pa, UNACCEPTED_HEADER_SIZE) : NULL;
 	struct mm_error e;
 
@@ -358,7 +340,7 @@ __noreturn void boot64_main(const u8 *bp)
 	synthesize_memmap(b);
 	{
 		struct memmap map = memmap_view(&b->memmap);
-		machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(config_table(b, (efi_guid_t)EFI_ACPI_20_TABLE_GUID), &map));
+		machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(boot_config_table(b, (efi_guid_t)EFI_ACPI_20_TABLE_GUID), &map));
 	}
 	calibrate_tsc(b);
 	report_unaccepted(b);

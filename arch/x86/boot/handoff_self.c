@@ -20,6 +20,7 @@
 #include <arch/cpu.h>
 #include <ccktf/args.h>
 #include <ccktf/boot.h>
+#include <ccktf/boot_steps.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
@@ -172,12 +173,7 @@ static void fill_efi_info(u8 *bp, const struct efi_memmap_snapshot *final)
 
 static u64 smbios_table(void)
 {
-	efi_guid_t g = EFI_SMBIOS_TABLE_GUID;
-
-	for (u64 i = 0; i < boot_info.config_table_count; i++)
-		if (efi_guid_equal(&boot_info.config_tables[i].guid, &g))
-			return (u64)(uintptr_t)boot_info.config_tables[i].table;
-	return 0;
+	return (u64)(uintptr_t)boot_config_table(&boot_info, (efi_guid_t)EFI_SMBIOS_TABLE_GUID);
 }
 
 /* struct setup_data { next, type, len } + struct efi_setup_data { fw_vendor, __unused, tables, smbios, ... } */

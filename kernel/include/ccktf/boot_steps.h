@@ -18,5 +18,11 @@ void boot_parse_args(struct boot_info *b);
 void boot_select_platform(struct boot_info *b);
 /* Prints b->config_tables as "# config tables: N" and one line each (GUID, address, name). */
 void boot_print_config_tables(const struct boot_info *b);
+/* Fills b->config_tables (at most BOOT_MAX_CONFIG_TABLES; config_table_total keeps count) from count
+ * EFI_CONFIGURATION_TABLEs at array, read as bytes: the system table's list or the array a boot-protocol
+ * loader named (kernel/boot_config_tables.c). */
+void boot_set_config_tables(struct boot_info *b, const u8 *array, u64 count);
+/* The table with this GUID among b->config_tables, or NULL; works after either entry (b->st may be NULL). */
+void *boot_config_table(const struct boot_info *b, efi_guid_t guid);
 
 #endif
