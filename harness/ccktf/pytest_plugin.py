@@ -86,11 +86,16 @@ class KernelSession:
         self.selected: dict[str, list[str]] = {}
         self.runs: dict[str, Union[runner.Run, str]] = {}  # config id -> Run, or why it could not start
 
-    def run_options(self, append: str, label: str, mode: str = "run", **overrides) -> runner.RunOptions:
-        options = dict(kernel=self.option.ccktf_kernel, firmware=resolve_firmware(self.option.ccktf_firmware),
-                       append=append, timeout=self.option.ccktf_timeout, log_dir=self.option.ccktf_log_dir,
-                       label=label, mode=mode, qemu=self.option.ccktf_qemu)
+    def run_options(self, append: str, label: str, mode: str = "run", launch: Optional[qemu.Launch] = None,
+                    **overrides) -> runner.RunOptions:
+        """Options from the command line (--ccktf-kernel, -firmware, -qemu, -timeout, -log-dir); with ``launch``
+        (qemu.choose_launch()), its firmware, profile and boot mode instead."""
+        options = dict(kernel=self.option.ccktf_kernel, append=append, timeout=self.option.ccktf_timeout,
+                       log_dir=self.option.ccktf_log_dir, label=label, mode=mode, qemu=self.option.ccktf_qemu)
         options.update(overrides)
+        if launch is not None:
+            return runner.RunOptions.launching(launch, **options)
+        options.setdefault("firmware", resolve_firmware(self.option.ccktf_firmware))
         return runner.RunOptions(**options)
 
     def listing(self) -> list[str]:
@@ -252,8 +257,5 @@ def ccktf_secure_boot(ccktf_session: KernelSession):
     def boot(image: Path, append: str = "", label: str = "secure-boot", **overrides) -> runner.Run:
         option = ccktf_session.option
         launch = qemu.choose_launch(None, None, option.ccktf_firmware, option.ccktf_qemu, secure_boot=True)
-        fields = dict(kernel=image, append=append, timeout=option.ccktf_timeout, log_dir=option.ccktf_log_dir,
-                      label=label, qemu=option.ccktf_qemu)
-        fields.update(overrides)
-        return runner.run(runner.RunOptions.launching(launch, **fields))
+        return runner.run(ccktf_session.run_options(append, label, launch=launch, kernel=image, **overrides))
     return boot

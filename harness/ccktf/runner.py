@@ -71,6 +71,7 @@ class RunOptions:
     mem_prealloc: bool = False  # --mem-prealloc: QEMU backs all guest RAM before the guest starts
     secure_boot: bool = False  # Secure Boot mode (qemu.choose_secure_boot(), docs/secure-boot.md)
     more_esps: tuple[Path, ...] = ()  # further ESP disks, each with its own image (qemu.more_esp_args())
+    initrd: Optional[Path] = None  # -initrd with a -kernel boot (qemu.LaunchConfig.initrd: Linux's initramfs)
 
     @classmethod
     def launching(cls, launch: qemu.Launch, **fields) -> "RunOptions":
@@ -267,7 +268,8 @@ def run(options: RunOptions) -> Run:
                                debug_exit=options.debug_exit, host=options.host,
                                measured_boot=options.measured_boot, mem_prealloc=options.mem_prealloc,
                                secure_boot=options.secure_boot,
-                               more_esps=tuple(p.resolve() for p in options.more_esps))
+                               more_esps=tuple(p.resolve() for p in options.more_esps),
+                               initrd=options.initrd.resolve() if options.initrd is not None else None)
     with file_errors("the run directory"):
         run_dir = allocate_run_dir(options.log_dir, options.label)
         plan = qemu.build_launch(config, run_dir)

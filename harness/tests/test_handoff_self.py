@@ -7,18 +7,15 @@ import re
 
 import pytest
 
-from ccktf import firmware as fwmod
-from ccktf import ktap, runner, verdict
+from ccktf import ktap, verdict
 
 pytestmark = pytest.mark.boot
 TIMEOUT = 240
 MARK = "\nKTAP version 1\n"
 
 
-def boot(ccktf_kernel, tmp_path, append):
-    options = runner.RunOptions(kernel=ccktf_kernel, firmware=fwmod.find_firmware(), append=append, memory="1G",
-                                timeout=TIMEOUT, log_dir=tmp_path, label="handoff")
-    run = runner.run(options)
+def boot(ccktf_boot, append):
+    run = ccktf_boot(append, label="handoff", memory="1G", timeout=TIMEOUT)
     return run, ktap.strip_escapes(run.serial_log.read_bytes().decode(errors="replace"))
 
 
@@ -34,8 +31,8 @@ def config_tables(text):
     return re.findall(r"^#   ([0-9a-f-]{36}) at (0x[0-9a-f]+) ", text, re.M)
 
 
-def test_stage1_hands_off_and_stage2_runs_its_suites(ccktf_kernel, tmp_path):
-    run, out = boot(ccktf_kernel, tmp_path, "tests=selftest,cpu,handoff handoff=self")
+def test_stage1_hands_off_and_stage2_runs_its_suites(ccktf_boot):
+    run, out = boot(ccktf_boot, "tests=selftest,cpu,handoff handoff=self")
     stage1, stage2 = split_stages(out)
     one, two = ktap.parse(stage1), ktap.parse(stage2)
     # stage 1: its own document, passed, then the hand-off instead of an exit line
@@ -71,9 +68,9 @@ def reclaimed_tables(text):
     return re.findall(r"# evidence: config_tables_in_reclaimed_memory: config table [0-9a-f-]{36} \((\w+)\) at ", text)
 
 
-def test_without_reclaim_no_table_is_reported(ccktf_kernel, tmp_path):
+def test_without_reclaim_no_table_is_reported(ccktf_boot):
     """The check reads the memory: when stage 1 does not reclaim boot-services memory, no table is in it."""
-    run, out = boot(ccktf_kernel, tmp_path, "tests=handoff handoff=self handoff_reclaim=0")
+    run, out = boot(ccktf_boot, "tests=handoff handoff=self handoff_reclaim=0")
     stage1, stage2 = split_stages(out)
     assert "# handoff: reclaimed " not in stage1
     assert reclaimed_tables(stage2) == [], stage2[-3000:]
@@ -81,9 +78,9 @@ def test_without_reclaim_no_table_is_reported(ccktf_kernel, tmp_path):
     assert ktap.parse(stage2).find("handoff.config_tables_in_reclaimed_memory").status is ktap.Status.PASS
 
 
-def test_handoff_self_is_refused_on_a_model(ccktf_kernel, tmp_path):
+def test_handoff_self_is_refused_on_a_model(ccktf_boot):
     """Stage 2 could not inherit the model's state: refused after stage 1's tests, a usage error."""
-    run, out = boot(ccktf_kernel, tmp_path, "tests=selftest platform=sim-tdx sim_unaccepted=64M handoff=self")
+    run, out = boot(ccktf_boot, "tests=selftest platform=sim-tdx sim_unaccepted=64M handoff=self")
     assert "# handoff: refused: handoff=self runs on platform none only" in out, out[-3000:]
     assert "# ccktf: exit=usage-error code=2" in out
     assert MARK not in out[out.find(MARK) + 1:], "no stage 2"

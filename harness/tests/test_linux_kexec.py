@@ -15,10 +15,7 @@ import re
 
 import pytest
 
-from ccktf import ktap, qemu, runner, verdict
-
-from ccktf import firmware as fwmod
-from ccktf import linux_guest
+from ccktf import ktap, linux_guest, runner, verdict
 from ccktf.errors import CcktfError
 
 pytestmark = pytest.mark.boot
@@ -42,28 +39,23 @@ def ccktf_e820(out):
     return {(int(a, 16), int(b, 16), int(t)) for a, b, t in found}
 
 
-def boot(debian_linux, ccktf_kernel, tmp_path, syscall, args):
-    """Linux under OVMF with the guest's initramfs, launched as the harness launches ccktf (ccktf.qemu's
-    command line, the tcg profile, ccktf.runner's process handling); the serial text, QEMU's status, and the
-    harness's verdict on the KTAP document ccktf printed after the kexec."""
+def boot(debian_linux, ccktf_session, ccktf_kernel, tmp_path, syscall, args):
+    """Linux under OVMF with the guest's initramfs, launched as the harness launches ccktf (runner.run with
+    the session's --ccktf-firmware/--ccktf-qemu, the tcg profile): the guest, the Run (QEMU's status, the
+    parsed KTAP document ccktf printed after the kexec and the harness's verdict on it) and the serial text."""
     try:
         guest = linux_guest.prepare(debian_linux, ccktf_kernel, args, syscall, tmp_path)
     except CcktfError as err:
         pytest.skip(f"the kexec initramfs cannot be built here: {err}")
-    config = qemu.LaunchConfig(kernel=guest.vmlinuz.resolve(), initrd=guest.initrd.resolve(),
-                               firmware=fwmod.find_firmware(), profile=qemu.lookup_profile("tcg"),
-                               append="console=ttyS0 quiet", memory="1G")
-    plan = qemu.build_launch(config, tmp_path)
-    runner.stage(plan)
-    end = runner.run_process(plan.argv, tmp_path, tmp_path / "serial.log", tmp_path / "qemu-stderr.log", TIMEOUT)
-    out = ktap.strip_escapes((tmp_path / "serial.log").read_bytes().decode(errors="replace"))
-    result = ktap.parse(out)
-    return guest, end, out, result, verdict.decide(result, end.status, end.timed_out, TIMEOUT)
+    run = runner.run(ccktf_session.run_options("console=ttyS0 quiet", f"linux-kexec-{syscall}", kernel=guest.vmlinuz,
+                                               initrd=guest.initrd, memory="1G", timeout=TIMEOUT))
+    out = ktap.strip_escapes(run.serial_log.read_bytes().decode(errors="replace"))
+    return guest, run, out, run.ktap, run.verdict
 
 
 @pytest.mark.parametrize("syscall", sorted(linux_guest.SYSCALLS))
-def test_debian_linux_kexecs_ccktf_which_runs_its_suites(debian_linux, ccktf_kernel, tmp_path, syscall):
-    guest, end, out, result, judged = boot(debian_linux, ccktf_kernel, tmp_path, syscall, "")
+def test_debian_linux_kexecs_ccktf_which_runs_its_suites(debian_linux, ccktf_session, ccktf_kernel, tmp_path, syscall):
+    guest, run, out, result, judged = boot(debian_linux, ccktf_session, ccktf_kernel, tmp_path, syscall, "")
     tail = out[-3000:]
     mark = linux_guest.MARK
     assert f"{mark} Linux {guest.package.removeprefix('linux-image-')} is up" in out, tail
@@ -103,15 +95,16 @@ def test_debian_linux_kexecs_ccktf_which_runs_its_suites(debian_linux, ccktf_ker
     for name in ("efi_boot_services.memmap_stable_between_reads", "efi.system_table_header", "efi.memmap_shape"):
         assert name in skipped and no_bs in (skipped[name].skip_reason or ""), (name, skipped.get(name))
     assert all(t.skip_reason for t in skipped.values()), [n for n, t in skipped.items() if not t.skip_reason]
-    assert result.exit and result.exit.kind == "passed" and end.status == 1
+    assert result.exit and result.exit.kind == "passed" and run.status == 1
 
 
-def test_kexec_with_a_model_platform_is_refused(debian_linux, ccktf_kernel, tmp_path):
+def test_kexec_with_a_model_platform_is_refused(debian_linux, ccktf_session, ccktf_kernel, tmp_path):
     """The sim-tdx model's state lives in ccktf's memory and cannot survive Linux's kexec: refused with a
     usage error, never run as if it had."""
-    guest, end, out, result, judged = boot(debian_linux, ccktf_kernel, tmp_path, "kexec_file_load", "platform=sim-tdx")
+    guest, run, out, result, judged = boot(debian_linux, ccktf_session, ccktf_kernel, tmp_path, "kexec_file_load",
+                                              "platform=sim-tdx")
     assert "# ccktf: entry=boot-protocol loader=0xd0" in out, out[-3000:]
     assert re.search(r"# ccktf: usage error: sim-tdx: the 64-bit boot-protocol entry runs on platform none only",
                      out), out[-3000:]
-    assert "# ccktf: exit=usage-error code=2" in out and end.status == 2 * 2 + 1, out[-3000:]
+    assert "# ccktf: exit=usage-error code=2" in out and run.status == 2 * 2 + 1, out[-3000:]
     assert judged.outcome is verdict.Outcome.ERROR and result.usage_errors, (judged, out[-3000:])

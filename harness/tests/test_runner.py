@@ -98,3 +98,15 @@ def test_relative_kernel_path_reaches_qemu_absolute(fake_qemu, fake_run_options,
     monkeypatch.chdir(kernel.parent)
     run = run_with(fake_run_options, kernel=Path(kernel.name))
     assert str(kernel) in fake_qemu.invocations()[0], run.command_line
+
+
+def test_an_initrd_reaches_qemu_after_the_kernel_absolute(fake_qemu, fake_run_options, monkeypatch):
+    """RunOptions.initrd (Linux's initramfs when Linux kexecs ccktf) is passed on as -initrd, resolved."""
+    fake_qemu.serve("firmware_noise", status=1)
+    initrd = fake_run_options.kernel.resolve().parent / "initrd.cpio"
+    initrd.write_bytes(b"070701")
+    monkeypatch.chdir(initrd.parent)
+    run_with(fake_run_options, initrd=Path(initrd.name))
+    argv = fake_qemu.invocations()[0]
+    assert argv[argv.index("-initrd") + 1] == str(initrd), argv
+    assert argv.index("-kernel") < argv.index("-initrd"), argv
