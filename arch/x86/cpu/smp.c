@@ -79,46 +79,29 @@ const struct smp_state *smp_get(void)
 	return &smp;
 }
 
-/* The platform's waker; NULL with why in *why when ccktf has none for its mechanism. */
-static const struct ap_waker *waker_for(enum cpu_wake w, const char **why)
-{
-	switch (w) {
-	case CPU_WAKE_INIT_SIPI:
-		return &ap_waker_init_sipi;
-	case CPU_WAKE_MADT_MAILBOX:
-		return &ap_waker_madt_mailbox;
-	case CPU_WAKE_SNP_AP_CREATE:
-		return &ap_waker_snp_ap_create;
-	default:
-		*why = "the platform declares no way to wake application processors";
-		return NULL;
-	}
-}
+/* Every waker ccktf has, found by the mechanism the platform declares (its kind). */
+static const struct ap_waker *const wakers[] = { &ap_waker_init_sipi, &ap_waker_madt_mailbox, &ap_waker_snp_ap_create };
 
-static const char *wake_name(enum cpu_wake w)
+/* The waker for w; NULL when ccktf has none for it. */
+static const struct ap_waker *waker_for(enum cpu_wake w)
 {
-	switch (w) {
-	case CPU_WAKE_INIT_SIPI:
-		return "init-sipi-sipi";
-	case CPU_WAKE_MADT_MAILBOX:
-		return "madt-mailbox";
-	case CPU_WAKE_SNP_AP_CREATE:
-		return "snp-ap-create";
-	default:
-		return "none";
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(wakers); i++)
+		if (wakers[i]->kind == w)
+			return wakers[i];
+	return NULL;
 }
 
 void smp_prepare(struct boot_info *b)
 {
 	struct memmap map = memmap_view(&b->memmap_boot);
-	enum cpu_wake w = platform_current()->cpu_wake;
+	const struct ap_waker *found = waker_for(platform_current()->cpu_wake);
 	u64 aps;
 
-	smp.wake = wake_name(w);
+	smp.wake = found ? found->name : "none";
 	madt_read_in(efi_config_table(b->st, EFI_ACPI_20_TABLE_GUID), &map, &smp.madt);
 	smp.madt_enabled = smp.madt.error ? 1 : smp.madt.enabled;
-	waker = waker_for(w, &smp.skipped);
+	if (!(waker = found))
+		smp.skipped = "the platform declares no way to wake application processors";
 	if (!waker || smp.madt.error || smp.madt.enabled < 2)
 		return;
 	aps = smp.madt.enabled - 1;

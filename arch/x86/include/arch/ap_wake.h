@@ -15,7 +15,7 @@
 struct boot_info;
 
 struct ap_waker {
-	enum cpu_wake kind;
+	enum cpu_wake kind; /* the mechanism it serves: smp.c finds the platform's waker by it */
 	const char *name; /* printed in "# cpus: ... wake=NAME" */
 	/*
 	 * Before ExitBootServices (boot services usable): what the mechanism needs from the firmware (pages
