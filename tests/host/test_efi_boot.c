@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "../../kernel/efi/efi_boot.c"
-#include "../../kernel/boot_config_tables.c" /* efi_copy_config_tables() fills through it */
 
 KTEST_SUITE(host_efi_boot, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
 

@@ -20,7 +20,7 @@ void boot_select_platform(struct boot_info *b);
 void boot_print_config_tables(const struct boot_info *b);
 /* Fills b->config_tables (at most BOOT_MAX_CONFIG_TABLES; config_table_total keeps count) from count
  * EFI_CONFIGURATION_TABLEs at array, read as bytes: the system table's list or the array a boot-protocol
- * loader named (kernel/boot_config_tables.c). */
+ * loader named (kernel/boot/config_tables.c). */
 void boot_set_config_tables(struct boot_info *b, const u8 *array, u64 count);
 /* The table with this GUID among b->config_tables, or NULL; works after either entry (b->st may be NULL). */
 void *boot_config_table(const struct boot_info *b, efi_guid_t guid);
