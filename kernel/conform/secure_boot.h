@@ -21,8 +21,6 @@
 #define SB_VAR_ATTRIBUTES (EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
 /* Table 3-1: each is a UINT8, 1 or 0 ("All other values are reserved"). */
 #define SB_VAR_SIZE 1u
-/* UEFI 2.10 section 8.2, SetVariable(): "The variable in question is read-only." */
-#define EFI_WRITE_PROTECTED (EFI_ERROR_BIT | 8)
 
 /* Modes of UEFI 2.10 section 32.3 (Figure 32-4): Setup, User, Audit, Deployed. */
 enum sb_mode { SB_MODE_UNKNOWN, SB_MODE_SETUP, SB_MODE_USER, SB_MODE_AUDIT, SB_MODE_DEPLOYED };

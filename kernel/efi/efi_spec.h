@@ -22,6 +22,7 @@ typedef u16 efi_char16_t;
 #define EFI_UNSUPPORTED (EFI_ERROR_BIT | 3)
 #define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5)
 #define EFI_DEVICE_ERROR (EFI_ERROR_BIT | 7)
+#define EFI_WRITE_PROTECTED (EFI_ERROR_BIT | 8) /* section 8.2 SetVariable(): the variable is read-only */
 #define EFI_OUT_OF_RESOURCES (EFI_ERROR_BIT | 9)
 #define EFI_NOT_FOUND (EFI_ERROR_BIT | 14)
 #define EFI_IS_ERROR(s) (((s) & EFI_ERROR_BIT) != 0)
