@@ -78,17 +78,19 @@ static void accept_same_range(const struct smp_util_call *c)
 	cpu_status[c->nth] = unaccepted_accept_with(r->start, range_len(*r), &cpu_stats[c->nth], &cpu_result[c->nth]);
 }
 
-KTEST(accept_smp, racing_cpus_over_the_same_units_never_double_accept)
+/*
+ * Runs fn on every online CPU over r and fails t for each CPU whose accept did not end OK; *cleared: the
+ * units the CPUs cleared together. False when the run itself failed (reported).
+ */
+static bool race_over(struct ktest *t, smp_util_fn fn, struct range *r, u64 *cleared)
 {
 	u32 n = smp_util_online();
-	u64 doubles = double_accepts(), cleared = 0;
 	const char *why;
-	struct range r;
 
-	TAKE_UNITS_OR_SKIP(t, RACE_UNITS, &r);
-	if (!smp_util_run(n, accept_same_range, &r, &why)) {
+	*cleared = 0;
+	if (!smp_util_run(n, fn, r, &why)) {
 		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
-		return;
+		return false;
 	}
 	for (u32 i = 0; i < n; i++) {
 		char err[200];
@@ -96,9 +98,21 @@ KTEST(accept_smp, racing_cpus_over_the_same_units_never_double_accept)
 		accept_error_format(&cpu_stats[i].first_error, err, sizeof(err));
 		if (cpu_status[i] != ACCEPT_MEMORY_OK)
 			ktest_fail(t, __FILE__, __LINE__, "CPU %u: status %d, %s", i, cpu_status[i], err);
-		cleared += cpu_result[i].units_cleared;
+		*cleared += cpu_result[i].units_cleared;
 		ktest_log(t, "CPU %u cleared %llu of the %u units", i, cpu_result[i].units_cleared, RACE_UNITS);
 	}
+	return true;
+}
+
+KTEST(accept_smp, racing_cpus_over_the_same_units_never_double_accept)
+{
+	u32 n = smp_util_online();
+	u64 doubles = double_accepts(), cleared;
+	struct range r;
+
+	TAKE_UNITS_OR_SKIP(t, RACE_UNITS, &r);
+	if (!race_over(t, accept_same_range, &r, &cleared))
+		return;
 	KEXPECT_EQ(t, cleared, RACE_UNITS); /* each unit by exactly one CPU */
 	KEXPECT_EQ(t, double_accepts() - doubles, 0);
 	check_range_accepted(t, r);
@@ -134,23 +148,12 @@ static void accept_overlapping_window(const struct smp_util_call *c)
 KTEST(accept_smp, racing_cpus_over_partly_overlapping_units_never_double_accept)
 {
 	u32 n = smp_util_online();
-	u64 doubles = double_accepts(), cleared = 0;
-	const char *why;
+	u64 doubles = double_accepts(), cleared;
 	struct range r;
 
 	TAKE_UNITS_OR_SKIP(t, RACE_UNITS, &r);
-	if (!smp_util_run(n, accept_overlapping_window, &r, &why)) {
-		ktest_fail(t, __FILE__, __LINE__, "running on %u CPUs: %s", n, why);
+	if (!race_over(t, accept_overlapping_window, &r, &cleared))
 		return;
-	}
-	for (u32 i = 0; i < n; i++) {
-		char err[200];
-
-		accept_error_format(&cpu_stats[i].first_error, err, sizeof(err));
-		if (cpu_status[i] != ACCEPT_MEMORY_OK)
-			ktest_fail(t, __FILE__, __LINE__, "CPU %u: status %d, %s", i, cpu_status[i], err);
-		cleared += cpu_result[i].units_cleared;
-	}
 	if (n == 1) /* one window of 3/4: the rest stays for later cases to find, as on any boot */
 		KEXPECT_EQ(t, cleared, WINDOW_UNITS);
 	else
