@@ -70,12 +70,16 @@ static void check_range_accepted(struct ktest *t, struct range r)
 
 /* Lazy: all CPUs ask for the same units at once */
 
+/* This CPU (call c) accepts w lazily, its status, stats and result in its own slots. */
+static void accept_on_this_cpu(const struct smp_util_call *c, struct range w)
+{
+	memset(&cpu_stats[c->nth], 0, sizeof(cpu_stats[c->nth]));
+	cpu_status[c->nth] = unaccepted_accept_with(w.start, range_len(w), &cpu_stats[c->nth], &cpu_result[c->nth]);
+}
+
 static void accept_same_range(const struct smp_util_call *c)
 {
-	const struct range *r = c->arg;
-
-	memset(&cpu_stats[c->nth], 0, sizeof(cpu_stats[c->nth]));
-	cpu_status[c->nth] = unaccepted_accept_with(r->start, range_len(*r), &cpu_stats[c->nth], &cpu_result[c->nth]);
+	accept_on_this_cpu(c, *(const struct range *)c->arg);
 }
 
 /*
@@ -139,10 +143,7 @@ static struct range overlap_window(struct range all, const struct smp_util_call 
 
 static void accept_overlapping_window(const struct smp_util_call *c)
 {
-	struct range w = overlap_window(*(const struct range *)c->arg, c);
-
-	memset(&cpu_stats[c->nth], 0, sizeof(cpu_stats[c->nth]));
-	cpu_status[c->nth] = unaccepted_accept_with(w.start, range_len(w), &cpu_stats[c->nth], &cpu_result[c->nth]);
+	accept_on_this_cpu(c, overlap_window(*(const struct range *)c->arg, c));
 }
 
 KTEST(accept_smp, racing_cpus_over_partly_overlapping_units_never_double_accept)
