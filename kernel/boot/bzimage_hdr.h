@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The setup header of a bzImage another stage is about to load (handoff=linux), checked before anything is
+ * copied: Linux Documentation/arch/x86/boot.rst ("The real-mode kernel header", "Details of header
+ * fields", "64-bit BOOT PROTOCOL") and what arch/x86/kernel/kexec-bzimage64.c bzImage64_probe() and
+ * bzImage64_load() require of an image they enter at load address + 0x200. The image comes from the host:
+ * each refusal names the field, the value found and what is needed.
+ */
+#ifndef CCKTF_BOOT_BZIMAGE_HDR_H
+#define CCKTF_BOOT_BZIMAGE_HDR_H
+
+#include <ccktf/types.h>
+
+/* Offsets in the image's first sector (arch/x86/include/uapi/asm/bootparam.h struct setup_header, which
+ * starts at 0x1f1 of both the file and boot_params). */
+#define BZ_SETUP_HEADER 0x1f1
+#define BZ_SETUP_SECTS 0x1f1	   /* u8; 0 means 4 */
+#define BZ_BOOT_FLAG 0x1fe	   /* u16 0xaa55 */
+#define BZ_JUMP 0x200		   /* EB rel8: the header ends at 0x202 + rel8 */
+#define BZ_HEADER 0x202		   /* "HdrS" */
+#define BZ_VERSION 0x206	   /* u16 */
+#define BZ_LOADFLAGS 0x211	   /* u8 */
+#define BZ_INITRD_ADDR_MAX 0x22c   /* u32, from 2.03 */
+#define BZ_KERNEL_ALIGNMENT 0x230  /* u32, from 2.05 */
+#define BZ_RELOCATABLE 0x234	   /* u8, from 2.05 */
+#define BZ_XLOADFLAGS 0x236	   /* u16, from 2.12 */
+#define BZ_CMDLINE_SIZE 0x238	   /* u32, from 2.06 */
+#define BZ_PREF_ADDRESS 0x258	   /* u64, from 2.10 */
+#define BZ_INIT_SIZE 0x260	   /* u32, from 2.10 */
+#define BZ_HEADER_MIN_END 0x264	   /* through init_size: what a 2.12 header holds at least */
+#define BZ_MIN_LEN 1024		   /* kexec-bzimage64.c: "kernel should be at least two sectors long" */
+#define BZ_BOOT_FLAG_MAGIC 0xaa55
+#define BZ_MIN_VERSION 0x020c	   /* 2.12: xloadflags, hence XLF_KERNEL_64 */
+#define BZ_LOADED_HIGH 0x01	   /* loadflags bit 0: a bzImage */
+#define BZ_XLF_KERNEL_64 0x0001	   /* xloadflags bit 0: the 64-bit entry at load + 0x200 */
+#define BZ_ALIGN_MIN 0x1000	   /* a page */
+#define BZ_ALIGN_MAX 0x1000000	   /* 16 MiB: arch/x86/Kconfig PHYSICAL_ALIGN range 0x2000 0x1000000 */
+
+struct bzimage_info {
+	u64 kern16;		/* file offset of the protected-mode part: (setup_sects + 1) * 512 */
+	u64 pm_size;		/* its bytes: file length - kern16 */
+	u64 header_end;		/* 0x202 + the jump's rel8: the setup header is [0x1f1, header_end) */
+	u64 pref_address;
+	u32 kernel_alignment, init_size, initrd_addr_max, cmdline_size;
+	u16 version, xloadflags;
+};
+
+/* True when img (len bytes) is a bzImage this loader can enter through the 64-bit boot protocol, with
+ * *out filled; false with "FIELD: what was found, what is needed (source)" in err. */
+bool bzimage_check(const u8 *img, u64 len, struct bzimage_info *out, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* The newc cpio reader (cpio.h): buffer-format.rst, Linux init/initramfs.c. */
+#include <ccktf/format.h>
+#include <ccktf/string.h>
+
+#include "boot/cpio.h"
+
+#define CPIO_FIELDS 13
+#define F_MODE 1
+#define F_FILESIZE 6
+#define F_NAMESIZE 11
+#define S_IFMT 0170000	/* POSIX <sys/stat.h> file type bits, as the mode field carries them */
+#define S_IFREG 0100000
+#define TRAILER "TRAILER!!!"
+
+static u64 pad4(u64 n)
+{
+	return (4 - (n & 3)) & 3;
+}
+
+static bool hex8(const u8 *p, u32 *out)
+{
+	u32 v = 0;
+
+	for (unsigned i = 0; i < 8; i++) {
+		u8 c = p[i];
+		u32 d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return true;
+}
+
+/* A leading "/" or "./" is not part of the name (cpio writers differ; Linux's reader does the same). */
+static const char *strip_prefix(const char *s)
+{
+	while (s[0] == '.' && s[1] == '/')
+		s += 2;
+	while (s[0] == '/')
+		s++;
+	return s;
+}
+
+struct walk {
+	const u8 *buf;
+	u64 len, off;
+	char *err;
+	size_t err_size;
+};
+
+static bool refuse(struct walk *w, const char *what, u64 at)
+{
+	snprintf(w->err, w->err_size, "archive: %s at offset 0x%llx", what, (unsigned long long)at);
+	return false;
+}
+
+/* One member's header and name at w->off; on success w->off is the data's offset. */
+static bool read_header(struct walk *w, struct cpio_member *m)
+{
+	const u8 *h = w->buf + w->off;
+	u32 f[CPIO_FIELDS];
+	u64 start = w->off, name_end;
+
+	if (w->len - w->off < CPIO_HEADER_SIZE)
+		return refuse(w, "truncated header (no TRAILER!!! member)", start);
+	if (memcmp(h, "070701", 6) && memcmp(h, "070702", 6))
+		return refuse(w, "bad magic (not a newc cpio archive)", start);
+	for (unsigned i = 0; i < CPIO_FIELDS; i++)
+		if (!hex8(h + 6 + 8 * i, &f[i]))
+			return refuse(w, "header field not 8 hex digits", start + 6 + 8 * i);
+	if (f[F_NAMESIZE] < 2 || f[F_NAMESIZE] > CPIO_NAME_MAX)
+		return refuse(w, "name size out of range (2..256)", start);
+	name_end = start + CPIO_HEADER_SIZE + f[F_NAMESIZE];
+	if (name_end > w->len)
+		return refuse(w, "name past the end", start);
+	for (u32 i = 0; i < f[F_NAMESIZE]; i++)
+		if ((h[CPIO_HEADER_SIZE + i] == '\0') != (i == f[F_NAMESIZE] - 1))
+			return refuse(w, "name not NUL-terminated at its namesize", start);
+	memcpy(m->name, h + CPIO_HEADER_SIZE, f[F_NAMESIZE]);
+	m->mode = f[F_MODE];
+	m->size = f[F_FILESIZE];
+	w->off = name_end + pad4(CPIO_HEADER_SIZE + f[F_NAMESIZE]);
+	if (w->off > w->len || w->len - w->off < m->size)
+		return refuse(w, "member data past the end", start);
+	m->offset = w->off;
+	return true;
+}
+
+bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out, char *err, size_t err_size)
+{
+	struct walk w = { buf, len, 0, err, err_size };
+	struct cpio_member m;
+	bool found = false;
+
+	name = strip_prefix(name);
+	for (;;) {
+		u64 at = w.off;
+
+		if (!read_header(&w, &m))
+			return false;
+		if (!strcmp(m.name, TRAILER))
+			break;
+		if (!strcmp(strip_prefix(m.name), name)) {
+			if (found)
+				return refuse(&w, "member named twice", at);
+			if ((m.mode & S_IFMT) != S_IFREG) {
+				snprintf(err, err_size, "archive: '%s' is not a regular file (mode 0%o)", name, m.mode);
+				return false;
+			}
+			*out = m;
+			found = true;
+		}
+		w.off = m.offset + m.size;
+		w.off += pad4(w.off);
+		if (w.off > len)
+			w.off = len; /* the last member's padding may be cut: the trailer check then refuses */
+	}
+	if (!found)
+		snprintf(err, err_size, "archive: no member '%s'", name);
+	return found;
+}
