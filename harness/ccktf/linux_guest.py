@@ -35,6 +35,7 @@ IMAGE_PATH = "/ccktf.efi"
 LIB_DIR = "/lib/x86_64-linux-gnu"
 LOADER = "/lib64/ld-linux-x86-64.so.2"
 _LDD_LINE = re.compile(r"^\s*(\S+)\s+=>\s+(not found|\S+)")
+TOOLS = ("sh", "mount", "echo", "cat", "uname", "poweroff")  # the busybox applets /init uses (links)
 
 INIT = """#!/bin/sh
 export PATH=/bin:/sbin
@@ -93,17 +94,23 @@ def build_initrd(image: Path, args: str, syscall: str, out: Path, root: Path) ->
     """An initramfs whose /init kexecs ``image`` with ``args`` through ``syscall``."""
     if syscall not in SYSCALLS:
         raise LinuxGuestError(f"syscall {syscall!r} is not one of {', '.join(SYSCALLS)}")
+    init = INIT.format(mark=MARK, syscall=syscall, flag=SYSCALLS[syscall], image=IMAGE_PATH)
+    return write_initrd(root, init, {IMAGE_PATH: (image.read_bytes(), 0o644)}, args, TOOLS, out)
+
+
+def write_initrd(root: Path, init: str, files: dict[str, tuple[bytes, int]], args: str, tools: tuple[str, ...],
+                 out: Path) -> Path:
+    """An initramfs with ``init`` as /init, Debian's busybox (linked as each of ``tools``), kexec with the
+    libraries it needs, ``args`` in /ccktf.args, and ``files`` ({path: (bytes, permissions)})."""
     kexec = root / "sbin" / "kexec"
     busybox = root / "bin" / "busybox"
     libs = _libraries(root, kexec)
     files = {"/bin/busybox": (busybox.read_bytes(), 0o755), "/sbin/kexec": (kexec.read_bytes(), 0o755),
-             LOADER: (Path(LOADER).read_bytes(), 0o755), IMAGE_PATH: (image.read_bytes(), 0o644),
-             "/ccktf.args": (args.encode() + b"\n", 0o644),
-             "/init": (INIT.format(mark=MARK, syscall=syscall, flag=SYSCALLS[syscall], image=IMAGE_PATH).encode(),
-                       0o755)}
+             LOADER: (Path(LOADER).read_bytes(), 0o755), "/ccktf.args": (args.encode() + b"\n", 0o644),
+             "/init": (init.encode(), 0o755), **files}
     for lib in libs:
         files.setdefault(f"{LIB_DIR}/{lib.name}", (lib.read_bytes(), 0o755))
-    links = {f"/bin/{tool}": "busybox" for tool in ("sh", "mount", "echo", "cat", "uname", "poweroff")}
+    links = {f"/bin/{tool}": "busybox" for tool in tools}
     dirs = ["/proc", "/sys", "/dev"]
     members = initramfs.tree(list(files) + list(links) + [d + "/x" for d in dirs])
     members += [initramfs.char_device("/dev/console", 5, 1), initramfs.char_device("/dev/ttyS0", 4, 64)]
