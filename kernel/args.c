@@ -180,7 +180,9 @@ static bool parse_conformance(struct kernel_args *a, const char *v)
 static bool parse_probe(struct kernel_args *a, const char *v)
 {
 	static const char *const names[] = { [PROBE_NONE] = "none", [PROBE_TOUCH_UNACCEPTED] = "touch_unaccepted",
-					     [PROBE_TOUCH_PENDING_RAM] = "touch_pending_ram" };
+					     [PROBE_TOUCH_PENDING_RAM] = "touch_pending_ram",
+					     [PROBE_TOUCH_BESIDE_ACCEPTED] = "touch_beside_accepted",
+					     [PROBE_TOUCH_DURING_ACCEPT] = "touch_during_accept" };
 	int i = LOOKUP(names, v);
 
 	if (i >= 0)
@@ -219,7 +221,7 @@ static const struct arg_key keys[] = {
 	{ "kernel_kind", "enlightened|unenlightened|protocol-dropped", parse_kernel_kind },
 	{ "bench", "off|short|full", parse_bench },
 	{ "conformance", "0|1", parse_conformance },
-	{ "probe", "none|touch_unaccepted|touch_pending_ram", parse_probe },
+	{ "probe", "none|touch_unaccepted|touch_pending_ram|touch_beside_accepted|touch_during_accept", parse_probe },
 	{ "lava", "0|1", parse_lava },
 	{ "matrix", "0|1", parse_matrix },
 };

@@ -12,11 +12,14 @@
  * 4 KiB. Hardware has no read-only page-state question (platform_ops.page_state accepts there), so on
  * hardware there is nothing this probe may ask.
  */
+#include <arch/cpu.h>
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/kernel.h>
 #include <ccktf/platform.h>
+#include <ccktf/smp.h>
+#include <ccktf/time.h>
 #include <ccktf/unaccepted.h>
 #include "mm/memmap.h"
 
@@ -66,8 +69,71 @@ static __noreturn void touch_pending_ram(void)
 	nothing_to_probe("no RAM the map reports is pending");
 }
 
+/* The first page of the first unit the table marks unaccepted: wholly pending, as the table says. */
+static u64 first_pending_page(void)
+{
+	struct range unit;
+
+	if (!unaccepted_first_unit(&unit))
+		nothing_to_probe("the unaccepted table marks no memory unaccepted");
+	return unit.start;
+}
+
+static bool accept_4k(u64 page)
+{
+	struct accept_stats stats = { 0 };
+
+	return platform_current()->accept_range(page, EFI_PAGE_SIZE, &stats) == EFI_PAGE_SIZE;
+}
+
+static __noreturn void touch_beside_accepted(void)
+{
+	u64 page = first_pending_page();
+
+	if (!platform_current()->accept_range)
+		nothing_to_probe("the platform accepts nothing");
+	if (!accept_4k(page))
+		nothing_to_probe("accepting the unit's first 4 KiB page failed");
+	printk("# ccktf: probe: accepted the 4 KiB page at 0x%llx alone\n", page);
+	touch(page + EFI_PAGE_SIZE, "the pending page next to a 4 KiB page just accepted");
+}
+
+static void accept_on_ap(void *arg)
+{
+	accept_4k(*(u64 *)arg);
+}
+
+static __noreturn void touch_during_accept(void)
+{
+	const struct platform_ops *p = platform_current();
+	static u64 page;
+	volatile u32 state = 0;
+	u64 deadline;
+
+	if (!p->model || !p->model->hold_accept)
+		nothing_to_probe("only a model that can hold an accept in its window runs this probe");
+	if (smp_get()->online < 2)
+		nothing_to_probe("two CPUs are needed (SMP=2)");
+	page = first_pending_page();
+	p->model->hold_accept(page, &state);
+	if (!smp_post(1, accept_on_ap, &page))
+		nothing_to_probe("CPU 1 did not take the work");
+	deadline = time_now_ns() + 2000000000ull;
+	while (state != 1 && time_now_ns() < deadline)
+		cpu_relax();
+	if (state != 1)
+		nothing_to_probe("CPU 1's accept never reached the model's window within 2 s");
+	printk("# ccktf: probe: CPU 1's accept of 0x%llx is held after its checks, the page not yet accepted\n",
+	       page);
+	touch(page, "a page whose accept is in flight on CPU 1");
+}
+
 void kernel_probe_if_asked(const struct kernel_args *args)
 {
+	if (args->probe == PROBE_TOUCH_BESIDE_ACCEPTED)
+		touch_beside_accepted();
+	if (args->probe == PROBE_TOUCH_DURING_ACCEPT)
+		touch_during_accept();
 	if (args->probe == PROBE_TOUCH_UNACCEPTED)
 		touch_unaccepted();
 	if (args->probe == PROBE_TOUCH_PENDING_RAM)

@@ -120,6 +120,29 @@ def test_probe_touch_unaccepted_is_caught(ccktf_boot, args, caught):
     assert "was NOT caught" not in log
 
 
+# Hardware keeps a state per 4 KiB page (TDX S-EPT, SNP RMP) and a page is pending until its accept returns.
+# The models' guard once opened a whole 2 MiB for a 4 KiB accept, and the TDX model opened a page before
+# zeroing it: both probes read "NOT caught" on that code. Now the guard works at 4 KiB and the TDX model
+# zeroes through its own alias (arch/x86/sim/sim_guard.c, tdx_model.c page_accept()).
+@pytest.mark.parametrize("platform, probe, smp, caught", [
+    ("sim-tdx", "touch_beside_accepted", 1, "with SEPT_VE_DISABLE set: the TD is terminated (model)"),
+    ("sim-snp", "touch_beside_accepted", 1, "#VC exit code 0x404 (page not validated)"),
+    ("sim-tdx", "touch_during_accept", 2, "with SEPT_VE_DISABLE set: the TD is terminated (model)"),
+])
+def test_probe_touch_of_a_page_still_pending_at_4k_is_caught(ccktf_boot, platform, probe, smp, caught):
+    run = ccktf_boot(f"platform={platform} probe={probe}", label=f"probe-{probe}", memory="6G", smp=smp,
+                     timeout=PROBE_TIMEOUT)
+    log = run.serial_tail(40)
+    assert not run.timed_out and run.status == 7 and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
+    assert "# ccktf: probe: touching " in log and "nothing to probe" not in log, log
+    if probe == "touch_during_accept":
+        assert "CPU 1's accept of 0x" in log and "is held after its checks" in log, log
+    else:
+        assert "# ccktf: probe: accepted the 4 KiB page at 0x" in log, log
+    assert caught in log, log
+    assert "was NOT caught" not in log, log
+
+
 # A failure before the platform's port I/O works (on TDX and SNP the UART would raise #VE/#VC with no
 # handler: a silent triple fault) must end through the platform's own channel and say what failed; the
 # output printed meanwhile is not lost. The models make native port I/O fault there as hardware does.

@@ -190,3 +190,81 @@ KTEST(host_paging, level5_wraps_the_same_pml4)
 	paging_set_encryption_mask(0);
 	release(&tb);
 }
+
+/*
+ * The models' guard splits a hidden (not present) 2 MiB page into a table it owns, opens single pages,
+ * and joins the unit back once every page is open: each step keeps the address, the C-bit and the PAT of
+ * every page, and the join flushes all 512 pages (a 4 KiB TLB entry of any of them would outlive it).
+ */
+static void split_join_hidden(struct ktest *t, unsigned cbit)
+{
+	static u64 pt[512] __attribute__((aligned(4096)));
+	struct tables tb;
+	u64 base = 6 * GiB + 8 * MiB, open = base + 3 * PAGE;
+	unsigned hidden = 0, addr_ok = 0;
+
+	KASSERT_TRUE(t, build(&tb, cbit));
+	KASSERT_TRUE(t, paging_set_large_flags(base, PDE_PAT_2M, PAGING_PRESENT));
+	KASSERT_TRUE(t, paging_split_large_into(base, pt));
+	KEXPECT_FALSE(t, paging_is_large(base));
+	KEXPECT_FALSE(t, paging_split_large_into(base, pt)); /* split already */
+	KASSERT_TRUE(t, paging_set_page_flags(open, PAGING_PRESENT, 0));
+	for (u64 a = base; a < base + 2 * MiB; a += PAGE) {
+		u64 e = paging_page_entry(a);
+		hidden += !(e & PTE_PRESENT);
+		addr_ok += addr_of(e, tb.mask) == a && (e & tb.mask) && (e & PTE_PAT_4K);
+	}
+	KEXPECT_EQ(t, hidden, 511);
+	KEXPECT_EQ(t, addr_ok, 512);
+	flushes = 0;
+	KASSERT_TRUE(t, paging_join_large(base, true));
+	KEXPECT_TRUE(t, paging_is_large(base));
+	KEXPECT_EQ(t, flushes, 512);
+	KEXPECT_EQ(t, paging_page_entry(open) & (PTE_PRESENT | PTE_LARGE | PDE_PAT_2M | tb.mask),
+		   PTE_PRESENT | PTE_LARGE | PDE_PAT_2M | tb.mask);
+	KEXPECT_EQ(t, addr_of(paging_page_entry(open), tb.mask) & ~(2 * MiB - 1), base);
+	KEXPECT_FALSE(t, paging_join_large(base, true)); /* nothing to join */
+	paging_set_encryption_mask(0);
+	release(&tb);
+}
+
+KTEST(host_paging, guard_split_and_join_keep_cbit_51)
+{
+	split_join_hidden(t, 51);
+}
+
+KTEST(host_paging, guard_split_and_join_keep_cbit_47)
+{
+	split_join_hidden(t, 47);
+}
+
+KTEST(host_paging, guard_split_and_join_keep_cbit_52_model)
+{
+	split_join_hidden(t, 52);
+}
+
+/* The TDX model's alias: the same physical 2 MiB pages again at a high address, from the caller's pool,
+ * never over a mapping already there, and refused when the pool is short. */
+KTEST(host_paging, alias_maps_the_same_pages_elsewhere)
+{
+	static u64 pool[8 * 512] __attribute__((aligned(4096)));
+	struct tables tb;
+	u64 va = 1ull << 46, pa = 5 * GiB - 2 * MiB, size = 6 * MiB;
+	u64 need = paging_alias_tables_needed(va, size);
+
+	KASSERT_TRUE(t, build(&tb, 51));
+	KEXPECT_EQ(t, need, 2); /* one PDPT, one PD */
+	KEXPECT_EQ(t, paging_alias_tables_needed(va + GiB - 2 * MiB, 4 * MiB), 3); /* crosses a GiB */
+	KEXPECT_FALSE(t, paging_map_alias(va, pa, size, (u64)(uintptr_t)pool, need - 1));
+	KEXPECT_EQ(t, root[va >> 39 & 511], 0); /* refused before anything changed */
+	KASSERT_TRUE(t, paging_map_alias(va, pa, size, (u64)(uintptr_t)pool, need));
+	for (u64 off = 0; off < size; off += 2 * MiB) {
+		KEXPECT_EQ(t, addr_of(paging_page_entry(va + off), tb.mask), pa + off);
+		KEXPECT_EQ(t, paging_page_entry(va + off) & tb.mask, tb.mask);
+	}
+	KEXPECT_EQ(t, addr_of(paging_page_entry(pa), tb.mask), pa); /* the identity map is untouched */
+	KEXPECT_FALSE(t, paging_map_alias(va, pa, 2 * MiB, (u64)(uintptr_t)pool, 8)); /* in use */
+	KEXPECT_FALSE(t, paging_map_alias(va + 4096, pa, 2 * MiB, (u64)(uintptr_t)pool, 8)); /* unaligned */
+	paging_set_encryption_mask(0);
+	release(&tb);
+}

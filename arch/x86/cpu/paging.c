@@ -221,6 +221,90 @@ bool paging_set_large_flags(u64 addr, u64 set, u64 clear)
 	return true;
 }
 
+/* The inverse of split_flags(): PAT back to bit 12, PS set, the mask kept. */
+static u64 join_flags(u64 pte)
+{
+	u64 flags = (pte & PTE_LOW_FLAGS & ~PTE_PAT_4K) | (pte & ~PTE_ADDR_MASK & ~PTE_LOW_FLAGS) | PTE_LARGE;
+
+	if (pte & PTE_PAT_4K)
+		flags |= PDE_PAT_2M;
+	return flags | (pte & encryption_mask);
+}
+
+bool paging_split_large_into(u64 addr, u64 *pt)
+{
+	u64 *pde = pd_entry_of(addr), base, flags;
+
+	if (!pde || !(*pde & PTE_LARGE))
+		return false;
+	base = entry_addr(*pde, PDE_2M_ADDR_MASK);
+	flags = split_flags(*pde);
+	for (u64 i = 0; i < ENTRIES; i++)
+		pt[i] = (base + i * PAGE) | flags;
+	*pde = table_entry(pt);
+	return true;
+}
+
+bool paging_join_large(u64 addr, bool present)
+{
+	u64 *pde = pd_entry_of(addr), *pt, unit = addr & ~(2 * MiB - 1);
+
+	if (!pde || !(*pde & PTE_PRESENT) || (*pde & PTE_LARGE))
+		return false;
+	pt = next_table(*pde);
+	*pde = (entry_addr(pt[0], PTE_ADDR_MASK) & ~(2 * MiB - 1)) | (join_flags(pt[0]) & ~PTE_PRESENT) |
+	       (present ? PTE_PRESENT : 0);
+	for (u64 i = 0; i < ENTRIES; i++)
+		paging_flush_page(unit + i * PAGE);
+	return true;
+}
+
+bool paging_is_large(u64 addr)
+{
+	u64 *pde = pd_entry_of(addr);
+
+	return pde && (*pde & PTE_LARGE);
+}
+
+/* PDPTs and PDs: one of each per 512 GiB and per GiB the range touches, at most. */
+u64 paging_alias_tables_needed(u64 va, u64 size)
+{
+	u64 first = va >> 30, last = (va + size - 1) >> 30;
+
+	return (last >> 9) - (first >> 9) + 1 + last - first + 1;
+}
+
+/* The table an entry points at, or a new one from p hung there; NULL when p is empty. */
+static u64 *table_at(u64 *entry, struct pool *p)
+{
+	u64 *t;
+
+	if (*entry & PTE_PRESENT)
+		return (*entry & PTE_LARGE) ? NULL : next_table(*entry);
+	if (!(t = new_table(p)))
+		return NULL;
+	*entry = table_entry(t);
+	return t;
+}
+
+bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages)
+{
+	struct pool p = { pool, pool + pool_pages * PAGE };
+
+	if (!root || !IS_ALIGNED(va | pa | size, 2 * MiB) || !size || va + size > PAGING_MAX_TOP ||
+	    pool_pages < paging_alias_tables_needed(va, size))
+		return false; /* refused before anything changed */
+	for (u64 off = 0; off < size; off += 2 * MiB) {
+		u64 v = va + off, *pdpt, *pd;
+		if (!(pdpt = table_at(&root[v >> 39 & 511], &p)) || !(pd = table_at(&pdpt[v >> 30 & 511], &p)))
+			return false;
+		if (pd[v >> 21 & 511] & PTE_PRESENT)
+			return false;
+		pd[v >> 21 & 511] = (pa + off) | PTE_TABLE | PTE_LARGE | encryption_mask;
+	}
+	return true;
+}
+
 u64 paging_page_entry(u64 addr)
 {
 	u64 *pde = pd_entry_of(addr);

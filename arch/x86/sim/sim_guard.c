@@ -1,36 +1,70 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Pending memory that faults on touch (arch/sim.h, "Pending memory that faults on touch"): the 2 MiB
- * pages (arch/x86/cpu/paging.c) of wholly pending units are left not present, and the #PF hook hands a
- * touch of one of them to the model. Any other #PF is not the guard's: the hook returns false and the
- * dispatcher's exception table and crash path see it as before.
+ * Pending memory that faults on touch (arch/sim.h, "Pending memory that faults on touch"): the mapping of
+ * every page the model holds pending is not present, and the #PF hook hands a touch of one to the model.
+ * Any other #PF is not the guard's: the hook returns false and the dispatcher's exception table and crash
+ * path see it as before.
+ *
+ * A 2 MiB unit wholly in a reported region is hidden as one 2 MiB page while all of it is pending. A 4 KiB
+ * accept inside it splits the 2 MiB page into a page table the guard reserved for that unit before
+ * ExitBootServices (sim_guard_reserve(): one per unit, so a split never runs out of tables), and opens that
+ * one page: its 511 pending neighbours still fault, as on hardware, where every 4 KiB page has its own
+ * S-EPT / RMP state. When the unit's last page opens, it is joined back into one 2 MiB page (a 2 MiB
+ * PVALIDATE looks at the guest's mapping size: snp_model_pvalidate.c).
  *
  * An unreported region (sim_fw_bug=pending-tail: the part of a 2 MiB page past the firmware's last 2 MiB
- * boundary) never fills a 2 MiB unit, so it is guarded at 4 KiB instead: each of its pending pages is
- * made not present in a 4 KiB mapping (the 2 MiB page split by paging_set_page_flags()), and opened page
- * by page.
+ * boundary) never fills a 2 MiB unit, so it is guarded at 4 KiB through the kernel's spare tables: each of
+ * its pending pages is made not present in a 4 KiB mapping, and opened page by page.
+ *
+ * Closing again (present -> not present) happens only in sim_host_back(), on the CPU that asks: other CPUs
+ * could keep a stale TLB entry for such a page (no shootdown here), which would let a touch through, never
+ * stop one that hardware allows.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/sim.h>
 
 #define UNIT (2 * MiB)
+#define UNIT_PAGES (UNIT / EFI_PAGE_SIZE)
 
-static const struct sim_memory *guarded;
+static const struct sim_memory *guarded, *reserved_for;
 static sim_touch_fn touch_fn;
 static sim_unit_pending_fn pending_fn;
+static u64 *unit_tables; /* UNIT_PAGES entries per guardable unit, in region order */
+static u16 *unit_open;	 /* per guardable unit: its 4 KiB pages present while it is split */
+static u64 unit_count;
 
-static bool unit_inside(const struct sim_region *r, u64 unit)
+static u64 first_unit(const struct sim_region *r)
 {
-	return unit >= r->start && unit + UNIT <= r->end;
+	return ALIGN_UP(r->start, UNIT);
+}
+
+static u64 region_units(const struct sim_region *r)
+{
+	u64 first = first_unit(r), end = ALIGN_DOWN(r->end, UNIT);
+
+	return r->unreported || end <= first ? 0 : (end - first) / UNIT;
+}
+
+/* The index of the guardable unit that holds addr (wholly in a reported region), or -1. */
+static s64 unit_index(u64 addr)
+{
+	u64 base = 0;
+
+	for (unsigned i = 0; guarded && i < guarded->count; i++) {
+		const struct sim_region *r = &guarded->regions[i];
+		u64 n = region_units(r), first = first_unit(r);
+		if (n && addr >= first && addr < first + n * UNIT)
+			return (s64)(base + (addr - first) / UNIT);
+		base += n;
+	}
+	return -1;
 }
 
 /* A unit the guard hides or hid: wholly in a region that the map reports. */
 static bool guardable(u64 addr)
 {
-	const struct sim_region *r = guarded ? sim_region_of(guarded, addr) : NULL;
-
-	return r && !r->unreported && unit_inside(r, ALIGN_DOWN(addr, UNIT));
+	return unit_index(addr) >= 0;
 }
 
 /* A 4 KiB page the guard hides or hid: in an unreported region. */
@@ -72,6 +106,56 @@ static void open_pages(u64 start, u64 end)
 	}
 }
 
+static void split_unit(u64 unit, s64 idx)
+{
+	if (!paging_split_large_into(unit, &unit_tables[(u64)idx * UNIT_PAGES]))
+		sim_stop("the guard could not split the 2 MiB page at", unit);
+	unit_open[idx] = (paging_page_entry(unit) & PAGING_PRESENT) ? UNIT_PAGES : 0;
+}
+
+/* The unit's mapping made to match the model's page state, page by page (setup and host_back only). */
+static void sync_unit(u64 unit, s64 idx)
+{
+	u64 pending = 0, raw;
+
+	for (u64 page = unit; page < unit + UNIT; page += EFI_PAGE_SIZE)
+		pending += sim_page_state(page, &raw) == CC_PAGE_PENDING;
+	if (pending == 0 || pending == UNIT_PAGES) {
+		bool present = pending == 0;
+		if (!paging_is_large(unit))
+			paging_join_large(unit, present);
+		else
+			paging_set_large_flags(unit, present ? PAGING_PRESENT : 0, present ? 0 : PAGING_PRESENT);
+		return;
+	}
+	if (paging_is_large(unit))
+		split_unit(unit, idx);
+	for (u64 page = unit; page < unit + UNIT; page += EFI_PAGE_SIZE)
+		set_page_present(page, sim_page_state(page, &raw) != CC_PAGE_PENDING);
+	unit_open[idx] = (u16)(UNIT_PAGES - pending);
+}
+
+/* Opens [lo, hi), which lies in the guardable unit idx, at 4 KiB; the whole unit open joins it back. */
+static void open_in_unit(u64 unit, s64 idx, u64 lo, u64 hi)
+{
+	if (paging_is_large(unit)) {
+		if (paging_page_entry(unit) & PAGING_PRESENT)
+			return;
+		if (lo == unit && hi == unit + UNIT) {
+			paging_set_large_flags(unit, PAGING_PRESENT, 0);
+			return;
+		}
+		split_unit(unit, idx);
+	}
+	for (u64 page = lo; page < hi; page += EFI_PAGE_SIZE)
+		if (!(paging_page_entry(page) & PAGING_PRESENT)) {
+			set_page_present(page, true);
+			unit_open[idx]++;
+		}
+	if (unit_open[idx] == UNIT_PAGES)
+		paging_join_large(unit, true);
+}
+
 static bool guard_pf_hook(struct cpu_regs *regs)
 {
 	u64 addr = read_cr2();
@@ -85,13 +169,38 @@ static void hide_region(const struct sim_region *r, sim_unit_pending_fn pending)
 		hide_pages(r);
 		return;
 	}
-	for (u64 unit = ALIGN_UP(r->start, UNIT); unit + UNIT <= r->end; unit += UNIT)
+	for (u64 unit = first_unit(r), n = 0; n < region_units(r); unit += UNIT, n++) {
 		if (pending(unit))
 			paging_set_large_flags(unit, 0, PAGING_PRESENT);
+		else
+			sync_unit(unit, unit_index(unit)); /* partly accepted already (the firmware's AcceptMemory) */
+	}
+}
+
+u64 sim_guard_units(const struct sim_memory *mem)
+{
+	u64 n = 0;
+
+	for (unsigned i = 0; i < mem->count; i++)
+		n += region_units(&mem->regions[i]);
+	return n;
+}
+
+const char *sim_guard_reserve(struct boot_info *b, const struct sim_memory *mem)
+{
+	unit_count = sim_guard_units(mem);
+	reserved_for = mem;
+	if (!unit_count)
+		return NULL;
+	unit_tables = sim_alloc(b, unit_count * UNIT_PAGES * sizeof(u64));
+	unit_open = sim_alloc(b, unit_count * sizeof(u16));
+	return unit_tables && unit_open ? NULL : "no memory for the pending-memory guard's page tables";
 }
 
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch)
 {
+	if (mem != reserved_for || sim_guard_units(mem) != unit_count)
+		sim_stop("the guard was installed over regions it did not reserve tables for, at", 0);
 	guarded = mem;
 	touch_fn = touch;
 	pending_fn = pending;
@@ -102,9 +211,11 @@ void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending
 
 void sim_guard_open(u64 start, u64 end)
 {
-	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
-		if (guardable(unit))
-			paging_set_large_flags(unit, PAGING_PRESENT, 0);
+	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT) {
+		s64 idx = unit_index(unit);
+		if (idx >= 0)
+			open_in_unit(unit, idx, MAX(ALIGN_DOWN(start, EFI_PAGE_SIZE), unit), MIN(end, unit + UNIT));
+	}
 	open_pages(start, end);
 }
 
@@ -114,8 +225,8 @@ void sim_guard_open(u64 start, u64 end)
  * util/oslib-posix.c touch_all_pages()). Only pending memory is the host's to write: before acceptance
  * the host owns the page and may put anything in it (TDX accept zeroes it anyway; an SNP guest never
  * relies on the contents of a page it has not validated), so this allows the model nothing hardware
- * forbids. For the benchmarks only (docs/benchmarks.md "Cold and warm memory"); the units it opened that
- * are still wholly pending are hidden again, so the guard stays as strict as before.
+ * forbids. For the benchmarks only (docs/benchmarks.md "Cold and warm memory"); afterwards every unit it
+ * opened is mapped exactly as its pages' states say again, so the guard stays as strict as before.
  */
 void sim_host_back(u64 start, u64 size)
 {
@@ -127,9 +238,11 @@ void sim_host_back(u64 start, u64 size)
 			sim_stop("the modelled host was asked to write accepted private memory at", page);
 	sim_guard_open(start, end);
 	asm volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ull) : "memory");
-	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT)
-		if (guardable(unit) && pending_fn && pending_fn(unit))
-			paging_set_large_flags(unit, 0, PAGING_PRESENT);
+	for (u64 unit = ALIGN_DOWN(start, UNIT); unit < end; unit += UNIT) {
+		s64 idx = unit_index(unit);
+		if (idx >= 0)
+			sync_unit(unit, idx);
+	}
 	for (u64 page = ALIGN_DOWN(start, EFI_PAGE_SIZE); page < end; page += EFI_PAGE_SIZE)
 		if (guardable_page(page) && sim_page_state(page, &raw) == CC_PAGE_PENDING)
 			set_page_present(page, false);

@@ -83,7 +83,8 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 			return "no memory for the SNP model's RMP bitmaps";
 		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
-	if ((err = snp_model_install_cc_blob(b, &secrets_page)) || (err = snp_model_svsm_init(b, secrets_page)))
+	if ((err = sim_guard_reserve(b, &mem)) || (err = snp_model_install_cc_blob(b, &secrets_page)) ||
+	    (err = snp_model_svsm_init(b, secrets_page)))
 		return err;
 	if (fw_kind == SIM_FW_DEPLOYED) { /* validated in PEI, no protocol (sim_firmware.c) */
 		firmware_accept_all("reset");

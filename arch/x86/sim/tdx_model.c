@@ -8,6 +8,7 @@
  * per the GHCI): Instruction.IO is carried out with real IN/OUT, which TCG executes natively;
  * Instruction.RDMSR/WRMSR of the local APIC's MSRs on the vCPU's real xAPIC (tdx_model_msr.c, sim_x2apic.c).
  */
+#include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/portio.h>
 #include <arch/sim_tdvf.h>
@@ -53,11 +54,55 @@ static struct {
 static struct tdx_pages pages;
 static struct spinlock pages_lock = SPINLOCK_INIT; /* pages, from whichever vCPU's #UD answers a TDCALL */
 static const struct sim_memory *memory; /* the regions, for the pending-memory guard (arch/sim.h) */
+
+/*
+ * The module's own view of guest memory: TDG.MEM.PAGE.ACCEPT zeroes a page through the module's mapping,
+ * while the guest's stays blocked until the S-EPT entry is MAPPED (tdg_mem_page_accept.c: the page is
+ * initialised with the entry locked, then made MAPPED). The model's equivalent is an alias of its regions
+ * at ALIAS_BASE + GPA in the kernel's page tables, which only this file uses: the guard keeps the guest's
+ * identity mapping of a page not present until its accept has completed (page_accept()).
+ */
+#define ALIAS_BASE (1ull << 46) /* 64 TiB: above any identity map this model runs under, below 2^47 */
+static u64 alias_start, alias_end, *alias_pool, alias_pool_pages;
+static bool alias_ready;
 static u64 tdcalls_served;
 
 /* Setup */
 
 static bool firmware_accept(u64 start, u64 size);
+
+/* One span over all regions, 2 MiB aligned: the tables for its alias, taken while boot services run. */
+static const char *reserve_alias(struct boot_info *b, const struct sim_memory *mem)
+{
+	alias_start = ~0ull;
+	alias_end = 0;
+	for (unsigned i = 0; i < mem->count; i++) {
+		alias_start = MIN(alias_start, ALIGN_DOWN(mem->regions[i].start, 2 * MiB));
+		alias_end = MAX(alias_end, ALIGN_UP(mem->regions[i].end, 2 * MiB));
+	}
+	if (!mem->count)
+		return NULL;
+	if (alias_end > ALIAS_BASE)
+		return "the TDX model's memory reaches 64 TiB, where its alias mapping begins";
+	alias_pool_pages = paging_alias_tables_needed(ALIAS_BASE + alias_start, alias_end - alias_start);
+	alias_pool = sim_alloc(b, alias_pool_pages * EFI_PAGE_SIZE);
+	return alias_pool ? NULL : "no memory for the TDX model's alias page tables";
+}
+
+static void map_alias(void)
+{
+	if (alias_end && !paging_map_alias(ALIAS_BASE + alias_start, alias_start, alias_end - alias_start,
+					   (u64)(uintptr_t)alias_pool, alias_pool_pages))
+		sim_stop("the TDX model could not map its alias of guest memory (in use, or short of tables) at",
+			 ALIAS_BASE + alias_start);
+	alias_ready = alias_end != 0;
+}
+
+/* Where the module writes the page at gpa: its alias once the kernel's tables are in place. */
+static u64 module_view(u64 gpa)
+{
+	return alias_ready && gpa >= alias_start && gpa < alias_end ? ALIAS_BASE + gpa : gpa;
+}
 
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 {
@@ -77,6 +122,9 @@ const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 		if (!tdx_pages_add_region(&pages, r->start, r->end, state, sim_knobs.host_4k))
 			return "more regions than the TDX model tracks";
 	}
+	const char *err = reserve_alias(b, mem);
+	if (err || (err = sim_guard_reserve(b, mem)))
+		return err;
 	return sim_fw_install_accept_protocol(b, firmware_accept);
 }
 
@@ -133,17 +181,38 @@ static bool firmware_accept(u64 start, u64 size)
 
 /* Leaves */
 
+/* platform_model_ops.hold_accept: one accept, held in its window (pending, zeroed, not yet MAPPED). */
+static u64 hold_page = ~0ull;
+static volatile u32 *volatile hold_state;
+
+static void model_hold_accept(u64 addr, volatile u32 *state)
+{
+	hold_page = ALIGN_DOWN(addr, 4 * KiB);
+	hold_state = state;
+}
+
+static void hold_if_asked(u64 gpa, u64 bytes)
+{
+	volatile u32 *state = hold_state;
+
+	if (!state || hold_page < gpa || hold_page >= gpa + bytes ||
+	    !__atomic_compare_exchange_n(&hold_state, &state, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	*state = 1;
+	while (*state == 1)
+		cpu_relax();
+}
+
 /*
  * Several vCPUs accept at once: the page state is changed under pages_lock, the zeroing is not (the module
  * zeroes with the S-EPT entry locked, not the whole S-EPT: tdx_pages_accept_begin() in tdx_model.h), so
  * that accepts of different pages on different vCPUs run in parallel, as on hardware.
  *
- * Known looseness (issue 12 review, not fixed yet): the guard opens before the zeroing, and for the whole
- * 2 MiB unit even for a 4K accept, so another vCPU touching the page while it is being accepted is not
- * stopped and its writes are wiped by the zeroing. On hardware the page stays pending until the accept
- * completes (the module holds the S-EPT entry's lock through TDG.MEM.PAGE.ACCEPT) and, with
- * SEPT_VE_DISABLE, such a touch ends the TD. The fix needs the zeroing done through a model-only alias
- * mapping, the guard opened after it, and 4 KiB guarding of partly accepted units.
+ * The page stays pending, and the guest's mapping of it not present, until the accept has completed: the
+ * module zeroes it through its own view (module_view()) and the guard opens it only after
+ * tdx_pages_accept_end(), so another vCPU touching it meanwhile is caught, as on hardware, where the S-EPT
+ * entry is not MAPPED before TDG.MEM.PAGE.ACCEPT returns (with SEPT_VE_DISABLE, such a touch ends the TD).
+ * A 4K accept opens that 4 KiB page only (sim_guard.c).
  */
 static u64 page_accept(struct cpu_regs *r)
 {
@@ -152,14 +221,14 @@ static u64 page_accept(struct cpu_regs *r)
 
 	spin_lock(&pages_lock);
 	status = tdx_pages_accept_begin(&pages, r->rcx);
-	if (status == TDX_SUCCESS)
-		sim_guard_open(gpa, gpa + bytes);
 	spin_unlock(&pages_lock);
 	if (status != TDX_SUCCESS)
 		return status;
-	fill_quads(gpa, bytes, 0); /* the module zeroes what it accepts (init_sept_4k_page()) */
+	fill_quads(module_view(gpa), bytes, 0); /* the module zeroes what it accepts (init_sept_4k_page()) */
+	hold_if_asked(gpa, bytes);
 	spin_lock(&pages_lock);
 	tdx_pages_accept_end(&pages, r->rcx);
+	sim_guard_open(gpa, gpa + bytes);
 	spin_unlock(&pages_lock);
 	return status;
 }
@@ -456,6 +525,7 @@ void tdx_model_attach(void)
 
 	sim_protect_install("sim-tdx", io_as_ve);
 	sim_register_insn(tdcall_opcode, TDX_TDCALL_LEN, answer_tdcall);
+	map_alias();
 	sim_guard_install(memory, unit_pending, touch_pending);
 	sim_x2apic_install(msr_as_ve);
 }
@@ -514,4 +584,6 @@ const struct platform_model_ops tdx_model_ops = {
 	.double_accepts = model_double_accepts,
 	.host_back = sim_host_back,
 	.firmware = model_firmware,
+	.hold_accept = model_hold_accept,
 };
+

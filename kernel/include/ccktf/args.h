@@ -10,7 +10,13 @@
 
 enum crash_kind { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_HANG };
 enum bench_mode { BENCH_OFF, BENCH_SHORT, BENCH_FULL };
-enum probe_kind { PROBE_NONE, PROBE_TOUCH_UNACCEPTED, PROBE_TOUCH_PENDING_RAM };
+enum probe_kind {
+	PROBE_NONE,
+	PROBE_TOUCH_UNACCEPTED,
+	PROBE_TOUCH_PENDING_RAM,
+	PROBE_TOUCH_BESIDE_ACCEPTED,
+	PROBE_TOUCH_DURING_ACCEPT,
+};
 /*
  * Which kernel ccktf behaves as (issue 14's matrix, kernel/matrix.c): UNENLIGHTENED knows nothing of
  * unaccepted memory (type 15 is reserved to it: never accepted, no protocol call), ENLIGHTENED calls

@@ -102,6 +102,12 @@ struct platform_model_ops {
 	void (*host_back)(u64 start, u64 size);
 	/* The modelled firmware: its kind and what it accepted on its own (struct model_firmware_report). */
 	void (*firmware)(struct model_firmware_report *out);
+	/*
+	 * Probes only (kernel/probe.c): the next accept that covers the 4 KiB page at addr, once past its checks
+	 * and with the page still pending, sets *state to 1 and waits while it stays 1. NULL: the model's
+	 * accept has no such window (SNP's PVALIDATE changes the RMP in one step).
+	 */
+	void (*hold_accept)(u64 addr, volatile u32 *state);
 };
 
 struct platform_ops {

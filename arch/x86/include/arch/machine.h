@@ -43,6 +43,26 @@ bool paging_set_page_flags(u64 addr, u64 set, u64 clear);
  * model can make a pending 2 MiB fault on touch). False when addr is not mapped by a 2 MiB page. */
 bool paging_set_large_flags(u64 addr, u64 set, u64 clear);
 #define PAGING_PRESENT (1ull << 0)
+/*
+ * A 2 MiB page, present or not, split into the 512 4 KiB entries of pt, a table the caller owns (one per
+ * 2 MiB it will ever split: a model's guard keeps one per unit, so it never runs out); each entry gets the
+ * 2 MiB page's flags. False when addr is not mapped by a 2 MiB entry. Nothing is flushed: the translation
+ * of every page is unchanged.
+ */
+bool paging_split_large_into(u64 addr, u64 *pt);
+/* The 512 4 KiB entries of the 2 MiB at addr back into one 2 MiB entry with the flags of the first, present
+ * or not as asked; flushes all 512 pages. False when the 2 MiB is not split. */
+bool paging_join_large(u64 addr, bool present);
+/* Is the 2 MiB at addr mapped by one 2 MiB entry (present or not)? */
+bool paging_is_large(u64 addr);
+/*
+ * A model-only alias: [pa, pa + size) (2 MiB aligned) mapped again at va with 2 MiB pages, so a modelled
+ * TDX module can write a page the guest's own mapping keeps not present. Tables from [pool, pool +
+ * pool_pages * 4 KiB), at most paging_alias_tables_needed(va, size). False when the pool is too small or
+ * va is already in use.
+ */
+u64 paging_alias_tables_needed(u64 va, u64 size);
+bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages);
 /* Drops the TLB entry of the page at addr (arch/x86/cpu/tlb.c: INVLPG); paging.c calls it after each edit. */
 void paging_flush_page(u64 addr);
 /* The leaf entry (4 KiB PTE or 2 MiB PDE) that maps addr, 0 if none: lets a model check a page's C-bit. */

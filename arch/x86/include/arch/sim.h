@@ -82,22 +82,25 @@ const struct sim_region *sim_region_of(const struct sim_memory *mem, u64 addr);
 /*
  * Pending memory that faults on touch (sim_guard.c). On hardware, touching memory the guest has not
  * accepted is caught (TDX: the TD stops, or #VE without SEPT_VE_DISABLE; SNP: #VC 0x404; docs/abi.md); under TCG it would silently
- * read RAM. So a model keeps every 2 MiB unit that lies wholly in its regions and is wholly pending NOT
- * PRESENT in the kernel's page tables, and its touch() turns the resulting #PF into what the hardware does.
- * The model opens a unit (present again) BEFORE it accepts or writes anything in it.
+ * read RAM. So a model keeps the pages it holds pending NOT PRESENT in the kernel's page tables, and its
+ * touch() turns the resulting #PF into what the hardware does. The model opens a page (present again) only
+ * once its accept has completed; what the model itself writes meanwhile (TDX's zeroing) goes through its own
+ * alias mapping, so another vCPU touching the page during the accept is caught, as on hardware.
  *
- * Simplification: the granule is the 2 MiB page (the guard never splits it). Opening is for the whole unit,
- * so a 4 KiB accept inside a pending 2 MiB makes all of it present: a touch of a still-pending 4 KiB page
- * inside a partly accepted 2 MiB, or of pending memory in a 2 MiB only partly inside a region, is NOT caught.
- * Except in an unreported region (sim_fw_bug=pending-tail), which never fills a 2 MiB page: its pending
- * pages are hidden and opened at 4 KiB, so a touch of any of them is caught.
+ * The granule is the 4 KiB page, as on hardware: a 2 MiB unit is hidden whole while all of it is pending,
+ * split into 4 KiB entries when part of it is accepted (tables reserved per unit before ExitBootServices),
+ * and joined again when all of it is. Pending memory in a 2 MiB only partly inside a reported region is
+ * NOT caught (a region's ragged ends; the unreported region of sim_fw_bug=pending-tail is caught at 4 KiB).
  */
 typedef bool (*sim_unit_pending_fn)(u64 unit);		     /* all of [unit, unit + 2 MiB) pending */
 typedef bool (*sim_touch_fn)(struct cpu_regs *regs, u64 addr); /* false: the #PF is a crash */
 
-/* After ExitBootServices (the kernel's page tables in place): hides the pending units, hooks #PF. */
+/* Before ExitBootServices, once the regions are final: a page table per 2 MiB unit the guard may split. */
+const char *sim_guard_reserve(struct boot_info *b, const struct sim_memory *mem);
+u64 sim_guard_units(const struct sim_memory *mem);
+/* After ExitBootServices (the kernel's page tables in place): hides the pending pages, hooks #PF. */
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch);
-/* Makes every 2 MiB unit that [start, end) overlaps present again. */
+/* Makes every 4 KiB page that [start, end) overlaps present again (call it once they are accepted). */
 void sim_guard_open(u64 start, u64 end);
 /* platform_model_ops.host_back: the host backs pending memory now (zeroes it), states unchanged. */
 void sim_host_back(u64 start, u64 size);
