@@ -181,3 +181,24 @@ KTEST(host_tdx_model, a_2m_in_flight_locks_its_4k_pages)
 	KEXPECT_EQ(t, m->p.double_accepts, 1);
 	model_free(m);
 }
+
+/* handoff=self: a second tdx_pages over the same state memory (stage 2's model) answers as the first did. */
+KTEST(host_tdx_model, adopted_state_answers_as_before)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, false);
+	struct tdx_pages stage2;
+
+	KEXPECT_EQ(t, accept(m, BASE, PS2M), TDX_SUCCESS);
+	KEXPECT_EQ(t, accept(m, BASE + 2 * MiB + 4 * KiB, PS4K), TDX_SUCCESS);
+	tdx_pages_set_host_4k(&m->p, BASE + 4 * MiB, true);
+	tdx_pages_init(&stage2, TDX_GPAW_48);
+	KASSERT_TRUE(t, tdx_pages_adopt_region(&stage2, BASE, BASE + SIZE, m->state));
+	KEXPECT_TRUE(t, tdx_pages_accepted(&stage2, BASE + 2 * MiB - 4 * KiB));
+	KEXPECT_TRUE(t, tdx_pages_pending(&stage2, BASE + 2 * MiB));
+	KEXPECT_EQ(t, tdx_pages_accept(&stage2, (BASE + 2 * MiB + 4 * KiB) | PS4K), TDX_PAGE_ALREADY_ACCEPTED | PS4K);
+	KEXPECT_EQ(t, tdx_pages_accept(&stage2, BASE | PS2M), TDX_PAGE_ALREADY_ACCEPTED | PS2M);
+	/* the host's mapping choice survives too: 4K there, so a 2M accept is a size mismatch */
+	KEXPECT_EQ(t, tdx_pages_accept(&stage2, (BASE + 4 * MiB) | PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M);
+	KEXPECT_EQ(t, tdx_pages_accept(&stage2, (BASE + 6 * MiB) | PS2M), TDX_SUCCESS);
+	model_free(m);
+}

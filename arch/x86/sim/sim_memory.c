@@ -95,10 +95,38 @@ const struct sim_region *sim_region_of(const struct sim_memory *mem, u64 addr)
 	return NULL;
 }
 
+static u64 (*stage2_pages)(u64 pages);
+
+void sim_alloc_without_boot_services(u64 (*pages_fn)(u64 pages))
+{
+	stage2_pages = pages_fn;
+}
+
+/* Pages of memory_type from the firmware, or, in a stage entered without boot services (handoff=self's
+ * stage 2), from that stage's own allocator (the type then is the caller's e820 bookkeeping). */
+static void *alloc_pages(struct boot_info *b, u64 pages, u32 memory_type)
+{
+	if (b->no_boot_services)
+		return stage2_pages ? (void *)(uintptr_t)stage2_pages(pages) : NULL;
+	return efi_allocate_pages(b, pages, memory_type);
+}
+
 void *sim_alloc(struct boot_info *b, u64 bytes)
 {
 	u64 pages = ALIGN_UP(bytes, EFI_PAGE_SIZE) / EFI_PAGE_SIZE;
-	void *p = efi_allocate_pages(b, pages, EFI_LOADER_DATA);
+	void *p = alloc_pages(b, pages, EFI_LOADER_DATA);
+
+	if (p)
+		memset(p, 0, pages * EFI_PAGE_SIZE);
+	return p;
+}
+
+/* EfiReservedMemoryType: what efi_to_e820() (Linux do_add_efi_memmap()) hands every later stage as e820
+ * reserved, so the state survives handoff=self as the S-EPT/RMP survive a kexec (sim_handoff.h). */
+void *sim_alloc_hw(struct boot_info *b, u64 bytes)
+{
+	u64 pages = ALIGN_UP(bytes, EFI_PAGE_SIZE) / EFI_PAGE_SIZE;
+	void *p = alloc_pages(b, pages, EFI_RESERVED_MEMORY);
 
 	if (p)
 		memset(p, 0, pages * EFI_PAGE_SIZE);

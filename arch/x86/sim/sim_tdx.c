@@ -11,11 +11,15 @@
 #include <arch/tdx.h>
 #include <ccktf/boot.h>
 #include <ccktf/format.h>
+#include <ccktf/handoff.h>
 #include <ccktf/platform.h>
+#include <ccktf/string.h>
+#include "sim_handoff.h"
 #include "tdvf_mp.h"
 #include "tdx_model.h"
 
 static struct sim_memory memory;
+static bool adopted; /* handoff=self's stage 2: the state came from stage 1 (sim_handoff.h) */
 
 static bool sim_tdx_detect(void)
 {
@@ -28,7 +32,24 @@ static const char *sim_tdx_setup_before_exit(struct boot_info *b)
 
 	if (!err)
 		err = tdx_model_init(b, &memory);
+	if (!err && handoff_mode() == HANDOFF_SELF)
+		err = sim_handoff_offer(b, tdx_model_handoff_save);
 	return err ? err : tdvf_mp_install(b); /* TDVF's MADT wakeup mailbox (tdvf_mp.c) */
+}
+
+/* Stage 2 of handoff=self: the regions and the module's state as stage 1 left them; no firmware (it is
+ * gone), no APs (stage 2 runs on one CPU). */
+const char *sim_tdx_handoff_adopt(const struct sim_handoff *h)
+{
+	memset(&memory, 0, sizeof(memory));
+	for (unsigned i = 0; i < h->count; i++) {
+		const struct sim_handoff_region *r = &h->regions[i];
+		memory.regions[i] = (struct sim_region){ r->start, r->end, r->unreported != 0 };
+		memory.bytes += r->end - r->start;
+	}
+	memory.count = h->count;
+	adopted = true;
+	return tdx_model_adopt(h, &memory);
 }
 
 static void sim_tdx_adjust_memmap(struct efi_memmap_snapshot *m)
@@ -43,7 +64,7 @@ static const char *sim_tdx_setup_after_exit(void)
 	const char *err;
 
 	tdx_model_attach();
-	if ((err = tdvf_mp_park()))
+	if (!adopted && (err = tdvf_mp_park()))
 		return err;
 	return tdx_setup_after_exit();
 }

@@ -21,6 +21,7 @@
 #include <ccktf/spinlock.h>
 #include <ccktf/string.h>
 #include "sim_firmware.h"
+#include "sim_handoff.h"
 #include "sim_x2apic.h"
 #include "tdx_model.h"
 
@@ -116,7 +117,7 @@ const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem)
 	tdx_pages_init(&pages, MODEL_GPAW);
 	for (unsigned i = 0; i < mem->count; i++) {
 		const struct sim_region *r = &mem->regions[i];
-		void *state = sim_alloc(b, tdx_pages_state_bytes(r->start, r->end));
+		void *state = sim_alloc_hw(b, tdx_pages_state_bytes(r->start, r->end)); /* the S-EPT's */
 		if (!state)
 			return "AllocatePages for the TDX model's page state failed";
 		if (!tdx_pages_add_region(&pages, r->start, r->end, state, sim_knobs.host_4k))
@@ -587,3 +588,50 @@ const struct platform_model_ops tdx_model_ops = {
 	.hold_accept = model_hold_accept,
 };
 
+/*
+ * handoff=self (sim_handoff.h): what the module keeps crosses to stage 2 as hardware state would, the page
+ * state in place (sim_alloc_hw() pages), the rest in the header. Not while an accept is in flight (one CPU
+ * hands off, after its tests: none is), nor with an injected status pending (a test's, not the hardware's).
+ */
+const char *tdx_model_handoff_save(struct sim_handoff *h)
+{
+	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT; i++)
+		if (pages.inflight[i].bytes)
+			return "an accept is in flight";
+	for (unsigned i = 0; i < TDX_MODEL_INJECTIONS; i++)
+		if (pages.injections[i].status)
+			return "a test left an injected accept status behind";
+	if (!memory || pages.count != memory->count)
+		return "the TDX model tracks other regions than it presents";
+	h->tdx_attributes = attributes;
+	h->tdx_gpaw = pages.gpaw;
+	h->count = pages.count;
+	for (unsigned i = 0; i < pages.count; i++) {
+		const struct tdx_pages_region *r = &pages.regions[i];
+		h->regions[i] = (struct sim_handoff_region){ .start = r->start, .end = r->end,
+							     .state_pa = (u64)(uintptr_t)r->accepted,
+							     .state_bytes = tdx_pages_state_bytes(r->start, r->end),
+							     .unreported = memory->regions[i].unreported };
+	}
+	return NULL;
+}
+
+/* Stage 2: the page state where stage 1's model left it; what the model needs besides (the guard's tables,
+ * the alias) from this stage's allocator (sim_alloc_without_boot_services()). */
+const char *tdx_model_adopt(const struct sim_handoff *h, const struct sim_memory *mem)
+{
+	const char *err;
+
+	memory = mem;
+	attributes = h->tdx_attributes;
+	tdx_pages_init(&pages, h->tdx_gpaw);
+	for (unsigned i = 0; i < h->count; i++) {
+		const struct sim_handoff_region *r = &h->regions[i];
+		if (r->state_bytes != tdx_pages_state_bytes(r->start, r->end) ||
+		    !tdx_pages_adopt_region(&pages, r->start, r->end, (void *)(uintptr_t)r->state_pa))
+			return "the TDX model's page state from stage 1 does not match its regions";
+	}
+	if ((err = reserve_alias(&boot_info, mem)) || (err = sim_guard_reserve(&boot_info, mem)))
+		return err;
+	return NULL;
+}

@@ -76,6 +76,9 @@ struct tdx_pages {
 /* Bytes of state a region [start, end) needs; the caller hands tdx_pages_add_region() that much, zeroed. */
 u64 tdx_pages_state_bytes(u64 start, u64 end);
 void tdx_pages_init(struct tdx_pages *p, unsigned gpaw);
+/* A region whose state (tdx_pages_state_bytes() at state, as a previous stage left it: handoff=self) is
+ * taken over as it is. False when SIM_MAX_REGIONS are in use. */
+bool tdx_pages_adopt_region(struct tdx_pages *p, u64 start, u64 end, void *state);
 /* Every page pending; every 2 MiB mapped 4K by the host when host_4k. False when SIM_MAX_REGIONS are in use. */
 bool tdx_pages_add_region(struct tdx_pages *p, u64 start, u64 end, void *zeroed_state, bool host_4k);
 /* TDG.MEM.PAGE.ACCEPT with this RCX: the status, the state updated. The caller zeroes on TDX_SUCCESS. */
@@ -111,6 +114,11 @@ u64 tdx_model_vmm_wrmsr(u32 msr, u64 value);
 
 /* Before ExitBootServices: the page state for the memory sim_reserve_unaccepted() took. */
 const char *tdx_model_init(struct boot_info *b, const struct sim_memory *mem);
+/* handoff=self (sim_handoff.h): stage 1 writes the module's state into h; stage 2 takes it over (no boot
+ * services: the page state stays where stage 1's model kept it, in reserved pages). */
+struct sim_handoff;
+const char *tdx_model_handoff_save(struct sim_handoff *h);
+const char *tdx_model_adopt(const struct sim_handoff *h, const struct sim_memory *mem);
 /* After ExitBootServices: answers TDCALL from now on. */
 void tdx_model_attach(void);
 u64 tdx_model_tdcalls_served(void);

@@ -61,6 +61,18 @@ bool tdx_pages_add_region(struct tdx_pages *p, u64 start, u64 end, void *zeroed_
 	return true;
 }
 
+bool tdx_pages_adopt_region(struct tdx_pages *p, u64 start, u64 end, void *state)
+{
+	struct tdx_pages_region *r;
+
+	if (p->count == SIM_MAX_REGIONS)
+		return false;
+	r = &p->regions[p->count++];
+	*r = (struct tdx_pages_region){ start, end, ALIGN_DOWN(start, PAGE_2M), state, NULL };
+	r->host_4k = r->accepted + bitmap_bytes((end - start) / PAGE_4K) / sizeof(u64);
+	return true;
+}
+
 /* Lookups */
 
 static const struct tdx_pages_region *region_of(const struct tdx_pages *p, u64 addr)

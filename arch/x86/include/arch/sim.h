@@ -74,6 +74,28 @@ const char *sim_fw_bugs_setup(struct boot_info *b, const struct memmap *m, struc
 const char *sim_take_region(struct boot_info *b, struct sim_memory *mem, u64 start, u64 end, bool unreported);
 /* Before ExitBootServices: zeroed memory for a model's own bookkeeping (LoaderData pages). */
 void *sim_alloc(struct boot_info *b, u64 bytes);
+/*
+ * Memory for state the hardware keeps outside the guest (the S-EPT, the RMP): EfiReservedMemoryType pages,
+ * zeroed, so that every later stage (handoff=self) sees them as e820 reserved, never RAM. Before
+ * ExitBootServices.
+ */
+void *sim_alloc_hw(struct boot_info *b, u64 bytes);
+/* A stage without boot services (handoff=self's stage 2) gives sim_alloc()/sim_alloc_hw() its allocator. */
+void sim_alloc_without_boot_services(u64 (*pages_fn)(u64 pages));
+
+/*
+ * handoff=self under a model (sim_handoff.c, sim_handoff.h): the model's state crosses to stage 2 in
+ * reserved pages, found through a private setup_data node of this type, which exists only under a model.
+ * Linux ignores types it does not know (arch/x86/kernel/setup.c parse_setup_data(): no case, no action);
+ * bit 31 (SETUP_INDIRECT) is clear. Payload: u64 physical address of the header, u64 its size.
+ */
+#define SIM_SETUP_DATA_TYPE 0x43434b54u /* "TKCC": ccktf-private */
+#define SIM_SETUP_DATA_LEN 16
+/* Stage 1, after its tests: the header written; NULL and its place, or why this model cannot hand off. */
+const char *sim_handoff_state(u64 *pa, u64 *bytes);
+/* Stage 2, before any allocation: the model named platform adopts the state at [pa, pa + bytes). */
+const char *sim_handoff_adopt(u64 pa, u64 bytes, const char *platform);
+
 /* platform_ops.page_state for a model platform: the model's own view (sim_memory.c). */
 enum cc_page_state sim_page_state(u64 addr, u64 *raw_status);
 /* Which region holds addr, or NULL. */

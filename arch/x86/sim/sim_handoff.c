@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The models' side of handoff=self (sim_handoff.h): stage 1 writes the header into a page reserved before
+ * ExitBootServices; stage 2 checks it and hands it to the model it names. Only the models have this: on
+ * hardware nothing needs to cross, the page state stays in the TDX module / the RMP.
+ */
+#include <ccktf/boot.h>
+#include <ccktf/platform.h>
+#include <ccktf/string.h>
+#include "sim_handoff.h"
+
+static struct sim_handoff *header; /* stage 1: the reserved page */
+static sim_handoff_save_fn saver;
+
+const char *sim_handoff_offer(struct boot_info *b, sim_handoff_save_fn save)
+{
+	header = sim_alloc_hw(b, sizeof(*header));
+	if (!header)
+		return "AllocatePages(EfiReservedMemoryType) for the model's hand-off header failed";
+	saver = save;
+	return NULL;
+}
+
+const char *sim_handoff_state(u64 *pa, u64 *bytes)
+{
+	const char *why;
+
+	if (!header || !saver)
+		return "this model cannot hand its state over to stage 2 yet (sim-tdx can)";
+	memset(header, 0, sizeof(*header));
+	header->magic = SIM_HANDOFF_MAGIC;
+	header->version = SIM_HANDOFF_VERSION;
+	header->bytes = sizeof(*header);
+	memcpy(header->platform, platform_name(), MIN(strlen(platform_name()), sizeof(header->platform) - 1));
+	header->knobs = sim_knobs;
+	if ((why = saver(header)))
+		return why;
+	*pa = (u64)(uintptr_t)header;
+	*bytes = sizeof(*header);
+	return NULL;
+}
+
+static const struct {
+	const char *platform;
+	sim_handoff_adopt_fn adopt;
+} adopters[] = {
+	{ "sim-tdx", sim_tdx_handoff_adopt },
+};
+
+const char *sim_handoff_adopt(u64 pa, u64 bytes, const char *platform)
+{
+	const struct sim_handoff *h = (const struct sim_handoff *)(uintptr_t)pa;
+
+	if (bytes != sizeof(*h) || !pa)
+		return "the model's hand-off node gives a header of the wrong size";
+	if (h->magic != SIM_HANDOFF_MAGIC || h->version != SIM_HANDOFF_VERSION || h->bytes != sizeof(*h))
+		return "the model's hand-off header has the wrong magic, version or size";
+	if (strncmp(h->platform, platform, sizeof(h->platform)))
+		return "the model's hand-off header was written by another model than the one selected";
+	if (h->count > SIM_MAX_REGIONS)
+		return "the model's hand-off header lists more regions than a model tracks";
+	for (unsigned i = 0; i < ARRAY_SIZE(adopters); i++)
+		if (!strcmp(adopters[i].platform, platform)) {
+			sim_knobs = h->knobs;
+			return adopters[i].adopt(h);
+		}
+	return "this model cannot take its state over from a previous stage yet (sim-tdx can)";
+}
