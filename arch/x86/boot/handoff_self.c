@@ -28,6 +28,8 @@
 #include <ccktf/string.h>
 
 #include "boot/boot_params.h"
+#include "handoff_lie.h"
+#include "handoff_model.h"
 #include "handoff_params.h"
 #include <ccktf/handoff.h>
 
@@ -37,6 +39,8 @@
 #define BP_HDR_KERNEL_ALIGNMENT 0x230
 #define HDR_MAGIC "HdrS"
 #define DATA_SNAPSHOT_MAX (64 * 1024)
+#define SETUP_EFI_OFFSET 256   /* in the command-line page: the SETUP_EFI node */
+#define SETUP_MODEL_OFFSET 512 /* ... and a model's node after it (handoff_model.c) */
 
 extern char __image_base[], __text_start[], __data_start[], __bss_start[], __bss_end[];
 
@@ -99,14 +103,29 @@ static void fill_header(u8 *bp, u64 cmdline, u64 setup_data)
 	bp_put(bp + BP_HDR_TYPE_OF_LOADER, HANDOFF_LOADER_UNDEFINED, 1);
 	bp_put(bp + BP_HDR_CMD_LINE_PTR, (u32)cmdline, 4);
 	bp_put(bp + BP_EXT_CMD_LINE_PTR, cmdline >> 32, 4);
-	bp_put(bp + BP_HDR_CMDLINE_SIZE, sizeof(STAGE2_CMDLINE), 4);
+	bp_put(bp + BP_HDR_CMDLINE_SIZE, strlen((const char *)(uintptr_t)cmdline) + 1, 4);
 	bp_put(bp + BP_HDR_SETUP_DATA, setup_data, 8);
+}
+
+/* "handoff=stage2", with stage 1's platform when it is not none and its tests= when it gave one: stage 2 runs
+ * on the platform stage 1 ran on (a model's state crosses, handoff_model.c) and the same selection. */
+static void stage2_cmdline(char *buf, size_t size)
+{
+	const struct kernel_args *a = &boot_info.args;
+	int n = snprintf(buf, size, "%s", STAGE2_CMDLINE);
+
+	if (strcmp(platform_name(), "none"))
+		n += snprintf(buf + n, size - (size_t)n, " platform=%s", platform_name());
+	if (a->tests && strcmp(a->tests, "*"))
+		snprintf(buf + n, size - (size_t)n, " tests=%s", a->tests);
 }
 
 static const char *refusal(void)
 {
-	if (strcmp(platform_name(), "none"))
-		return "handoff=self runs on platform none only: stage 2 cannot inherit a model's state";
+	const char *why = handoff_platform_refusal();
+
+	if (why)
+		return why;
 	if (smp_get()->online > 1)
 		return "handoff=self needs one CPU: the APs are parked in memory stage 2 reuses";
 	if (!snapshot_taken)
@@ -134,6 +153,7 @@ void handoff_if_asked(enum ccktf_exit verdict)
 		printk("# handoff: stage 1 did not pass: no hand-off\n");
 		return;
 	}
+	handoff_lie_apply(&m); /* handoff_lie= (handoff_lie.c): before the reclaim */
 	if (reclaim)
 		handoff_reclaim_boot_services(&m);
 	handoff_free_init(&a, &m, HANDOFF_CEILING);
@@ -144,15 +164,17 @@ void handoff_if_asked(enum ccktf_exit verdict)
 	bp = (u8 *)(uintptr_t)bp_pa;
 	memset(bp, 0, BOOT_PARAMS_SIZE);
 	memset((void *)(uintptr_t)page, 0, HANDOFF_PAGE);
-	memcpy((void *)(uintptr_t)page, STAGE2_CMDLINE, sizeof(STAGE2_CMDLINE));
-	handoff_fill_setup_efi((u8 *)(uintptr_t)(page + 256));
-	fill_header(bp, page, page + 256);
+	stage2_cmdline((char *)(uintptr_t)page, SETUP_EFI_OFFSET);
+	handoff_fill_setup_efi((u8 *)(uintptr_t)(page + SETUP_EFI_OFFSET));
+	if (handoff_model_node((u8 *)(uintptr_t)(page + SETUP_MODEL_OFFSET)))
+		bp_put((u8 *)(uintptr_t)(page + SETUP_EFI_OFFSET), page + SETUP_MODEL_OFFSET, 8); /* SETUP_EFI's next */
+	fill_header(bp, page, page + SETUP_EFI_OFFSET);
 	handoff_fill_e820(bp, &m);
 	handoff_fill_efi_info(bp, &boot_info.memmap);
 	memcpy((void *)(uintptr_t)copy, __text_start, (u64)(__data_start - __text_start));
 	memcpy((void *)(uintptr_t)(copy + (u64)(__data_start - __text_start)), data_snapshot,
 	       (u64)(__bss_start - __data_start));
 	printk("# handoff: stage 1 done; entering a copy at 0x%llx + 0x200 through the 64-bit boot protocol "
-	       "(boot_params at 0x%llx, command line \"%s\")\n", copy, bp_pa, STAGE2_CMDLINE);
+	       "(boot_params at 0x%llx, command line \"%s\")\n", copy, bp_pa, (const char *)(uintptr_t)page);
 	handoff_enter(copy + HANDOFF_ENTRY_64, bp_pa);
 }
