@@ -160,7 +160,8 @@ static bool accept_next(struct page_walk *w)
 	answer = call_with_retries(w, level, &raw);
 	switch (answer) {
 	case ACCEPT_ALREADY_ACCEPTED:
-		w->stats->already_accepted++;
+		if (!w->stats->already_accepted++)
+			w->stats->first_already = (struct accept_error){ w->addr, raw, level, answer, "already accepted" };
 		return accepted(w, level);
 	case ACCEPT_DONE:
 		return accepted(w, level);

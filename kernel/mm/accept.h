@@ -95,6 +95,7 @@ struct accept_stats {
 	u64 busy_retries;
 	u64 errors;
 	struct accept_error first_error; /* the first hard error since the stats were zeroed */
+	struct accept_error first_already; /* the first ALREADY_ACCEPTED answer: where, its raw status */
 	struct accept_error last_error;	 /* the latest one */
 };
 

@@ -21,12 +21,18 @@
  * Then the suites that need boot services skip, saying why, and machine_take_over() hands over to
  * kernel_main() as after ExitBootServices.
  *
- * Platform none only: the sim-tdx/sim-snp models live in ccktf's own memory and their state cannot survive
- * a kexec from Linux, so they are refused; on real TDX or SNP hardware the native port I/O of this path
- * raises #VE/#VC with no handler installed, so the guest stops without output (docs/bzimage.md).
+ * Platform none, or a hardware model whose state the previous stage handed over (handoff=self: a private
+ * setup_data node, arch/sim.h SIM_SETUP_DATA_TYPE; a kexec from Linux brings none, so the models are
+ * refused then); on real TDX or SNP hardware the native port I/O of this path raises #VE/#VC with no
+ * handler installed, so the guest stops without output (docs/bzimage.md). On a platform that accepts
+ * memory, the inherited unaccepted table is this stage's bitmap, and what it calls unaccepted is reserved
+ * before anything is allocated, as Linux memblock_reserve()s it (drivers/firmware/efi/efi.c
+ * reserve_unaccepted()); the early allocations stay below 4 GiB, where firmware leaves memory accepted
+ * (OvmfPkg/Library/PlatformInitLib/IntelTdx.c, OvmfPkg/PlatformPei/AmdSev.c).
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
+#include <arch/sim.h>
 #include <arch/uart.h>
 #include <ccktf/boot.h>
 #include <ccktf/boot_steps.h>
@@ -36,7 +42,9 @@
 #include <ccktf/kernel.h>
 #include <ccktf/ktest.h>
 #include <ccktf/metric.h>
+#include <ccktf/platform.h>
 #include <ccktf/smp.h>
+#include <ccktf/unaccepted.h>
 #include <ccktf/string.h>
 #include <ccktf/time.h>
 
@@ -93,6 +101,8 @@ struct setup_scan {
 	struct { u64 pa, len; } held[SETUP_DATA_MAX_NODES];
 	bool efi_found;
 	struct setup_node efi;
+	bool model_found; /* a hardware model's state (handoff=self under sim-tdx) */
+	struct setup_node model;
 };
 
 static struct setup_scan scan;
@@ -115,6 +125,10 @@ static bool scan_node(void *ctx, const struct setup_node *node)
 	if (node->type == SETUP_EFI && !sc->efi_found) {
 		sc->efi_found = true;
 		sc->efi = *node;
+	}
+	if (node->type == SIM_SETUP_DATA_TYPE && !sc->model_found) {
+		sc->model_found = true;
+		sc->model = *node;
 	}
 	return true;
 }
@@ -186,14 +200,42 @@ static void read_args(struct boot_info *b, const u8 *bp)
 	boot_parse_args(b);
 }
 
-/* The models keep their state in ccktf's memory: a kexec from Linux brings none of it. */
+/* A model runs only on the state a previous ccktf stage handed over (handoff=self): a kexec from Linux
+ * brings none of it. */
 static void select_platform(struct boot_info *b)
 {
 	boot_select_platform(b);
-	if (strcmp(platform_name(), "none"))
-		refuse(platform_name(), "the 64-bit boot-protocol entry runs on platform none only in this stage: the "
-				        "sim-tdx/sim-snp models' state lives in ccktf's memory and does not survive a kexec, "
-				        "and real TDX/SNP would need #VE/#VC handlers for this path's port I/O");
+	if (cc_platform_has(CC_ATTR_HW_MODEL) && !scan.model_found)
+		refuse(platform_name(), "the 64-bit boot-protocol entry runs a model only on the state a previous ccktf "
+				        "stage handed over (handoff=self); a kexec from Linux brings none");
+	if (!cc_platform_has(CC_ATTR_HW_MODEL) && strcmp(platform_name(), "none"))
+		refuse(platform_name(), "the 64-bit boot-protocol entry does not run on TDX/SNP hardware: this path's "
+				        "port I/O would need #VE/#VC handlers");
+	if (platform_current()->accept_range)
+		alloc.ceiling = MIN(alloc.ceiling, 4 * GiB);
+}
+
+static u64 early_pages(u64 pages)
+{
+	return e820_alloc_pages(&alloc, pages);
+}
+
+/* The model takes its state over (sim_handoff.h), after what is unaccepted is reserved: what it allocates
+ * for itself comes from this stage's allocator. */
+static void adopt_model(void)
+{
+	const char *why;
+
+	if (!cc_platform_has(CC_ATTR_HW_MODEL))
+		return;
+	if (scan.model.len != SIM_SETUP_DATA_LEN)
+		refuse("the model's setup_data node", "wrong length");
+	sim_alloc_without_boot_services(early_pages);
+	why = sim_handoff_adopt(bp_get(scan.model.data, 8), bp_get(scan.model.data + 8, 8), platform_name());
+	if (why)
+		refuse("the model's state from the previous stage", why);
+	printk("# ccktf: %s: the model's state taken over from the previous stage (setup_data type 0x%x)\n",
+	       platform_name(), SIM_SETUP_DATA_TYPE);
 }
 
 /* "# firmware:" as efi_main prints it, FirmwareVendor read at SETUP_EFI's physical fw_vendor. */
@@ -240,12 +282,30 @@ static void read_efi(struct boot_info *b, const struct efi_info *ei, bool have_s
 	boot_print_config_tables(b);
 }
 
-/* The inherited LINUX_EFI_UNACCEPTED_MEM_TABLE, found by its GUID, its header checked; platform none
- * accepts nothing, so it is reported, not used. */
-static void report_unaccepted(const struct boot_info *b)
+/* The table and every run of units it calls unaccepted: never handed out (reserve_unaccepted()). */
+static void reserve_unaccepted(const struct efi_unaccepted_memory *t, u64 pa)
+{
+	u64 first, end, from = 0, runs = 0;
+	bool ok = e820_alloc_reserve(&alloc, pa, UNACCEPTED_HEADER_SIZE + t->size);
+
+	while (ok && unaccepted_next_run(t, from, unaccepted_units(t), &first, &end)) {
+		ok = e820_alloc_reserve(&alloc, unaccepted_unit_range(t, first).start, (end - first) * t->unit_size);
+		from = end;
+		runs++;
+	}
+	if (!ok)
+		refuse("the inherited unaccepted table", "more runs of unaccepted units than the early allocator can "
+							 "keep out of its way");
+	printk("# unaccepted: reserved the table and %llu run(s) of unaccepted units from early allocations\n", runs);
+}
+
+/* The inherited LINUX_EFI_UNACCEPTED_MEM_TABLE, found by its GUID, its header checked, reserved; on a
+ * platform that accepts memory it is this stage's bitmap (a previous stage's, as unaccepted_setup() reuses
+ * one), on platform none it is reported, not used. */
+static void adopt_unaccepted(const struct boot_info *b)
 {
 	u64 pa = (u64)(uintptr_t)boot_config_table(b, (efi_guid_t)LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
-	const struct efi_unaccepted_memory *t = pa ? mapped_read(NULL, pa, UNACCEPTED_HEADER_SIZE) : NULL;
+	struct efi_unaccepted_memory *t = pa ? (void *)(uintptr_t)mapped_read(NULL, pa, UNACCEPTED_HEADER_SIZE) : NULL;
 	struct mm_error e;
 
 	mm_error_clear(&e);
@@ -253,11 +313,21 @@ static void report_unaccepted(const struct boot_info *b)
 		printk("# unaccepted: no LINUX_EFI_UNACCEPTED_MEM_TABLE among the configuration tables\n");
 	else if (!t)
 		printk("# unaccepted: FINDING: the table at 0x%llx cannot be read\n", pa);
-	else if (!unaccepted_header_ok(t, &e))
-		printk("# unaccepted: FINDING: the inherited table at 0x%llx is not valid: %s\n", pa, e.msg);
-	else
+	else if (!unaccepted_header_ok(t, &e) || !mapped_read(NULL, pa, UNACCEPTED_HEADER_SIZE + t->size))
+		printk("# unaccepted: FINDING: the inherited table at 0x%llx is not valid: %s\n", pa,
+		       e.msg[0] ? e.msg : "its bitmap cannot be read");
+	else {
 		printk("# unaccepted: inherited table at 0x%llx: version %u, unit %u KiB, base 0x%llx, %llu bitmap "
 		       "byte(s)\n", pa, t->version, t->unit_size / 1024, t->phys_base, t->size);
+		reserve_unaccepted(t, pa);
+		if (platform_current()->accept_range) {
+			unaccepted.table = t;
+			unaccepted.reused = true;
+			unaccepted.final_recorded = true;
+			printk("# unaccepted: the inherited table is this stage's bitmap: %llu of %llu units unaccepted\n",
+			       unaccepted_count_set(t), unaccepted_units(t));
+		}
+	}
 }
 
 static void synthesize_memmap(struct boot_info *b)
@@ -343,7 +413,8 @@ __noreturn void boot64_main(const u8 *bp)
 		machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(boot_config_table(b, (efi_guid_t)EFI_ACPI_20_TABLE_GUID), &map));
 	}
 	calibrate_tsc(b);
-	report_unaccepted(b);
+	adopt_unaccepted(b);
+	adopt_model();
 	smp_prepare_none(NO_BOOT_SERVICES " to allocate the APs' pages from, so one CPU only");
 	ktest_skip_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES, NO_BOOT_SERVICES);
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Stage 2 of handoff=self: what the handoff suite's files share (handoff_table.c). */
+#ifndef TESTS_HANDOFF_H
+#define TESTS_HANDOFF_H
+
+#include <ccktf/ktest.h>
+#include <ccktf/unaccepted.h>
+
+/*
+ * The LINUX_EFI_UNACCEPTED_MEM_TABLE stage 1 handed over, when it is valid (version 1, sane header:
+ * unaccepted_header_ok()); NULL otherwise, with why in why (empty when there is no table at all).
+ */
+const struct efi_unaccepted_memory *handoff_table(char *why, size_t size);
+/* The same, or the test skipped with the reason (handoff.unaccepted_table_valid reports the failure). */
+const struct efi_unaccepted_memory *handoff_table_or_skip(struct ktest *t);
+/* Is [addr, addr + 4 KiB) e820 RAM (the synthesized map's conventional memory)? */
+bool handoff_is_ram(u64 addr);
+
+#endif

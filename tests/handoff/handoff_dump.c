@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stage 2 of handoff=self: a reader of all of the previous stage's memory, as a dump tool (kdump's
+ * makedumpfile, /proc/vmcore) walks it: every page of e820 RAM, except what the inherited unaccepted table
+ * calls unaccepted. Touching an unaccepted page kills a TD with SEPT_VE_DISABLE (or raises #VE / SNP #VC
+ * 0x404: docs/abi.md), so a dump tool must skip those pages (Linux fs/proc/vmcore.c asks
+ * pfn_is_unaccepted_memory() for each pfn it reads). Each page is read once, through the exception table,
+ * so that a touch the platform turns into an exception fails the test instead of ending the boot; a unit
+ * that faulted is not read further. Reports the bytes read and skipped (metric handoff.dump.*). Runs
+ * before handoff.unaccepted_units_accept_cleanly, which leaves nothing unaccepted (link order).
+ */
+#include <arch/trap.h>
+#include <ccktf/boot.h>
+#include <ccktf/metric.h>
+#include "handoff.h"
+
+#define REPORT_MAX 4
+#define NULL_PAGE 0 /* the kernel leaves it unmapped to catch NULL pointers (arch/x86/cpu/paging.c): not read */
+
+static int read_byte_safe(const volatile u8 *p)
+{
+	u8 v = 0;
+
+	exception_vector_reset();
+	asm volatile("1: movb (%1), %0\n2:\n" ASM_EXTABLE("1b", "2b") : "+q"(v) : "r"(p) : "memory");
+	return exception_vector();
+}
+
+static bool table_says_unaccepted(const struct efi_unaccepted_memory *table, u64 addr)
+{
+	struct range c = unaccepted_covered(table);
+
+	return addr >= c.start && addr < c.end && unaccepted_test(table, (addr - c.start) / table->unit_size);
+}
+
+KTEST(handoff, dump_reader_skips_unaccepted)
+{
+	const struct efi_unaccepted_memory *table = handoff_table_or_skip(t);
+	struct memmap m = memmap_view(&boot_info.memmap);
+	const struct efi_memory_descriptor *d;
+	u64 read = 0, skipped = 0, faults = 0, faulted_unit = ~0ull;
+
+	if (!table)
+		return;
+	for_each_memmap_desc(&m, i, d) {
+		struct range r = memmap_desc_range(d);
+		if (d->type != EFI_CONVENTIONAL_MEMORY)
+			continue;
+		for (u64 page = r.start; page < r.end; page += EFI_PAGE_SIZE) {
+			int vector;
+			if (table_says_unaccepted(table, page)) {
+				skipped += EFI_PAGE_SIZE;
+				continue;
+			}
+			if (ALIGN_DOWN(page, table->unit_size) == faulted_unit || page == NULL_PAGE)
+				continue;
+			vector = read_byte_safe((const volatile u8 *)(uintptr_t)page);
+			read += EFI_PAGE_SIZE;
+			if (vector < 0)
+				continue;
+			faulted_unit = ALIGN_DOWN(page, table->unit_size);
+			if (faults++ < REPORT_MAX)
+				ktest_fail(t, __FILE__, __LINE__, "reading page 0x%llx, which the table calls accepted, raised "
+					   "vector %d (%s)", page, vector, trap_vector_name((unsigned)vector));
+		}
+	}
+	metric_u64("handoff.dump.read", read, "bytes", NULL);
+	metric_u64("handoff.dump.skipped", skipped, "bytes", NULL);
+	ktest_evidence(t, "read %llu KiB of e820 RAM; skipped %llu KiB the table calls unaccepted; %llu unit(s) "
+		       "faulted", read / 1024, skipped / 1024, faults);
+}
