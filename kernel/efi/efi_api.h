@@ -39,7 +39,8 @@ struct efi_boot_services {
 							 u32 interface_type, void *iface);
 	efi_slot_t reinstall_protocol_interface, uninstall_protocol_interface;
 	efi_status_t(EFIAPI *handle_protocol)(efi_handle_t handle, const efi_guid_t *protocol, void **iface);
-	efi_slot_t reserved, register_protocol_notify, locate_handle, locate_device_path;
+	efi_slot_t reserved, register_protocol_notify, locate_handle;
+	efi_status_t(EFIAPI *locate_device_path)(const efi_guid_t *protocol, void **device_path, efi_handle_t *device);
 	efi_status_t(EFIAPI *install_configuration_table)(const efi_guid_t *guid, void *table);
 	efi_slot_t load_image, start_image, exit, unload_image;
 	efi_status_t(EFIAPI *exit_boot_services)(efi_handle_t image, u64 map_key);

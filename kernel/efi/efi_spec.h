@@ -18,8 +18,10 @@ typedef u16 efi_char16_t;
 /* UEFI 2.10 Appendix D: the high bit marks an error. */
 #define EFI_ERROR_BIT (1ull << 63)
 #define EFI_SUCCESS 0ull
+#define EFI_LOAD_ERROR (EFI_ERROR_BIT | 1)
 #define EFI_INVALID_PARAMETER (EFI_ERROR_BIT | 2)
 #define EFI_UNSUPPORTED (EFI_ERROR_BIT | 3)
+#define EFI_BAD_BUFFER_SIZE (EFI_ERROR_BIT | 4)
 #define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5)
 #define EFI_DEVICE_ERROR (EFI_ERROR_BIT | 7)
 #define EFI_WRITE_PROTECTED (EFI_ERROR_BIT | 8) /* section 8.2 SetVariable(): the variable is read-only */
@@ -155,6 +157,19 @@ struct efi_cc_blob {
 	EFI_GUID(0xd5d1de3c, 0x105c, 0x44f9, 0x9e, 0xa9, 0xbc, 0xef, 0x98, 0x12, 0x00, 0x31)
 #define LINUX_EFI_MEMRESERVE_TABLE_GUID \
 	EFI_GUID(0x888eb0c6, 0x8ede, 0x4ff5, 0xa8, 0xf0, 0x9a, 0xee, 0x5c, 0xb9, 0x77, 0xc2)
+/* The vendor media device path under which a loader offers an initrd through EFI_LOAD_FILE2_PROTOCOL: Linux
+ * include/linux/efi.h (drivers/firmware/efi/libstub/efi-stub-helper.c efi_load_initrd_dev_path()); OVMF's
+ * OvmfPkg/QemuKernelLoaderFsDxe installs it for QEMU's -initrd (MdePkg/Include/Guid/LinuxEfiInitrdMedia.h). */
+#define LINUX_EFI_INITRD_MEDIA_GUID \
+	EFI_GUID(0x5568e427, 0x68fc, 0x4f3d, 0xac, 0x74, 0xca, 0x55, 0x52, 0x31, 0xcc, 0x68)
+/* UEFI 2.10 section 13.2 EFI_LOAD_FILE2_PROTOCOL (MdePkg/Include/Protocol/LoadFile2.h) */
+#define EFI_LOAD_FILE2_PROTOCOL_GUID \
+	EFI_GUID(0x4006c0c1, 0xfcb3, 0x403e, 0x99, 0x6d, 0x4a, 0x6c, 0x87, 0x24, 0xe0, 0x6d)
+/* UEFI 2.10 section 10.3.1 (generic device path node), 10.3.5.6 (vendor-defined media), 10.3.1 (end) */
+#define EFI_DEVICE_PATH_MEDIA 0x04
+#define EFI_DEVICE_PATH_MEDIA_VENDOR 0x03
+#define EFI_DEVICE_PATH_END 0x7f
+#define EFI_DEVICE_PATH_END_ENTIRE 0xff
 
 static inline bool efi_guid_equal(const efi_guid_t *a, const efi_guid_t *b)
 {
