@@ -104,5 +104,6 @@ void kernel_main(void)
 	enum ccktf_exit verdict = ktest_finish(&totals);
 
 	handoff_if_asked(verdict); /* handoff=self: enters stage 2 when stage 1 passed (docs/bzimage.md) */
+	handoff_linux_if_asked(verdict); /* handoff=linux: enters Linux when stage 1 passed */
 	ccktf_exit(verdict);
 }

@@ -11,6 +11,7 @@
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
+#include <ccktf/handoff.h>
 #include <ccktf/kernel.h>
 #include <ccktf/ktest.h>
 #include <ccktf/metric.h>
@@ -157,6 +158,7 @@ EFIAPI efi_status_t efi_main(efi_handle_t image, struct efi_system_table *st)
 	calibrate_tsc(b);
 	setup_platform_before_exit(b);
 	smp_prepare(b); /* the MADT's CPUs; the AP trampoline's pages below 640 KiB */
+	handoff_linux_prepare(b); /* handoff=linux: the bundle, read and checked before the tests */
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
 	prepare_take_over(b, &plan);
 	u64 start = time_now_ns();

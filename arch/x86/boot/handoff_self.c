@@ -71,6 +71,8 @@ static bool parse_handoff(const char *v)
 		mode = HANDOFF_SELF;
 	else if (!strcmp(v, "stage2"))
 		mode = HANDOFF_STAGE2;
+	else if (!strcmp(v, "linux"))
+		mode = HANDOFF_LINUX; /* arch/x86/boot/handoff_linux.c */
 	else
 		return false;
 	if (mode == HANDOFF_SELF)
@@ -85,7 +87,7 @@ static bool parse_reclaim(const char *v)
 	return args_parse_flag(v, &reclaim);
 }
 
-static const struct arg_key_ext handoff_key = { "handoff", "none|self|stage2", parse_handoff };
+static const struct arg_key_ext handoff_key = { "handoff", "none|self|linux|stage2", parse_handoff };
 static const struct arg_key_ext handoff_reclaim_key = { "handoff_reclaim", "1|0", parse_reclaim };
 ARG_KEY_REGISTER(handoff_key);
 ARG_KEY_REGISTER(handoff_reclaim_key);
