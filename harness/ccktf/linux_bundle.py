@@ -1,0 +1,73 @@
+"""The bundle ``handoff=linux`` boots (issue 13): a newc cpio archive, given to QEMU as ``-initrd``, which
+ccktf reads through OVMF's Linux initrd media device path before ExitBootServices
+(arch/x86/boot/handoff_linux.c, docs/bzimage.md "handoff=linux"). Its members:
+
+- ``vmlinuz``: the Linux bzImage ccktf enters through the 64-bit boot protocol (required);
+- ``initrd``: Linux's own initramfs (optional);
+- ``cmdline``: Linux's command line, one line of printable ASCII (optional; ``console=ttyS0`` without it).
+
+The initramfs built here is the smallest that says what Linux knows of memory: Debian's static busybox and
+an ``/init`` that prints, each line starting with ``MARK``, that Linux is up, the loader type and command
+line it was given (``/proc/sys/kernel/bootloader_type``, ``/proc/cmdline``), its firmware memory map
+(``/sys/firmware/memmap``: the e820 table it was handed, drivers/firmware/memmap.c), the ``System RAM``
+ranges of ``/proc/iomem`` and its view of the EFI configuration tables (``/sys/firmware/efi/systab``), then
+powers off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from . import initramfs
+
+MARK = "ccktf-handoff-linux:"
+DEFAULT_CMDLINE = "console=ttyS0 quiet panic=-1"  # panic=-1: a panic reboots at once, and QEMU's -no-reboot ends the run
+
+INIT = """#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "{mark} Linux $(uname -r) is up"
+echo "{mark} bootloader_type $(cat /proc/sys/kernel/bootloader_type)"
+echo "{mark} cmdline $(cat /proc/cmdline)"
+for d in /sys/firmware/memmap/*; do
+    echo "{mark} memmap $(cat $d/start) $(cat $d/end) $(cat $d/type)"
+done
+grep "System RAM" /proc/iomem | while read line; do echo "{mark} iomem $line"; done
+if [ -r /sys/firmware/efi/systab ]; then
+    while read line; do echo "{mark} systab $line"; done < /sys/firmware/efi/systab
+fi
+echo "{mark} done"
+poweroff -f
+"""
+TOOLS = ("sh", "mount", "echo", "cat", "uname", "grep", "poweroff")
+
+
+def memmap_initramfs(busybox: Path) -> bytes:
+    """Linux's initramfs: busybox and the /init above."""
+    links = {f"/bin/{tool}": "busybox" for tool in TOOLS}
+    files = {"/bin/busybox": (busybox.read_bytes(), 0o755), "/init": (INIT.format(mark=MARK).encode(), 0o755)}
+    members = initramfs.tree(list(files) + list(links) + ["/proc/x", "/sys/x", "/dev/x"])
+    members += [initramfs.char_device("/dev/console", 5, 1), initramfs.char_device("/dev/ttyS0", 4, 64)]
+    members += [initramfs.regular(path, data, perm) for path, (data, perm) in files.items()]
+    members += [initramfs.symlink(path, target) for path, target in links.items()]
+    return initramfs.write(members)
+
+
+def bundle(vmlinuz: Optional[bytes], initrd: Optional[bytes] = None, cmdline: Optional[str] = DEFAULT_CMDLINE) -> bytes:
+    """The archive; a member given as None is left out (the tests leave out vmlinuz on purpose)."""
+    members = []
+    if vmlinuz is not None:
+        members.append(initramfs.regular("/vmlinuz", vmlinuz))
+    if initrd is not None:
+        members.append(initramfs.regular("/initrd", initrd))
+    if cmdline is not None:
+        members.append(initramfs.regular("/cmdline", cmdline.encode() + b"\n"))
+    return initramfs.write(members)
+
+
+def write_debian_bundle(vmlinuz: Path, busybox: Path, out: Path, cmdline: str = DEFAULT_CMDLINE) -> Path:
+    """Debian's kernel with the memmap initramfs, written to ``out``."""
+    out.write_bytes(bundle(vmlinuz.read_bytes(), memmap_initramfs(busybox), cmdline))
+    return out

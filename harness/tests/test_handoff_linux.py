@@ -1,0 +1,142 @@
+"""handoff=linux (issue 13): ccktf boots Linux. Stage 1 reads a bundle (a newc cpio archive given as QEMU's
+-initrd: ccktf.linux_bundle) through OVMF's Linux initrd media device path before ExitBootServices, runs its
+tests, then enters the bundle's bzImage through the 64-bit boot protocol (arch/x86/boot/handoff_linux.c,
+docs/bzimage.md "handoff=linux"). With Debian's 6.1 kernel, which knows nothing of unaccepted memory, this is
+the "unenlightened kernel" cell of the firmware x kernel matrix on platform none.
+
+Linux's memory against what stage 1 handed over, the rule checked:
+- /sys/firmware/memmap (Linux's e820_table_firmware: the zero page's table after e820__update_table(),
+  arch/x86/kernel/e820.c) equals the e820 stage 1 printed, entry for entry: stage 1 merges same-type
+  neighbours and sorts, so Linux's sanitizing changes nothing;
+- the "System RAM" of /proc/iomem is that e820's RAM with the first page taken out: Linux reserves page 0
+  (arch/x86/kernel/setup.c trim_bios_range(), e820__range_update(0, PAGE_SIZE, RAM, RESERVED)) and changes
+  nothing else of the firmware's RAM; so the totals differ by exactly 4 KiB.
+The EFI configuration tables Linux found (/sys/firmware/efi/systab) are the ones stage 1 listed: efi_info
+reached it. About 20 s per Linux boot under TCG here; the refusals boot ccktf only (a few seconds)."""
+
+import re
+
+import pytest
+
+from ccktf import ktap, linux_bundle
+
+pytestmark = pytest.mark.boot
+TIMEOUT = 240
+MARK = linux_bundle.MARK
+PAGE = 4096
+# /sys/firmware/memmap's type names (drivers/firmware/memmap.c, from arch/x86/kernel/e820.c
+# e820_type_to_string()) and the e820 type numbers (arch/x86/include/asm/e820/types.h)
+E820_TYPES = {"System RAM": 1, "Reserved": 2, "ACPI Tables": 3, "ACPI Non-volatile Storage": 4,
+              "Unusable memory": 5, "Persistent Memory": 7, "Soft Reserved": 0xefffffff}
+
+
+def boot(ccktf_boot, tmp_path, data, append="tests=selftest handoff=linux", label="handoff-linux"):
+    """ccktf with the bundle ``data`` as -initrd (None: no -initrd); the Run and its serial text."""
+    initrd = None
+    if data is not None:
+        initrd = tmp_path / "bundle.cpio"
+        initrd.write_bytes(data)
+    run = ccktf_boot(append, label=label, memory="1G", timeout=TIMEOUT, initrd=initrd)
+    return run, ktap.strip_escapes(run.serial_log.read_bytes().decode(errors="replace"))
+
+
+def handed_e820(out):
+    """{(start, end inclusive, type)} from stage 1's '# handoff: e820' lines."""
+    found = re.findall(r"^# handoff: e820 \[0x([0-9a-f]+)-0x([0-9a-f]+)\] type (\d+)$", out, re.M)
+    return {(int(a, 16), int(b, 16), int(t)) for a, b, t in found}
+
+
+def linux_memmap(out):
+    found = re.findall(rf"^{re.escape(MARK)} memmap 0x([0-9a-f]+) 0x([0-9a-f]+) (.+)$", out, re.M)
+    return {(int(a, 16), int(b, 16), E820_TYPES.get(t.strip(), -1)) for a, b, t in found}
+
+
+def linux_iomem_ram(out):
+    found = re.findall(rf"^{re.escape(MARK)} iomem ([0-9a-f]+)-([0-9a-f]+) : System RAM$", out, re.M)
+    return {(int(a, 16), int(b, 16)) for a, b in found}
+
+
+def without_page_zero(ranges):
+    """RAM ranges with [0, 4 KiB) taken out, as trim_bios_range() does."""
+    out = set()
+    for start, end in ranges:
+        if start < PAGE:
+            start = PAGE
+        if start <= end:
+            out.add((start, end))
+    return out
+
+
+def test_ccktf_boots_debian_linux_with_the_memory_it_handed_over(debian_linux, ccktf_boot, tmp_path):
+    busybox = debian_linux.root / "bin" / "busybox"
+    data = linux_bundle.bundle(debian_linux.vmlinuz.read_bytes(), linux_bundle.memmap_initramfs(busybox))
+    run, out = boot(ccktf_boot, tmp_path, data)
+    tail = out[-4000:]
+    # stage 1: the bundle read before the tests, the tests passed, then the hand-off
+    assert re.search(r"^# handoff: linux: bundle of \d+ bytes at 0x[0-9a-f]+: vmlinuz \d+ bytes \(protocol 2\.15, "
+                     r"init_size 0x[0-9a-f]+, kernel_alignment 0x200000\), initrd [1-9]\d* bytes, command line "
+                     rf"\"{re.escape(linux_bundle.DEFAULT_CMDLINE)}\"$", out, re.M), tail
+    entered = re.search(r"^# handoff: linux: entering Linux at (0x[0-9a-f]+) \+ 0x200 through the 64-bit boot protocol "
+                        r"\(boot_params at 0x[0-9a-f]+, initrd at (0x[0-9a-f]+), (\d+) bytes", out, re.M)
+    assert entered, tail
+    assert int(entered.group(1), 16) % (2 << 20) == 0, "the kernel is at a kernel_alignment (2 MiB) boundary"
+    assert int(entered.group(2), 16) % PAGE == 0 and int(entered.group(2), 16) + int(entered.group(3)) <= 1 << 31
+    stage1 = ktap.parse(out[:entered.start()])
+    assert stage1.counts()[ktap.Status.PASS] >= 3 and stage1.counts()[ktap.Status.FAIL] == 0, stage1.counts()
+    assert not stage1.exit, "stage 1 hands off instead of exiting"
+    # Linux came up with what stage 1 wrote: its loader type (0xff, "undefined") and command line
+    version = debian_linux.package.removeprefix("linux-image-")
+    assert f"{MARK} Linux {version} is up" in out, tail
+    assert f"{MARK} bootloader_type 255" in out, tail
+    assert f"{MARK} cmdline {linux_bundle.DEFAULT_CMDLINE}" in out, tail
+    assert f"{MARK} done" in out, tail
+    # its memory is what stage 1 handed over (the rule in the module docstring)
+    handed, had = handed_e820(out), linux_memmap(out)
+    count = re.search(r"^# handoff: e820 from the final memory map: (\d+) entries$", out, re.M)
+    assert count and len(handed) == int(count.group(1)) and any(t == 1 for *_, t in handed), tail
+    assert had == handed, f"Linux has {sorted(had)}, stage 1 handed over {sorted(handed)}"
+    ram = {(a, b) for a, b, t in handed if t == 1}
+    iomem = linux_iomem_ram(out)
+    assert iomem == without_page_zero(ram), f"System RAM {sorted(iomem)}, e820 RAM {sorted(ram)}"
+    assert sum(b + 1 - a for a, b in ram) - sum(b + 1 - a for a, b in iomem) == PAGE
+    # the configuration tables Linux found through efi_info are those stage 1 listed
+    tables = dict(re.findall(rf"^{re.escape(MARK)} systab (ACPI20|SMBIOS)=(0x[0-9a-f]+)$", out, re.M))
+    assert set(tables) == {"ACPI20", "SMBIOS"}, tail
+    for key, guid in (("ACPI20", "8868e871-e4f1-11d3-bc22-0080c73c8881"), ("SMBIOS", "eb9d2d31-2d88-11d3-9a16-0090273fc14d")):
+        assert re.search(rf"^#   {guid} at {tables[key]} ", out, re.M), (key, tables[key])
+    assert run.status == 0 and not run.timed_out, "Linux powered the guest off"
+
+
+def refused(run, out, message):
+    assert f"# handoff: refused: {message}" in out, out[-3000:]
+    assert "# ccktf: exit=usage-error code=2" in out and run.status == 2 * 2 + 1, out[-3000:]
+    assert "# handoff: linux: entering" not in out and MARK not in out
+    assert not re.search(r"^ok \d+ selftest", out, re.M), "refused before the tests run"
+
+
+def test_a_broken_bzimage_is_refused_by_name(ccktf_boot, ccktf_kernel, tmp_path):
+    """ccktf.efi is a bzImage itself (docs/bzimage.md); with its "HdrS" gone it is not."""
+    image = bytearray(ccktf_kernel.read_bytes())
+    assert image[0x202:0x206] == b"HdrS"
+    image[0x202:0x206] = b"\0\0\0\0"
+    run, out = boot(ccktf_boot, tmp_path, linux_bundle.bundle(bytes(image), b"initrd"))
+    refused(run, out, 'handoff=linux: vmlinuz is not a bzImage this loader can enter: header (0x202) is 0x0: '
+                      'needs "HdrS" (0x53726448; boot.rst "header")')
+
+
+def test_a_bundle_without_vmlinuz_is_refused(ccktf_boot, tmp_path):
+    run, out = boot(ccktf_boot, tmp_path, linux_bundle.bundle(None, b"initrd"))
+    refused(run, out, "handoff=linux: the bundle (-initrd) is not usable: archive: no member 'vmlinuz'")
+
+
+def test_no_bundle_is_refused_with_the_firmware_status(ccktf_boot, tmp_path):
+    run, out = boot(ccktf_boot, tmp_path, None)
+    refused(run, out, "handoff=linux: no bundle: LocateDevicePath(LoadFile2, Linux initrd media) failed with EFI "
+                      "status 0x800000000000000e (give it as QEMU's -initrd: a newc cpio archive with vmlinuz, "
+                      "initrd, cmdline)")
+
+
+def test_a_bundle_that_is_not_an_archive_is_refused(ccktf_boot, tmp_path):
+    run, out = boot(ccktf_boot, tmp_path, b"\x1f\x8b" + b"\0" * 200)
+    refused(run, out, "handoff=linux: the bundle (-initrd) is not usable: archive: bad magic (not a newc cpio "
+                      "archive) at offset 0x0")

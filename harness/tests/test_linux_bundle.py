@@ -1,0 +1,43 @@
+"""The bundle handoff=linux reads (ccktf.linux_bundle): members, order and contents, read back with the
+harness's own newc reader; the initramfs's /init prints what test_handoff_linux compares."""
+
+import stat
+
+from ccktf import initramfs, linux_bundle
+
+
+def members(data):
+    return {m.path: m for m in initramfs.read(data)}
+
+
+def test_bundle_holds_vmlinuz_initrd_and_cmdline():
+    got = members(linux_bundle.bundle(b"kernel", b"ramdisk", "console=ttyS0 quiet"))
+    assert list(got) == ["/vmlinuz", "/initrd", "/cmdline"]
+    assert got["/vmlinuz"].data == b"kernel" and stat.S_ISREG(got["/vmlinuz"].mode)
+    assert got["/initrd"].data == b"ramdisk"
+    assert got["/cmdline"].data == b"console=ttyS0 quiet\n"
+
+
+def test_members_given_as_none_are_left_out():
+    assert list(members(linux_bundle.bundle(None, b"ramdisk"))) == ["/initrd", "/cmdline"]
+    assert list(members(linux_bundle.bundle(b"kernel", None, None))) == ["/vmlinuz"]
+
+
+def test_the_default_command_line_ends_a_panic_at_once():
+    assert "console=ttyS0" in linux_bundle.DEFAULT_CMDLINE and "panic=-1" in linux_bundle.DEFAULT_CMDLINE
+
+
+def test_memmap_initramfs_has_busybox_and_an_init_that_reports_memory(tmp_path):
+    busybox = tmp_path / "busybox"
+    busybox.write_bytes(b"\x7fELF fake busybox")
+    got = members(linux_bundle.memmap_initramfs(busybox))
+    assert got["/bin/busybox"].data == busybox.read_bytes() and got["/bin/busybox"].mode & 0o111
+    init = got["/init"].data.decode()
+    assert got["/init"].mode & 0o111 and init.startswith("#!/bin/sh\n")
+    for what in ("/sys/firmware/memmap", "System RAM", "/proc/iomem", "bootloader_type", "/proc/cmdline",
+                 "/sys/firmware/efi/systab", "poweroff -f"):
+        assert what in init, what
+    assert init.count(linux_bundle.MARK) >= 6
+    for tool in linux_bundle.TOOLS:
+        assert stat.S_ISLNK(got[f"/bin/{tool}"].mode) and got[f"/bin/{tool}"].data == b"busybox"
+    assert stat.S_ISCHR(got["/dev/console"].mode)
