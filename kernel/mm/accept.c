@@ -233,23 +233,30 @@ static bool accept_run(struct efi_unaccepted_memory *t, u64 first, u64 end, cons
 	return false;
 }
 
+bool accept_units_of(const struct efi_unaccepted_memory *t, u64 start, u64 size, u64 *first, u64 *end)
+{
+	struct range want = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
+
+	*first = *end = 0;
+	if (range_empty(want))
+		return false;
+	*first = (want.start - t->phys_base) / t->unit_size;
+	*end = (want.end - t->phys_base + t->unit_size - 1) / t->unit_size;
+	return true;
+}
+
 int accept_memory(struct efi_unaccepted_memory *t, u64 start, u64 size, const struct range_acceptor *ra,
 		  struct accept_memory_result *result)
 {
 	struct accept_memory_result scratch;
 	struct accept_memory_result *res = result ? result : &scratch;
-	struct range want;
 	u64 first, last, run_start, run_end;
 
 	memset(res, 0, sizeof(*res));
 	if (!unaccepted_header_ok(t, NULL))
 		return ACCEPT_MEMORY_BAD_TABLE;
-	want = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
-	if (range_empty(want))
+	if (!accept_units_of(t, start, size, &first, &last))
 		return ACCEPT_MEMORY_OK;
-	/* Whole units: any requested byte takes its unit along. */
-	first = (want.start - t->phys_base) / t->unit_size;
-	last = (want.end - t->phys_base + t->unit_size - 1) / t->unit_size;
 	for (u64 from = first; unaccepted_next_run(t, from, last, &run_start, &run_end); from = run_end)
 		if (!accept_run(t, run_start, run_end, ra, res))
 			return ACCEPT_MEMORY_PLATFORM_ERROR;

@@ -162,6 +162,12 @@ struct accept_memory_result {
 };
 
 /* Accepts what the table still marks unaccepted in [start, start + size). result may be NULL. */
+/*
+ * The units [*first, *end) of t that a request [start, start + size) touches: clipped to what t covers, any
+ * requested byte taking its whole unit along (Linux accept_memory() widens to unit_size the same way).
+ * False when t covers none of it (*first == *end then).
+ */
+bool accept_units_of(const struct efi_unaccepted_memory *t, u64 start, u64 size, u64 *first, u64 *end);
 int accept_memory(struct efi_unaccepted_memory *t, u64 start, u64 size, const struct range_acceptor *ra,
 		  struct accept_memory_result *result);
 

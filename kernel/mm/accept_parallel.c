@@ -127,7 +127,6 @@ int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const str
 	struct accept_memory_result scratch;
 	struct accept_memory_result *res = result ? result : &scratch;
 	struct efi_unaccepted_memory *t = s->t;
-	struct range want;
 	u64 first, end;
 	int slot;
 	bool ok;
@@ -135,13 +134,10 @@ int accept_memory_shared(struct accept_shared *s, u64 start, u64 size, const str
 	memset(res, 0, sizeof(*res));
 	if (!unaccepted_header_ok(t, NULL))
 		return ACCEPT_MEMORY_BAD_TABLE;
-	want = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
-	if (range_empty(want))
+	if (!accept_units_of(t, start, size, &first, &end))
 		return ACCEPT_MEMORY_OK;
-	first = (want.start - t->phys_base) / t->unit_size;
-	end = (want.end - t->phys_base + t->unit_size - 1) / t->unit_size;
 	if ((slot = enter_list(s, first, end, res)) < 0) {
-		res->fail_addr = want.start;
+		res->fail_addr = MAX(start, t->phys_base + first * t->unit_size);
 		return ACCEPT_MEMORY_LIST_TIMEOUT;
 	}
 	ok = accept_listed(s, first, end, ra, res);
@@ -163,12 +159,10 @@ bool accept_job_init(struct accept_job *j, struct accept_shared *s, enum accept_
 		     u64 start, u64 size, u64 batch_units)
 {
 	struct efi_unaccepted_memory *t = s->t;
-	struct range want;
 
 	memset(j, 0, sizeof(*j));
 	if (!ncpus || strategy >= ACCEPT_STRATEGIES || !unaccepted_header_ok(t, NULL))
 		return false;
-	want = range_clip(range_from_size_clamped(start, size), unaccepted_covered(t));
 	j->shared = s;
 	j->strategy = strategy;
 	j->ncpus = ncpus;
@@ -176,10 +170,7 @@ bool accept_job_init(struct accept_job *j, struct accept_shared *s, enum accept_
 	j->size = size;
 	j->batch_units = batch_units ? batch_units : 1;
 	j->stride_units = MAX(ACCEPT_STRIDE_BYTES / t->unit_size, 1ull);
-	if (range_empty(want))
-		return true; /* first == end: nothing to do */
-	j->first = (want.start - t->phys_base) / t->unit_size;
-	j->end = (want.end - t->phys_base + t->unit_size - 1) / t->unit_size;
+	accept_units_of(t, start, size, &j->first, &j->end); /* none: first == end, nothing to do */
 	j->cursor = j->first;
 	return true;
 }
