@@ -99,12 +99,13 @@ def test_debian_linux_kexecs_ccktf_which_runs_its_suites(debian_linux, ccktf_ses
 
 
 def test_kexec_with_a_model_platform_is_refused(debian_linux, ccktf_session, ccktf_kernel, tmp_path):
-    """The sim-tdx model's state lives in ccktf's memory and cannot survive Linux's kexec: refused with a
-    usage error, never run as if it had."""
+    """A model runs in a boot-protocol stage only on the state a previous ccktf stage handed over
+    (handoff=self); Linux's kexec brings none: refused with a usage error, never run as if it had."""
     guest, run, out, result, judged = boot(debian_linux, ccktf_session, ccktf_kernel, tmp_path, "kexec_file_load",
                                               "platform=sim-tdx")
     assert "# ccktf: entry=boot-protocol loader=0xd0" in out, out[-3000:]
-    assert re.search(r"# ccktf: usage error: sim-tdx: the 64-bit boot-protocol entry runs on platform none only",
+    assert re.search(r"# ccktf: usage error: sim-tdx: the 64-bit boot-protocol entry runs a model only on the state a "
+                     r"previous ccktf stage handed over",
                      out), out[-3000:]
     assert "# ccktf: exit=usage-error code=2" in out and run.status == 2 * 2 + 1, out[-3000:]
     assert judged.outcome is verdict.Outcome.ERROR and result.usage_errors, (judged, out[-3000:])
