@@ -14,7 +14,8 @@
  * After the tests pass (handoff_linux_if_asked()), from free EfiConventionalMemory of the final map below
  * min(4 GiB, initrd_addr_max + 1), top-down (handoff_params.c):
  *   - the protected-mode part (file offset (setup_sects + 1) * 512) at a kernel_alignment-aligned address
- *     with init_size bytes, the rest zeroed (kexec's segment memsz = PAGE_ALIGN(init_size));
+ *     at or above pref_address with init_size bytes, the rest zeroed (kexec's segment memsz =
+ *     PAGE_ALIGN(init_size));
  *   - the initrd, page-aligned (kexec's buf_align = PAGE_SIZE), in ramdisk_image/size and their ext_ halves;
  *   - the zero page: the image's setup header [0x1f1, 0x202 + byte 0x201) (bzImage64_load() copies the
  *     same), type_of_loader 0xff, cmd_line_ptr (+ ext), e820 from the final map, and efi_info "EL64" with
@@ -22,8 +23,8 @@
  *     already called SetVirtualAddressMap and to reuse its mappings (arch/x86/platform/efi/efi.c
  *     kexec_enter_virtual_mode()); ccktf never calls it, so Linux is handed EFI as its own EFI stub hands it
  *     over (drivers/firmware/efi/libstub/x86-stub.c exit_boot_func(): efi_info and the map, no setup_data)
- *     and calls SetVirtualAddressMap itself. acpi_rsdp_addr stays 0: Linux then finds the RSDP through the
- *     EFI configuration tables, as after its own stub;
+ *     and calls SetVirtualAddressMap itself. acpi_rsdp_addr (2.14) stays 0, as after Linux's own stub:
+ *     Linux finds the RSDP through the EFI configuration tables (kexec fills it in from those tables);
  *   - a GDT with boot.rst's __BOOT_CS (0x10, flat 64-bit code) and __BOOT_DS (0x18, flat data), CS = 0x10,
  *     DS/ES/SS = 0x18, interrupts off, RSI = the zero page, entry at load address + 0x200, on stage 1's
  *     identity map (it maps all of memory).
@@ -51,6 +52,11 @@
 #define CMDLINE_MAX 2048
 #define BOOT_CS 0x10 /* boot.rst "64-bit BOOT PROTOCOL": __BOOT_CS */
 #define BOOT_DS 0x18 /* __BOOT_DS */
+/* kexec-bzimage64.c bzImage64_load(): the kernel buffer starts at or above pref_address, or
+ * MIN_KERNEL_LOAD_ADDR (1 MiB) when pref_address is lower; Linux's pref_address is LOAD_PHYSICAL_ADDR, below
+ * which its decompressor moves its output up to it (arch/x86/boot/compressed/head_64.S), over memory it
+ * does not know is in use. */
+#define MIN_KERNEL_LOAD (1 * MiB)
 #define OVMF_INITRD_WORD "initrd" /* OVMF appends " initrd=initrd" to LoadOptions when -initrd is given */
 
 /* SDM vol. 3A 3.4.5: flat 64-bit code (L=1, P, DPL 0, execute/read) and flat data (G, D/B, P, read/write),
@@ -233,6 +239,8 @@ void handoff_linux_if_asked(enum ccktf_exit verdict)
 	}
 	handoff_free_init(&a, &m, ceiling);
 	kernel = ALIGN_UP(handoff_alloc(&a, size + align, "no free memory for the kernel's init_size"), align);
+	if (kernel < MAX(bundle.hdr.pref_address, (u64)MIN_KERNEL_LOAD))
+		handoff_fail("the free memory for the kernel lies below its pref_address");
 	memcpy((void *)(uintptr_t)kernel, bundle.image + bundle.hdr.kern16, bundle.hdr.pm_size);
 	memset((void *)(uintptr_t)(kernel + bundle.hdr.pm_size), 0, size - bundle.hdr.pm_size);
 	if (bundle.initrd_size) {
