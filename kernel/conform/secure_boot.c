@@ -11,6 +11,16 @@ const char *sb_var_name(enum sb_var_id id)
 	return (unsigned)id < SB_VAR_COUNT ? names[id] : "?";
 }
 
+void sb_var_name_ucs2(enum sb_var_id id, u16 out[SB_NAME_MAX])
+{
+	const char *ascii = sb_var_name(id);
+	size_t i;
+
+	for (i = 0; ascii[i] && i + 1 < SB_NAME_MAX; i++)
+		out[i] = (u16)ascii[i];
+	out[i] = 0;
+}
+
 const char *sb_var_key(enum sb_var_id id)
 {
 	return (unsigned)id < SB_VAR_COUNT ? keys[id] : "?";

@@ -27,6 +27,9 @@ enum sb_mode { SB_MODE_UNKNOWN, SB_MODE_SETUP, SB_MODE_USER, SB_MODE_AUDIT, SB_M
 
 const char *sb_var_name(enum sb_var_id id); /* "SecureBoot", as the variable is named */
 const char *sb_var_key(enum sb_var_id id);  /* "secure_boot", the protocol's key */
+#define SB_NAME_MAX 16 /* UCS-2 characters of the longest name ("DeployedMode") and its NUL, rounded up */
+/* The variable's name as GetVariable()/SetVariable() take it: UCS-2, NUL-terminated (UEFI 2.10 8.2). */
+void sb_var_name_ucs2(enum sb_var_id id, u16 out[SB_NAME_MAX]);
 const char *sb_mode_name(enum sb_mode mode);
 bool sb_var_present(const struct sb_var *v); /* GetVariable() succeeded */
 /* 0 or 1 when the variable is present, 1 byte long and holds 0 or 1; else -1 (missing, odd size, reserved). */

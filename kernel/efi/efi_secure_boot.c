@@ -12,25 +12,12 @@
 #include <ccktf/string.h>
 #include "conform/secure_boot.h"
 
-/* UEFI 2.10 section 3.3: EFI_GLOBAL_VARIABLE {8BE4DF61-93CA-11D2-AA0D-00E098032B8C} */
-#define EFI_GLOBAL_VARIABLE_GUID EFI_GUID(0x8be4df61, 0x93ca, 0x11d2, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c)
-#define SB_NAME_MAX 16
-
-static void ucs2_name(const char *ascii, efi_char16_t *out)
-{
-	size_t i;
-
-	for (i = 0; ascii[i] && i + 1 < SB_NAME_MAX; i++)
-		out[i] = (efi_char16_t)ascii[i];
-	out[i] = 0;
-}
-
 static void read_var(struct efi_runtime_services *rt, enum sb_var_id id, struct sb_var *v)
 {
 	efi_guid_t guid = EFI_GLOBAL_VARIABLE_GUID;
 	efi_char16_t name[SB_NAME_MAX];
 
-	ucs2_name(sb_var_name(id), name);
+	sb_var_name_ucs2(id, name);
 	memset(v, 0, sizeof(*v));
 	v->size = sizeof(v->data);
 	v->status = rt->get_variable(name, &guid, &v->attributes, &v->size, v->data);

@@ -13,9 +13,6 @@
 #include "conform/secure_boot.h"
 #include "conformance/conform_util.h"
 
-/* UEFI 2.10 section 3.3: EFI_GLOBAL_VARIABLE {8BE4DF61-93CA-11D2-AA0D-00E098032B8C} */
-#define GLOBAL_VARIABLE EFI_GUID(0x8be4df61, 0x93ca, 0x11d2, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c)
-#define NAME_MAX_CHARS 16
 
 static bool write_probe; /* sb_write_probe=1 */
 
@@ -27,24 +24,14 @@ static bool parse_write_probe(const char *v)
 static const struct arg_key_ext sb_write_probe_key = { "sb_write_probe", "0|1", parse_write_probe };
 ARG_KEY_REGISTER(sb_write_probe_key);
 
-static void ucs2(enum sb_var_id id, efi_char16_t *name)
-{
-	const char *ascii = sb_var_name(id);
-	size_t i;
-
-	for (i = 0; ascii[i] && i + 1 < NAME_MAX_CHARS; i++)
-		name[i] = (efi_char16_t)ascii[i];
-	name[i] = 0;
-}
-
 /* Write the value read with the attributes read (exactly BS|RT: sb_write_probe_wanted()), then read it again. */
 static void write_back(enum sb_var_id id, struct sb_var *v)
 {
 	struct efi_runtime_services *rt = boot_info.st->runtime_services;
-	efi_guid_t guid = GLOBAL_VARIABLE;
-	efi_char16_t name[NAME_MAX_CHARS];
+	efi_guid_t guid = EFI_GLOBAL_VARIABLE_GUID;
+	efi_char16_t name[SB_NAME_MAX];
 
-	ucs2(id, name);
+	sb_var_name_ucs2(id, name);
 	v->write_status = rt->set_variable(name, &guid, v->attributes, SB_VAR_SIZE, v->data);
 	v->write_probed = true;
 	v->reread_size = sizeof(v->reread_data);

@@ -285,3 +285,18 @@ KTEST(host_conform_secure_boot, a_read_only_variable_changed_by_a_refused_write_
 	KEXPECT_FALSE(t, sb_rule_read_only(&s, &probed, &f));
 	KEXPECT_EQ(t, f.count, 1);
 }
+
+/* The names GetVariable() and SetVariable() are given: UCS-2, NUL-terminated, the longest one whole. */
+KTEST(host_conform_secure_boot, variable_names_in_ucs2)
+{
+	u16 name[SB_NAME_MAX];
+	const char *want = "DeployedMode";
+
+	sb_var_name_ucs2(SB_DEPLOYED_MODE, name);
+	for (unsigned i = 0; want[i]; i++)
+		KEXPECT_EQ(t, name[i], (u16)want[i]);
+	KEXPECT_EQ(t, name[strlen(want)], 0);
+	sb_var_name_ucs2(SB_SECURE_BOOT, name);
+	KEXPECT_EQ(t, name[0], 'S');
+	KEXPECT_EQ(t, name[10], 0); /* "SecureBoot" */
+}
