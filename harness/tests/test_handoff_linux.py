@@ -12,7 +12,9 @@ Linux's memory against what stage 1 handed over, the rule checked:
   (arch/x86/kernel/setup.c trim_bios_range(), e820__range_update(0, PAGE_SIZE, RAM, RESERVED)) and changes
   nothing else of the firmware's RAM; so the totals differ by exactly 4 KiB.
 The EFI configuration tables Linux found (/sys/firmware/efi/systab) are the ones stage 1 listed: efi_info
-reached it. About 20 s per Linux boot under TCG here; the refusals boot ccktf only (a few seconds)."""
+reached it. The loader is also shown without Debian's kernel (ccktf.efi, a bzImage itself, as the bundle's
+vmlinuz reports what it was handed), and not to hand off when stage 1 fails. About 15-20 s per Linux boot
+under TCG here; the other tests boot ccktf only (about 5 s each)."""
 
 import re
 
@@ -140,3 +142,34 @@ def test_a_bundle_that_is_not_an_archive_is_refused(ccktf_boot, tmp_path):
     run, out = boot(ccktf_boot, tmp_path, b"\x1f\x8b" + b"\0" * 200)
     refused(run, out, "handoff=linux: the bundle (-initrd) is not usable: archive: bad magic (not a newc cpio "
                       "archive) at offset 0x0")
+
+
+def test_the_loader_enters_any_bzimage_even_ccktf_itself(ccktf_boot, ccktf_kernel, tmp_path):
+    """The loader without Debian's kernel (runs where it cannot be fetched): ccktf.efi is a bzImage too, so
+    the bundle's vmlinuz can be ccktf, whose 64-bit entry prints what it was handed (docs/bzimage.md "The
+    entries"): loader 0xff, the zero page and load address stage 1 named, the e820 stage 1 printed, the
+    bundle's command line, efi_info and no setup_data."""
+    data = linux_bundle.bundle(ccktf_kernel.read_bytes(), b"ramdisk " * 512, "tests=selftest")
+    run, out = boot(ccktf_boot, tmp_path, data)
+    entered = re.search(r"^# handoff: linux: entering Linux at (0x[0-9a-f]+) \+ 0x200 through the 64-bit boot protocol "
+                        r"\(boot_params at (0x[0-9a-f]+), initrd at 0x[0-9a-f]+, 4096 bytes, command line "
+                        r"\"tests=selftest\"\)$", out, re.M)
+    assert entered, out[-3000:]
+    stage2 = out[entered.end():]
+    assert re.search(rf"^# ccktf: entry=boot-protocol loader=0xff protocol=2\.15 boot_params={entered.group(2)} "
+                     rf"image={entered.group(1)} paging=[45]-level$", stage2, re.M), stage2[:3000]
+    assert re.search(r"^# ccktf: boot_params: protocol=2\.15 loader=0xff e820_entries=\d+ efi=EL64 efi_systab=0x[0-9a-f]+ "
+                     r"cmd_line_ptr=0x[0-9a-f]+ setup_data=0x0$", stage2, re.M), stage2[:3000]
+    read = {(int(a, 16), int(b, 16), int(t)) for a, b, t in
+            re.findall(r"^#   e820 \[0x([0-9a-f]+)-0x([0-9a-f]+)\] type (\d+)$", stage2, re.M)}
+    assert read and read == handed_e820(out[:entered.start()])
+    assert '# ccktf: args="tests=selftest"' in stage2
+    assert "# ccktf: exit=passed code=0" in stage2 and run.status == 1
+
+
+def test_no_hand_off_when_stage_1_fails(ccktf_boot, ccktf_kernel, tmp_path):
+    data = linux_bundle.bundle(ccktf_kernel.read_bytes(), None, "tests=selftest")
+    run, out = boot(ccktf_boot, tmp_path, data, append="tests=selftest handoff=linux demo_fail=1")
+    assert "# handoff: linux: bundle of " in out, out[-3000:]
+    assert "# handoff: stage 1 did not pass: no hand-off" in out, out[-3000:]
+    assert "# handoff: linux: entering" not in out and "# ccktf: exit=failed code=1" in out and run.status == 3
