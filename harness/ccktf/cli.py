@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import bench, bzimage, conformance, hostcheck, kargs, matrix, qemu, report, runner
+from . import bench, bzimage, conformance, hostcheck, kargs, linux_bundle, matrix, qemu, report, runner
 from .errors import CcktfError
 from .firmware import ENV_OVERRIDE, ENV_SECURE_BOOT_VARS
 from .verdict import Outcome
@@ -82,7 +82,8 @@ def run_options(args: argparse.Namespace, mode: str) -> runner.RunOptions:
     return runner.RunOptions.launching(
         launch, kernel=kernel, append=append,
         memory=args.memory, smp=args.smp, timeout=args.timeout, log_dir=args.log_dir,
-        mem_prealloc=args.mem_prealloc, label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None)
+        mem_prealloc=args.mem_prealloc, label=mode, mode=mode, qemu=args.qemu, echo=print_serial if args.verbose else None,
+        initrd=getattr(args, "initrd", None))
 
 
 def check_signed_image_fresh(kernel: Path) -> None:
@@ -129,6 +130,14 @@ def configure_secure_boot(parser: argparse.ArgumentParser) -> None:
                             f"else the descriptor's")
 
 
+def configure_run(parser: argparse.ArgumentParser) -> None:
+    """``run``: Secure Boot mode, and -initrd (handoff=linux's bundle)."""
+    configure_secure_boot(parser)
+    parser.add_argument("--initrd", type=Path, metavar="FILE",
+                        help="QEMU -initrd FILE, with the -kernel boot: for --append handoff=linux, a bundle "
+                             "written by 'linux-bundle' (docs/bzimage.md \"handoff=linux\")")
+
+
 def configure_doctor(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--need", choices=hostcheck.GUEST_KINDS,
                         help="exit 1 unless this host can run that kind of guest (for CI scripts)")
@@ -162,7 +171,7 @@ def execute_bzimage_check(args: argparse.Namespace) -> int:
 COMMANDS = {command.name: command for command in (
     Command("doctor", "check what this host can run (TCG, KVM, TDX, SNP guests) and how to fix what it cannot",
             execute_doctor, configure_doctor, boots=False),
-    Command("run", "boot the kernel, run its tests and summarize the results", execute_run, configure_secure_boot),
+    Command("run", "boot the kernel, run its tests and summarize the results", execute_run, configure_run),
     Command("list", "boot the kernel with list=1 and print its tests", execute_list, configure_secure_boot),
     Command("bench", "run the benchmarks (docs/benchmarks.md) per platform; write JSON, plots, summary.md",
             bench.execute_bench, bench.configure_bench),
@@ -172,6 +181,8 @@ COMMANDS = {command.name: command for command in (
             conformance.execute, conformance.configure),
     Command("matrix", "boot the firmware x kernel acceptance matrix (issue 14); write build/matrix/matrix.md/.json",
             matrix.execute, matrix.configure),
+    Command("linux-bundle", "write the bundle handoff=linux boots: a cpio of vmlinuz, initrd, cmdline "
+            "(docs/bzimage.md \"handoff=linux\")", linux_bundle.execute, linux_bundle.configure, boots=False),
     Command("bzimage-check", "check an image against the x86 boot protocol, kexec and Xen's EFI kexec rules "
             "(docs/bzimage.md)", execute_bzimage_check, configure_bzimage_check, boots=False),
 )}

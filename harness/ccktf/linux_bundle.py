@@ -71,3 +71,34 @@ def write_debian_bundle(vmlinuz: Path, busybox: Path, out: Path, cmdline: str = 
     """Debian's kernel with the memmap initramfs, written to ``out``."""
     out.write_bytes(bundle(vmlinuz.read_bytes(), memmap_initramfs(busybox), cmdline))
     return out
+
+
+def configure(parser) -> None:
+    """``python3 -m ccktf linux-bundle``: the bundle from files, or from Debian's kernel (--debian)."""
+    parser.add_argument("-o", "--out", type=Path, required=True, metavar="FILE", help="the bundle to write")
+    parser.add_argument("--vmlinuz", type=Path, metavar="FILE", help="the bzImage (required without --debian)")
+    parser.add_argument("--initrd", type=Path, metavar="FILE", help="Linux's initramfs (optional)")
+    parser.add_argument("--cmdline", default=DEFAULT_CMDLINE,
+                        help="Linux's command line (default: %(default)s)")
+    parser.add_argument("--debian", action="store_true",
+                        help="Debian's kernel and busybox (fetched into build/debian as the kexec tests do) with "
+                             "the initramfs that prints Linux's memory map; --vmlinuz and --initrd override")
+
+
+def execute(args) -> int:
+    from . import linux_guest  # fetching Debian's packages only when asked
+    from .errors import CcktfError
+
+    vmlinuz, initrd = args.vmlinuz, args.initrd.read_bytes() if args.initrd else None
+    if args.debian:
+        linux = linux_guest.fetch()
+        vmlinuz = vmlinuz or linux.vmlinuz
+        if initrd is None:
+            initrd = memmap_initramfs(linux.root / "bin" / "busybox")
+    if vmlinuz is None:
+        raise CcktfError("linux-bundle: give --vmlinuz FILE, or --debian")
+    args.out.write_bytes(bundle(vmlinuz.read_bytes(), initrd, args.cmdline))
+    print(f"{args.out}: vmlinuz {vmlinuz} ({vmlinuz.stat().st_size} bytes), initrd "
+          f"{len(initrd) if initrd is not None else 'none'}, command line {args.cmdline!r}; boot it with "
+          f"'python3 -m ccktf run --append handoff=linux --initrd {args.out}'")
+    return 0

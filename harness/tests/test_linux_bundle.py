@@ -41,3 +41,39 @@ def test_memmap_initramfs_has_busybox_and_an_init_that_reports_memory(tmp_path):
     for tool in linux_bundle.TOOLS:
         assert stat.S_ISLNK(got[f"/bin/{tool}"].mode) and got[f"/bin/{tool}"].data == b"busybox"
     assert stat.S_ISCHR(got["/dev/console"].mode)
+
+
+def test_cli_writes_a_bundle_from_files(tmp_path, capsys):
+    from ccktf import cli
+    vmlinuz, initrd, out = tmp_path / "vmlinuz", tmp_path / "initrd.cpio", tmp_path / "bundle.cpio"
+    vmlinuz.write_bytes(b"kernel bytes")
+    initrd.write_bytes(b"ramdisk bytes")
+    assert cli.main(["linux-bundle", "-o", str(out), "--vmlinuz", str(vmlinuz), "--initrd", str(initrd),
+                     "--cmdline", "console=ttyS0 loglevel=8"]) == 0
+    got = members(out.read_bytes())
+    assert got["/vmlinuz"].data == b"kernel bytes" and got["/initrd"].data == b"ramdisk bytes"
+    assert got["/cmdline"].data == b"console=ttyS0 loglevel=8\n"
+    assert f"--initrd {out}" in capsys.readouterr().out
+
+
+def test_cli_bundle_needs_a_kernel(tmp_path, capsys):
+    from ccktf import cli
+    assert cli.main(["linux-bundle", "-o", str(tmp_path / "b.cpio")]) != 0
+    assert "give --vmlinuz FILE, or --debian" in capsys.readouterr().err
+    assert not (tmp_path / "b.cpio").exists()
+
+
+def test_run_passes_the_bundle_as_initrd(ccktf, fake_qemu, tmp_path):
+    bundle = tmp_path / "bundle.cpio"
+    bundle.write_bytes(linux_bundle.bundle(b"kernel"))
+    fake_qemu.serve("passing")
+    ccktf("run", "--append", "handoff=linux", "--initrd", str(bundle))
+    argv = fake_qemu.invocations()[-1]
+    assert argv[argv.index("-initrd") + 1] == str(bundle.resolve())
+    assert "handoff=linux" in argv[argv.index("-append") + 1]
+
+
+def test_run_without_initrd_gives_qemu_none(ccktf, fake_qemu):
+    fake_qemu.serve("passing")
+    ccktf("run")
+    assert "-initrd" not in fake_qemu.invocations()[-1]
