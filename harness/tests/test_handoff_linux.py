@@ -173,3 +173,23 @@ def test_no_hand_off_when_stage_1_fails(ccktf_boot, ccktf_kernel, tmp_path):
     assert "# handoff: linux: bundle of " in out, out[-3000:]
     assert "# handoff: stage 1 did not pass: no hand-off" in out, out[-3000:]
     assert "# handoff: linux: entering" not in out and "# ccktf: exit=failed code=1" in out and run.status == 3
+
+
+def test_a_model_platform_is_refused_before_the_tests(ccktf_boot, ccktf_kernel, tmp_path):
+    """A model's page state lives in ccktf's memory, which Linux would take for its own."""
+    data = linux_bundle.bundle(ccktf_kernel.read_bytes(), None, "tests=selftest")
+    run, out = boot(ccktf_boot, tmp_path, data, append="tests=selftest platform=sim-tdx sim_unaccepted=64M handoff=linux")
+    refused(run, out, "handoff=linux runs on platform none only: sim-tdx keeps its state in memory Linux would reuse")
+
+
+def test_more_than_one_cpu_is_refused(ccktf_boot, ccktf_kernel, tmp_path):
+    """The APs are parked in memory Linux would reuse: refused after the tests, when they are online."""
+    data = linux_bundle.bundle(ccktf_kernel.read_bytes(), None, "tests=selftest")
+    initrd = tmp_path / "bundle.cpio"
+    initrd.write_bytes(data)
+    run = ccktf_boot("tests=selftest handoff=linux", label="handoff-linux-smp", memory="1G", smp=2, timeout=TIMEOUT,
+                     initrd=initrd)
+    out = ktap.strip_escapes(run.serial_log.read_bytes().decode(errors="replace"))
+    assert "# handoff: refused: handoff=linux needs one CPU: the APs are parked in memory Linux reuses" in out, out[-3000:]
+    assert "# ccktf: exit=usage-error code=2" in out and run.status == 5
+    assert "# handoff: linux: entering" not in out
