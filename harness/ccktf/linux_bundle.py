@@ -10,8 +10,9 @@ The initramfs built here is the smallest that says what Linux knows of memory: D
 an ``/init`` that prints, each line starting with ``MARK``, that Linux is up, the loader type and command
 line it was given (``/proc/sys/kernel/bootloader_type``, ``/proc/cmdline``), its firmware memory map
 (``/sys/firmware/memmap``: the e820 table it was handed, drivers/firmware/memmap.c), the ``System RAM``
-ranges of ``/proc/iomem`` and its view of the EFI configuration tables (``/sys/firmware/efi/systab``), then
-powers off.
+ranges of ``/proc/iomem``, its view of the EFI configuration tables (``/sys/firmware/efi/systab``) and how
+many EFI variables efivarfs lists (runtime services working after Linux's SetVirtualAddressMap), then powers
+off.
 """
 
 from __future__ import annotations
@@ -38,16 +39,32 @@ grep "System RAM" /proc/iomem | while read line; do echo "{mark} iomem $line"; d
 if [ -r /sys/firmware/efi/systab ]; then
     while read line; do echo "{mark} systab $line"; done < /sys/firmware/efi/systab
 fi
+# EFI runtime services after Linux's own SetVirtualAddressMap: efivarfs lists the variables through
+# GetNextVariableName (fs/efivarfs); none listed or no mount means the runtime calls did not work
+[ -f /efivarfs.ko ] && insmod /efivarfs.ko
+if mount -t efivarfs efivarfs /sys/firmware/efi/efivars; then
+    echo "{mark} efivars $(ls /sys/firmware/efi/efivars | wc -l)"
+else
+    echo "{mark} efivars mount failed"
+fi
 echo "{mark} done"
 poweroff -f
 """
-TOOLS = ("sh", "mount", "echo", "cat", "uname", "grep", "poweroff")
+TOOLS = ("sh", "mount", "echo", "cat", "uname", "grep", "ls", "wc", "insmod", "poweroff")
 
 
-def memmap_initramfs(busybox: Path) -> bytes:
-    """Linux's initramfs: busybox and the /init above."""
+def efivarfs_module(root: Path, package: str) -> Optional[Path]:
+    """efivarfs.ko of the kernel ``package`` unpacked under ``root`` (Debian builds efivarfs as a module)."""
+    module = root / "lib" / "modules" / package.removeprefix("linux-image-") / "kernel" / "fs" / "efivarfs" / "efivarfs.ko"
+    return module if module.is_file() else None
+
+
+def memmap_initramfs(busybox: Path, efivarfs: Optional[Path] = None) -> bytes:
+    """Linux's initramfs: busybox, the /init above and, when given, the kernel's efivarfs.ko (uncompressed)."""
     links = {f"/bin/{tool}": "busybox" for tool in TOOLS}
     files = {"/bin/busybox": (busybox.read_bytes(), 0o755), "/init": (INIT.format(mark=MARK).encode(), 0o755)}
+    if efivarfs is not None:
+        files["/efivarfs.ko"] = (efivarfs.read_bytes(), 0o644)
     members = initramfs.tree(list(files) + list(links) + ["/proc/x", "/sys/x", "/dev/x"])
     members += [initramfs.char_device("/dev/console", 5, 1), initramfs.char_device("/dev/ttyS0", 4, 64)]
     members += [initramfs.regular(path, data, perm) for path, (data, perm) in files.items()]
@@ -94,7 +111,7 @@ def execute(args) -> int:
         linux = linux_guest.fetch()
         vmlinuz = vmlinuz or linux.vmlinuz
         if initrd is None:
-            initrd = memmap_initramfs(linux.root / "bin" / "busybox")
+            initrd = memmap_initramfs(linux.root / "bin" / "busybox", efivarfs_module(linux.root, linux.package))
     if vmlinuz is None:
         raise CcktfError("linux-bundle: give --vmlinuz FILE, or --debian")
     args.out.write_bytes(bundle(vmlinuz.read_bytes(), initrd, args.cmdline))

@@ -12,7 +12,7 @@ Linux's memory against what stage 1 handed over, the rule checked:
   (arch/x86/kernel/setup.c trim_bios_range(), e820__range_update(0, PAGE_SIZE, RAM, RESERVED)) and changes
   nothing else of the firmware's RAM; so the totals differ by exactly 4 KiB.
 The EFI configuration tables Linux found (/sys/firmware/efi/systab) are the ones stage 1 listed: efi_info
-reached it. The loader is also shown without Debian's kernel (ccktf.efi, a bzImage itself, as the bundle's
+reached it; and efivarfs lists variables: runtime services work after Linux's own SetVirtualAddressMap. The loader is also shown without Debian's kernel (ccktf.efi, a bzImage itself, as the bundle's
 vmlinuz reports what it was handed), and not to hand off when stage 1 fails. About 15-20 s per Linux boot
 under TCG here; the other tests boot ccktf only (about 5 s each)."""
 
@@ -71,7 +71,9 @@ def without_page_zero(ranges):
 
 def test_ccktf_boots_debian_linux_with_the_memory_it_handed_over(debian_linux, ccktf_boot, tmp_path):
     busybox = debian_linux.root / "bin" / "busybox"
-    data = linux_bundle.bundle(debian_linux.vmlinuz.read_bytes(), linux_bundle.memmap_initramfs(busybox))
+    efivarfs = linux_bundle.efivarfs_module(debian_linux.root, debian_linux.package)
+    assert efivarfs, "Debian's kernel package holds efivarfs.ko"
+    data = linux_bundle.bundle(debian_linux.vmlinuz.read_bytes(), linux_bundle.memmap_initramfs(busybox, efivarfs))
     run, out = boot(ccktf_boot, tmp_path, data)
     tail = out[-4000:]
     # stage 1: the bundle read before the tests, the tests passed, then the hand-off
@@ -106,6 +108,9 @@ def test_ccktf_boots_debian_linux_with_the_memory_it_handed_over(debian_linux, c
     assert set(tables) == {"ACPI20", "SMBIOS"}, tail
     for key, guid in (("ACPI20", "8868e871-e4f1-11d3-bc22-0080c73c8881"), ("SMBIOS", "eb9d2d31-2d88-11d3-9a16-0090273fc14d")):
         assert re.search(rf"^#   {guid} at {tables[key]} ", out, re.M), (key, tables[key])
+    # EFI runtime services work: Linux called SetVirtualAddressMap itself (no SETUP_EFI) and lists variables
+    efivars = re.search(rf"^{re.escape(MARK)} efivars (\d+)$", out, re.M)
+    assert efivars and int(efivars.group(1)) > 0, tail
     assert run.status == 0 and not run.timed_out, "Linux powered the guest off"
 
 

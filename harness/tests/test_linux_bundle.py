@@ -35,12 +35,26 @@ def test_memmap_initramfs_has_busybox_and_an_init_that_reports_memory(tmp_path):
     init = got["/init"].data.decode()
     assert got["/init"].mode & 0o111 and init.startswith("#!/bin/sh\n")
     for what in ("/sys/firmware/memmap", "System RAM", "/proc/iomem", "bootloader_type", "/proc/cmdline",
-                 "/sys/firmware/efi/systab", "poweroff -f"):
+                 "/sys/firmware/efi/systab", "efivarfs", "poweroff -f"):
         assert what in init, what
     assert init.count(linux_bundle.MARK) >= 6
     for tool in linux_bundle.TOOLS:
         assert stat.S_ISLNK(got[f"/bin/{tool}"].mode) and got[f"/bin/{tool}"].data == b"busybox"
     assert stat.S_ISCHR(got["/dev/console"].mode)
+    assert "/efivarfs.ko" not in got and "insmod /efivarfs.ko" in init
+
+
+def test_efivarfs_module_goes_in_when_given(tmp_path):
+    busybox, module = tmp_path / "busybox", tmp_path / "efivarfs.ko"
+    busybox.write_bytes(b"bb")
+    module.write_bytes(b"\x7fELF module")
+    assert members(linux_bundle.memmap_initramfs(busybox, module))["/efivarfs.ko"].data == module.read_bytes()
+    root = tmp_path / "root"
+    assert linux_bundle.efivarfs_module(root, "linux-image-6.1.0-9-amd64") is None
+    where = root / "lib/modules/6.1.0-9-amd64/kernel/fs/efivarfs/efivarfs.ko"
+    where.parent.mkdir(parents=True)
+    where.write_bytes(b"m")
+    assert linux_bundle.efivarfs_module(root, "linux-image-6.1.0-9-amd64") == where
 
 
 def test_cli_writes_a_bundle_from_files(tmp_path, capsys):
