@@ -92,7 +92,7 @@ pe_headers_end:
 %define XLF_5LEVEL 0x20				; bit 5: may be entered with 5-level paging on (never changes it)
 %define KERNEL_ALIGNMENT 0x200000		; 2 MiB: Xen's EFI kexec type wants a 2 MiB multiple in [2, 16] MiB
 %define MIN_ALIGNMENT_LG2 12			; position-independent: any 4 KiB page will do
-%define PREF_ADDRESS 0x1000000			; 16 MiB, Linux's LOAD_PHYSICAL_ADDR and kexec's MIN_KERNEL_LOAD_ADDR
+%define PREF_ADDRESS 0x1000000			; 16 MiB, Linux's LOAD_PHYSICAL_ADDR (kexec loads at or above pref_address)
 %define CMDLINE_SIZE 2047			; without the NUL, as Linux (COMMAND_LINE_SIZE 2048 - 1)
 %define INITRD_ADDR_MAX 0x7fffffff		; Linux's value; ccktf takes no initrd
 
