@@ -33,6 +33,7 @@
 #define BZ_MIN_VERSION 0x020c	   /* 2.12: xloadflags, hence XLF_KERNEL_64 */
 #define BZ_LOADED_HIGH 0x01	   /* loadflags bit 0: a bzImage */
 #define BZ_XLF_KERNEL_64 0x0001	   /* xloadflags bit 0: the 64-bit entry at load + 0x200 */
+#define BZ_XLF_5LEVEL 0x0020	   /* xloadflags bit 5: may be entered with 5-level paging on */
 #define BZ_ALIGN_MIN 0x1000	   /* a page */
 #define BZ_ALIGN_MAX 0x1000000	   /* 16 MiB: arch/x86/Kconfig PHYSICAL_ALIGN range 0x2000 0x1000000 */
 

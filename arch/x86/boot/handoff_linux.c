@@ -214,6 +214,10 @@ static const char *refusal(void)
 {
 	if (smp_get()->online > 1)
 		return "handoff=linux needs one CPU: the APs are parked in memory Linux reuses";
+	/* kexec-bzimage64.c bzImage64_probe(): an image without XLF_5LEVEL cannot be entered with 5-level
+	 * paging on, and paging cannot be turned from 5 to 4 levels with paging on (SDM vol. 3A 4.1.1) */
+	if ((read_cr4() & X86_CR4_LA57) && !(bundle.hdr.xloadflags & BZ_XLF_5LEVEL))
+		return "handoff=linux: 5-level paging is on and vmlinuz lacks XLF_5LEVEL (xloadflags bit 5)";
 	if (!bundle.ready || !boot_info.st)
 		return "handoff=linux: no bundle was read before ExitBootServices";
 	return NULL;
