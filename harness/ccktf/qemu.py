@@ -169,6 +169,7 @@ class Launch:
     measured_boot: bool = False  # SNP: kernel-hashes=on
     boot_note: str = ""          # why this boot mode, when the platform made the choice (shown with results)
     secure_boot: bool = False    # Secure Boot mode (choose_secure_boot())
+    fw_cfg: tuple[tuple[str, str], ...] = ()  # named fw_cfg strings for the firmware (fw_cfg_args())
 
 
 def choose_boot(profile: Profile, fw: Firmware, requested: Optional[str]) -> tuple[str, bool, str]:
@@ -273,6 +274,8 @@ class LaunchConfig:
     # More ESP disks after the first, each with its own image (esp_disk_args()): one boot in which the firmware
     # tries several images, e.g. two it must refuse under Secure Boot.
     more_esps: tuple[Path, ...] = ()
+    # Named fw_cfg files with string contents, (name, value), e.g. an OVMF runtime setting (fw_cfg_args()).
+    fw_cfg: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -320,6 +323,8 @@ def validate(config: LaunchConfig) -> None:
         raise QemuConfigError(f"more ESP disks go with an ESP boot, not boot mode {config.boot!r}")
     if len(config.more_esps) > len(MORE_ESP_SLOTS):
         raise QemuConfigError(f"at most {len(MORE_ESP_SLOTS)} more ESP disks, not {len(config.more_esps)}")
+    for name, value in config.fw_cfg:
+        fw_cfg_check(name, value)
     if config.secure_boot and not (config.firmware.secure_boot and config.firmware.uses_pflash and
                                    config.boot == "esp" and not profile.confidential):
         raise QemuConfigError("Secure Boot mode needs the secure-boot firmware with its variable store as pflash, "
@@ -327,6 +332,31 @@ def validate(config: LaunchConfig) -> None:
     if profile.confidential and config.firmware.uses_pflash:
         raise QemuConfigError(f"profile {profile.name} needs its firmware as one -bios image (QEMU: confidential "
                               f"firmware cannot be pflash); {config.firmware.code} comes with an nvram template")
+
+
+# QEMU docs/specs/fw_cfg.rst, "Externally Provided Items": names given with -fw_cfg should begin with "opt/"
+# (others are "potentially dangerous and entirely unsupported"); a name is at most FW_CFG_MAX_FILE_PATH (56) bytes
+# with its NUL (include/standard-headers/linux/qemu_fw_cfg.h).
+FW_CFG_USER_PREFIX = "opt/"
+FW_CFG_MAX_NAME = 55
+
+
+def fw_cfg_check(name: str, value: str) -> None:
+    """Refuse an fw_cfg item QEMU would warn about or misparse: a name outside "opt/" or too long, a value with
+    a comma (QEMU's option syntax would need it doubled) or not printable ASCII."""
+    if not name.startswith(FW_CFG_USER_PREFIX) or len(name.encode()) > FW_CFG_MAX_NAME or "," in name:
+        raise QemuConfigError(f"fw_cfg name {name!r}: must begin with {FW_CFG_USER_PREFIX!r}, have no comma and "
+                              f"be at most {FW_CFG_MAX_NAME} bytes (QEMU docs/specs/fw_cfg.rst)")
+    if "," in value or not value.isascii() or not value.isprintable():
+        raise QemuConfigError(f"fw_cfg {name} value {value!r}: printable ASCII without commas only")
+
+
+def fw_cfg_args(config: LaunchConfig) -> list[str]:
+    """``-fw_cfg name=NAME,string=VALUE`` for each named item (QEMU -help: ``-fw_cfg [name=]<name>,string=<str>``)."""
+    args = []
+    for name, value in config.fw_cfg:
+        args += ["-fw_cfg", f"name={name},string={value}"]
+    return args
 
 
 def smm_args(firmware: Firmware) -> list[str]:
@@ -425,6 +455,7 @@ def build_launch(config: LaunchConfig, run_dir: Path) -> LaunchPlan:
         *(["-device", DEBUG_EXIT_DEVICE] if config.debug_exit else []),
         *smm_args(config.firmware),
         *fw_args,
+        *fw_cfg_args(config),
         *boot,
         *more,
     ]

@@ -72,13 +72,14 @@ class RunOptions:
     secure_boot: bool = False  # Secure Boot mode (qemu.choose_secure_boot(), docs/secure-boot.md)
     more_esps: tuple[Path, ...] = ()  # further ESP disks, each with its own image (qemu.more_esp_args())
     initrd: Optional[Path] = None  # -initrd with a -kernel boot (qemu.LaunchConfig.initrd: Linux's initramfs)
+    fw_cfg: tuple[tuple[str, str], ...] = ()  # named fw_cfg strings for the firmware (qemu.fw_cfg_args())
 
     @classmethod
     def launching(cls, launch: qemu.Launch, **fields) -> "RunOptions":
         """Options for a boot launched as ``launch`` (qemu.choose_launch()) says."""
         return cls(profile=launch.profile, firmware=launch.firmware, host=launch.host, boot=launch.boot,
                    measured_boot=launch.measured_boot, boot_note=launch.boot_note, secure_boot=launch.secure_boot,
-                   **fields)
+                   fw_cfg=launch.fw_cfg, **fields)
 
 
 @dataclass
@@ -269,7 +270,8 @@ def run(options: RunOptions) -> Run:
                                measured_boot=options.measured_boot, mem_prealloc=options.mem_prealloc,
                                secure_boot=options.secure_boot,
                                more_esps=tuple(p.resolve() for p in options.more_esps),
-                               initrd=options.initrd.resolve() if options.initrd is not None else None)
+                               initrd=options.initrd.resolve() if options.initrd is not None else None,
+                               fw_cfg=options.fw_cfg)
     with file_errors("the run directory"):
         run_dir = allocate_run_dir(options.log_dir, options.label)
         plan = qemu.build_launch(config, run_dir)
