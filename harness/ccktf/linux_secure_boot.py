@@ -9,7 +9,9 @@ firmware with a copy of Debian's snakeoil store. Its /init prints, in one boot, 
    (the ``SecureBoot`` and ``SetupMode`` variables read through efivarfs, and the kernel's own log);
 2. which keys Linux trusts for kexec (``/proc/keys``: the firmware's db goes into the ``.platform`` keyring);
 3. ``kexec_file_load`` of the unsigned image and of one signed with a key db does not hold, and ``kexec_load``
-   of the signed image: each refused, with kexec's status and message and the kernel's reason in its log;
+   of the signed image: each refused, with kexec's status and message and the kernel's reason in its log. Before
+   each attempt /init writes a marker into the kernel's log (/dev/kmsg), so that each reason is looked for only
+   in the part of the log that attempt wrote (``attempt_logs``);
 4. ``kexec_file_load`` of the signed image (last, so that it is the image loaded), then ``kexec -e``: ccktf
    runs and reports KTAP.
 
@@ -19,7 +21,10 @@ loader, which enters the kernel's EFI stub through the handover protocol without
 OvmfPkg/Library/X86QemuLoadImageLib/X86QemuLoadImageLib.c, QemuLoadKernelImage()). That is why ccktf itself is
 never booted that way under Secure Boot (qemu.SECURE_BOOT_BOOT_NOTE). For this guest it is fine: what kexec
 checks depends on what Linux found, and the test asserts it: the stub read SecureBoot=1, SetupMode=0
-(drivers/firmware/efi/libstub/secureboot.c, efi_get_secureboot()) and the kernel locked itself down for it.
+(drivers/firmware/efi/libstub/secureboot.c, efi_get_secureboot()) and the kernel locked itself down for it. The
+fallback is asked for by name (LEGACY_LOADER): newer OVMF reads fw_cfg opt/org.tianocore/EnableLegacyLoader there
+and its README says the default will become "disabled" (edk2 OvmfPkg/RUNTIME_CONFIG.md); Debian's 2022.11 predates
+the setting and ignores it.
 """
 
 from __future__ import annotations
@@ -49,9 +54,15 @@ BS_RT = 0x6
 # efivarfs is a module in Debian's kernel (CONFIG_EFIVAR_FS=m); loading it under lockdown needs its signature,
 # which Debian's build key (compiled in) verifies.
 EFIVARFS_MODULE = "kernel/fs/efivarfs/efivarfs.ko"
-TOOLS = linux_guest.TOOLS + ("od", "dmesg", "grep", "insmod", "head")
-# The kernel's log lines /init passes on: the Secure Boot state, lockdown, the keys loaded, kexec's reasons.
-DMESG_FILTER = r"secure boot|locked down|lockdown|integrity:|x\.509|kexec|pefile|ima:"
+TOOLS = linux_guest.TOOLS + ("od", "dmesg", "grep", "insmod", "head", "mknod")
+# /dev/kmsg, where a write becomes one record of the kernel's log (Linux Documentation/ABI/testing/dev-kmsg;
+# char 1:11, Documentation/admin-guide/devices.txt). The initramfs has no devtmpfs, so /init makes the node.
+KMSG_DEVICE = (1, 11)
+# The marker /init writes there before attempt N (1-based): "<MARK> attempt N <syscall> <image>".
+ATTEMPT_MARKER = f"{MARK} attempt"
+# The kernel's log lines /init passes on: the Secure Boot state, lockdown, the keys loaded, kexec's reasons, and
+# its own attempt markers.
+DMESG_FILTER = rf"secure boot|locked down|lockdown|integrity:|x\.509|kexec|pefile|ima:|{ATTEMPT_MARKER}"
 
 INIT = """#!/bin/sh
 export PATH=/bin:/sbin
@@ -59,6 +70,7 @@ echo  # the firmware's last line has no line break: start the marked lines on a 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t securityfs securityfs /sys/kernel/security
+mknod /dev/kmsg c {kmsg_major} {kmsg_minor}
 echo "{mark} Linux $(uname -r) is up; Secure Boot kexec checks"
 echo "{mark} lockdown $(cat /sys/kernel/security/lockdown)"
 insmod /efivarfs.ko && mount -t efivarfs efivarfs /sys/firmware/efi/efivars
@@ -67,10 +79,11 @@ for name in {efivars}; do
     echo "{mark} efivar $name $(od -An -tx1 /sys/firmware/efi/efivars/$name-{guid})"
 done
 while read line; do echo "{mark} key $line"; done < /proc/keys
-attempt() {{  # syscall, kexec flag, image
-    message=$(kexec $2 -l $3 --command-line="$(cat /ccktf.args)" 2>&1)
+attempt() {{  # number, syscall, kexec flag, image
+    echo "{marker} $1 $2 $4" > /dev/kmsg
+    message=$(kexec $3 -l $4 --command-line="$(cat /ccktf.args)" 2>&1)
     status=$?
-    echo "{mark} kexec $1 $3 status $status: $(echo "$message" | head -n 1)"
+    echo "{mark} kexec $2 $4 status $status: $(echo "$message" | head -n 1)"
 }}
 {attempts}
 dmesg | grep -iE '{dmesg}' | while read line; do echo "{mark} dmesg $line"; done
@@ -84,10 +97,11 @@ poweroff -f
 
 
 def init_script() -> str:
-    attempts = "\n".join(f"attempt {syscall} {linux_guest.SYSCALLS[syscall]} {IMAGES[image]}"
-                         for syscall, image in ATTEMPTS)
+    attempts = "\n".join(f"attempt {number} {syscall} {linux_guest.SYSCALLS[syscall]} {IMAGES[image]}"
+                         for number, (syscall, image) in enumerate(ATTEMPTS, 1))
     return INIT.format(mark=MARK, efivars=" ".join(EFIVARS), guid=GLOBAL_VARIABLE, attempts=attempts,
-                       dmesg=DMESG_FILTER)
+                       dmesg=DMESG_FILTER, marker=ATTEMPT_MARKER, kmsg_major=KMSG_DEVICE[0],
+                       kmsg_minor=KMSG_DEVICE[1])
 
 
 def check_fresh(unsigned: Path, signed: Path) -> None:
@@ -119,6 +133,12 @@ def prepare(linux: DebianLinux, images: dict[str, Path], args: str, out_dir: Pat
 # Why the Linux guest is the one -kernel boot under the Secure Boot firmware (module docstring).
 BOOT_NOTE = ("Linux guest under the Secure Boot firmware from -kernel: OVMF refuses Debian's kernel and starts it "
              "through its legacy loader; the test asserts that Linux found Secure Boot on and locked down")
+# The fallback, asked for by name rather than left to OVMF's default: edk2 OvmfPkg/RUNTIME_CONFIG.md "Security:
+# opt/org.tianocore/EnableLegacyLoader" (the legacy loader "will not do secure boot verification"; the default,
+# enabled, "will be flipped to disabled"); X86QemuLoadImageLib.c, QemuLoadKernelImage(), reads it with
+# QemuFwCfgParseBool(), which takes "yes" (QemuFwCfgSimpleParser.c, mTrueString). OVMF without the setting
+# (Debian's 2022.11) ignores the item and falls back anyway.
+LEGACY_LOADER = ("opt/org.tianocore/EnableLegacyLoader", "yes")
 
 
 def secure_boot_launch(firmware_override: Optional[str] = None, vars_override: Optional[str] = None) -> qemu.Launch:
@@ -127,7 +147,7 @@ def secure_boot_launch(firmware_override: Optional[str] = None, vars_override: O
     False: the runner's Secure Boot verdict asks ccktf's own '# secure-boot:' line, which ccktf entered by kexec
     cannot print (no boot services); this guest's Secure Boot evidence is Linux's (secure_boot_problems)."""
     fw = firmware.resolve_secure_boot_firmware(firmware_override, vars_override)
-    return qemu.Launch("tcg", fw, None, "kernel", False, BOOT_NOTE, secure_boot=False)
+    return qemu.Launch("tcg", fw, None, "kernel", False, BOOT_NOTE, secure_boot=False, fw_cfg=(LEGACY_LOADER,))
 
 
 def certificate_key_id(cert: Path) -> str:
@@ -210,15 +230,45 @@ def read_evidence(text: str) -> Evidence:
     return found
 
 
+_MARKER = re.compile(rf"{re.escape(ATTEMPT_MARKER)} (\d+) (\w+) (\S+)$")
+
+
+@dataclass(frozen=True)
+class AttemptLog:
+    """The kernel's log lines written while one attempt ran: after its marker, before the next one's."""
+
+    number: int  # 1-based, as /init numbered it
+    syscall: str
+    image: str
+    lines: list[str]
+
+
+def attempt_logs(dmesg: list[str]) -> list[AttemptLog]:
+    """The kernel log (``Evidence.dmesg``) cut at /init's attempt markers, in log order; the lines before the
+    first marker belong to no attempt."""
+    parts: list[AttemptLog] = []
+    for line in dmesg:
+        marker = _MARKER.search(line)
+        if marker is not None:
+            parts.append(AttemptLog(int(marker.group(1)), marker.group(2), marker.group(3), []))
+        elif parts:
+            parts[-1].lines.append(line)
+    return parts
+
+
 # The refusals Linux may give, each as (kexec's message, the kernel's log line that says why). Sources:
 # - kexec_file_load: kernel/kexec_file.c, kimage_validate_signature(): with signature enforcement on (set by IMA's
 #   Secure Boot arch policy, security/integrity/ima/ima_efi.c, arch_get_ima_policy() -> set_kexec_sig_enforced())
 #   the verifier's error is returned: -ENODATA for a PE file without a signature (crypto/asymmetric_keys/
 #   verify_pefile.c, "Unsigned PE binary"), -ENOKEY when neither the secondary nor the .platform keyring holds the
 #   signer (kexec_kernel_verify_pe_sig()). Without enforcement, lockdown refuses with -EPERM.
-# - kexec_load: kernel/kexec.c, kexec_load_check(): security_kernel_load_data() first, where IMA refuses any
-#   kexec_load under Secure Boot with -EACCES (security/integrity/ima/ima_main.c, ima_load_data()), then
-#   security_locked_down(LOCKDOWN_KEXEC), -EPERM.
+#   Enforcement needs CONFIG_IMA_ARCH_POLICY (arch_get_ima_policy() tests it) and CONFIG_KEXEC_SIG.
+# - kexec_load: kernel/kexec.c, kexec_load_check(): security_kernel_load_data() first, where IMA refuses
+#   kexec_load with -EACCES when the kernel has CONFIG_KEXEC_SIG and arch_ima_get_secureboot() says Secure Boot is
+#   on (security/integrity/ima/ima_main.c, ima_load_data()), then security_locked_down(LOCKDOWN_KEXEC), -EPERM.
+#   Debian's 6.1 has CONFIG_KEXEC_SIG=y and CONFIG_IMA_ARCH_POLICY=y (its /boot/config-*).
+# Both calls first refuse with -EPERM, logging nothing, when kexec_load_permitted() fails (no CAP_SYS_BOOT, or
+# kexec_load_disabled): which is why a reason counts only in the log of its own attempt (attempt_logs()).
 LOCKDOWN_REFUSAL = ("Operation not permitted", "kexec of unsigned images is restricted")
 REFUSALS = {
     ("kexec_file_load", "unsigned"): (("No data available", "Enforced kernel signature verification failed (-61)"),
@@ -231,15 +281,17 @@ REFUSALS = {
 }
 
 
-def _refusal_problem(attempt: KexecAttempt, role: str, dmesg: list[str]) -> Optional[str]:
+def _refusal_problem(attempt: KexecAttempt, role: str, log: AttemptLog) -> Optional[str]:
+    """``log``: the kernel's lines written during this attempt only (attempt_logs())."""
     what = f"{attempt.syscall} of the {role} image"
     if attempt.status == 0:
         return f"{what} was ACCEPTED under Secure Boot (kexec status 0)"
     for message, reason in REFUSALS[(attempt.syscall, role)]:
-        if message in attempt.message and any(reason in line for line in dmesg):
+        if message in attempt.message and any(reason in line for line in log.lines):
             return None
-    return (f"{what} failed (status {attempt.status}: {attempt.message!r}) without a Secure Boot reason: expected one "
-            f"of {[m for m, _ in REFUSALS[(attempt.syscall, role)]]} with its log line")
+    return (f"{what} failed (status {attempt.status}: {attempt.message!r}) without a Secure Boot reason in its "
+            f"attempt's log {log.lines}: expected one of {[m for m, _ in REFUSALS[(attempt.syscall, role)]]} with "
+            f"its log line")
 
 
 def _state_problems(found: Evidence) -> list[str]:
@@ -281,10 +333,16 @@ def _kexec_problems(found: Evidence) -> list[str]:
     got = [(a.syscall, a.image) for a in found.attempts]
     if got != want:
         return [f"/init's kexec attempts were {got}, not {want}"]
+    logs = attempt_logs(found.dmesg)
+    marked = [(log.number, log.syscall, log.image) for log in logs]
+    want_marked = [(number, syscall, image) for number, (syscall, image) in enumerate(want, 1)]
+    if marked != want_marked:
+        return [f"the kernel's log has /init's attempt markers {marked}, not {want_marked}: each refusal's reason "
+                f"cannot be told apart"]
     problems = []
     role_of = {path: role for role, path in IMAGES.items()}
-    for attempt in found.attempts[:-1]:
-        problem = _refusal_problem(attempt, role_of[attempt.image], found.dmesg)
+    for attempt, log in zip(found.attempts[:-1], logs):
+        problem = _refusal_problem(attempt, role_of[attempt.image], log)
         if problem:
             problems.append(problem)
     last = found.attempts[-1]
