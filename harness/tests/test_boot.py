@@ -3,6 +3,8 @@
 They fail, never skip, when the kernel is missing; --ccktf-skip-boot skips them explicitly.
 """
 
+import re
+
 import pytest
 
 from ccktf.ktap import Status
@@ -135,11 +137,16 @@ def test_probe_touch_of_a_page_still_pending_at_4k_is_caught(ccktf_boot, platfor
     log = run.serial_tail(40)
     assert not run.timed_out and run.status == 7 and run.ktap.exit.kind == "crashed", f"{run.verdict}\n{log}"
     assert "# ccktf: probe: touching " in log and "nothing to probe" not in log, log
+    touched = re.search(r"# ccktf: probe: touching .* at (0x[0-9a-f]+) on ", log)
+    assert touched, log
     if probe == "touch_during_accept":
-        assert "CPU 1's accept of 0x" in log and "is held after its checks" in log, log
+        assert f"CPU 1's accept of {touched.group(1)} is held after its checks" in log, log
     else:
-        assert "# ccktf: probe: accepted the 4 KiB page at 0x" in log, log
+        accepted = re.search(r"# ccktf: probe: accepted the 4 KiB page at (0x[0-9a-f]+) alone", log)
+        assert accepted and int(touched.group(1), 16) == int(accepted.group(1), 16) + 4096, log
     assert caught in log, log
+    if platform == "sim-tdx":  # the model names the GPA it stopped: the one probed
+        assert f"access to pending GPA {touched.group(1)} " in log, log
     assert "was NOT caught" not in log, log
 
 

@@ -268,3 +268,31 @@ KTEST(host_paging, alias_maps_the_same_pages_elsewhere)
 	paging_set_encryption_mask(0);
 	release(&tb);
 }
+
+/* A join is one 2 MiB page standing for 512 that are one: a page made shared (C-bit cleared) among them, or a
+ * table whose entries are not contiguous, is never joined (the model's guard would otherwise spread one
+ * page's attributes over its neighbours). Accessed/dirty may differ. */
+KTEST(host_paging, join_refuses_entries_that_are_not_one_large_page)
+{
+	static u64 pt[512] __attribute__((aligned(4096)));
+	struct tables tb;
+	u64 base = 6 * GiB, *pde_pt;
+
+	KASSERT_TRUE(t, build(&tb, 51));
+	KASSERT_TRUE(t, paging_split_large_into(base, pt));
+	pde_pt = (u64 *)paging_leaf_table(base);
+	KASSERT_TRUE(t, pde_pt == pt);
+	pt[7] &= ~tb.mask; /* shared */
+	KEXPECT_FALSE(t, paging_join_large(base, true));
+	pt[7] |= tb.mask;
+	pt[9] += PAGE; /* not contiguous */
+	KEXPECT_FALSE(t, paging_join_large(base, true));
+	pt[9] -= PAGE;
+	pt[11] |= 1ull << 5 | 1ull << 6; /* accessed, dirty */
+	pt[12] &= ~PTE_PRESENT;
+	KEXPECT_TRUE(t, paging_join_large(base, true));
+	KEXPECT_TRUE(t, paging_leaf_table(base) == NULL);
+	KEXPECT_FALSE(t, paging_map_alias(PAGING_ALIAS_TOP - 2 * MiB, 0, 4 * MiB, (u64)(uintptr_t)pt, 1)); /* non-canonical */
+	paging_set_encryption_mask(0);
+	release(&tb);
+}

@@ -180,6 +180,30 @@ KTEST(snp, host_4k_mapping_falls_back_to_4k)
 	unaccepted_mark_accepted(unit, UNIT); /* validated: accepting it again would be a double validation */
 }
 
+/*
+ * PVALIDATE at 2 MiB looks at the guest's mapping of the page (the model's decide()). The model's guard
+ * splits a pending 2 MiB into 4 KiB entries for its own bookkeeping (here: one page opened for the poison);
+ * the guest still maps it as one 2 MiB page, so the 2 MiB validate goes through at 2 MiB, as on hardware.
+ * With the guard's split taken for the guest's, it fell back to 512 4K validates.
+ */
+KTEST(snp, guard_split_is_not_the_guests_mapping)
+{
+	struct accept_stats s;
+	u64 unit = take_unit();
+
+	if (!model())
+		KTEST_SKIP(t, "needs the model's set_host_4k() and poison()");
+	KASSERT_NE(t, unit, 0);
+	memset(&s, 0, sizeof(s));
+	model()->set_host_4k(unit, false); /* the RMP entry is 2 MiB, whatever sim_host_map says */
+	model()->poison(unit + 5 * PAGE);
+	KEXPECT_EQ(t, platform_current()->accept_range(unit, UNIT, &s), UNIT);
+	KEXPECT_EQ(t, s.size_mismatch_fallbacks, 0);
+	KEXPECT_EQ(t, s.calls[ACCEPT_2M], 1);
+	KEXPECT_EQ(t, s.calls[ACCEPT_4K], 0);
+	unaccepted_mark_accepted(unit, UNIT); /* validated: accepting it again would be a double validation */
+}
+
 KTEST(snp, injected_error_stops_accept)
 {
 	struct accept_stats s;

@@ -245,6 +245,9 @@ bool paging_split_large_into(u64 addr, u64 *pt)
 	return true;
 }
 
+/* Bits a join may find differing between the 512 entries: present, accessed, dirty (SDM vol. 3A 4.8). */
+#define JOIN_MAY_DIFFER (PTE_PRESENT | (1ull << 5) | (1ull << 6))
+
 bool paging_join_large(u64 addr, bool present)
 {
 	u64 *pde = pd_entry_of(addr), *pt, unit = addr & ~(2 * MiB - 1);
@@ -252,6 +255,12 @@ bool paging_join_large(u64 addr, bool present)
 	if (!pde || !(*pde & PTE_PRESENT) || (*pde & PTE_LARGE))
 		return false;
 	pt = next_table(*pde);
+	/* one 2 MiB page only where the 512 are one: contiguous, 2 MiB aligned, the same flags (C-bit, PAT, ...) */
+	if (entry_addr(pt[0], PTE_ADDR_MASK) & (2 * MiB - 1))
+		return false;
+	for (u64 i = 1; i < ENTRIES; i++)
+		if ((pt[i] ^ (pt[0] + i * PAGE)) & ~JOIN_MAY_DIFFER)
+			return false;
 	*pde = (entry_addr(pt[0], PTE_ADDR_MASK) & ~(2 * MiB - 1)) | (join_flags(pt[0]) & ~PTE_PRESENT) |
 	       (present ? PTE_PRESENT : 0);
 	for (u64 i = 0; i < ENTRIES; i++)
@@ -264,6 +273,13 @@ bool paging_is_large(u64 addr)
 	u64 *pde = pd_entry_of(addr);
 
 	return pde && (*pde & PTE_LARGE);
+}
+
+const u64 *paging_leaf_table(u64 addr)
+{
+	u64 *pde = pd_entry_of(addr), e = pde ? *pde : 0;
+
+	return (e & PTE_PRESENT) && !(e & PTE_LARGE) ? next_table(e) : NULL;
 }
 
 /* PDPTs and PDs: one of each per 512 GiB and per GiB the range touches, at most. */
@@ -287,12 +303,27 @@ static u64 *table_at(u64 *entry, struct pool *p)
 	return t;
 }
 
+/* Is any 2 MiB of [va, va + size) mapped already? Walks only what exists. */
+static bool alias_in_use(u64 va, u64 size)
+{
+	for (u64 v = va; v < va + size; v += 2 * MiB) {
+		u64 e = root[v >> 39 & 511];
+		if (!(e & PTE_PRESENT))
+			continue;
+		e = next_table(e)[v >> 30 & 511];
+		if ((e & PTE_LARGE) || ((e & PTE_PRESENT) && (next_table(e)[v >> 21 & 511] & PTE_PRESENT)))
+			return true;
+	}
+	return false;
+}
+
 bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages)
 {
 	struct pool p = { pool, pool + pool_pages * PAGE };
 
-	if (!root || !IS_ALIGNED(va | pa | size, 2 * MiB) || !size || va + size > PAGING_MAX_TOP ||
-	    pool_pages < paging_alias_tables_needed(va, size))
+	/* below 2^47: the lower canonical half of 4-level paging (SDM vol. 3A 3.3.7.1), which 5-level shares */
+	if (!root || !IS_ALIGNED(va | pa | size, 2 * MiB) || !size || va + size > PAGING_ALIAS_TOP ||
+	    pool_pages < paging_alias_tables_needed(va, size) || alias_in_use(va, size))
 		return false; /* refused before anything changed */
 	for (u64 off = 0; off < size; off += 2 * MiB) {
 		u64 v = va + off, *pdpt, *pd;
@@ -308,8 +339,9 @@ bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages)
 u64 paging_page_entry(u64 addr)
 {
 	u64 *pde = pd_entry_of(addr);
+	u64 e = pde ? __atomic_load_n(pde, __ATOMIC_RELAXED) : 0; /* once: another CPU may split or join it */
 
-	if (!pde || !(*pde & PTE_PRESENT) || (*pde & PTE_LARGE))
-		return pde ? *pde : 0;
-	return next_table(*pde)[addr >> 12 & 511];
+	if (!(e & PTE_PRESENT) || (e & PTE_LARGE))
+		return e;
+	return next_table(e)[addr >> 12 & 511];
 }

@@ -16,9 +16,14 @@
  * boundary) never fills a 2 MiB unit, so it is guarded at 4 KiB through the kernel's spare tables: each of
  * its pending pages is made not present in a 4 KiB mapping, and opened page by page.
  *
+ * One table per unit, kept for the unit's life, is also what makes the edits safe without a shootdown: a
+ * directory entry another CPU may still have cached for the unit always points at that unit's own table.
+ * The cost is 4 KiB per 2 MiB of the model's memory (0.2 %), taken below 4 GiB when the model presents all
+ * RAM above it: fine at the sizes TCG runs; a guest of about 1 TiB would be refused at setup, saying so.
  * Closing again (present -> not present) happens only in sim_host_back(), on the CPU that asks: other CPUs
  * could keep a stale TLB entry for such a page (no shootdown here), which would let a touch through, never
- * stop one that hardware allows.
+ * stop one that hardware allows. Every edit runs under the model's lock (the callers'); the #PF hook reads
+ * without it, and a page found present by then was opened meanwhile: the access is retried.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
@@ -75,11 +80,6 @@ static bool guardable_page(u64 addr)
 	return r && r->unreported;
 }
 
-static bool hidden(u64 addr)
-{
-	return (guardable(addr) || guardable_page(addr)) && !(paging_page_entry(addr) & PAGING_PRESENT);
-}
-
 /* A 4 KiB present or not; no page table left to split the 2 MiB page is the model's failure, said so. */
 static void set_page_present(u64 page, bool present)
 {
@@ -106,9 +106,28 @@ static void open_pages(u64 start, u64 end)
 	}
 }
 
+static u64 *own_table(s64 idx)
+{
+	return &unit_tables[(u64)idx * UNIT_PAGES];
+}
+
+/* A split unit must be split into the guard's own table: anyone else's split (a page made shared through
+ * paging_set_page_flags()) is not the guard's to count or join. */
+static void check_own_split(u64 unit, s64 idx)
+{
+	if (paging_leaf_table(unit) != own_table(idx))
+		sim_stop("a 2 MiB page in the model's memory was split by someone other than the guard, at", unit);
+}
+
+static void join_unit(u64 unit, bool present)
+{
+	if (!paging_join_large(unit, present))
+		sim_stop("the guard could not join its split of the 2 MiB page at", unit);
+}
+
 static void split_unit(u64 unit, s64 idx)
 {
-	if (!paging_split_large_into(unit, &unit_tables[(u64)idx * UNIT_PAGES]))
+	if (!paging_split_large_into(unit, own_table(idx)))
 		sim_stop("the guard could not split the 2 MiB page at", unit);
 	unit_open[idx] = (paging_page_entry(unit) & PAGING_PRESENT) ? UNIT_PAGES : 0;
 }
@@ -120,10 +139,12 @@ static void sync_unit(u64 unit, s64 idx)
 
 	for (u64 page = unit; page < unit + UNIT; page += EFI_PAGE_SIZE)
 		pending += sim_page_state(page, &raw) == CC_PAGE_PENDING;
+	if (!paging_is_large(unit))
+		check_own_split(unit, idx);
 	if (pending == 0 || pending == UNIT_PAGES) {
 		bool present = pending == 0;
 		if (!paging_is_large(unit))
-			paging_join_large(unit, present);
+			join_unit(unit, present);
 		else
 			paging_set_large_flags(unit, present ? PAGING_PRESENT : 0, present ? 0 : PAGING_PRESENT);
 		return;
@@ -146,6 +167,8 @@ static void open_in_unit(u64 unit, s64 idx, u64 lo, u64 hi)
 			return;
 		}
 		split_unit(unit, idx);
+	} else {
+		check_own_split(unit, idx);
 	}
 	for (u64 page = lo; page < hi; page += EFI_PAGE_SIZE)
 		if (!(paging_page_entry(page) & PAGING_PRESENT)) {
@@ -153,14 +176,29 @@ static void open_in_unit(u64 unit, s64 idx, u64 lo, u64 hi)
 			unit_open[idx]++;
 		}
 	if (unit_open[idx] == UNIT_PAGES)
-		paging_join_large(unit, true);
+		join_unit(unit, true);
 }
+
+bool sim_guard_maps_large(u64 va)
+{
+	s64 idx = unit_index(ALIGN_DOWN(va, UNIT));
+
+	return paging_is_large(va) || (idx >= 0 && paging_leaf_table(va) == own_table(idx));
+}
+
+#define PF_ERROR_PRESENT (1ull << 0) /* the #PF error code's P bit (SDM vol. 3A 4.7): 0, a not-present page */
 
 static bool guard_pf_hook(struct cpu_regs *regs)
 {
 	u64 addr = read_cr2();
 
-	return hidden(addr) && touch_fn(regs, addr);
+	if (!guardable(addr) && !guardable_page(addr))
+		return false;
+	if (!(paging_page_entry(addr) & PAGING_PRESENT))
+		return touch_fn(regs, addr);
+	/* present by now: another CPU's accept opened it after this access faulted; retried, as Linux
+	 * spurious_kernel_fault() retries. A protection fault (P set) is not the guard's. */
+	return !(regs->error_code & PF_ERROR_PRESENT);
 }
 
 static void hide_region(const struct sim_region *r, sim_unit_pending_fn pending)

@@ -331,8 +331,8 @@ static void set_host_4k(u64 addr, bool host_4k)
 		__atomic_store_n(flag, host_4k, __ATOMIC_RELAXED);
 }
 
-/* A test writing into memory the guest has not validated: its unit stays present afterwards, since the
- * tests read the poison back before validating (tests/accept validate_keeps_contents). Under snp_rmp_lock,
+/* A test writing into memory the guest has not validated: that 4 KiB page stays present afterwards, since
+ * the tests read the poison back before validating (tests/accept validate_keeps_contents). Under snp_rmp_lock,
  * as PVALIDATE's guard changes (snp_model_pvalidate.c decide()): both edit the same page tables. */
 static void poison(u64 addr)
 {
@@ -380,6 +380,14 @@ static bool touch_not_validated(struct cpu_regs *regs, u64 addr)
 	return vc && vc(regs);
 }
 
+/* platform_model_ops.host_back under snp_rmp_lock, as every edit of the guard's tables */
+static void host_back(u64 start, u64 size)
+{
+	spin_lock(&snp_rmp_lock);
+	sim_host_back(start, size);
+	spin_unlock(&snp_rmp_lock);
+}
+
 void snp_model_guard_install(void)
 {
 	sim_guard_install(&mem, unit_pending, touch_not_validated);
@@ -392,6 +400,6 @@ const struct platform_model_ops snp_model_ops = {
 	.page_accepted = page_accepted,
 	.double_accepts = double_accepts,
 	.page_shared = page_shared,
-	.host_back = sim_host_back,
+	.host_back = host_back,
 	.firmware = model_firmware,
 };

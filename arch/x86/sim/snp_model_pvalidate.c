@@ -20,7 +20,6 @@
 #include "snp_model.h"
 
 #define RFLAGS_CF 1ull
-#define PDE_LARGE (1ull << 7)
 #define RCX_SIZE_MAX PVALIDATE_PAGE_2M
 
 struct pvalidate_req {
@@ -73,7 +72,7 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 {
 	u64 injected;
 
-	if (q->large && !q->by_svsm && !(paging_page_entry(q->va) & PDE_LARGE))
+	if (q->large && !q->by_svsm && !sim_guard_maps_large(q->va))
 		return PVALIDATE_FAIL_SIZEMISMATCH;
 	if (!all_assigned(q))
 		return SIM_SNP_PVALIDATE_NOT_ASSIGNED;
@@ -85,10 +84,10 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 		snp_model_counters.double_validations += q->validate;
 		return PVALIDATE_SUCCESS;
 	}
-	if (q->validate) /* the guest may touch it from now on (arch/sim.h: the pending-memory guard) */
-		sim_guard_open(q->va, q->va + q->pages * EFI_PAGE_SIZE);
 	for (u64 i = 0; i < q->pages; i++)
 		snp_rmp_set_validated(q->pfn + i, q->validate);
+	if (q->validate) /* the guest may touch it from now on (arch/sim.h: the pending-memory guard) */
+		sim_guard_open(q->va, q->va + q->pages * EFI_PAGE_SIZE);
 	return PVALIDATE_SUCCESS;
 }
 

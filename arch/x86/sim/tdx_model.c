@@ -547,7 +547,7 @@ static void model_inject_error(u64 addr, u64 raw_status)
 	spin_unlock(&pages_lock);
 }
 
-/* A test writing into pending memory the guest could not touch: its unit stays present afterwards, since
+/* A test writing into pending memory the guest could not touch: that 4 KiB page stays present afterwards, since
  * the tests read the poison back before accepting (tests/tdx, tests/accept). Under pages_lock, as every
  * change of the page state and of the guard's page tables (page_accept()): another vCPU accepting at once
  * could otherwise begin its accept between the pending check and the write, or edit the same page
@@ -559,6 +559,14 @@ static void model_poison(u64 addr)
 		sim_guard_open(addr, addr + 1);
 		fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
 	}
+	spin_unlock(&pages_lock);
+}
+
+/* platform_model_ops.host_back under pages_lock, as every edit of the guard's tables */
+static void model_host_back(u64 start, u64 size)
+{
+	spin_lock(&pages_lock);
+	sim_host_back(start, size);
 	spin_unlock(&pages_lock);
 }
 
@@ -583,7 +591,7 @@ const struct platform_model_ops tdx_model_ops = {
 	.poison = model_poison,
 	.page_accepted = model_page_accepted,
 	.double_accepts = model_double_accepts,
-	.host_back = sim_host_back,
+	.host_back = model_host_back,
 	.firmware = model_firmware,
 	.hold_accept = model_hold_accept,
 };

@@ -51,16 +51,20 @@ bool paging_set_large_flags(u64 addr, u64 set, u64 clear);
  */
 bool paging_split_large_into(u64 addr, u64 *pt);
 /* The 512 4 KiB entries of the 2 MiB at addr back into one 2 MiB entry with the flags of the first, present
- * or not as asked; flushes all 512 pages. False when the 2 MiB is not split. */
+ * or not as asked; flushes all 512 pages. False when the 2 MiB is not split, or its entries are not one 2 MiB
+ * page's (not contiguous, or flags other than present/accessed/dirty differ: a shared page, say). */
 bool paging_join_large(u64 addr, bool present);
 /* Is the 2 MiB at addr mapped by one 2 MiB entry (present or not)? */
 bool paging_is_large(u64 addr);
+/* The page table of a 2 MiB that is split into 4 KiB entries, NULL otherwise. */
+const u64 *paging_leaf_table(u64 addr);
 /*
  * A model-only alias: [pa, pa + size) (2 MiB aligned) mapped again at va with 2 MiB pages, so a modelled
  * TDX module can write a page the guest's own mapping keeps not present. Tables from [pool, pool +
  * pool_pages * 4 KiB), at most paging_alias_tables_needed(va, size). False when the pool is too small or
  * va is already in use.
  */
+#define PAGING_ALIAS_TOP (1ull << 47)
 u64 paging_alias_tables_needed(u64 va, u64 size);
 bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages);
 /* Drops the TLB entry of the page at addr (arch/x86/cpu/tlb.c: INVLPG); paging.c calls it after each edit. */

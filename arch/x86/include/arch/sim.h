@@ -122,9 +122,14 @@ const char *sim_guard_reserve(struct boot_info *b, const struct sim_memory *mem)
 u64 sim_guard_units(const struct sim_memory *mem);
 /* After ExitBootServices (the kernel's page tables in place): hides the pending pages, hooks #PF. */
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch);
-/* Makes every 4 KiB page that [start, end) overlaps present again (call it once they are accepted). */
+/* Makes every 4 KiB page that [start, end) overlaps present again: once they are accepted, or for a write
+ * of the model's own (a test's poison). Under the model's lock, as every edit of the guard's tables. */
 void sim_guard_open(u64 start, u64 end);
-/* platform_model_ops.host_back: the host backs pending memory now (zeroes it), states unchanged. */
+/* Does the guest map the 2 MiB around va as one 2 MiB page? The guard's own 4 KiB split of it (for pages
+ * that are still pending) counts as the 2 MiB page it stands for: it is the model's, not the guest's. */
+bool sim_guard_maps_large(u64 va);
+/* platform_model_ops.host_back: the host backs pending memory now (zeroes it), states unchanged. Under the
+ * model's lock. */
 void sim_host_back(u64 start, u64 size);
 
 /*
