@@ -3,8 +3,9 @@
  * Stage 2 of handoff=self: a reader of all of the previous stage's memory, as a dump tool (kdump's
  * makedumpfile, /proc/vmcore) walks it: every page of e820 RAM, except what the inherited unaccepted table
  * calls unaccepted. Touching an unaccepted page kills a TD with SEPT_VE_DISABLE (or raises #VE / SNP #VC
- * 0x404: docs/abi.md), so a dump tool must skip those pages (Linux fs/proc/vmcore.c asks
- * pfn_is_unaccepted_memory() for each pfn it reads). Each page is read once, through the exception table,
+ * 0x404: docs/abi.md), so a dump tool must skip those pages (Linux: /proc/vmcore reads zeros where the
+ * pfn_is_ram callback drivers/firmware/efi/unaccepted_memory.c registers says pfn_is_unaccepted_memory();
+ * fs/proc/kcore.c skips such pages). Each page is read once, through the exception table,
  * so that a touch the platform turns into an exception fails the test instead of ending the boot; a unit
  * that faulted is not read further. Reports the bytes read and skipped (metric handoff.dump.*). Runs
  * before handoff.unaccepted_units_accept_cleanly, which leaves nothing unaccepted (link order).
