@@ -97,6 +97,14 @@ def test_handoff_self_is_refused_where_the_model_cannot_hand_over(ccktf_boot):
     assert MARK not in out[out.find(MARK) + 1:], "no stage 2"
 
 
+def test_a_lie_without_an_unaccepted_table_is_a_usage_error(ccktf_boot):
+    """Platform none has no unaccepted table to lie about: refused after stage 1's tests, saying why."""
+    run, out = boot(ccktf_boot, "tests=selftest handoff=self handoff_lie=table-version")
+    assert "# handoff: refused: handoff_lie= needs an unaccepted table in stage 1" in out, out[-3000:]
+    assert "# ccktf: exit=usage-error code=2" in out
+    assert MARK not in out[out.find(MARK) + 1:], "no stage 2"
+
+
 def model_stages(ccktf_boot, extra=""):
     run, out = boot(ccktf_boot, f"tests=handoff {MODEL} handoff=self {extra}".strip())
     stage1, stage2 = split_stages(out)

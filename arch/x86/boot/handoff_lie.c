@@ -102,6 +102,19 @@ static void table_in_reclaimed(struct efi_unaccepted_memory *t, const struct mem
 	printk("# handoff: lie: the unaccepted table now lies in boot-services data at 0x%llx\n", to);
 }
 
+const char *handoff_lie_refusal(void)
+{
+	struct range unit;
+
+	if (lie == LIE_NONE)
+		return NULL;
+	if (!unaccepted.table)
+		return "handoff_lie= needs an unaccepted table in stage 1 (a platform with unaccepted memory, e.g. sim-tdx)";
+	if ((lie == LIE_ACCEPT_BEHIND || lie == LIE_CLEAR_BEHIND) && !unaccepted_first_unit(&unit))
+		return "handoff_lie=accept-behind/clear-behind need a unit the table still calls unaccepted";
+	return NULL;
+}
+
 void handoff_lie_apply(const struct memmap *m)
 {
 	struct efi_unaccepted_memory *t = unaccepted.table;

@@ -126,7 +126,7 @@ static const char *refusal(void)
 {
 	const char *why = handoff_platform_refusal();
 
-	if (why)
+	if (why || (why = handoff_lie_refusal()))
 		return why;
 	if (smp_get()->online > 1)
 		return "handoff=self needs one CPU: the APs are parked in memory stage 2 reuses";
