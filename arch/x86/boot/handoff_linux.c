@@ -229,18 +229,11 @@ void handoff_linux_if_asked(enum ccktf_exit verdict)
 	u64 ceiling = MIN((u64)HANDOFF_CEILING, (u64)bundle.hdr.initrd_addr_max + 1), kernel, initrd = 0, bp, cmdline;
 	u64 align = bundle.hdr.kernel_alignment, size = ALIGN_UP((u64)bundle.hdr.init_size, HANDOFF_PAGE);
 	struct e820_alloc a;
-	const char *why;
 
 	if (handoff_mode() != HANDOFF_LINUX)
 		return;
-	if ((why = refusal())) {
-		printk("# handoff: refused: %s\n", why);
-		ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
-	}
-	if (verdict != CCKTF_EXIT_PASSED) {
-		printk("# handoff: stage 1 did not pass: no hand-off\n");
+	if (!handoff_may_go(verdict, refusal()))
 		return;
-	}
 	handoff_free_init(&a, &m, ceiling);
 	kernel = ALIGN_UP(handoff_alloc(&a, size + align, "no free memory for the kernel's init_size"), align);
 	if (kernel < MAX(bundle.hdr.pref_address, (u64)MIN_KERNEL_LOAD))

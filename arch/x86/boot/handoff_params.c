@@ -29,6 +29,19 @@ __noreturn void handoff_fail(const char *why)
 	__builtin_unreachable();
 }
 
+bool handoff_may_go(enum ccktf_exit verdict, const char *why)
+{
+	if (why) {
+		printk("# handoff: refused: %s\n", why);
+		ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
+	}
+	if (verdict != CCKTF_EXIT_PASSED) {
+		printk("# handoff: stage 1 did not pass: no hand-off\n");
+		return false;
+	}
+	return true;
+}
+
 void handoff_free_init(struct e820_alloc *a, const struct memmap *m, u64 ceiling)
 {
 	const struct efi_memory_descriptor *d;

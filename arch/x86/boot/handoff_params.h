@@ -8,6 +8,7 @@
 #define ARCH_X86_BOOT_HANDOFF_PARAMS_H
 
 #include <ccktf/boot.h>
+#include <ccktf/exit.h>
 #include <ccktf/types.h>
 
 #include "boot/e820_alloc.h"
@@ -17,6 +18,9 @@
 #define HANDOFF_CEILING (4 * GiB)      /* a 4-level entry map covers 4 GiB even without 1 GiB pages */
 #define HANDOFF_LOADER_UNDEFINED 0xff  /* boot.rst "type_of_loader": no registered ID is ccktf's */
 
+/* The start of every hand-off after stage 1's totals: a refusal (why set) ends the run as a usage error;
+ * false, saying so, when stage 1 did not pass (no hand-off); true: go on. */
+bool handoff_may_go(enum ccktf_exit verdict, const char *why);
 /* "# handoff: FATAL: why", exit crashed. */
 __noreturn void handoff_fail(const char *why);
 /* The final map's EfiConventionalMemory below ceiling, as e820 RAM for the allocator. */

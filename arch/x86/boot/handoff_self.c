@@ -142,19 +142,12 @@ void handoff_if_asked(enum ccktf_exit verdict)
 	struct memmap m = memmap_view(&boot_info.memmap);
 	u64 image_bytes = (u64)(__bss_end - __text_start), copy, bp_pa, page;
 	struct e820_alloc a;
-	const char *why;
 	u8 *bp;
 
 	if (mode != HANDOFF_SELF)
 		return;
-	if ((why = refusal())) {
-		printk("# handoff: refused: %s\n", why);
-		ccktf_exit(CCKTF_EXIT_USAGE_ERROR);
-	}
-	if (verdict != CCKTF_EXIT_PASSED) {
-		printk("# handoff: stage 1 did not pass: no hand-off\n");
+	if (!handoff_may_go(verdict, refusal()))
 		return;
-	}
 	handoff_lie_apply(&m); /* handoff_lie= (handoff_lie.c): before the reclaim */
 	if (reclaim)
 		handoff_reclaim_boot_services(&m);
