@@ -156,6 +156,8 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
                multi_cpu=True),
     # time outside the platform per claimed batch: cursor, lock, accepting list, bitmap; may round to 0
     FigureSpec("bench.scaling.outside_platform", "ns", Direction.LOWER, dict(_SCALING), nonzero=False, multi_cpu=True),
+    # the last worker's start after the first's, after smp_util's start barrier, inside the job's time
+    FigureSpec("bench.scaling.start_skew", "ns", Direction.LOWER, dict(_SCALING), nonzero=False, multi_cpu=True),
     # the host's own parallelism during the run: pure computation on 1 and cpus= CPUs
     FigureSpec("bench.scaling.control_speedup", "ratio", Direction.HIGHER, {"cpus": None}, optional=_REPEATED,
                multi_cpu=True),

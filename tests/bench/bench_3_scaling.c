@@ -93,6 +93,19 @@ static u64 job_ns(const struct scaling_job *s, u32 n)
 	return last > first ? last - first : 1;
 }
 
+/* Inside the wall time above: from the first worker's start to the last one's. The workers leave smp_util's
+ * start barrier together, so the APs' wake-up is before it; this is the barrier's release skew. */
+static u64 start_skew(const struct scaling_job *s, u32 n)
+{
+	u64 first = U64_MAX, last = 0;
+
+	for (u32 i = 0; i < n; i++) {
+		first = MIN(first, s->start_ns[i]);
+		last = MAX(last, s->start_ns[i]);
+	}
+	return last - first;
+}
+
 static struct scaling_job sjob;
 
 /* Runs one job over fresh units; false (with a failure recorded) when it could not. */
@@ -137,6 +150,7 @@ struct point {
 	u64 reps[BENCH_REPS_MAX];
 	u64 share_milli[SMP_MAX_CPUS];
 	u64 claims, outside_ns;
+	u64 start_skew_ns; /* the last worker's start after the first's (after the start barrier) */
 };
 
 static bool measure_once(struct ktest *t, struct point *p, unsigned rep)
@@ -147,6 +161,7 @@ static bool measure_once(struct ktest *t, struct point *p, unsigned rep)
 		return false;
 	p->reps[rep] = mibps_milli(job_bytes(), ns);
 	p->claims = p->outside_ns = 0;
+	p->start_skew_ns = start_skew(&sjob, p->cpus);
 	for (u32 i = 0; i < p->cpus; i++) {
 		p->share_milli[i] = mibps_milli(sjob.w[i].units * UNIT, ns);
 		p->claims += sjob.w[i].claims;
@@ -170,6 +185,7 @@ static void report_point(const char *level, struct point *p, const struct point 
 	bench_metric_repeated("bench.scaling.speedup", speedup, bench_reps(), 3, "ratio", ctx);
 	bench_metric_repeated("bench.scaling.efficiency", efficiency, bench_reps(), 3, "ratio", ctx);
 	metric_u64("bench.scaling.outside_platform", p->outside_ns / MAX(p->claims, 1ull), "ns", ctx);
+	metric_u64("bench.scaling.start_skew", p->start_skew_ns, "ns", ctx);
 	memcpy(throughput, p->reps, sizeof(throughput)); /* sorted by the report; p->reps stay paired */
 	bench_metric_repeated("bench.scaling.throughput", throughput, bench_reps(), 3, "MiB/s", ctx);
 	for (u32 i = 0; i < p->cpus; i++) {
