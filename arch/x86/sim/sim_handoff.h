@@ -15,12 +15,13 @@
 #include <arch/sim.h>
 
 #define SIM_HANDOFF_MAGIC 0x54534d53544b4343ull /* "CCKTSMST" */
-#define SIM_HANDOFF_VERSION 1
+#define SIM_HANDOFF_VERSION 2 /* 2: the SNP model's fields */
 #define SIM_HANDOFF_NAME_MAX 16
 
 struct sim_handoff_region {
 	u64 start, end;	       /* [start, end) of the model's memory */
-	u64 state_pa, state_bytes; /* its page state, in reserved pages (TDX: accepted bits, host mapping bits) */
+	u64 state_pa, state_bytes; /* its page state, in reserved pages (TDX: accepted bits, host mapping bits;
+				      SNP: the RMP's assigned, validated, shared bits and 2 MiB page sizes) */
 	u32 unreported;	       /* sim_fw_bug=pending-tail */
 	u32 reserved;
 };
@@ -28,11 +29,15 @@ struct sim_handoff_region {
 struct sim_handoff {
 	u64 magic;
 	u32 version, bytes;			 /* bytes: sizeof(struct sim_handoff) */
-	char platform[SIM_HANDOFF_NAME_MAX];	 /* the model that wrote it: "sim-tdx" */
+	char platform[SIM_HANDOFF_NAME_MAX];	 /* the model that wrote it: "sim-tdx", "sim-snp" */
 	struct sim_knobs knobs;			 /* the same image on both sides: the same layout */
 	u64 tdx_attributes;			 /* TDX: the TD attributes (SEPT_VE_DISABLE) */
 	u32 tdx_gpaw;
 	u32 count;
+	/* SNP: the RMP entries of pages outside the regions, the PSP's state (keys, sequence numbers), in
+	 * reserved pages; the modelled firmware's kind and whether it accepted all memory at ExitBootServices */
+	u64 snp_outside_pa, snp_outside_bytes, snp_psp_pa, snp_psp_bytes;
+	u32 snp_fw_kind, snp_accepted_all_at_exit;
 	struct sim_handoff_region regions[SIM_MAX_REGIONS];
 };
 
@@ -46,5 +51,7 @@ const char *sim_handoff_offer(struct boot_info *b, sim_handoff_save_fn save);
 
 /* sim-tdx (sim_tdx.c / tdx_model.c) */
 const char *sim_tdx_handoff_adopt(const struct sim_handoff *h);
+/* sim-snp (sim_snp.c / snp_model.c) */
+const char *sim_snp_handoff_adopt(const struct sim_handoff *h);
 
 #endif

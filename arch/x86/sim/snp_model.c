@@ -23,6 +23,7 @@
 #include <ccktf/string.h>
 #include "../snp/snp.h"
 #include "sim_firmware.h"
+#include "sim_handoff.h"
 #include "snp_model.h"
 
 #define OUTSIDE_PAGES 16
@@ -47,7 +48,7 @@ struct snp_model_counters snp_model_counters;
 struct spinlock snp_rmp_lock = SPINLOCK_INIT;
 static struct sim_memory mem;
 static struct rmp_region rmp[SIM_MAX_REGIONS];
-static struct outside_page outside[OUTSIDE_PAGES];
+static struct outside_page *outside; /* OUTSIDE_PAGES entries, in reserved pages as the bitmaps */
 static struct injection injected[INJECTIONS];
 
 static u64 bitmap_bytes(const struct sim_region *r)
@@ -58,6 +59,20 @@ static u64 bitmap_bytes(const struct sim_region *r)
 static u64 chunks_2m(const struct sim_region *r)
 {
 	return (ALIGN_UP(r->end, 2 * MiB) - ALIGN_DOWN(r->start, 2 * MiB)) / (2 * MiB);
+}
+
+/* A region's RMP in one block: assigned, validated, shared bitmaps, then the 2 MiB flags. */
+static u64 region_state_bytes(const struct sim_region *r)
+{
+	return 3 * bitmap_bytes(r) + chunks_2m(r);
+}
+
+static void region_state_place(struct rmp_region *e, const struct sim_region *r, u8 *block)
+{
+	e->assigned = block;
+	e->validated = block + bitmap_bytes(r);
+	e->shared = block + 2 * bitmap_bytes(r);
+	e->rmp_4k = block + 3 * bitmap_bytes(r);
 }
 
 static bool firmware_accept(u64 start, u64 size);
@@ -74,13 +89,16 @@ const char *snp_model_init(struct boot_info *b, const struct sim_memory *m)
 	if (fw_kind == SIM_FW_TDVF)
 		return "sim_fw=tdvf is the TDX model's firmware; the SNP model is deployed, near-future or far-future";
 	sim_fw_set_presented(&mem);
+	/* The RMP is the hardware's, outside the guest: reserved pages (sim_alloc_hw()), so that it survives
+	 * handoff=self as the RMP survives a kexec (sim_handoff.h). */
+	outside = sim_alloc_hw(b, OUTSIDE_PAGES * sizeof(*outside));
+	if (!outside)
+		return "no memory for the SNP model's RMP entries outside its regions";
 	for (unsigned i = 0; i < mem.count; i++) {
-		rmp[i].assigned = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
-		rmp[i].validated = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
-		rmp[i].shared = sim_alloc(b, bitmap_bytes(&mem.regions[i]));
-		rmp[i].rmp_4k = sim_alloc(b, chunks_2m(&mem.regions[i]));
-		if (!rmp[i].assigned || !rmp[i].validated || !rmp[i].shared || !rmp[i].rmp_4k)
+		u8 *block = sim_alloc_hw(b, region_state_bytes(&mem.regions[i]));
+		if (!block)
 			return "no memory for the SNP model's RMP bitmaps";
+		region_state_place(&rmp[i], &mem.regions[i], block);
 		memset(rmp[i].rmp_4k, sim_knobs.host_4k, chunks_2m(&mem.regions[i]));
 	}
 	if ((err = sim_guard_reserve(b, &mem)) || (err = snp_model_install_cc_blob(b, &secrets_page)) ||
@@ -403,3 +421,51 @@ const struct platform_model_ops snp_model_ops = {
 	.host_back = host_back,
 	.firmware = model_firmware,
 };
+
+/*
+ * handoff=self (sim_handoff.h): the RMP crosses to stage 2 in place (its reserved pages), as the real RMP
+ * survives a kexec; the header names them, the PSP's state (snp_model_guest_req.c, reserved too) and the
+ * firmware's kind. Refused: a modelled SVSM (its calling areas and its own memory are not carried), and
+ * a test's injected status (not the hardware's). The guest's shared pages are made private again by stage 1
+ * just before the jump (arch/x86/snp/snp_kexec.c, as Linux's snp_kexec_finish()); the RMP entries that
+ * records cross too, since they are written in place.
+ */
+const char *snp_model_handoff_save(struct sim_handoff *h)
+{
+	if (snp_model_guest_vmpl())
+		return "sim_svsm=1: the modelled SVSM's state (its calling areas, its own memory) is not carried to stage 2";
+	for (unsigned i = 0; i < INJECTIONS; i++)
+		if (injected[i].status)
+			return "a test left an injected PVALIDATE status behind";
+	h->count = mem.count;
+	for (unsigned i = 0; i < mem.count; i++) {
+		const struct sim_region *r = &mem.regions[i];
+		h->regions[i] = (struct sim_handoff_region){ .start = r->start, .end = r->end,
+							     .state_pa = (u64)(uintptr_t)rmp[i].assigned,
+							     .state_bytes = region_state_bytes(r),
+							     .unreported = r->unreported };
+	}
+	h->snp_outside_pa = (u64)(uintptr_t)outside;
+	h->snp_outside_bytes = OUTSIDE_PAGES * sizeof(*outside);
+	h->snp_fw_kind = fw_kind;
+	h->snp_accepted_all_at_exit = accepted_all_at_exit;
+	return snp_model_psp_state(&h->snp_psp_pa, &h->snp_psp_bytes);
+}
+
+/* Stage 2: the RMP where stage 1's model left it; the guard's tables from this stage's allocator. No
+ * firmware runs any more (its accept protocol is gone with boot services), and no SVSM (refused above). */
+const char *snp_model_adopt(const struct sim_handoff *h, const struct sim_memory *m)
+{
+	mem = *m;
+	if (h->snp_outside_bytes != OUTSIDE_PAGES * sizeof(*outside) || !h->snp_outside_pa)
+		return "the SNP model's RMP entries outside its regions from stage 1 have the wrong size";
+	outside = (struct outside_page *)(uintptr_t)h->snp_outside_pa;
+	for (unsigned i = 0; i < mem.count; i++) {
+		if (h->regions[i].state_bytes != region_state_bytes(&mem.regions[i]) || !h->regions[i].state_pa)
+			return "the SNP model's RMP from stage 1 does not match its regions";
+		region_state_place(&rmp[i], &mem.regions[i], (u8 *)(uintptr_t)h->regions[i].state_pa);
+	}
+	fw_kind = (enum sim_fw_kind)h->snp_fw_kind;
+	accepted_all_at_exit = h->snp_accepted_all_at_exit != 0;
+	return snp_model_psp_adopt(h->snp_psp_pa, h->snp_psp_bytes) ?: sim_guard_reserve(&boot_info, &mem);
+}

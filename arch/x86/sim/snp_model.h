@@ -70,9 +70,16 @@ u64 snp_model_svsm_calls(void);
 u64 snp_model_svsm_validate(u64 gpa, bool large, bool validate, bool *unchanged);
 /* snp_model_guest_req.c: the VMPCKs into the secrets page (at launch, snp_model_blob.c), and an SNP Guest
  * Request exit: the SW_EXITINFO2 to answer (the firmware's status in 31:0, the hypervisor's in 63:32). */
-void snp_model_psp_init(u8 *secrets);
+const char *snp_model_psp_init(struct boot_info *b, u8 *secrets);
 u64 snp_model_guest_request(u64 req_gpa, u64 resp_gpa);
 u64 snp_model_psp_rejected(void);
+/* handoff=self (sim_handoff.h): stage 1 names the RMP and the PSP's state; stage 2 adopts them in place. */
+struct sim_handoff;
+const char *snp_model_handoff_save(struct sim_handoff *h);
+const char *snp_model_adopt(const struct sim_handoff *h, const struct sim_memory *m);
+/* snp_model_guest_req.c: where the PSP's state (its VMPCKs, last sequence numbers) lives; adopted in stage 2. */
+const char *snp_model_psp_state(u64 *pa, u64 *bytes);
+const char *snp_model_psp_adopt(u64 pa, u64 bytes);
 /* The hypervisor gives up on the guest: native port I/O for the message, then exit "crashed". */
 __noreturn void snp_model_fatal(const char *what, u64 value);
 

@@ -62,13 +62,13 @@ static void *reserved_page(struct boot_info *b)
  * field "family, model, stepping" without saying its encoding here, and this is what the guest's own
  * CPUID shows. The VMPCKs come from the model's PSP (snp_model_guest_req.c snp_model_psp_init()).
  */
-static void write_secrets_head(u8 *secrets)
+static const char *write_secrets_head(struct boot_info *b, u8 *secrets)
 {
 	u32 version = SECRETS_PAGE_VERSION_3, fms = cpuid(1).eax;
 
 	memcpy(secrets + SECRETS_OFF_VERSION, &version, sizeof(version));
 	memcpy(secrets + SECRETS_OFF_FMS, &fms, sizeof(fms));
-	snp_model_psp_init(secrets);
+	return snp_model_psp_init(b, secrets);
 }
 
 const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)
@@ -76,6 +76,7 @@ const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)
 	efi_guid_t guid = EFI_CC_BLOB_GUID;
 	struct efi_cc_blob *blob = reserved_page(b);
 	void *secrets = reserved_page(b), *cpuid_page = reserved_page(b);
+	const char *err;
 
 	if (!blob || !secrets || !cpuid_page)
 		return "AllocatePages for the model's CC blob failed";
@@ -83,7 +84,8 @@ const char *snp_model_install_cc_blob(struct boot_info *b, u8 **secrets_page)
 	*blob = (struct efi_cc_blob){ .magic = EFI_CC_BLOB_MAGIC, .version = 1,
 				      .secrets_pa = (u64)(uintptr_t)secrets, .secrets_size = EFI_PAGE_SIZE,
 				      .cpuid_pa = (u64)(uintptr_t)cpuid_page, .cpuid_size = EFI_PAGE_SIZE };
-	write_secrets_head(secrets);
+	if ((err = write_secrets_head(b, secrets)))
+		return err;
 	*secrets_page = secrets;
 	if (efi_config_table(b->st, guid))
 		return NULL; /* the firmware has its own */

@@ -27,7 +27,7 @@
 
 #define VMM_ERR_GENERIC (0xffffffffull << SNP_GUEST_VMM_ERR_SHIFT)
 
-static struct snp_psp psp;
+static struct snp_psp *psp; /* reserved memory (snp_model_psp_init()) */
 static u8 copy_req[SNP_MSG_PAGE_BYTES], copy_resp[SNP_MSG_PAGE_BYTES];
 
 static u64 xorshift(u64 *s)
@@ -38,19 +38,43 @@ static u64 xorshift(u64 *s)
 	return *s;
 }
 
-void snp_model_psp_init(u8 *secrets)
+/* The PSP's state is the firmware's, outside the guest: in a reserved page (sim_alloc_hw()), so that it
+ * survives handoff=self as the firmware's own state survives a kexec (sim_handoff.h). */
+const char *snp_model_psp_init(struct boot_info *b, u8 *secrets)
 {
 	u64 seed = rdtsc() | 1;
 
+	if (!(psp = sim_alloc_hw(b, sizeof(*psp))))
+		return "no memory for the SNP model's PSP state";
 	for (unsigned k = 0; k < SECRETS_VMPCKS; k++)
 		for (unsigned i = 0; i < SECRETS_VMPCK_BYTES; i += 8) {
 			u64 v = xorshift(&seed);
-			memcpy(&psp.vmpck[k][i], &v, sizeof(v));
+			memcpy(&psp->vmpck[k][i], &v, sizeof(v));
 		}
-	psp.cpuid_1_eax = cpuid(1).eax;
-	memcpy(secrets + SECRETS_OFF_VMPCK0, psp.vmpck, sizeof(psp.vmpck));
+	psp->cpuid_1_eax = cpuid(1).eax;
+	memcpy(secrets + SECRETS_OFF_VMPCK0, psp->vmpck, sizeof(psp->vmpck));
 	if (snp_model_guest_vmpl()) /* the SVSM's copy of the page: VMPCK0 wiped */
 		memset(secrets + SECRETS_OFF_VMPCK0, 0, SECRETS_VMPCK_BYTES);
+	return NULL;
+}
+
+const char *snp_model_psp_state(u64 *pa, u64 *bytes)
+{
+	if (!psp)
+		return "the SNP model's PSP has no state to hand over";
+	*pa = (u64)(uintptr_t)psp;
+	*bytes = sizeof(*psp);
+	return NULL;
+}
+
+/* Stage 2 of handoff=self: the keys and the last sequence numbers where stage 1's PSP left them, so a
+ * guest that carries its sequence numbers in the secrets page (snp_attest.c, as Linux does) goes on. */
+const char *snp_model_psp_adopt(u64 pa, u64 bytes)
+{
+	if (!pa || bytes != sizeof(*psp))
+		return "the SNP model's PSP state from stage 1 has the wrong size";
+	psp = (struct snp_psp *)(uintptr_t)pa;
+	return NULL;
 }
 
 static bool shared_page(u64 gpa)
@@ -69,7 +93,7 @@ u64 snp_model_guest_request(u64 req_gpa, u64 resp_gpa)
 	/* The host copies the request out and the response back, as KVM does through its own pages. */
 	memcpy(copy_req, (const void *)(uintptr_t)req_gpa, sizeof(copy_req));
 	memset(copy_resp, 0, sizeof(copy_resp));
-	status = snp_psp_guest_request(&psp, copy_req, copy_resp);
+	status = snp_psp_guest_request(psp, copy_req, copy_resp);
 	if (status)
 		return status;
 	memcpy((void *)(uintptr_t)resp_gpa, copy_resp, sizeof(copy_resp));
@@ -78,5 +102,5 @@ u64 snp_model_guest_request(u64 req_gpa, u64 resp_gpa)
 
 u64 snp_model_psp_rejected(void)
 {
-	return psp.rejected;
+	return psp ? psp->rejected : 0;
 }
