@@ -52,6 +52,14 @@ static void print_offender(void *ctx, const struct conform_item *it)
 	ktest_evidence(t, "%s: %s", it->type == CONFORM_TYPE_NONE ? "modes" : sb_var_name(it->index), it->what);
 }
 
+/* Every SB check's start: skipped without any variable, the readings printed, offenders reported to t. */
+static void begin(struct ktest *t, struct conform_finding *f)
+{
+	skip_unless_any(t);
+	readings(t);
+	conform_finding_init(f, print_offender, t);
+}
+
 static void expect_held(struct ktest *t, bool held, const struct conform_finding *f, const char *rule)
 {
 	if (!held)
@@ -63,9 +71,7 @@ KTEST_CHECK(conformance, sb_variables_one_byte_zero_or_one, "SB-001", KTEST_MUST
 {
 	struct conform_finding f;
 
-	skip_unless_any(t);
-	readings(t);
-	conform_finding_init(&f, print_offender, t);
+	begin(t, &f);
 	expect_held(t, sb_rule_size_value(state(), &f), &f, "a variable of another size or value");
 }
 
@@ -75,9 +81,7 @@ KTEST_CHECK(conformance, sb_variables_bs_rt, "SB-002", KTEST_MUST, UEFI_3_3,
 {
 	struct conform_finding f;
 
-	skip_unless_any(t);
-	readings(t);
-	conform_finding_init(&f, print_offender, t);
+	begin(t, &f);
 	expect_held(t, sb_rule_attributes(state(), &f), &f, "attributes other than BS|RT (0x6)");
 }
 
@@ -89,9 +93,7 @@ KTEST_CHECK(conformance, sb_modes_consistent, "SB-003", KTEST_MUST, UEFI_32_3,
 	unsigned judged;
 	bool held;
 
-	skip_unless_any(t);
-	readings(t);
-	conform_finding_init(&f, print_offender, t);
+	begin(t, &f);
 	held = sb_rule_modes(state(), &judged, &f);
 	if (!judged)
 		KTEST_SKIP(t, "no implication can be judged: the variables it names are missing or not 0/1");
