@@ -200,33 +200,21 @@ static void report_fixed_cost(const char *level, const struct bench_rep_latency 
 		bench_metric_repeated("bench.accept.fixed_cost", costs, l->reps, 0, "ns", ctx);
 }
 
-struct level {
-	const char *name;
-	unsigned cap; /* accept_set_level_cap() */
-};
 
-static const struct level level_4k = { "4k", ACCEPT_LEVEL_BIT(ACCEPT_4K) };
-static const struct level level_2m = { "2m", ACCEPT_LEVELS_ALL };
-static const struct ktest_param levels[] = { { "4k", &level_4k }, { "2m", &level_2m } };
-
-static void restore_level_cap(void *previous)
-{
-	accept_set_level_cap((unsigned)(uintptr_t)previous);
-}
 
 static struct measurement measured; /* static: struct samples is too large for the stack */
 
 /* Throughput and latency by request size, pages accepted at the parameter's level. */
-KTEST_PARAM(bench, accept_by_request_size, levels)
+KTEST_PARAM(bench, accept_by_request_size, bench_levels)
 {
-	const struct level *level = t->param->data;
+	const struct bench_level *level = t->param->data;
 	u64 need = plan_bytes(), left = bench_unaccepted_left();
 
 	if (need > left)
 		KTEST_SKIP(t, "the plan needs %llu MiB unaccepted, %llu MiB are left: give the guest more memory",
 			   need / MiB, left / MiB);
 	/* Restored however the case ends. */
-	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level->cap));
+	bench_cap_level(t, level);
 	for (size_t i = 0; i < ARRAY_SIZE(plans); i++) {
 		const struct size_plan *p = &plans[i];
 		unsigned reps = plan_reps(p);
@@ -265,10 +253,10 @@ KTEST_PARAM(bench, accept_by_request_size, levels)
  * model's host first: platform_model_ops.host_back, model-only), each compared with zeroing on memory of
  * the same temperature (docs/benchmarks.md "Cold and warm memory"). Fresh units for every request.
  */
-KTEST_PARAM(bench, accept_cold_warm, levels)
+KTEST_PARAM(bench, accept_cold_warm, bench_levels)
 {
 	static const char *const temps[] = { "cold", "warm" };
-	const struct level *level = t->param->data;
+	const struct bench_level *level = t->param->data;
 	void (*host_back)(u64 start, u64 size) = bench_host_back();
 	unsigned per_rep = bench_full() ? 8 : 1;
 	u64 need = (2ull * bench_reps() * per_rep * COLD_WARM_UNITS + 1) * UNIT, left = bench_unaccepted_left();
@@ -278,7 +266,7 @@ KTEST_PARAM(bench, accept_cold_warm, levels)
 			      "compare a boot with the host's memory pre-allocated (docs/benchmarks.md)");
 	if (need > left)
 		KTEST_SKIP(t, "needs %llu MiB unaccepted, %llu MiB are left", need / MiB, left / MiB);
-	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level->cap));
+	bench_cap_level(t, level);
 	KASSERT_TRUE(t, warm_up(UNIT));
 	for (unsigned w = 0; w < ARRAY_SIZE(temps); w++) {
 		struct measurement *m = &measured;

@@ -27,14 +27,6 @@
 #define LATENCY_FULL 512
 #define MAX_POINTS 8 /* CPU counts: 1, 2, 4, ... and N */
 
-struct level {
-	const char *name;
-	unsigned cap; /* accept_set_level_cap() */
-};
-
-static const struct level level_4k = { "4k", ACCEPT_LEVEL_BIT(ACCEPT_4K) };
-static const struct level level_2m = { "2m", ACCEPT_LEVELS_ALL };
-static const struct ktest_param levels[] = { { "4k", &level_4k }, { "2m", &level_2m } };
 
 static u64 job_bytes(void)
 {
@@ -52,10 +44,6 @@ static unsigned cpu_counts(u32 n, u32 *out)
 	return k;
 }
 
-static void restore_level_cap(void *previous)
-{
-	accept_set_level_cap((unsigned)(uintptr_t)previous);
-}
 
 /* One job on ncpus CPUs: each worker's own stats, times from the TSC (one clock on every vCPU). */
 struct scaling_job {
@@ -277,9 +265,9 @@ static bool warm_up(struct ktest *t, u32 n)
 }
 
 /* Throughput against CPUs at the parameter's level: claim at 1, 2, 4, ... N CPUs, stride at N. */
-KTEST_PARAM(bench, scaling_with_cpus, levels)
+KTEST_PARAM(bench, scaling_with_cpus, bench_levels)
 {
-	const struct level *level = t->param->data;
+	const struct bench_level *level = t->param->data;
 	static struct point points[MAX_POINTS + 1]; /* claim at each count, then stride at n */
 	u32 n = smp_util_online(), counts[MAX_POINTS];
 	unsigned k;
@@ -290,7 +278,7 @@ KTEST_PARAM(bench, scaling_with_cpus, levels)
 	if (points_bytes(n) > bench_unaccepted_left())
 		KTEST_SKIP(t, "needs %llu MiB unaccepted, %llu MiB are left", points_bytes(n) / MiB,
 			   bench_unaccepted_left() / MiB);
-	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level->cap));
+	bench_cap_level(t, level);
 	k = cpu_counts(n, counts);
 	for (unsigned i = 0; i < k; i++)
 		points[i] = (struct point){ .strategy = ACCEPT_STRATEGY_CLAIM, .cpus = counts[i] };
@@ -404,7 +392,7 @@ KTEST(bench, scaling_latency_others_idle_or_busy)
 
 	if (skip)
 		KTEST_SKIP(t, "%s", skip);
-	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level_4k.cap));
+	bench_cap_level(t, &bench_level_4k);
 	bench_rep_latency_init(&idle);
 	bench_rep_latency_init(&busy);
 	bench_progress("scaling: 4 KiB accept latency, %u other CPU(s) idle, then busy", n - 1);

@@ -200,3 +200,17 @@ void (*bench_host_back(void))(u64 start, u64 size)
 
 	return model ? model->host_back : NULL;
 }
+
+const struct bench_level bench_level_4k = { "4k", ACCEPT_LEVEL_BIT(ACCEPT_4K) };
+const struct bench_level bench_level_2m = { "2m", ACCEPT_LEVELS_ALL };
+const struct ktest_param bench_levels[2] = { { "4k", &bench_level_4k }, { "2m", &bench_level_2m } };
+
+static void restore_level_cap(void *previous)
+{
+	accept_set_level_cap((unsigned)(uintptr_t)previous);
+}
+
+void bench_cap_level(struct ktest *t, const struct bench_level *level)
+{
+	ktest_add_action(t, restore_level_cap, (void *)(uintptr_t)accept_set_level_cap(level->cap));
+}

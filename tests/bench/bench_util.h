@@ -34,6 +34,16 @@ u64 mibps_milli(u64 bytes, u64 ns);
 void bench_latency_metrics(const char *name, struct samples *s, const char *extra, unsigned which);
 void bench_progress(const char *fmt, ...) __printf(1, 2);
 
+/* The page levels the level-parameterized cases run at: a name and an accept_set_level_cap() mask. */
+struct bench_level {
+	const char *name;
+	unsigned cap;
+};
+extern const struct bench_level bench_level_4k, bench_level_2m;
+extern const struct ktest_param bench_levels[2]; /* 4k, 2m: KTEST_PARAM(bench, case, bench_levels) */
+/* Caps acceptance at level for the rest of the case; a deferred action puts the previous cap back. */
+void bench_cap_level(struct ktest *t, const struct bench_level *level);
+
 #define BENCH_REPS_MAX 15
 /*
  * Repetitions of every headline figure (kernel argument bench_reps=, owned here; default 3, at least 3
