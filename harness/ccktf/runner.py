@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import boot_refusal, identity, ktap, qemu, verdict
+from . import boot_refusal, identity, ktap, qemu, stopping, verdict
 from .stopping import Interrupted, deferred, die_with_parent, signals_stop  # noqa: F401 (Interrupted: API)
 from .errors import CcktfError
 from .firmware import Firmware
@@ -187,6 +187,7 @@ def run_process(argv: list[str], cwd: Path, serial: Path, stderr: Path, timeout:
         try:
             with deferred():  # a signal inside Popen would leave a QEMU we hold no handle to
                 process = start_qemu(argv, cwd, err)
+                stopping.track(process.pid)
             if not copy_serial(process, log, lines, deadline):  # the firmware gave up: stop QEMU (finally)
                 return ProcessEnd(None, False, time.monotonic() - start)
             timed_out = not wait_for_exit(process, deadline)
@@ -196,6 +197,7 @@ def run_process(argv: list[str], cwd: Path, serial: Path, stderr: Path, timeout:
                 if process is not None:
                     if process.poll() is None:
                         kill_group(process)
+                    stopping.untrack(process.pid)
                     process.stdout.close()
 
 

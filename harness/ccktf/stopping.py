@@ -10,7 +10,9 @@ other exception, BaseException included, into one failed test and goes on to boo
 exits with 128 + the signal's number.
 
 ``stop_children()`` stops, from the main thread, the QEMUs that other threads started (a sweep's boots run in
-worker threads, where no signal arrives): each runs in a session of its own, so its process group is its pid.
+worker threads, where no signal arrives): the runner registers each QEMU it starts (``track()``) until it has
+stopped it, and each runs in a session of its own, so its process group is its pid. Only those are stopped,
+never another child of the harness.
 
 ``die_with_parent()`` makes QEMU get SIGKILL when the harness dies, even by SIGKILL (Linux prctl(2)
 PR_SET_PDEATHSIG). QEMU runs in a session of its own, so that a terminal's ^C reaches only the harness,
@@ -102,6 +104,27 @@ def die_with_parent() -> Callable[[], None]:
     return arm
 
 
+_QEMUS: set[int] = set()  # QEMUs the runner started and has not stopped yet
+_QEMUS_LOCK = threading.Lock()
+
+
+def track(pid: int) -> None:
+    """The runner started QEMU ``pid`` (its own process group); stop_children() may stop it."""
+    with _QEMUS_LOCK:
+        _QEMUS.add(pid)
+
+
+def untrack(pid: int) -> None:
+    """The runner has stopped QEMU ``pid`` and reaped it."""
+    with _QEMUS_LOCK:
+        _QEMUS.discard(pid)
+
+
+def running_qemus() -> list[int]:
+    with _QEMUS_LOCK:
+        return sorted(_QEMUS)
+
+
 def child_pids() -> list[int]:
     """This process's children (Linux /proc: field 4 of /proc/PID/stat is the parent's pid)."""
     me, found = os.getpid(), []
@@ -118,14 +141,13 @@ def child_pids() -> list[int]:
 
 
 def stop_children(sig: int = signal.SIGTERM) -> list[int]:
-    """Sends ``sig`` to the process group of every child that leads its own (QEMU, started with
-    start_new_session); the thread that started it then sees QEMU end and stops it in order (runner)."""
+    """Sends ``sig`` to the process group of every QEMU the runner started and has not stopped (track());
+    the thread that started it then sees QEMU end and stops it in order (runner)."""
     stopped = []
-    for pid in child_pids():
+    for pid in running_qemus():
         try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, sig)
-                stopped.append(pid)
+            os.killpg(pid, sig)
+            stopped.append(pid)
         except ProcessLookupError:
             continue
     return stopped

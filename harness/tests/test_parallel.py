@@ -3,6 +3,7 @@ The conformance sweep's configurations: test_conformance_sweep.py."""
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -26,3 +27,20 @@ def test_ctrl_c_stops_the_matrix_boots_at_once(fake_qemu, fake_kernel, tmp_path,
     assert time.monotonic() - started < 20, out  # not each boot's 60 s timeout
     assert len(fake_qemu.invocations()) == 2  # of nine cells, the seven queued never started
     assert not [p for p in stopping.child_pids() if Path(f"/proc/{p}").exists()]
+
+
+def test_stop_children_stops_only_the_qemus_the_runner_started():
+    """A child of the harness that leads its own session but is no QEMU of the runner's is left alone
+    (stop_children() once stopped every such child, found by scanning /proc)."""
+    other = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    qemu_like = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    stopping.track(qemu_like.pid)
+    try:
+        assert stopping.stop_children() == [qemu_like.pid]
+        assert qemu_like.wait(timeout=5) == -signal.SIGTERM
+        assert other.poll() is None
+    finally:
+        stopping.untrack(qemu_like.pid)
+        other.kill()
+        other.wait()
+    assert stopping.running_qemus() == []
