@@ -124,16 +124,12 @@ def test_junit_has_one_case_per_check_failures_and_skips():
 # -- the subcommand against fake QEMU ---------------------------------------------------------------
 
 @pytest.fixture
-def conformance_cli(fake_qemu, fake_kernel, tmp_path, capsys):
-    firmware = tmp_path / "OVMF.fd"
-    firmware.write_bytes(b"fw")
-
+def conformance_cli(ccktf, fake_qemu, tmp_path):
+    """``conformance ARGS`` (conftest's ccktf) with fake QEMU serving ``fixture``: (status, stdout)."""
     def run(fixture, status, *args):
         fake_qemu.serve(fixture, status=status)
-        code = cli.main(["conformance", *args, f"--kernel={fake_kernel}", f"--firmware={firmware}",
-                         f"--qemu={fake_qemu.path}", f"--log-dir={tmp_path / 'runs'}", f"--out={tmp_path / 'out'}",
-                         "--timeout=10"])
-        return code, capsys.readouterr().out
+        code, out, _ = ccktf("conformance", f"--out={tmp_path / 'out'}", *args)
+        return code, out
     return run
 
 

@@ -228,16 +228,11 @@ def test_the_matrix_is_a_section_of_the_report():
 # -- the subcommand ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def sweep_cli(fake_qemu, fake_kernel, tmp_path, capsys):
-    firmware = tmp_path / "OVMF.fd"
-    firmware.write_bytes(b"fw")
-
+def sweep_cli(conformance_cli, fake_qemu):
+    """``conformance ARGS`` with every boot answering as OVMF does: (status, stdout and stderr)."""
     def run(*args):
         fake_qemu.serve("conformance_ovmf", status=3)
-        code = cli.main(["conformance", *args, f"--kernel={fake_kernel}", f"--firmware={firmware}",
-                         f"--qemu={fake_qemu.path}", f"--log-dir={tmp_path / 'runs'}", f"--out={tmp_path / 'out'}",
-                         "--timeout=10", "--platform=none"])
-        return code, capsys.readouterr().out
+        return conformance_cli(*args)
     return run
 
 
@@ -326,17 +321,13 @@ def test_header_shows_the_common_arguments_and_each_column_its_own():
 # -- stopping, isolation, bad options, stale outputs ------------------------------------------------------
 
 @pytest.fixture
-def conformance_cli(fake_qemu, fake_kernel, tmp_path, capsys):
-    """``python3 -m ccktf conformance ARGS`` against fake_qemu.py (whatever it was told to serve)."""
-    firmware = tmp_path / "OVMF.fd"
-    firmware.write_bytes(b"fw")
-
+def conformance_cli(ccktf, tmp_path):
+    """``python3 -m ccktf conformance ARGS`` on platform none (conftest's ccktf) against fake_qemu.py, whatever
+    it was told to serve: (status, stdout and stderr)."""
     def run(*args, timeout=10):
-        code = cli.main(["conformance", *args, f"--kernel={fake_kernel}", f"--firmware={firmware}",
-                         f"--qemu={fake_qemu.path}", f"--log-dir={tmp_path / 'runs'}", f"--out={tmp_path / 'out'}",
-                         f"--timeout={timeout}", "--platform=none"])
-        captured = capsys.readouterr()
-        return code, captured.out + captured.err
+        code, out, err = ccktf("conformance", f"--out={tmp_path / 'out'}", f"--timeout={timeout}", "--platform=none",
+                               *args)
+        return code, out + err
     return run
 
 
