@@ -163,7 +163,7 @@ void handoff_linux_prepare(struct boot_info *b)
 }
 
 /* The zero page: the image's setup header, the loader's fields, e820 and efi_info (no setup_data). */
-static void fill_zero_page(u8 *bp, u64 cmdline, u64 initrd, const struct memmap *m)
+static void fill_zero_page(u8 *bp, u64 cmdline, u64 initrd, const struct memmap *m, struct e820_alloc *a)
 {
 	memset(bp, 0, BOOT_PARAMS_SIZE);
 	memcpy(bp + BZ_SETUP_HEADER, bundle.image + BZ_SETUP_HEADER, bundle.hdr.header_end - BZ_SETUP_HEADER);
@@ -174,7 +174,7 @@ static void fill_zero_page(u8 *bp, u64 cmdline, u64 initrd, const struct memmap 
 	bp_put(bp + BP_EXT_RAMDISK_IMAGE, initrd >> 32, 4);
 	bp_put(bp + BP_HDR_RAMDISK_SIZE, (u32)bundle.initrd_size, 4);
 	bp_put(bp + BP_EXT_RAMDISK_SIZE, bundle.initrd_size >> 32, 4);
-	handoff_fill_e820(bp, m);
+	handoff_fill_e820(bp, m, a);
 	handoff_fill_efi_info(bp, &boot_info.memmap);
 }
 
@@ -247,7 +247,7 @@ void handoff_linux_if_asked(enum ccktf_exit verdict)
 	cmdline = handoff_alloc(&a, sizeof(bundle.cmdline), "no free page for the command line");
 	memcpy((void *)(uintptr_t)cmdline, bundle.cmdline, sizeof(bundle.cmdline));
 	bp = handoff_alloc(&a, BOOT_PARAMS_SIZE, "no free page for boot_params");
-	fill_zero_page((u8 *)(uintptr_t)bp, cmdline, initrd, &m);
+	fill_zero_page((u8 *)(uintptr_t)bp, cmdline, initrd, &m, &a);
 	print_e820();
 	printk("# handoff: linux: entering Linux at 0x%llx + 0x200 through the 64-bit boot protocol (boot_params at "
 	       "0x%llx, initrd at 0x%llx, %llu bytes, command line \"%s\")\n", kernel, bp, initrd, bundle.initrd_size,

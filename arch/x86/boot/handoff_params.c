@@ -14,12 +14,15 @@
 #include <ccktf/string.h>
 
 #include "boot/boot_params.h"
+#include "boot/e820_write.h"
 #include "boot/efi_to_e820.h"
 #include "boot/setup_data.h"
 #include "handoff_params.h"
 
 static struct e820_entry free_ram[256];
-static struct e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
+/* the zero page's 128 and up to 384 more in a SETUP_E820_EXT node (two pages), as Linux's stub adds them */
+#define HANDOFF_E820_MAX 512
+static struct e820_entry e820[HANDOFF_E820_MAX];
 static unsigned e820_count;
 
 __noreturn void handoff_fail(const char *why)
@@ -62,19 +65,21 @@ u64 handoff_alloc(struct e820_alloc *a, u64 bytes, const char *what)
 	return pa;
 }
 
-void handoff_fill_e820(u8 *bp, const struct memmap *m)
+void handoff_fill_e820(u8 *bp, const struct memmap *m, struct e820_alloc *a)
 {
 	const char *why = efi_to_e820(m, e820, ARRAY_SIZE(e820), &e820_count);
+	u64 ext_bytes = e820_ext_node_bytes(e820_count), ext = 0;
 
 	if (why)
 		handoff_fail(why);
-	bp_put(bp + BP_E820_ENTRIES, e820_count, 1);
-	for (unsigned i = 0; i < e820_count; i++) {
-		bp_put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE, e820[i].addr, 8);
-		bp_put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 8, e820[i].size, 8);
-		bp_put(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 16, e820[i].type, 4);
-	}
-	printk("# handoff: e820 from the final memory map: %u entries\n", e820_count);
+	if (ext_bytes)
+		ext = handoff_alloc(a, ext_bytes, "no free memory for the SETUP_E820_EXT node");
+	e820_write(bp, e820, e820_count, (u8 *)(uintptr_t)ext);
+	printk("# handoff: e820 from the final memory map: %u entries", e820_count);
+	if (ext)
+		printk(" (%u in the zero page, %u in a SETUP_E820_EXT node at 0x%llx)", E820_MAX_ENTRIES_ZEROPAGE,
+		       e820_count - E820_MAX_ENTRIES_ZEROPAGE, ext);
+	printk("\n");
 }
 
 const struct e820_entry *handoff_e820(unsigned *n)

@@ -2,7 +2,8 @@
 /*
  * Building what a 64-bit boot-protocol loader hands the next stage after ExitBootServices
  * (handoff_params.c), shared by every hand-off ccktf makes (handoff=self, handoff=linux): free memory from
- * the final memory map, e820, efi_info, a SETUP_EFI node, the boot-services reclaim, and the jump.
+ * the final memory map, e820 (beyond 128 entries with a SETUP_E820_EXT node), efi_info, a SETUP_EFI node,
+ * the boot-services reclaim, and the jump.
  */
 #ifndef ARCH_X86_BOOT_HANDOFF_PARAMS_H
 #define ARCH_X86_BOOT_HANDOFF_PARAMS_H
@@ -27,8 +28,9 @@ __noreturn void handoff_fail(const char *why);
 void handoff_free_init(struct e820_alloc *a, const struct memmap *m, u64 ceiling);
 /* Pages for bytes from a, or handoff_fail(what). */
 u64 handoff_alloc(struct e820_alloc *a, u64 bytes, const char *what);
-/* e820 from the final map into the zero page; handoff_e820() returns what was written. */
-void handoff_fill_e820(u8 *bp, const struct memmap *m);
+/* e820 from the final map into the zero page, the entries beyond its 128 in a SETUP_E820_EXT node from a
+ * appended to the setup_data chain (call it after hdr.setup_data is set); handoff_e820() returns them all. */
+void handoff_fill_e820(u8 *bp, const struct memmap *m, struct e820_alloc *a);
 const struct e820_entry *handoff_e820(unsigned *n);
 /* efi_info "EL64": the system table (physical: ccktf never calls SetVirtualAddressMap) and the final map. */
 void handoff_fill_efi_info(u8 *bp, const struct efi_memmap_snapshot *final);

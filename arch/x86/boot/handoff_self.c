@@ -164,7 +164,7 @@ void handoff_if_asked(enum ccktf_exit verdict)
 	if (handoff_model_node((u8 *)(uintptr_t)(page + SETUP_MODEL_OFFSET)))
 		bp_put((u8 *)(uintptr_t)(page + SETUP_EFI_OFFSET), page + SETUP_MODEL_OFFSET, 8); /* SETUP_EFI's next */
 	fill_header(bp, page, page + SETUP_EFI_OFFSET);
-	handoff_fill_e820(bp, &m);
+	handoff_fill_e820(bp, &m, &a);
 	handoff_fill_efi_info(bp, &boot_info.memmap);
 	memcpy((void *)(uintptr_t)copy, __text_start, (u64)(__data_start - __text_start));
 	memcpy((void *)(uintptr_t)(copy + (u64)(__data_start - __text_start)), data_snapshot,
