@@ -20,7 +20,9 @@ import re
 
 import pytest
 
-from ccktf import ktap, linux_bundle
+from ccktf import initramfs, ktap, linux_bundle
+
+from test_sb_signing import needs_signing, signed  # noqa: F401 (signed: the fixture)
 
 pytestmark = pytest.mark.boot
 TIMEOUT = 240
@@ -152,24 +154,52 @@ def test_a_bundle_that_is_not_an_archive_is_refused(ccktf_boot, tmp_path):
 def test_the_loader_enters_any_bzimage_even_ccktf_itself(ccktf_boot, ccktf_kernel, tmp_path):
     """The loader without Debian's kernel (runs where it cannot be fetched): ccktf.efi is a bzImage too, so
     the bundle's vmlinuz can be ccktf, whose 64-bit entry prints what it was handed (docs/bzimage.md "The
-    entries"): loader 0xff, the zero page and load address stage 1 named, the e820 stage 1 printed, the
-    bundle's command line, efi_info and no setup_data."""
+    entries"): loader 0xff, the zero page and load address stage 1 named, the system table stage 1 named, the
+    initrd where stage 1 put it with its size, boot_params.secure_boot 2 (disabled: this firmware has no
+    Secure Boot), the e820 stage 1 printed, the bundle's command line, and no setup_data."""
     data = linux_bundle.bundle(ccktf_kernel.read_bytes(), b"ramdisk " * 512, "tests=selftest")
     run, out = boot(ccktf_boot, tmp_path, data)
     entered = re.search(r"^# handoff: linux: entering Linux at (0x[0-9a-f]+) \+ 0x200 through the 64-bit boot protocol "
-                        r"\(boot_params at (0x[0-9a-f]+), initrd at 0x[0-9a-f]+, 4096 bytes, command line "
+                        r"\(boot_params at (0x[0-9a-f]+), initrd at (0x[0-9a-f]+), 4096 bytes, command line "
                         r"\"tests=selftest\"\)$", out, re.M)
     assert entered, out[-3000:]
-    stage2 = out[entered.end():]
+    stage1, stage2 = out[:entered.start()], out[entered.end():]
+    assert "# handoff: linux: Secure Boot off: boot_params.secure_boot 2 " in stage1, stage1[-3000:]
+    systab = re.search(r"^# handoff: linux: efi_info EL64 system table (0x[0-9a-f]+), memory map 0x[0-9a-f]+ "
+                       r"\(\d+ bytes\)$", stage1, re.M)
+    assert systab and int(systab.group(1), 16) != 0, stage1[-3000:]
+    initrd = entered.group(3)
+    assert int(initrd, 16) != 0 and int(initrd, 16) % PAGE == 0
     assert re.search(rf"^# ccktf: entry=boot-protocol loader=0xff protocol=2\.15 boot_params={entered.group(2)} "
                      rf"image={entered.group(1)} paging=[45]-level$", stage2, re.M), stage2[:3000]
-    assert re.search(r"^# ccktf: boot_params: protocol=2\.15 loader=0xff e820_entries=\d+ efi=EL64 efi_systab=0x[0-9a-f]+ "
-                     r"cmd_line_ptr=0x[0-9a-f]+ setup_data=0x0$", stage2, re.M), stage2[:3000]
+    assert re.search(rf"^# ccktf: boot_params: protocol=2\.15 loader=0xff e820_entries=\d+ efi=EL64 "
+                     rf"efi_systab={systab.group(1)} cmd_line_ptr=0x[0-9a-f]+ setup_data=0x0 "
+                     rf"ramdisk={initrd}\+0x1000 secure_boot=2$", stage2, re.M), stage2[:3000]
     read = {(int(a, 16), int(b, 16), int(t)) for a, b, t in
             re.findall(r"^#   e820 \[0x([0-9a-f]+)-0x([0-9a-f]+)\] type (\d+)$", stage2, re.M)}
-    assert read and read == handed_e820(out[:entered.start()])
+    assert read and read == handed_e820(stage1)
     assert '# ccktf: args="tests=selftest"' in stage2
     assert "# ccktf: exit=passed code=0" in stage2 and run.status == 1
+
+
+def with_cmdline_size(image: bytes, size: int) -> bytes:
+    """The image with its setup header's cmdline_size (0x238, boot.rst "cmdline_size") set to size."""
+    out = bytearray(image)
+    out[0x238:0x23c] = size.to_bytes(4, "little")
+    return bytes(out)
+
+
+@pytest.mark.parametrize("cmdline,size,why", [
+    ("tests=selftest " + "x" * 40, 32, "longer than the image's cmdline_size or 2047 bytes"),
+    ("tests=selftest\tseed=2", 2047, "not printable ASCII on one line"),
+], ids=["longer-than-cmdline_size", "not-printable"])
+def test_a_bad_command_line_is_refused_before_the_tests(ccktf_boot, ccktf_kernel, tmp_path, cmdline, size, why):
+    """The bundle's cmdline member is checked before the tests (written here past linux_bundle's own check)."""
+    image = with_cmdline_size(ccktf_kernel.read_bytes(), size)
+    data = initramfs.write([initramfs.regular("/vmlinuz", image),
+                            initramfs.regular("/cmdline", cmdline.encode() + b"\n")])
+    run, out = boot(ccktf_boot, tmp_path, data)
+    refused(run, out, f"handoff=linux: cmdline: {why}")
 
 
 def test_no_hand_off_when_stage_1_fails(ccktf_boot, ccktf_kernel, tmp_path):
@@ -198,3 +228,16 @@ def test_more_than_one_cpu_is_refused(ccktf_boot, ccktf_kernel, tmp_path):
     assert "# handoff: refused: handoff=linux needs one CPU: the APs are parked in memory Linux reuses" in out, out[-3000:]
     assert "# ccktf: exit=usage-error code=2" in out and run.status == 5
     assert "# handoff: linux: entering" not in out
+
+
+@needs_signing
+def test_secure_boot_on_is_refused_before_the_tests(signed, ccktf_secure_boot):
+    """ccktf does not verify vmlinuz's signature: under Secure Boot (SecureBoot=1, SetupMode=0) a signed ccktf
+    must not boot whatever bzImage it is given, nor hand Linux a zero page whose secure_boot says "unset" (no
+    lockdown, arch/x86/kernel/setup.c). Refused before the bundle is even looked for (an ESP boot has no
+    -initrd: the refusal must be the Secure Boot one, not "no bundle")."""
+    run = ccktf_secure_boot(signed["snakeoil"], "tests=selftest handoff=linux", timeout=90.0)
+    out = ktap.strip_escapes(run.serial_log.read_bytes().decode(errors="replace"))
+    assert run.ktap.secure_boot["secure_boot"] == "1" and run.ktap.secure_boot["setup_mode"] == "0", out[-3000:]
+    refused(run, out, "handoff=linux: Secure Boot is on (SecureBoot=1, SetupMode=0): ccktf does not verify "
+                      "vmlinuz's signature, so it boots Linux only with Secure Boot off")

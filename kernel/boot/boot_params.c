@@ -26,17 +26,20 @@ void boot_params_summarize(const u8 *bp, struct boot_params_summary *s)
 		s->efi_systab = bp_get(efi + EFI_INFO_SYSTAB, 4) | bp_get(efi + EFI_INFO_SYSTAB_HI, 4) << 32;
 	s->cmd_line_ptr = bp_get(bp + BP_HDR_CMD_LINE_PTR, 4) | bp_get(bp + BP_EXT_CMD_LINE_PTR, 4) << 32;
 	s->setup_data = bp_get(bp + BP_HDR_SETUP_DATA, 8);
+	s->ramdisk_image = bp_get(bp + BP_HDR_RAMDISK_IMAGE, 4) | bp_get(bp + BP_EXT_RAMDISK_IMAGE, 4) << 32;
+	s->ramdisk_size = bp_get(bp + BP_HDR_RAMDISK_SIZE, 4) | bp_get(bp + BP_EXT_RAMDISK_SIZE, 4) << 32;
+	s->secure_boot = bp[BP_SECURE_BOOT];
 }
 
 int boot_params_format(const struct boot_params_summary *s, char *buf, size_t size)
 {
 	return snprintf(buf, size,
 			"protocol=%u.%02u loader=0x%02x e820_entries=%u%s efi=%s efi_systab=0x%llx "
-			"cmd_line_ptr=0x%llx setup_data=0x%llx",
+			"cmd_line_ptr=0x%llx setup_data=0x%llx ramdisk=0x%llx+0x%llx secure_boot=%u",
 			s->version >> 8, s->version & 0xff, s->type_of_loader, s->e820_entries,
 			s->e820_fits ? "" : "(more than the zero page's 128: invalid)",
 			s->efi64 ? "EL64" : s->efi_info_present ? s->efi_signature : "none", s->efi_systab,
-			s->cmd_line_ptr, s->setup_data);
+			s->cmd_line_ptr, s->setup_data, s->ramdisk_image, s->ramdisk_size, s->secure_boot);
 }
 
 const char *boot_params_e820(const u8 *bp, struct e820_entry *out, unsigned max, unsigned *count,

@@ -16,6 +16,7 @@
 #define BP_EXT_CMD_LINE_PTR 0x0c8 /* u32: high half of cmd_line_ptr */
 #define BP_EFI_INFO 0x1c0	  /* struct efi_info, 32 bytes */
 #define BP_E820_ENTRIES 0x1e8	  /* u8 */
+#define BP_SECURE_BOOT 0x1ec	  /* u8: enum efi_secureboot_mode (Linux include/linux/efi.h), 0 = unset */
 #define BP_HDR_VERSION 0x206	  /* u16, setup_header.version */
 #define BP_HDR_TYPE_OF_LOADER 0x210
 #define BP_HDR_RAMDISK_IMAGE 0x218 /* u32, + ext_ramdisk_image << 32 */
@@ -61,6 +62,9 @@ struct boot_params_summary {
 	u64 efi_systab;	     /* physical address of the EFI system table (0 when !efi64) */
 	u64 cmd_line_ptr;    /* cmd_line_ptr | ext_cmd_line_ptr << 32 */
 	u64 setup_data;	     /* first struct setup_data, 0 for none */
+	u64 ramdisk_image;   /* ramdisk_image | ext_ramdisk_image << 32 */
+	u64 ramdisk_size;    /* ramdisk_size | ext_ramdisk_size << 32 */
+	u8 secure_boot;	     /* as found */
 };
 
 /* --- Readers for stage 2 (issue 13): every count, length and pointer checked, a reason on refusal --------- */
@@ -132,7 +136,7 @@ const void *e820_ram_read(void *ctx, u64 pa, u64 len);
 /* Reads the fields above from a 4 KiB zero page; never reads outside it and never follows a pointer. */
 void boot_params_summarize(const u8 *bp, struct boot_params_summary *s);
 /* One line, "protocol=2.15 loader=0xd0 e820_entries=3 efi=EL64 efi_systab=0x... cmd_line_ptr=0x...
- * setup_data=0x..." (efi=none when the signature is zero), truncated to size; returns what snprintf
+ * setup_data=0x... ramdisk=0x...+0x... secure_boot=N" (efi=none when the signature is zero), truncated to size; returns what snprintf
  * returns. */
 int boot_params_format(const struct boot_params_summary *s, char *buf, size_t size);
 

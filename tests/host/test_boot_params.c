@@ -32,6 +32,10 @@ static void kexec_like_page(void)
 	put(BP_HDR_CMD_LINE_PTR, 0x9000, 4);
 	put(BP_EXT_CMD_LINE_PTR, 0x2, 4);
 	put(BP_HDR_SETUP_DATA, 0x123456789a0ull, 8);
+	put(BP_HDR_RAMDISK_IMAGE, 0x7e000000, 4);
+	put(BP_EXT_RAMDISK_IMAGE, 0x1, 4);
+	put(BP_HDR_RAMDISK_SIZE, 0x1234, 4);
+	put(BP_SECURE_BOOT, 2, 1);
 }
 
 KTEST(host_boot_params, reads_the_fields_at_their_offsets)
@@ -49,9 +53,13 @@ KTEST(host_boot_params, reads_the_fields_at_their_offsets)
 	KEXPECT_EQ(t, s.efi_systab, 0x17f9e1018ull);
 	KEXPECT_EQ(t, s.cmd_line_ptr, 0x200009000ull);
 	KEXPECT_EQ(t, s.setup_data, 0x123456789a0ull);
+	KEXPECT_EQ(t, s.ramdisk_image, 0x17e000000ull);
+	KEXPECT_EQ(t, s.ramdisk_size, 0x1234);
+	KEXPECT_EQ(t, s.secure_boot, 2);
 	boot_params_format(&s, line, sizeof(line));
 	KEXPECT_STREQ(t, line, "protocol=2.15 loader=0xd0 e820_entries=5 efi=EL64 efi_systab=0x17f9e1018 "
-			       "cmd_line_ptr=0x200009000 setup_data=0x123456789a0");
+			       "cmd_line_ptr=0x200009000 setup_data=0x123456789a0 ramdisk=0x17e000000+0x1234 "
+			       "secure_boot=2");
 }
 
 KTEST(host_boot_params, hostile_values_are_reported_not_trusted)

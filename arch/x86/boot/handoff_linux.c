@@ -45,6 +45,7 @@
 #include "boot/boot_params.h"
 #include "boot/bzimage_hdr.h"
 #include "boot/cpio.h"
+#include "boot/linux_secureboot.h"
 #include "efi/efi_initrd_media.h"
 #include "handoff_params.h"
 
@@ -71,6 +72,7 @@ static struct {
 	u64 image_size, initrd_size;
 	struct bzimage_info hdr;
 	char cmdline[CMDLINE_MAX];
+	u8 secure_boot; /* boot_params.secure_boot: enum efi_secureboot_mode (linux_secureboot.h) */
 	bool ready;
 } bundle;
 
@@ -140,6 +142,13 @@ void handoff_linux_prepare(struct boot_info *b)
 	if (strcmp(platform_name(), "none"))
 		refuse("handoff=linux runs on platform none only: %s %s", platform_name(),
 		       "keeps its state in memory Linux would reuse");
+	/* ccktf does not verify vmlinuz's signature: under Secure Boot it would boot an unverified kernel */
+	bundle.secure_boot = linux_secureboot_mode(&b->secure_boot);
+	if (bundle.secure_boot != LINUX_SECUREBOOT_DISABLED)
+		refuse("handoff=linux: Secure Boot is %s: %s",
+		       bundle.secure_boot == LINUX_SECUREBOOT_ENABLED ? "on (SecureBoot=1, SetupMode=0)"
+								  : "in an unknown state (SecureBoot unreadable)",
+		       "ccktf does not verify vmlinuz's signature, so it boots Linux only with Secure Boot off");
 	s = efi_load_initrd_media(b, &buf, &len, err, sizeof(err));
 	if (EFI_IS_ERROR(s))
 		refuse("handoff=linux: no bundle: %s (%s)", err,
@@ -159,6 +168,8 @@ void handoff_linux_prepare(struct boot_info *b)
 	       "init_size 0x%x, kernel_alignment 0x%x), initrd %llu bytes, command line \"%s\"\n", len,
 	       (u64)(uintptr_t)buf, bundle.image_size, bundle.hdr.version >> 8, bundle.hdr.version & 0xff,
 	       bundle.hdr.init_size, bundle.hdr.kernel_alignment, bundle.initrd_size, bundle.cmdline);
+	printk("# handoff: linux: Secure Boot off: boot_params.secure_boot %u (%s)\n", bundle.secure_boot,
+	       "efi_secureboot_mode_disabled, as Linux's EFI stub sets it");
 	bundle.ready = true;
 }
 
@@ -174,6 +185,7 @@ static void fill_zero_page(u8 *bp, u64 cmdline, u64 initrd, const struct memmap 
 	bp_put(bp + BP_EXT_RAMDISK_IMAGE, initrd >> 32, 4);
 	bp_put(bp + BP_HDR_RAMDISK_SIZE, (u32)bundle.initrd_size, 4);
 	bp_put(bp + BP_EXT_RAMDISK_SIZE, bundle.initrd_size >> 32, 4);
+	bp_put(bp + BP_SECURE_BOOT, bundle.secure_boot, 1); /* as Linux's stub: efi_main() */
 	handoff_fill_e820(bp, m, a);
 	handoff_fill_efi_info(bp, &boot_info.memmap);
 }
@@ -249,6 +261,8 @@ void handoff_linux_if_asked(enum ccktf_exit verdict)
 	bp = handoff_alloc(&a, BOOT_PARAMS_SIZE, "no free page for boot_params");
 	fill_zero_page((u8 *)(uintptr_t)bp, cmdline, initrd, &m, &a);
 	print_e820();
+	printk("# handoff: linux: efi_info EL64 system table 0x%llx, memory map 0x%llx (%llu bytes)\n",
+	       (u64)(uintptr_t)boot_info.st, (u64)(uintptr_t)boot_info.memmap.buf, (u64)boot_info.memmap.map_size);
 	printk("# handoff: linux: entering Linux at 0x%llx + 0x200 through the 64-bit boot protocol (boot_params at "
 	       "0x%llx, initrd at 0x%llx, %llu bytes, command line \"%s\")\n", kernel, bp, initrd, bundle.initrd_size,
 	       bundle.cmdline);
