@@ -46,6 +46,16 @@ typedef const char *(*sim_handoff_save_fn)(struct sim_handoff *h);
 /* Stage 2: takes the model's state over from h (checked for magic, version, size and platform). */
 typedef const char *(*sim_handoff_adopt_fn)(const struct sim_handoff *h);
 
+/* Stage 2, before the model adopts h (at physical pa): does [start, end) overlap e820 RAM? */
+struct sim_handoff_ram {
+	bool (*overlaps)(void *ctx, u64 start, u64 end);
+	void *ctx;
+};
+/* NULL, or why stage 2 refuses the header: it or a state range in e820 RAM, a region empty, reversed,
+ * unaligned or overlapping another, too many regions, a TDX GPA width other than 48/52 (sim_handoff_check.c). */
+const char *sim_handoff_check(u64 pa, const struct sim_handoff *h, const char *platform,
+			      const struct sim_handoff_ram *ram);
+
 /* Before ExitBootServices: a model that can hand its state over reserves the header's page. */
 const char *sim_handoff_offer(struct boot_info *b, sim_handoff_save_fn save);
 
