@@ -1,9 +1,9 @@
 """handoff=self (issue 13): stage 1 runs its tests under OVMF, then enters a copy of itself through the 64-bit
 boot protocol as kexec would (arch/x86/boot/handoff_self.c); stage 2 runs from that entry. One serial log
 holds two KTAP documents, stage 1's and stage 2's: each is parsed and judged on its own. Platform none and
-the sim-tdx model (whose state crosses as hardware state would), one CPU; on the model each of stage 1's
-lies (handoff_lie=) makes its named check of stage 2's handoff suite fail (docs/bzimage.md "handoff=self").
-About 10-20 s per boot under TCG."""
+the sim-tdx and sim-snp models (whose state crosses as hardware state would), one CPU; on the models each of
+stage 1's lies (handoff_lie=) makes its named check of stage 2's handoff suite fail (docs/bzimage.md
+"handoff=self"). About 10-20 s per boot under TCG."""
 
 import re
 
@@ -18,7 +18,8 @@ MARK = "\nKTAP version 1\n"
 
 HANDOFF_CHECKS = ("config_tables_in_reclaimed_memory", "dump_reader_skips_unaccepted", "unaccepted_table_valid",
                   "accepted_units_were_accepted", "unaccepted_units_accept_cleanly")
-MODEL = "platform=sim-tdx sim_unaccepted=64M"  # 32 units of 2 MiB: every check runs in a second or two
+# 32 units of 2 MiB: every check runs in a second or two
+MODELS = {"sim-tdx": "platform=sim-tdx sim_unaccepted=64M", "sim-snp": "platform=sim-snp sim_unaccepted=64M"}
 
 
 def boot(ccktf_boot, append):
@@ -89,10 +90,12 @@ def test_without_reclaim_no_table_is_reported(ccktf_boot):
     assert ktap.parse(stage2).find("handoff.config_tables_in_reclaimed_memory").status is ktap.Status.PASS
 
 
-def test_handoff_self_is_refused_where_the_model_cannot_hand_over(ccktf_boot):
-    """The SNP model cannot hand its state over yet: refused after stage 1's tests, a usage error."""
-    run, out = boot(ccktf_boot, "tests=selftest platform=sim-snp sim_unaccepted=64M handoff=self")
-    assert "# handoff: refused: this model cannot hand its state over to stage 2 yet" in out, out[-3000:]
+def test_handoff_self_is_refused_below_an_svsm(ccktf_boot):
+    """The SNP model below a modelled SVSM cannot hand over (the SVSM's calling area and state are not carried):
+    refused after stage 1's tests, a usage error saying why."""
+    run, out = boot(ccktf_boot, "tests=selftest platform=sim-snp sim_svsm=1 sim_unaccepted=64M handoff=self")
+    assert "# handoff: refused: below an SVSM the calling area and the SVSM's own state would have to cross" in out, \
+        out[-3000:]
     assert "# ccktf: exit=usage-error code=2" in out
     assert MARK not in out[out.find(MARK) + 1:], "no stage 2"
 
@@ -105,24 +108,28 @@ def test_a_lie_without_an_unaccepted_table_is_a_usage_error(ccktf_boot):
     assert MARK not in out[out.find(MARK) + 1:], "no stage 2"
 
 
-def model_stages(ccktf_boot, extra=""):
-    run, out = boot(ccktf_boot, f"tests=handoff {MODEL} handoff=self {extra}".strip())
+def model_stages(ccktf_boot, extra="", platform="sim-tdx"):
+    run, out = boot(ccktf_boot, f"tests=handoff {MODELS[platform]} handoff=self {extra}".strip())
     stage1, stage2 = split_stages(out)
     return run, stage1, stage2, ktap.parse(stage2)
 
 
-def test_on_sim_tdx_the_model_state_and_the_table_survive_and_agree(ccktf_boot):
+@pytest.mark.parametrize("platform", sorted(MODELS))
+def test_on_a_model_the_model_state_and_the_table_survive_and_agree(ccktf_boot, platform):
     """Stage 1's accept suite accepts some units first, so stage 2 inherits a partly accepted table; stage 2's
     accept suite skips (the table was inherited, not built: it would otherwise read a system table it has
-    not got) and its handoff suite finds the table and the model's state in agreement."""
-    run, out = boot(ccktf_boot, f"tests=accept,handoff {MODEL} handoff=self")
+    not got) and its handoff suite finds the table and the model's state in agreement. On sim-snp stage 1
+    makes its shared pages private again before the jump (Linux snp_kexec_finish()), and stage 2 shares a
+    GHCB page of its own; the PSP's state crosses with the secrets page, so stage 2's attestation works."""
+    run, out = boot(ccktf_boot, f"tests=accept,handoff {MODELS[platform]} handoff=self")
     stage1, stage2 = split_stages(out)
     one, two = ktap.parse(stage1), ktap.parse(stage2)
     assert one.counts()[ktap.Status.FAIL] == 0 and one.counts()[ktap.Status.PASS] >= 5, stage1[-3000:]
-    assert re.search(r'command line "handoff=stage2 platform=sim-tdx tests=accept,handoff"', stage1), stage1[-2000:]
+    assert re.search(rf'command line "handoff=stage2 platform={platform} tests=accept,handoff"', stage1), stage1[-2000:]
     # the model's state crosses through its private setup_data node (type 0x43434b54), after SETUP_EFI
     assert re.search(r"# ccktf: setup_data: nodes=2 \(type/len: 4/96,1128483668/16\)", stage2), stage2[:4000]
-    assert "# ccktf: sim-tdx: the model's state taken over from the previous stage (setup_data type 0x43434b54)" in stage2
+    assert f"# ccktf: {platform}: the model's state taken over from the previous stage (setup_data type 0x43434b54)" \
+        in stage2
     table = re.search(r"# unaccepted: the inherited table is this stage's bitmap: (\d+) of (\d+) units unaccepted", stage2)
     assert table, stage2[:5000]
     left = int(table.group(1))
@@ -133,13 +140,21 @@ def test_on_sim_tdx_the_model_state_and_the_table_survive_and_agree(ccktf_boot):
     for name in HANDOFF_CHECKS:
         assert two.find(f"handoff.{name}").status is ktap.Status.PASS, (name, stage2[-4000:])
     # the dump reader skipped exactly what the table calls unaccepted, and read the rest
-    skipped = re.search(r"# metric: name=handoff\.dump\.skipped value=(\d+) unit=bytes platform=sim-tdx", stage2)
-    read = re.search(r"# metric: name=handoff\.dump\.read value=(\d+) unit=bytes platform=sim-tdx", stage2)
+    skipped = re.search(rf"# metric: name=handoff\.dump\.skipped value=(\d+) unit=bytes platform={platform}", stage2)
+    read = re.search(rf"# metric: name=handoff\.dump\.read value=(\d+) unit=bytes platform={platform}", stage2)
     assert skipped and int(skipped.group(1)) == left << 21 and read and int(read.group(1)) > 512 << 20, stage2[-4000:]
     assert re.search(rf"evidence: unaccepted_units_accept_cleanly: {left} unit\(s\) the table calls unaccepted "
                      r"accepted; 0 not cleanly", stage2)
-    assert "# metric: name=unaccepted.remaining value=0 unit=bytes platform=sim-tdx" in stage2
+    assert f"# metric: name=unaccepted.remaining value=0 unit=bytes platform={platform}" in stage2
     assert two.exit and two.exit.kind == "passed", stage2[-3000:]
+    if platform == "sim-snp":
+        finish = re.search(r"# handoff: snp: (\d+) shared page\(s\) private again; the GHCB at (0x[0-9a-f]+) next, "
+                           r"through the GHCB MSR protocol", stage1)
+        assert finish and int(finish.group(1)) >= 1, stage1[-2000:]  # stage 1's guest-request pages at least
+        ghcb = re.search(r"# snp: GHCB at GPA (0x[0-9a-f]+) shared and registered", stage2)
+        assert ghcb and ghcb.group(1) != finish.group(2), "stage 2 shares a GHCB page of its own"
+        assert "AllowUnacceptedMemory: not called: no boot services in this stage" in stage2
+        assert re.search(r"# platform-identity: platform=sim-snp source=model .*snp_report=ok ", stage2), stage2[:6000]
 
 
 # Each lie of stage 1 (arch/x86/boot/handoff_lie.c) and the checks of stage 2 it must fail, with a line of the
@@ -158,10 +173,22 @@ LIES = {
 }
 
 
-@pytest.mark.parametrize("lie", sorted(LIES))
-def test_each_lie_of_stage1_fails_its_check(ccktf_boot, lie):
-    failing, extra = LIES[lie]
-    run, stage1, stage2, two = model_stages(ccktf_boot, f"handoff_lie={lie} {extra}")
+# On sim-snp: a lie about the table and one about the platform's state (the other two are the same code on
+# either model; clear-behind's #VE knob is the TDX model's). PVALIDATE of a validated page: CF=1, "no update".
+SNP_LIES = {
+    "table-version": LIES["table-version"],
+    "accept-behind": ({"unaccepted_units_accept_cleanly":
+                       r"unit \[0x[0-9a-f]+-0x[0-9a-f]+\), unaccepted in the table, did not accept cleanly \(0 "
+                       r"ALREADY_ACCEPTED answer\(s\), 1 error\(s\)\): addr=0x[0-9a-f]+ level=4k status=0xff "
+                       r"answer=\"no update\""}, ""),
+}
+CASES = [("sim-tdx", lie, LIES[lie]) for lie in sorted(LIES)] + [("sim-snp", lie, SNP_LIES[lie]) for lie in sorted(SNP_LIES)]
+
+
+@pytest.mark.parametrize("platform,lie,expected", CASES, ids=[f"{p}-{lie}" for p, lie, _ in CASES])
+def test_each_lie_of_stage1_fails_its_check(ccktf_boot, platform, lie, expected):
+    failing, extra = expected
+    run, stage1, stage2, two = model_stages(ccktf_boot, f"handoff_lie={lie} {extra}", platform)
     assert f"# handoff: lie: handoff_lie={lie}" in stage1, stage1[-3000:]
     for name in HANDOFF_CHECKS:
         result = two.find(f"handoff.{name}")
@@ -172,3 +199,4 @@ def test_each_lie_of_stage1_fails_its_check(ccktf_boot, lie):
         else:
             assert result.status in (ktap.Status.PASS, ktap.Status.SKIP), (name, stage2[-4000:])
     assert two.exit and two.exit.kind == "failed", stage2[-3000:]
+

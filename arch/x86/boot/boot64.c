@@ -419,5 +419,9 @@ __noreturn void boot64_main(const u8 *bp)
 	ktest_skip_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES, NO_BOOT_SERVICES);
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);
 	plan_take_over(b, &plan);
+	/* As efi_main() after ExitBootServices: on TDX and SNP (here their models) native port I/O raises
+	 * #VE/#VC, so the UART waits until the platform's own port I/O works (kernel_main). */
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_PROTECTED))
+		console_hold();
 	machine_take_over(&plan, kernel_main);
 }

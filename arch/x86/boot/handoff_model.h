@@ -9,5 +9,7 @@
 const char *handoff_platform_refusal(void);
 /* Under a model: the setup_data node naming its state at node (next = 0); false (nothing written) else. */
 bool handoff_model_node(u8 *node);
+/* The platform's last step before the jump (SNP: shared pages private again); nothing is printed after it. */
+void handoff_platform_finish(void);
 
 #endif

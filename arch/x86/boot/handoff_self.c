@@ -171,5 +171,6 @@ void handoff_if_asked(enum ccktf_exit verdict)
 	       (u64)(__bss_start - __data_start));
 	printk("# handoff: stage 1 done; entering a copy at 0x%llx + 0x200 through the 64-bit boot protocol "
 	       "(boot_params at 0x%llx, command line \"%s\")\n", copy, bp_pa, (const char *)(uintptr_t)page);
+	handoff_platform_finish();
 	handoff_enter(copy + HANDOFF_ENTRY_64, bp_pa);
 }

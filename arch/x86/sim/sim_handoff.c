@@ -26,7 +26,7 @@ const char *sim_handoff_state(u64 *pa, u64 *bytes)
 	const char *why;
 
 	if (!header || !saver)
-		return "this model cannot hand its state over to stage 2 yet (sim-tdx can)";
+		return "this model cannot hand its state over to stage 2 yet (sim-tdx and sim-snp can)";
 	memset(header, 0, sizeof(*header));
 	header->magic = SIM_HANDOFF_MAGIC;
 	header->version = SIM_HANDOFF_VERSION;
@@ -45,6 +45,7 @@ static const struct {
 	sim_handoff_adopt_fn adopt;
 } adopters[] = {
 	{ "sim-tdx", sim_tdx_handoff_adopt },
+	{ "sim-snp", sim_snp_handoff_adopt },
 };
 
 const char *sim_handoff_adopt(u64 pa, u64 bytes, const char *platform)
@@ -64,5 +65,5 @@ const char *sim_handoff_adopt(u64 pa, u64 bytes, const char *platform)
 			sim_knobs = h->knobs;
 			return adopters[i].adopt(h);
 		}
-	return "this model cannot take its state over from a previous stage yet (sim-tdx can)";
+	return "this model cannot take its state over from a previous stage yet (sim-tdx and sim-snp can)";
 }

@@ -10,8 +10,11 @@
 #include <ccktf/boot.h>
 #include <ccktf/console.h>
 #include <ccktf/format.h>
+#include <ccktf/handoff.h>
 #include <ccktf/platform.h>
+#include <ccktf/string.h>
 #include "../snp/snp.h"
+#include "sim_handoff.h"
 #include "sim_x2apic.h"
 #include "snp_model.h"
 #include "snp_model_ap.h"
@@ -30,8 +33,34 @@ static const char *sim_snp_before_exit(struct boot_info *b)
 
 	if (err || (err = snp_model_init(b, &sim_mem)) || (err = snp_model_ap_reserve(b)))
 		return err;
+	if (handoff_mode() == HANDOFF_SELF && (err = sim_handoff_offer(b, snp_model_handoff_save)))
+		return err;
 	snp_model_discovery(&d);
 	return snp_setup_before_exit(b, &d);
+}
+
+/*
+ * Stage 2 of handoff=self: the regions and the RMP as stage 1 left them (sim_handoff.h), no firmware, no
+ * APs. The backend then sets up as Linux after a kexec: the CC blob from the inherited configuration
+ * tables, a GHCB page from this stage's allocator (sim_alloc(), which draws on it here), shared later
+ * through the GHCB MSR protocol (snp_setup.c snp_setup_without_boot_services()).
+ */
+const char *sim_snp_handoff_adopt(const struct sim_handoff *h)
+{
+	struct snp_discovery d;
+	const char *err;
+
+	memset(&sim_mem, 0, sizeof(sim_mem));
+	for (unsigned i = 0; i < h->count; i++) {
+		const struct sim_handoff_region *r = &h->regions[i];
+		sim_mem.regions[i] = (struct sim_region){ r->start, r->end, r->unreported != 0 };
+		sim_mem.bytes += r->end - r->start;
+	}
+	sim_mem.count = h->count;
+	if ((err = snp_model_adopt(h, &sim_mem)))
+		return err;
+	snp_model_discovery(&d);
+	return snp_setup_without_boot_services(&boot_info, &d, sim_alloc(&boot_info, EFI_PAGE_SIZE));
 }
 
 /* A map shows nothing unaccepted when the firmware accepted it all: deployed firmware always, near-future

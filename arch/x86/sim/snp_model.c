@@ -131,6 +131,13 @@ static struct rmp_region *region_of(u64 addr, const struct sim_region **r)
 	return *r ? &rmp[*r - mem.regions] : NULL;
 }
 
+/* An entry back in the default state (assigned, validated, not shared: a page made private again, as
+ * stage 1 of handoff=self leaves its GHCB) says what no entry says: its slot may be reused. */
+static bool outside_default(const struct outside_page *o)
+{
+	return !o->used || (o->assigned && o->validated && !o->shared);
+}
+
 static struct outside_page *outside_of(u64 pfn, bool create)
 {
 	struct outside_page *free = NULL;
@@ -138,7 +145,7 @@ static struct outside_page *outside_of(u64 pfn, bool create)
 	for (unsigned i = 0; i < OUTSIDE_PAGES; i++) {
 		if (outside[i].used && outside[i].pfn == pfn)
 			return &outside[i];
-		if (!outside[i].used && !free)
+		if (outside_default(&outside[i]) && !free)
 			free = &outside[i];
 	}
 	if (create && free)

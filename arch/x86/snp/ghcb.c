@@ -191,6 +191,14 @@ void ghcb_page_init(void *page, u64 gpa)
 	memset(ghcb, 0, GHCB_PAGE_SIZE);
 }
 
+/* The GHCB page protocol off (handoff=self's stage 1, before its GHCB is made private again: Linux
+ * snp_kexec_finish() clears boot_ghcb and sev_cfg.ghcbs_initialized): the MSR protocol only from here. */
+void ghcb_page_retire(void)
+{
+	ghcb = NULL;
+	ghcb_gpa = 0;
+}
+
 bool ghcb_ready(void)
 {
 	return my_page() != NULL;

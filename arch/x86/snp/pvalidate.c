@@ -150,6 +150,20 @@ void snp_note_page_state(u64 start, u64 size, bool made_shared)
 	shared[shared_count++].end = start + size;
 }
 
+bool snp_shared_range(unsigned i, u64 *start, u64 *end)
+{
+	if (i >= shared_count)
+		return false;
+	*start = shared[i].start;
+	*end = shared[i].end;
+	return true;
+}
+
+bool snp_shared_record_lost(void)
+{
+	return shared_lost;
+}
+
 static bool shared_by_guest(u64 addr)
 {
 	for (unsigned i = 0; i < shared_count; i++)

@@ -34,6 +34,13 @@ bool snp_discover_hardware(struct snp_discovery *d);
 /* snp_setup.c: the backend's platform steps, after the platform filled d. */
 const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d);
 const char *snp_setup_after_exit(void);
+/* In place of snp_setup_before_exit() in a stage without boot services (handoff=self's stage 2): the CC
+ * blob from the inherited configuration tables, ghcb_page from that stage's allocator. */
+const char *snp_setup_without_boot_services(struct boot_info *b, const struct snp_discovery *d, void *ghcb_page);
+/* snp_kexec.c: stage 1 of handoff=self, just before the jump: every page this guest made shared, its GHCB
+ * last, private again (Linux snp_kexec_finish()); no port I/O after it. NULL or why not (before anything). */
+const char *snp_kexec_refusal(void);
+void snp_kexec_finish(void);
 void snp_describe(char *buf, size_t size);
 /* platform_ops.identify for snp and sim-snp: the secrets page head read before ExitBootServices. */
 void snp_identify(char *buf, size_t size);
@@ -90,6 +97,7 @@ const char *ghcb_negotiate(unsigned *version, unsigned *hv_cbit, u64 *hv_feature
 const char *ghcb_register(u64 gpa);
 void ghcb_page_init(void *page, u64 gpa);
 bool ghcb_ready(void);
+void ghcb_page_retire(void); /* the GHCB page protocol off: MSR protocol only (snp_kexec.c) */
 void *ghcb_page(void);
 void ghcb_set_field(unsigned offset, u64 value);
 u64 ghcb_field(unsigned offset);
@@ -142,6 +150,9 @@ void snp_evict_cache(u64 va, u64 pages);
 enum cc_page_state snp_page_state(u64 addr, u64 *raw_status);
 /* psc.c tells pvalidate.c what the guest changed: [start, start + size) made shared, or private again. */
 void snp_note_page_state(u64 start, u64 size, bool made_shared);
+/* The record: its i-th range (false past the last), and whether a range did not fit. */
+bool snp_shared_range(unsigned i, u64 *start, u64 *end);
+bool snp_shared_record_lost(void);
 /*
  * Validates or rescinds one page, natively or through the SVSM: a PVALIDATE status (0, FAIL_INPUT,
  * FAIL_SIZEMISMATCH, or another non-zero value) with CF in *unchanged; *raw is what the hardware or the

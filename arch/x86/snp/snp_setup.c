@@ -18,6 +18,7 @@
 #include <arch/portio.h>
 #include <arch/snp_spec.h>
 #include <ccktf/boot.h>
+#include <ccktf/boot_steps.h>
 #include <ccktf/console.h>
 #include <ccktf/format.h>
 #include <ccktf/string.h>
@@ -67,9 +68,8 @@ static const char *failed(unsigned set, unsigned reason, const char *err)
  * the guest (find_cc_blob(): set 0, SNP unsupported), and so does a CPUID page it names that fails
  * setup_cpuid_table()'s checks (set 1, CPUID); no blob at all means CPUID from the hypervisor.
  */
-static const char *read_cc_blob(struct boot_info *b)
+static const char *read_cc_blob(const struct efi_cc_blob *blob)
 {
-	const struct efi_cc_blob *blob = efi_config_table(b->st, EFI_CC_BLOB_GUID);
 	const struct snp_cpuid_table *t;
 	const char *why;
 
@@ -106,6 +106,17 @@ static const char *allow_unaccepted_memory(struct boot_info *b)
 	return "called: OVMF leaves unaccepted memory to the OS";
 }
 
+/* The secrets page the CC blob names: an SVSM's fields, the identity; what the boot log says. */
+static void read_secrets(void)
+{
+	svsm_read_secrets(snp.secrets_pa, snp.secrets_size);
+	snp_secrets_identity_read((const u8 *)(uintptr_t)snp.secrets_pa, snp.secrets_pa, snp.secrets_size, &secrets_id);
+	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", snp.disc.cbit, snp.disc.source,
+	       snp.allow_unaccepted);
+	printk("# snp: CPUID answers come from %s%s\n", cpuid_source,
+	       have_cpuid_page ? "" : " (a leaf with sub-leaves and ECX != 0 is refused)");
+}
+
 const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d)
 {
 	const char *err;
@@ -115,15 +126,38 @@ const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discover
 	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
 	paging_set_encryption_mask(snp.cbit_mask);
 	snp.allow_unaccepted = allow_unaccepted_memory(b);
-	if ((err = read_cc_blob(b)))
+	if ((err = read_cc_blob(efi_config_table(b->st, EFI_CC_BLOB_GUID))))
 		return err;
-	svsm_read_secrets(snp.secrets_pa, snp.secrets_size);
-	snp_secrets_identity_read((const u8 *)(uintptr_t)snp.secrets_pa, snp.secrets_pa, snp.secrets_size, &secrets_id);
-	printk("# snp: C-bit %u (from %s); AllowUnacceptedMemory: %s\n", d->cbit, d->source, snp.allow_unaccepted);
-	printk("# snp: CPUID answers come from %s%s\n", cpuid_source,
-	       have_cpuid_page ? "" : " (a leaf with sub-leaves and ECX != 0 is refused)");
+	read_secrets();
 	snp.ghcb_page = efi_allocate_pages(b, 1, EFI_LOADER_DATA);
 	return snp.ghcb_page ? NULL : "AllocatePages for the GHCB page failed";
+}
+
+/*
+ * A stage entered through the boot protocol without boot services (handoff=self's stage 2), as Linux after
+ * a kexec: the CC blob from the configuration tables it inherited (Linux's arch/x86/boot/compressed/sev.c
+ * find_cc_blob() looks EFI_CC_BLOB_GUID up in the table array that boot_params' efi_info leads to,
+ * arch/x86/boot/compressed/efi.c efi_get_conf_table(); this stage takes the array's physical address from
+ * SETUP_EFI, as arch/x86/platform/efi/quirks.c efi_reuse_config() does after a kexec), and the GHCB page from this stage's own allocator (ghcb_page, private and validated: the
+ * previous stage made every page private again before the jump, snp_kexec.c). snp_setup_after_exit()
+ * then shares it through the GHCB MSR protocol, as Linux's early code does before a GHCB exists
+ * (arch/x86/coco/sev/core.c early_set_pages_state()). AllowUnacceptedMemory() belonged to the firmware's
+ * boot services: not called here.
+ */
+const char *snp_setup_without_boot_services(struct boot_info *b, const struct snp_discovery *d, void *ghcb_page)
+{
+	const char *err;
+
+	snp.disc = *d;
+	snp.cbit_mask = 1ull << d->cbit;
+	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
+	paging_set_encryption_mask(snp.cbit_mask);
+	snp.allow_unaccepted = "not called: no boot services in this stage (the previous stage's firmware is gone)";
+	if ((err = read_cc_blob(boot_config_table(b, (efi_guid_t)EFI_CC_BLOB_GUID))))
+		return err;
+	read_secrets();
+	snp.ghcb_page = ghcb_page;
+	return snp.ghcb_page ? NULL : "no page for the GHCB from this stage's allocator";
 }
 
 u64 snp_ghcb_gpa(void)
