@@ -6,8 +6,9 @@ the "unenlightened kernel" cell of the firmware x kernel matrix on platform none
 
 Linux's memory against what stage 1 handed over, the rule checked:
 - /sys/firmware/memmap (Linux's e820_table_firmware: the zero page's table after e820__update_table(),
-  arch/x86/kernel/e820.c) equals the e820 stage 1 printed, entry for entry: stage 1 merges same-type
-  neighbours and sorts, so Linux's sanitizing changes nothing;
+  arch/x86/kernel/e820.c) equals the e820 stage 1 printed, entry for entry: stage 1 merges adjacent
+  same-type entries (efi_to_e820(); it does not sort, and OVMF's final map comes in address order), so
+  Linux's sanitizing (which sorts, then merges) changes nothing;
 - the "System RAM" of /proc/iomem is that e820's RAM with the first page taken out: Linux reserves page 0
   (arch/x86/kernel/setup.c trim_bios_range(), e820__range_update(0, PAGE_SIZE, RAM, RESERVED)) and changes
   nothing else of the firmware's RAM; so the totals differ by exactly 4 KiB.
@@ -34,13 +35,13 @@ E820_TYPES = {"System RAM": 1, "Reserved": 2, "ACPI Tables": 3, "ACPI Non-volati
               "Unusable memory": 5, "Persistent Memory": 7, "Soft Reserved": 0xefffffff}
 
 
-def boot(ccktf_boot, tmp_path, data, append="tests=selftest handoff=linux", label="handoff-linux"):
+def boot(ccktf_boot, tmp_path, data, append="tests=selftest handoff=linux", label="handoff-linux", memory="1G"):
     """ccktf with the bundle ``data`` as -initrd (None: no -initrd); the Run and its serial text."""
     initrd = None
     if data is not None:
         initrd = tmp_path / "bundle.cpio"
         initrd.write_bytes(data)
-    run = ccktf_boot(append, label=label, memory="1G", timeout=TIMEOUT, initrd=initrd)
+    run = ccktf_boot(append, label=label, memory=memory, timeout=TIMEOUT, initrd=initrd)
     return run, ktap.strip_escapes(run.serial_log.read_bytes().decode(errors="replace"))
 
 
@@ -182,6 +183,25 @@ def test_the_loader_enters_any_bzimage_even_ccktf_itself(ccktf_boot, ccktf_kerne
     assert "# ccktf: exit=passed code=0" in stage2 and run.status == 1
 
 
+def test_initrd_addr_max_binds_the_initrd_only(ccktf_boot, ccktf_kernel, tmp_path):
+    """With 2560 MiB (all of it below 4 GiB on q35) free memory lies above ccktf's initrd_addr_max
+    (0x7fffffff): the kernel, command line and zero page go there, top-down, and the initrd alone stays
+    below 2 GiB (boot.rst "initrd_addr_max"); stage 2 (ccktf again) confirms where it was entered."""
+    image = ccktf_kernel.read_bytes()
+    assert int.from_bytes(image[0x22c:0x230], "little") == 0x7fffffff
+    data = linux_bundle.bundle(image, b"ramdisk " * 512, "tests=selftest")
+    run, out = boot(ccktf_boot, tmp_path, data, label="handoff-linux-2560m", memory="2560M")
+    entered = re.search(r"^# handoff: linux: entering Linux at (0x[0-9a-f]+) \+ 0x200 through the 64-bit boot protocol "
+                        r"\(boot_params at (0x[0-9a-f]+), initrd at (0x[0-9a-f]+), 4096 bytes", out, re.M)
+    assert entered, out[-3000:]
+    kernel, bp, initrd = (int(entered.group(i), 16) for i in (1, 2, 3))
+    assert kernel >= 1 << 31 and bp >= 1 << 31, f"kernel 0x{kernel:x}, boot_params 0x{bp:x}: above 2 GiB"
+    assert initrd + 4096 <= 1 << 31, f"initrd 0x{initrd:x} below initrd_addr_max + 1"
+    assert re.search(rf"^# ccktf: entry=boot-protocol loader=0xff protocol=2\.15 boot_params={entered.group(2)} "
+                     rf"image={entered.group(1)} ", out, re.M), out[-3000:]
+    assert "# ccktf: exit=passed code=0" in out[entered.end():] and run.status == 1
+
+
 def with_cmdline_size(image: bytes, size: int) -> bytes:
     """The image with its setup header's cmdline_size (0x238, boot.rst "cmdline_size") set to size."""
     out = bytearray(image)
@@ -190,16 +210,19 @@ def with_cmdline_size(image: bytes, size: int) -> bytes:
 
 
 @pytest.mark.parametrize("cmdline,size,why", [
-    ("tests=selftest " + "x" * 40, 32, "longer than the image's cmdline_size or 2047 bytes"),
-    ("tests=selftest\tseed=2", 2047, "not printable ASCII on one line"),
-], ids=["longer-than-cmdline_size", "not-printable"])
+    ("tests=selftest " + "x" * 40, 32, "cmdline: longer than the image's cmdline_size or 2047 bytes"),
+    ("tests=selftest\tseed=2", 2047, "cmdline: not printable ASCII on one line"),
+    (None, 8, "the default command line: longer than the image's cmdline_size or 2047 bytes"),  # console=ttyS0
+], ids=["longer-than-cmdline_size", "not-printable", "default-longer-than-cmdline_size"])
 def test_a_bad_command_line_is_refused_before_the_tests(ccktf_boot, ccktf_kernel, tmp_path, cmdline, size, why):
-    """The bundle's cmdline member is checked before the tests (written here past linux_bundle's own check)."""
+    """The bundle's cmdline member (or the default without one) is checked against the image's cmdline_size
+    before the tests (the bundle is written here past linux_bundle's own check)."""
     image = with_cmdline_size(ccktf_kernel.read_bytes(), size)
-    data = initramfs.write([initramfs.regular("/vmlinuz", image),
-                            initramfs.regular("/cmdline", cmdline.encode() + b"\n")])
-    run, out = boot(ccktf_boot, tmp_path, data)
-    refused(run, out, f"handoff=linux: cmdline: {why}")
+    members = [initramfs.regular("/vmlinuz", image)]
+    if cmdline is not None:
+        members.append(initramfs.regular("/cmdline", cmdline.encode() + b"\n"))
+    run, out = boot(ccktf_boot, tmp_path, initramfs.write(members))
+    refused(run, out, f"handoff=linux: {why}")
 
 
 def test_no_hand_off_when_stage_1_fails(ccktf_boot, ccktf_kernel, tmp_path):

@@ -12,11 +12,12 @@
  * tests run, as a usage error naming it.
  *
  * After the tests pass (handoff_linux_if_asked()), from free EfiConventionalMemory of the final map below
- * min(4 GiB, initrd_addr_max + 1), top-down (handoff_params.c):
+ * 4 GiB, top-down (handoff_params.c; placed by kernel/boot/linux_place.c):
  *   - the protected-mode part (file offset (setup_sects + 1) * 512) at a kernel_alignment-aligned address
  *     at or above pref_address with init_size bytes, the rest zeroed (kexec's segment memsz =
  *     PAGE_ALIGN(init_size));
- *   - the initrd, page-aligned (kexec's buf_align = PAGE_SIZE), in ramdisk_image/size and their ext_ halves;
+ *   - the initrd, page-aligned (kexec's buf_align = PAGE_SIZE), ending at or below initrd_addr_max + 1 (the
+ *     only piece that limit binds), in ramdisk_image/size and their ext_ halves;
  *   - the zero page: the image's setup header [0x1f1, 0x202 + byte 0x201) (bzImage64_load() copies the
  *     same), type_of_loader 0xff, cmd_line_ptr (+ ext), e820 from the final map, and efi_info "EL64" with
  *     the system table and the final map, but no SETUP_EFI node: that node tells Linux a previous kernel
@@ -45,6 +46,7 @@
 #include "boot/boot_params.h"
 #include "boot/bzimage_hdr.h"
 #include "boot/cpio.h"
+#include "boot/linux_place.h"
 #include "boot/linux_secureboot.h"
 #include "efi/efi_initrd_media.h"
 #include "handoff_params.h"
@@ -53,11 +55,6 @@
 #define CMDLINE_MAX 2048
 #define BOOT_CS 0x10 /* boot.rst "64-bit BOOT PROTOCOL": __BOOT_CS */
 #define BOOT_DS 0x18 /* __BOOT_DS */
-/* kexec-bzimage64.c bzImage64_load(): the kernel buffer starts at or above pref_address, or
- * MIN_KERNEL_LOAD_ADDR (1 MiB) when pref_address is lower; Linux's pref_address is LOAD_PHYSICAL_ADDR, below
- * which its decompressor moves its output up to it (arch/x86/boot/compressed/head_64.S), over memory it
- * does not know is in use. */
-#define MIN_KERNEL_LOAD (1 * MiB)
 #define OVMF_INITRD_WORD "initrd" /* OVMF appends " initrd=initrd" to LoadOptions when -initrd is given */
 
 /* SDM vol. 3A 3.4.5: flat 64-bit code (L=1, P, DPL 0, execute/read) and flat data (G, D/B, P, read/write),
@@ -109,23 +106,26 @@ static const struct cpio_member *member(const u8 *buf, u64 len, const char *name
 	return NULL;
 }
 
-/* The optional "cmdline" member: printable ASCII, trailing whitespace dropped, within cmdline_size. */
+/* The optional "cmdline" member, or DEFAULT_CMDLINE without one: printable ASCII, trailing whitespace dropped,
+ * within the image's cmdline_size (boot.rst "cmdline_size": the longest command line without its NUL). */
 static void read_cmdline(const u8 *buf, const struct cpio_member *m)
 {
-	u64 n = m ? m->size : 0;
+	const u8 *s = m ? buf + m->offset : (const u8 *)DEFAULT_CMDLINE;
+	u64 n = m ? m->size : sizeof(DEFAULT_CMDLINE) - 1;
 
-	while (n && (buf[m->offset + n - 1] == '\n' || buf[m->offset + n - 1] == ' ' || buf[m->offset + n - 1] == '\r'))
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\r'))
 		n--;
-	if (!m || !n) {
-		memcpy(bundle.cmdline, DEFAULT_CMDLINE, sizeof(DEFAULT_CMDLINE));
-		return;
+	if (m && !n) {
+		s = (const u8 *)DEFAULT_CMDLINE;
+		n = sizeof(DEFAULT_CMDLINE) - 1;
 	}
 	if (n >= sizeof(bundle.cmdline) || n > bundle.hdr.cmdline_size)
-		refuse("handoff=linux: %s: %s", "cmdline", "longer than the image's cmdline_size or 2047 bytes");
+		refuse("handoff=linux: %s: %s", m ? "cmdline" : "the default command line",
+		       "longer than the image's cmdline_size or 2047 bytes");
 	for (u64 i = 0; i < n; i++)
-		if (buf[m->offset + i] < 0x20 || buf[m->offset + i] > 0x7e)
+		if (s[i] < 0x20 || s[i] > 0x7e)
 			refuse("handoff=linux: %s: %s", "cmdline", "not printable ASCII on one line");
-	memcpy(bundle.cmdline, buf + m->offset, n);
+	memcpy(bundle.cmdline, s, n);
 	bundle.cmdline[n] = '\0';
 }
 
@@ -159,6 +159,12 @@ void handoff_linux_prepare(struct boot_info *b)
 	bundle.image_size = m->size;
 	if (!bzimage_check(bundle.image, bundle.image_size, &bundle.hdr, err, sizeof(err)))
 		refuse("handoff=linux: %s: %s", "vmlinuz is not a bzImage this loader can enter", err);
+	/* kexec-bzimage64.c bzImage64_probe(): an image without XLF_5LEVEL cannot be entered with 5-level
+	 * paging on, and paging cannot be turned from 5 to 4 levels with paging on (SDM vol. 3A 4.1.1); the
+	 * firmware's CR4.LA57 is the one stage 1 hands off with (it stays in long mode throughout) */
+	if ((read_cr4() & X86_CR4_LA57) && !(bundle.hdr.xloadflags & BZ_XLF_5LEVEL))
+		refuse("handoff=linux: %s: %s", "5-level paging is on",
+		       "vmlinuz lacks XLF_5LEVEL (xloadflags bit 5) to be entered so");
 	if ((m = member(buf, len, "initrd", false))) {
 		bundle.initrd = buf + m->offset;
 		bundle.initrd_size = m->size;
@@ -226,10 +232,6 @@ static const char *refusal(void)
 {
 	if (smp_get()->online > 1)
 		return "handoff=linux needs one CPU: the APs are parked in memory Linux reuses";
-	/* kexec-bzimage64.c bzImage64_probe(): an image without XLF_5LEVEL cannot be entered with 5-level
-	 * paging on, and paging cannot be turned from 5 to 4 levels with paging on (SDM vol. 3A 4.1.1) */
-	if ((read_cr4() & X86_CR4_LA57) && !(bundle.hdr.xloadflags & BZ_XLF_5LEVEL))
-		return "handoff=linux: 5-level paging is on and vmlinuz lacks XLF_5LEVEL (xloadflags bit 5)";
 	if (!bundle.ready || !boot_info.st)
 		return "handoff=linux: no bundle was read before ExitBootServices";
 	return NULL;
@@ -238,33 +240,31 @@ static const char *refusal(void)
 void handoff_linux_if_asked(enum ccktf_exit verdict)
 {
 	struct memmap m = memmap_view(&boot_info.memmap);
-	u64 ceiling = MIN((u64)HANDOFF_CEILING, (u64)bundle.hdr.initrd_addr_max + 1), kernel, initrd = 0, bp, cmdline;
-	u64 align = bundle.hdr.kernel_alignment, size = ALIGN_UP((u64)bundle.hdr.init_size, HANDOFF_PAGE);
+	const struct bzimage_info *h = &bundle.hdr;
+	struct linux_place_in in = { h->init_size, h->kernel_alignment, h->pref_address, h->initrd_addr_max,
+				     bundle.initrd_size, sizeof(bundle.cmdline) };
+	struct linux_place at;
 	struct e820_alloc a;
+	const char *why;
 
 	if (handoff_mode() != HANDOFF_LINUX)
 		return;
 	if (!handoff_may_go(verdict, refusal()))
 		return;
-	handoff_free_init(&a, &m, ceiling);
-	kernel = ALIGN_UP(handoff_alloc(&a, size + align, "no free memory for the kernel's init_size"), align);
-	if (kernel < MAX(bundle.hdr.pref_address, (u64)MIN_KERNEL_LOAD))
-		handoff_fail("the free memory for the kernel lies below its pref_address");
-	memcpy((void *)(uintptr_t)kernel, bundle.image + bundle.hdr.kern16, bundle.hdr.pm_size);
-	memset((void *)(uintptr_t)(kernel + bundle.hdr.pm_size), 0, size - bundle.hdr.pm_size);
-	if (bundle.initrd_size) {
-		initrd = handoff_alloc(&a, bundle.initrd_size, "no free memory for the initrd below initrd_addr_max");
-		memcpy((void *)(uintptr_t)initrd, bundle.initrd, bundle.initrd_size);
-	}
-	cmdline = handoff_alloc(&a, sizeof(bundle.cmdline), "no free page for the command line");
-	memcpy((void *)(uintptr_t)cmdline, bundle.cmdline, sizeof(bundle.cmdline));
-	bp = handoff_alloc(&a, BOOT_PARAMS_SIZE, "no free page for boot_params");
-	fill_zero_page((u8 *)(uintptr_t)bp, cmdline, initrd, &m, &a);
+	handoff_free_init(&a, &m, HANDOFF_CEILING);
+	if ((why = linux_place(&a, &in, &at)))
+		handoff_fail(why);
+	memcpy((void *)(uintptr_t)at.kernel, bundle.image + h->kern16, h->pm_size);
+	memset((void *)(uintptr_t)(at.kernel + h->pm_size), 0, ALIGN_UP((u64)h->init_size, HANDOFF_PAGE) - h->pm_size);
+	if (bundle.initrd_size)
+		memcpy((void *)(uintptr_t)at.initrd, bundle.initrd, bundle.initrd_size);
+	memcpy((void *)(uintptr_t)at.cmdline, bundle.cmdline, sizeof(bundle.cmdline));
+	fill_zero_page((u8 *)(uintptr_t)at.boot_params, at.cmdline, at.initrd, &m, &a);
 	print_e820();
 	printk("# handoff: linux: efi_info EL64 system table 0x%llx, memory map 0x%llx (%llu bytes)\n",
 	       (u64)(uintptr_t)boot_info.st, (u64)(uintptr_t)boot_info.memmap.buf, (u64)boot_info.memmap.map_size);
 	printk("# handoff: linux: entering Linux at 0x%llx + 0x200 through the 64-bit boot protocol (boot_params at "
-	       "0x%llx, initrd at 0x%llx, %llu bytes, command line \"%s\")\n", kernel, bp, initrd, bundle.initrd_size,
-	       bundle.cmdline);
-	enter_linux(kernel + HANDOFF_ENTRY_64, bp);
+	       "0x%llx, initrd at 0x%llx, %llu bytes, command line \"%s\")\n", at.kernel, at.boot_params, at.initrd,
+	       bundle.initrd_size, bundle.cmdline);
+	enter_linux(at.kernel + HANDOFF_ENTRY_64, at.boot_params);
 }
