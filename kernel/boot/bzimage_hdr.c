@@ -33,9 +33,11 @@ static bool check_magic(const u8 *img, u64 len, char *err, size_t err_size)
 	if (bp_get(img + BZ_VERSION, 2) < BZ_MIN_VERSION)
 		return refuse(err, err_size, "version (0x206)", bp_get(img + BZ_VERSION, 2),
 			      "needs >= 0x020c, protocol 2.12, for xloadflags (boot.rst \"xloadflags\")");
-	if (img[BZ_JUMP] != BZ_JUMP_OPCODE || BZ_JUMP + 2 + img[BZ_JUMP + 1] < BZ_HEADER_MIN_END)
+	/* boot.rst "jump": a short jump, whose rel8 is signed: 0x80..0xff jumps backwards, not past the header */
+	if (img[BZ_JUMP] != BZ_JUMP_OPCODE || img[BZ_JUMP + 1] >= 0x80 ||
+	    BZ_JUMP + 2 + img[BZ_JUMP + 1] < BZ_HEADER_MIN_END)
 		return refuse(err, err_size, "jump (0x200)", bp_get(img + BZ_JUMP, 2),
-			      "needs EB rel8 with the header through init_size (0x264) (boot.rst \"jump\")");
+			      "needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")");
 	return true;
 }
 
@@ -54,6 +56,9 @@ static bool check_load(const u8 *img, u64 len, struct bzimage_info *o, char *err
 	    o->kernel_alignment > BZ_ALIGN_MAX)
 		return refuse(err, err_size, "kernel_alignment (0x230)", o->kernel_alignment,
 			      "needs a power of two from 4 KiB to 16 MiB (boot.rst \"kernel_alignment\")");
+	if (o->initrd_addr_max < BZ_INITRD_ADDR_MAX_MIN)
+		return refuse(err, err_size, "initrd_addr_max (0x22c)", o->initrd_addr_max,
+			      "needs at least 0x100000: ccktf places nothing in the first MiB (boot.rst \"initrd_addr_max\")");
 	if (o->kern16 >= len)
 		return refuse(err, err_size, "setup_sects (0x1f1)", img[BZ_SETUP_SECTS],
 			      "the protected-mode part at (setup_sects + 1) * 512 starts past the file's end");

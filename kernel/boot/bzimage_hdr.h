@@ -16,7 +16,7 @@
 #define BZ_SETUP_HEADER 0x1f1
 #define BZ_SETUP_SECTS 0x1f1	   /* u8; 0 means 4 */
 #define BZ_BOOT_FLAG 0x1fe	   /* u16 0xaa55 */
-#define BZ_JUMP 0x200		   /* EB rel8: the header ends at 0x202 + rel8 */
+#define BZ_JUMP 0x200		   /* EB rel8 (signed, 0..0x7f forward): the header ends at 0x202 + rel8 */
 #define BZ_HEADER 0x202		   /* "HdrS" */
 #define BZ_VERSION 0x206	   /* u16 */
 #define BZ_LOADFLAGS 0x211	   /* u8 */
@@ -34,8 +34,12 @@
 #define BZ_LOADED_HIGH 0x01	   /* loadflags bit 0: a bzImage */
 #define BZ_XLF_KERNEL_64 0x0001	   /* xloadflags bit 0: the 64-bit entry at load + 0x200 */
 #define BZ_XLF_5LEVEL 0x0020	   /* xloadflags bit 5: may be entered with 5-level paging on */
-#define BZ_ALIGN_MIN 0x1000	   /* a page */
-#define BZ_ALIGN_MAX 0x1000000	   /* 16 MiB: arch/x86/Kconfig PHYSICAL_ALIGN range 0x2000 0x1000000 */
+/* kernel_alignment: the upper bound is arch/x86/Kconfig PHYSICAL_ALIGN's X86_64 range (0x200000 0x1000000);
+ * the lower bound is ccktf's own choice, a page (its allocator's unit), below Kconfig's 2 MiB minimum so that
+ * an image built with a smaller alignment than Linux allows is not refused for it alone. */
+#define BZ_ALIGN_MIN 0x1000
+#define BZ_ALIGN_MAX 0x1000000	   /* 16 MiB */
+#define BZ_INITRD_ADDR_MAX_MIN 0x100000 /* ccktf's allocator never hands out the first MiB (e820_alloc.h) */
 
 struct bzimage_info {
 	u64 kern16;		/* file offset of the protected-mode part: (setup_sects + 1) * 512 */

@@ -7,8 +7,12 @@
 
 #define CPIO_FIELDS 13
 #define F_MODE 1
+#define F_NLINK 4
 #define F_FILESIZE 6
 #define F_NAMESIZE 11
+#define F_CHECK 12
+#define MAGIC_NEWC "070701"
+#define MAGIC_CRC "070702" /* the same with a checksum: the low 32 bits of the sum of the data's bytes */
 #define S_IFMT 0170000	/* POSIX <sys/stat.h> file type bits, as the mode field carries them */
 #define S_IFREG 0100000
 #define TRAILER "TRAILER!!!"
@@ -40,7 +44,11 @@ static bool hex8(const u8 *p, u32 *out)
 	return true;
 }
 
-/* A leading "/" or "./" is not part of the name (cpio writers differ; Linux's reader does the same). */
+/*
+ * A leading "./" or "/" is dropped before names are compared, so that "vmlinuz", "/vmlinuz" and "./vmlinuz"
+ * (cpio writers differ) name one member. Linux's reader does not strip them (init/initramfs.c do_name()
+ * uses the name as given); it unpacks relative to its root "/", where these all name the same file.
+ */
 static const char *strip_prefix(const char *s)
 {
 	while (s[0] == '.' && s[1] == '/')
@@ -48,6 +56,16 @@ static const char *strip_prefix(const char *s)
 	while (s[0] == '/')
 		s++;
 	return s;
+}
+
+/* init/initramfs.c: with "070702" each data byte is added to a u32 (xwrite()), compared in do_copy() */
+static u32 checksum(const u8 *p, u64 n)
+{
+	u32 sum = 0;
+
+	for (u64 i = 0; i < n; i++)
+		sum += p[i];
+	return sum;
 }
 
 struct walk {
@@ -72,7 +90,7 @@ static bool read_header(struct walk *w, struct cpio_member *m)
 
 	if (w->len - w->off < CPIO_HEADER_SIZE)
 		return refuse(w, "truncated header (no TRAILER!!! member)", start);
-	if (memcmp(h, "070701", 6) && memcmp(h, "070702", 6))
+	if (memcmp(h, MAGIC_NEWC, 6) && memcmp(h, MAGIC_CRC, 6))
 		return refuse(w, "bad magic (not a newc cpio archive)", start);
 	for (unsigned i = 0; i < CPIO_FIELDS; i++)
 		if (!hex8(h + 6 + 8 * i, &f[i]))
@@ -87,11 +105,17 @@ static bool read_header(struct walk *w, struct cpio_member *m)
 			return refuse(w, "name not NUL-terminated at its namesize", start);
 	memcpy(m->name, h + CPIO_HEADER_SIZE, f[F_NAMESIZE]);
 	m->mode = f[F_MODE];
+	m->nlink = f[F_NLINK];
 	m->size = f[F_FILESIZE];
 	w->off = name_end + pad4(CPIO_HEADER_SIZE + f[F_NAMESIZE]);
 	if (w->off > w->len || w->len - w->off < m->size)
 		return refuse(w, "member data past the end", start);
 	m->offset = w->off;
+	/* do_copy() checks regular files' data only */
+	if (!memcmp(h, MAGIC_CRC, 6) && (m->mode & S_IFMT) == S_IFREG &&
+	    checksum(w->buf + m->offset, m->size) != f[F_CHECK])
+		return refuse(w, "070702 checksum does not match the data (Linux init/initramfs.c: \"bad data checksum\")",
+			      start);
 	return true;
 }
 
@@ -114,6 +138,13 @@ bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out
 				return refuse(&w, "member named twice", at);
 			if ((m.mode & S_IFMT) != S_IFREG) {
 				snprintf(err, err_size, "archive: '%s' is not a regular file (mode 0%o)", name, m.mode);
+				return false;
+			}
+			/* newc hard links: every copy but the last has filesize 0; the data rides on the last
+			 * (buffer-format.rst; init/initramfs.c maybe_link()) */
+			if (m.nlink > 1) {
+				snprintf(err, err_size, "archive: '%s' is a hard link (nlink %u): its data may be "
+					 "in another member", name, m.nlink);
 				return false;
 			}
 			*out = m;

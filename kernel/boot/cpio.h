@@ -7,7 +7,8 @@
  * check), the NUL-terminated name padded so that header + name is a multiple of 4, the data padded to a
  * multiple of 4; the member named "TRAILER!!!" ends the archive. Linux's own reader is init/initramfs.c.
  *
- * The archive comes from the host and is not trusted: every length is checked against the buffer, the walk
+ * With "070702" every regular member's check field must equal the sum of its data bytes (mod 2^32), as Linux
+ * checks it (init/initramfs.c do_copy()). The archive comes from the host and is not trusted: every length is checked against the buffer, the walk
  * moves forward by at least one header per member, and a refusal names what is wrong and where.
  */
 #ifndef CCKTF_BOOT_CPIO_H
@@ -22,13 +23,14 @@
 struct cpio_member {
 	char name[CPIO_NAME_MAX];
 	u32 mode;
+	u32 nlink;
 	u64 offset; /* of the data, from the archive's start */
 	u64 size;
 };
 
 /*
- * The member named name (without a leading "/" or "./"), a regular file (mode S_IFREG), found once in the
- * archive: returns true and fills *out; else false with the reason in err ("archive: no member 'vmlinuz'",
+ * The member named name (without a leading "/" or "./"), a regular file (mode S_IFREG) with nlink 1, found
+ * once in the archive: returns true and fills *out; else false with the reason in err ("archive: no member 'vmlinuz'",
  * "archive: bad magic at offset 0x...", ...). The whole archive up to its trailer is checked either way.
  */
 bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out, char *err, size_t err_size);

@@ -21,14 +21,15 @@ KTEST_SUITE(host_handoff_bundle, KTEST_AFTER_EXIT_BOOT_SERVICES, NULL);
 static u8 arc[8192];
 static size_t arc_len;
 
-/* One newc member as the harness's writer (harness/ccktf/initramfs.py) lays it out. */
-static void add(const char *name, u32 mode, const void *data, u32 size)
+/* One newc member as the harness's writer (harness/ccktf/initramfs.py) lays it out; add_ext() with the
+ * magic, nlink and check field given. */
+static void add_ext(const char *magic, const char *name, u32 mode, u32 nlink, const void *data, u32 size, u32 check)
 {
 	u32 namesize = (u32)strlen(name) + 1;
 	char head[CPIO_HEADER_SIZE + 1];
 
-	snprintf(head, sizeof(head), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1u, mode, 0u, 0u,
-		 1u, 0u, size, 0u, 0u, 0u, 0u, namesize, 0u);
+	snprintf(head, sizeof(head), "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", magic, 1u, mode, 0u, 0u,
+		 nlink, 0u, size, 0u, 0u, 0u, 0u, namesize, check);
 	memcpy(arc + arc_len, head, CPIO_HEADER_SIZE);
 	arc_len += CPIO_HEADER_SIZE;
 	memcpy(arc + arc_len, name, namesize);
@@ -39,6 +40,11 @@ static void add(const char *name, u32 mode, const void *data, u32 size)
 	arc_len += size;
 	while (arc_len % 4)
 		arc[arc_len++] = 0;
+}
+
+static void add(const char *name, u32 mode, const void *data, u32 size)
+{
+	add_ext("070701", name, mode, 1, data, size, 0);
 }
 
 static void start(void)
@@ -123,6 +129,47 @@ KTEST(host_handoff_bundle, cpio_refuses_a_member_named_twice)
 	KEXPECT_STREQ(t, err, "archive: member named twice at offset 0x7c");
 }
 
+/* "070702": the check field is the sum of the data's bytes (init/initramfs.c do_copy() "bad data checksum") */
+KTEST(host_handoff_bundle, cpio_070702_checksum_is_verified)
+{
+	struct cpio_member m;
+	char err[CPIO_ERR_MAX];
+	u32 sum = 'k' + 'e' + 'r' + 'n' + 'e' + 'l';
+
+	start();
+	add_ext("070702", "boot", DIR, 2, "", 0, 0);
+	add_ext("070702", "vmlinuz", REG, 1, "kernel", 6, sum);
+	trailer();
+	KASSERT_TRUE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, m.size, 6);
+	start();
+	add_ext("070702", "vmlinuz", REG, 1, "kernel", 6, sum + 1);
+	trailer();
+	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_STREQ(t, err, "archive: 070702 checksum does not match the data (Linux init/initramfs.c: \"bad data "
+			      "checksum\") at offset 0x0");
+	start(); /* a bad checksum on another member refuses the archive too, as Linux's unpacking fails */
+	add_ext("070702", "initrd", REG, 1, "x", 1, 0);
+	add_ext("070702", "vmlinuz", REG, 1, "kernel", 6, sum);
+	trailer();
+	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+}
+
+/* newc hard links carry the data in the last copy only (buffer-format.rst): a linked member is refused. */
+KTEST(host_handoff_bundle, cpio_refuses_a_hard_linked_member)
+{
+	struct cpio_member m;
+	char err[CPIO_ERR_MAX];
+
+	start();
+	add_ext("070701", "vmlinuz", REG, 2, "", 0, 0);
+	add_ext("070701", "other", REG, 2, "kernel", 6, 0);
+	trailer();
+	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_STREQ(t, err, "archive: 'vmlinuz' is a hard link (nlink 2): its data may be in another member");
+	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "other", &m, err, sizeof(err)));
+}
+
 /* A header shaped like Debian's 6.1 vmlinuz (measured: setup_sects 0x27, protocol 2.15, jump EB 6A,
  * kernel_alignment 2 MiB, relocatable, xloadflags 0x7f, init_size 0x3f98000). */
 static u8 img[0x8000];
@@ -176,7 +223,10 @@ KTEST(host_handoff_bundle, bzimage_refusals_name_the_field)
 		{ BZ_BOOT_FLAG, 2, 0x1234, "boot_flag (0x1fe) is 0x1234: needs 0xaa55 (boot.rst \"boot_flag\")" },
 		{ BZ_HEADER, 4, 0x58585858, "header (0x202) is 0x58585858: needs \"HdrS\" (0x53726448; boot.rst \"header\")" },
 		{ BZ_VERSION, 2, 0x020b, "version (0x206) is 0x20b: needs >= 0x020c, protocol 2.12, for xloadflags (boot.rst \"xloadflags\")" },
-		{ BZ_JUMP + 1, 1, 0x20, "jump (0x200) is 0x20eb: needs EB rel8 with the header through init_size (0x264) (boot.rst \"jump\")" },
+		{ BZ_JUMP + 1, 1, 0x20, "jump (0x200) is 0x20eb: needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")" },
+		/* rel8 is signed: 0x90 jumps back 0x70 bytes, not to 0x292 */
+		{ BZ_JUMP + 1, 1, 0x90, "jump (0x200) is 0x90eb: needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")" },
+		{ BZ_INITRD_ADDR_MAX, 4, 0xfffff, "initrd_addr_max (0x22c) is 0xfffff: needs at least 0x100000: ccktf places nothing in the first MiB (boot.rst \"initrd_addr_max\")" },
 		{ BZ_LOADFLAGS, 1, 0, "loadflags (0x211) is 0x0: needs LOADED_HIGH: a zImage is not a bzImage (boot.rst \"loadflags\")" },
 		{ BZ_XLOADFLAGS, 2, 0x7e, "xloadflags (0x236) is 0x7e: needs XLF_KERNEL_64, the 64-bit entry (boot.rst \"xloadflags\")" },
 		{ BZ_RELOCATABLE, 1, 0, "relocatable_kernel (0x234) is 0x0: needs nonzero: the image goes where free memory is (boot.rst \"relocatable_kernel\")" },
