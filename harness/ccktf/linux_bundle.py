@@ -21,6 +21,38 @@ from pathlib import Path
 from typing import Optional
 
 from . import initramfs
+from .errors import CcktfError
+
+# The rule the kernel's reader applies to the cmdline member (arch/x86/boot/handoff_linux.c read_cmdline()):
+# printable ASCII on one line, at most CMDLINE_MAX - 1 bytes and at most the image's cmdline_size (boot.rst
+# "cmdline_size": the longest command line without its NUL). Checked here too, so a bad bundle is refused when
+# it is written rather than at boot.
+CMDLINE_MAX = 2048
+CMDLINE_SIZE_OFFSET = 0x238  # setup header cmdline_size (u32), from protocol 2.06
+
+
+def image_cmdline_size(vmlinuz: bytes) -> Optional[int]:
+    """The bzImage's cmdline_size, or None when vmlinuz has no 2.06+ setup header to say it."""
+    if len(vmlinuz) < CMDLINE_SIZE_OFFSET + 4 or vmlinuz[0x202:0x206] != b"HdrS":
+        return None
+    if int.from_bytes(vmlinuz[0x206:0x208], "little") < 0x0206:
+        return None
+    return int.from_bytes(vmlinuz[CMDLINE_SIZE_OFFSET:CMDLINE_SIZE_OFFSET + 4], "little")
+
+
+def check_cmdline(cmdline: str, vmlinuz: Optional[bytes] = None) -> None:
+    """Raises CcktfError, naming the rule, for a command line handoff=linux would refuse."""
+    bad = [c for c in cmdline if not 0x20 <= ord(c) <= 0x7e]
+    if bad:
+        raise CcktfError(f"linux-bundle: the command line must be printable ASCII on one line; it holds {bad[0]!r}")
+    limit = CMDLINE_MAX - 1
+    size = image_cmdline_size(vmlinuz) if vmlinuz is not None else None
+    if size is not None and size < limit:
+        limit = size
+    if len(cmdline.rstrip(" ")) > limit:
+        whose = "the image's cmdline_size" if limit == size else "ccktf's own limit"
+        raise CcktfError(f"linux-bundle: the command line is {len(cmdline)} bytes; at most {limit} fit ({whose})")
+
 
 MARK = "ccktf-handoff-linux:"
 DEFAULT_CMDLINE = "console=ttyS0 quiet panic=-1"  # panic=-1: a panic reboots at once, and QEMU's -no-reboot ends the run
@@ -73,7 +105,10 @@ def memmap_initramfs(busybox: Path, efivarfs: Optional[Path] = None) -> bytes:
 
 
 def bundle(vmlinuz: Optional[bytes], initrd: Optional[bytes] = None, cmdline: Optional[str] = DEFAULT_CMDLINE) -> bytes:
-    """The archive; a member given as None is left out (the tests leave out vmlinuz on purpose)."""
+    """The archive; a member given as None is left out (the tests leave out vmlinuz on purpose). A command
+    line handoff=linux would refuse raises CcktfError (check_cmdline())."""
+    if cmdline is not None:
+        check_cmdline(cmdline, vmlinuz)
     members = []
     if vmlinuz is not None:
         members.append(initramfs.regular("/vmlinuz", vmlinuz))
@@ -104,8 +139,6 @@ def configure(parser) -> None:
 
 def execute(args) -> int:
     from . import linux_guest  # fetching Debian's packages only when asked
-    from .errors import CcktfError
-
     vmlinuz, initrd = args.vmlinuz, args.initrd.read_bytes() if args.initrd else None
     if args.debian:
         linux = linux_guest.fetch()

@@ -3,7 +3,10 @@ harness's own newc reader; the initramfs's /init prints what test_handoff_linux 
 
 import stat
 
+import pytest
+
 from ccktf import initramfs, linux_bundle
+from ccktf.errors import CcktfError
 
 
 def members(data):
@@ -91,3 +94,31 @@ def test_run_without_initrd_gives_qemu_none(ccktf, fake_qemu):
     fake_qemu.serve("passing")
     ccktf("run")
     assert "-initrd" not in fake_qemu.invocations()[-1]
+
+
+def header_with_cmdline_size(size: int) -> bytes:
+    """The start of a bzImage: "HdrS", protocol 2.15, cmdline_size."""
+    image = bytearray(0x400)
+    image[0x202:0x206] = b"HdrS"
+    image[0x206:0x208] = (0x020f).to_bytes(2, "little")
+    image[0x238:0x23c] = size.to_bytes(4, "little")
+    return bytes(image)
+
+
+@pytest.mark.parametrize("cmdline,match", [
+    ("console=ttyS0\nquiet", r"printable ASCII on one line; it holds '\\n'"),
+    ("console=ttyS0\tquiet", r"printable ASCII on one line; it holds '\\t'"),
+    ("console=ttyS0 é", "printable ASCII"),
+    ("x" * 2048, r"2048 bytes; at most 2047 fit \(ccktf's own limit\)"),
+])
+def test_a_command_line_the_kernel_would_refuse_is_refused_when_written(cmdline, match):
+    with pytest.raises(CcktfError, match=match):
+        linux_bundle.bundle(b"kernel", None, cmdline)
+
+
+def test_the_command_line_fits_the_images_cmdline_size():
+    image = header_with_cmdline_size(16)
+    assert members(linux_bundle.bundle(image, None, "x" * 16))["/cmdline"].data == b"x" * 16 + b"\n"
+    with pytest.raises(CcktfError, match=r"17 bytes; at most 16 fit \(the image's cmdline_size\)"):
+        linux_bundle.bundle(image, None, "x" * 17)
+    assert members(linux_bundle.bundle(b"kernel", None, "x" * 2047))["/cmdline"].data == b"x" * 2047 + b"\n"
