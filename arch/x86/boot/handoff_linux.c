@@ -9,7 +9,8 @@
  * QEMU's -initrd, is read through the Linux initrd media device path (kernel/efi/efi_initrd_media.c); its
  * members "vmlinuz" (required), "initrd" and "cmdline" (optional) are found (kernel/boot/cpio.c) and the
  * bzImage's setup header checked (kernel/boot/bzimage_hdr.c). Anything wrong is refused there, before the
- * tests run, as a usage error naming it.
+ * tests run, as a usage error naming it; so are Secure Boot on or unknown (ccktf does not verify vmlinuz's
+ * signature) and 5-level paging with an image that lacks XLF_5LEVEL.
  *
  * After the tests pass (handoff_linux_if_asked()), from free EfiConventionalMemory of the final map below
  * 4 GiB, top-down (handoff_params.c; placed by kernel/boot/linux_place.c):
@@ -19,12 +20,14 @@
  *   - the initrd, page-aligned (kexec's buf_align = PAGE_SIZE), ending at or below initrd_addr_max + 1 (the
  *     only piece that limit binds), in ramdisk_image/size and their ext_ halves;
  *   - the zero page: the image's setup header [0x1f1, 0x202 + byte 0x201) (bzImage64_load() copies the
- *     same), type_of_loader 0xff, cmd_line_ptr (+ ext), e820 from the final map, and efi_info "EL64" with
+ *     same), type_of_loader 0xff, cmd_line_ptr (+ ext), secure_boot as Linux's stub sets it
+ *     (linux_secureboot.h), e820 from the final map, and efi_info "EL64" with
  *     the system table and the final map, but no SETUP_EFI node: that node tells Linux a previous kernel
  *     already called SetVirtualAddressMap and to reuse its mappings (arch/x86/platform/efi/efi.c
  *     kexec_enter_virtual_mode()); ccktf never calls it, so Linux is handed EFI as its own EFI stub hands it
- *     over (drivers/firmware/efi/libstub/x86-stub.c exit_boot_func(): efi_info and the map, no setup_data)
- *     and calls SetVirtualAddressMap itself. acpi_rsdp_addr (2.14) stays 0, as after Linux's own stub:
+ *     over (drivers/firmware/efi/libstub/x86-stub.c exit_boot_func(): efi_info and the map, no SETUP_EFI
+ *     node; the stub may add others: SETUP_PCI, SETUP_E820_EXT, Apple properties) and calls
+ *     SetVirtualAddressMap itself. acpi_rsdp_addr (2.14) stays 0, as after Linux's own stub:
  *     Linux finds the RSDP through the EFI configuration tables (kexec fills it in from those tables);
  *   - a GDT with boot.rst's __BOOT_CS (0x10, flat 64-bit code) and __BOOT_DS (0x18, flat data), CS = 0x10,
  *     DS/ES/SS = 0x18, interrupts off, RSI = the zero page, entry at load address + 0x200, on stage 1's
@@ -179,7 +182,9 @@ void handoff_linux_prepare(struct boot_info *b)
 	bundle.ready = true;
 }
 
-/* The zero page: the image's setup header, the loader's fields, e820 and efi_info (no setup_data). */
+/* The zero page: the image's setup header, the loader's fields, e820 (beyond 128 entries with a
+ * SETUP_E820_EXT node, the only setup_data) and efi_info; screen_info and alt_mem_k stay zero (a serial
+ * console; Linux sizes memory from e820). */
 static void fill_zero_page(u8 *bp, u64 cmdline, u64 initrd, const struct memmap *m, struct e820_alloc *a)
 {
 	memset(bp, 0, BOOT_PARAMS_SIZE);
