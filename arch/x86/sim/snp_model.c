@@ -311,15 +311,21 @@ void snp_model_discovery(struct snp_discovery *d)
 	d->source = "the SNP model";
 }
 
+static bool adopted;	     /* handoff=self's stage 2: the RMP came from stage 1 */
+static u64 adopted_shared; /* pages the RMP held shared when stage 2 took it over */
+
 void snp_model_describe(char *buf, size_t size)
 {
-	snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
+	int n = snprintf(buf, size, "RMP over %u region(s), %llu MiB, hypervisor-owned until a PSC; host maps %s pages "
 		 "(sim_host_map); guest at VMPL %u%s; firmware %s (sim_fw) %s",
 		 mem.count, mem.bytes / MiB, sim_host_map_name(), snp_model_guest_vmpl(),
 		 snp_model_guest_vmpl() ? " below a modelled SVSM (sim_svsm)" : "", sim_fw_kind_name(fw_kind),
 		 fw_kind == SIM_FW_DEPLOYED ? "validated all memory before the OS ran"
 		 : accepted_all_at_exit	    ? "accepted all memory at ExitBootServices (no AllowUnacceptedMemory())"
 					    : "left unaccepted memory to the OS");
+	if (adopted && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "; RMP taken over from stage 1 (handoff=self) with %llu page(s) shared",
+			 adopted_shared);
 }
 
 u64 snp_rmp_take_injection(u64 pfn)
@@ -459,6 +465,20 @@ const char *snp_model_handoff_save(struct sim_handoff *h)
 	return snp_model_psp_state(&h->snp_psp_pa, &h->snp_psp_bytes);
 }
 
+/* The host's count of the pages its RMP holds shared (region bits and entries outside): what a guest left
+ * shared across a kexec, for the model's line. Linux's snp_kexec_finish() leaves none. */
+static u64 shared_pages(void)
+{
+	u64 n = 0;
+
+	for (unsigned i = 0; i < mem.count; i++)
+		for (u64 p = 0; p < (mem.regions[i].end - mem.regions[i].start) / EFI_PAGE_SIZE; p++)
+			n += bit(rmp[i].shared, p);
+	for (unsigned i = 0; i < OUTSIDE_PAGES; i++)
+		n += outside[i].used && outside[i].shared;
+	return n;
+}
+
 /* Stage 2: the RMP where stage 1's model left it; the guard's tables from this stage's allocator. No
  * firmware runs any more (its accept protocol is gone with boot services), and no SVSM (refused above). */
 const char *snp_model_adopt(const struct sim_handoff *h, const struct sim_memory *m)
@@ -474,5 +494,7 @@ const char *snp_model_adopt(const struct sim_handoff *h, const struct sim_memory
 	}
 	fw_kind = (enum sim_fw_kind)h->snp_fw_kind;
 	accepted_all_at_exit = h->snp_accepted_all_at_exit != 0;
+	adopted = true;
+	adopted_shared = shared_pages();
 	return snp_model_psp_adopt(h->snp_psp_pa, h->snp_psp_bytes) ?: sim_guard_reserve(&boot_info, &mem);
 }
