@@ -13,6 +13,12 @@
 const struct efi_unaccepted_memory *handoff_table(char *why, size_t size);
 /* The same, or the test skipped with the reason (handoff.unaccepted_table_valid reports the failure). */
 const struct efi_unaccepted_memory *handoff_table_or_skip(struct ktest *t);
+/* Does the table's bitmap cover addr ([phys_base, phys_base + size * 8 units))? */
+bool handoff_table_covers(const struct efi_unaccepted_memory *table, u64 addr);
+/* Does the table call the page at addr unaccepted (covered, its unit's bit set)? */
+bool handoff_table_says_unaccepted(const struct efi_unaccepted_memory *table, u64 addr);
+/* The start of the table's unit holding addr, counted from phys_base (below it: from 0). */
+u64 handoff_unit_of(const struct efi_unaccepted_memory *table, u64 addr);
 /* Is [addr, addr + 4 KiB) e820 RAM (the synthesized map's conventional memory)? */
 bool handoff_is_ram(u64 addr);
 

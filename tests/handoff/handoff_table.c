@@ -2,7 +2,9 @@
 /*
  * The unaccepted table stage 2 inherited (tests/handoff/handoff.h): found among the configuration tables by
  * its GUID, through the SETUP_EFI array stage 1 handed over, its header checked as Linux checks it
- * (drivers/firmware/efi/efi.c efi_config_parse_tables(): version 1 only; kernel/mm/unaccepted.c).
+ * (drivers/firmware/efi/efi.c efi_config_parse_tables(): version 1 only; kernel/mm/unaccepted.c). The
+ * reclaim pattern and the header are judged on the copy stage 2 took at its entry (handoff_probe.c), before
+ * its own allocations could reuse the memory; a header that changed since is this stage's doing, a failure.
  */
 #include <ccktf/boot.h>
 #include <ccktf/boot_steps.h>
@@ -12,6 +14,7 @@
 #include "handoff.h"
 
 #define PROBE_BYTES 16
+_Static_assert(UNACCEPTED_HEADER_SIZE <= HANDOFF_PROBE_BYTES, "the snapshot holds the header");
 
 static bool reads_reclaim_pattern(const u8 *p)
 {
@@ -21,24 +24,45 @@ static bool reads_reclaim_pattern(const u8 *p)
 	return true;
 }
 
+/* The snapshot of the table's first bytes (handoff_probe.c), by its index in boot_info.config_tables */
+static const u8 *entry_snapshot(const void *table)
+{
+	for (u64 i = 0; i < boot_info.config_table_count; i++)
+		if (boot_info.config_tables[i].table == table)
+			return handoff_probe(i);
+	return NULL;
+}
+
 const struct efi_unaccepted_memory *handoff_table(char *why, size_t size)
 {
 	const struct efi_unaccepted_memory *t =
 		boot_config_table(&boot_info, (efi_guid_t)LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID);
+	const u8 *first = t ? entry_snapshot(t) : NULL;
+	struct efi_unaccepted_memory hdr;
 	struct mm_error e;
 
 	why[0] = '\0';
 	mm_error_clear(&e);
 	if (!t)
 		return NULL;
-	if (reads_reclaim_pattern((const u8 *)t)) {
+	if (!first) {
+		snprintf(why, size, "the table at %p could not be read at this stage's entry", (const void *)t);
+		return NULL;
+	}
+	memcpy(&hdr, first, UNACCEPTED_HEADER_SIZE);
+	if (reads_reclaim_pattern(first)) {
 		snprintf(why, size, "the table at %p reads 0x%02x: stage 1 reclaimed and overwrote its memory (it was "
 			 "left in boot-services memory)", (const void *)t, HANDOFF_RECLAIM_BYTE);
 		return NULL;
 	}
-	if (!unaccepted_header_ok(t, &e)) {
+	if (!unaccepted_header_ok(&hdr, &e)) {
 		snprintf(why, size, "the table at %p: %s (version=%u unit_size=0x%x phys_base=0x%llx size=%llu)",
-			 (const void *)t, e.msg, t->version, t->unit_size, t->phys_base, t->size);
+			 (const void *)t, e.msg, hdr.version, hdr.unit_size, hdr.phys_base, hdr.size);
+		return NULL;
+	}
+	if (memcmp(&hdr, t, UNACCEPTED_HEADER_SIZE)) {
+		snprintf(why, size, "the table's header at %p changed since this stage's entry (this stage overwrote it)",
+			 (const void *)t);
 		return NULL;
 	}
 	return t;
@@ -52,6 +76,25 @@ const struct efi_unaccepted_memory *handoff_table_or_skip(struct ktest *t)
 	if (!table)
 		ktest_skip(t, "no valid inherited unaccepted table%s", why[0] ? " (unaccepted_table_valid says why)" : "");
 	return table;
+}
+
+bool handoff_table_covers(const struct efi_unaccepted_memory *table, u64 addr)
+{
+	struct range c = unaccepted_covered(table);
+
+	return addr >= c.start && addr < c.end;
+}
+
+bool handoff_table_says_unaccepted(const struct efi_unaccepted_memory *table, u64 addr)
+{
+	return handoff_table_covers(table, addr) && unaccepted_test(table, (addr - table->phys_base) / table->unit_size);
+}
+
+u64 handoff_unit_of(const struct efi_unaccepted_memory *table, u64 addr)
+{
+	if (addr < table->phys_base)
+		return ALIGN_DOWN(addr, table->unit_size);
+	return table->phys_base + ALIGN_DOWN(addr - table->phys_base, table->unit_size);
 }
 
 bool handoff_is_ram(u64 addr)

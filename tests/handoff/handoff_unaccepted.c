@@ -6,9 +6,7 @@
  * on hardware it lives in the TDX module's S-EPT / the SNP RMP and survives a kexec; on the models it
  * survives the hand-off as that state would (arch/x86/sim/sim_handoff.h). So:
  *   - the table is valid version 1 (Linux accepts no other: efi_config_parse_tables());
- *   - every unit it calls accepted was accepted: page_state of each of its RAM pages (on hardware an accept
- *     that must answer ALREADY_ACCEPTED / CF=1: a PENDING answer is a lying bitmap, and leaves that page
- *     accepted);
+ *   - what it calls accepted was accepted: handoff_accepted.c (handoff.accepted_units_were_accepted);
  *   - every unit it calls unaccepted accepts cleanly: no ALREADY_ACCEPTED (TDX) / CF=1 (SNP) answer, which
  *     would mean someone accepted it behind the bitmap's back.
  * The dump reader (handoff_dump.c) runs before the last of these, which leaves nothing unaccepted.
@@ -28,7 +26,8 @@ KTEST(handoff, unaccepted_table_valid)
 	if (!table && !why[0]) {
 		if (!platform_current()->accept_range)
 			KTEST_SKIP(t, "no unaccepted table inherited, and this platform accepts nothing");
-		KTEST_SKIP(t, "no unaccepted table inherited: stage 1 had no unaccepted memory");
+		KTEST_SKIP(t, "no unaccepted table inherited: all memory counts as accepted (Linux accept_memory()); "
+			      "accepted_units_were_accepted checks that it is");
 	}
 	if (!table) {
 		ktest_fail(t, __FILE__, __LINE__, "the inherited unaccepted table is not valid: %s", why);
@@ -37,44 +36,6 @@ KTEST(handoff, unaccepted_table_valid)
 	ktest_evidence(t, "inherited table at %p: version %u, unit %u KiB, base 0x%llx, %llu of %llu units unaccepted",
 		       (const void *)table, table->version, table->unit_size / 1024, table->phys_base,
 		       unaccepted_count_set(table), unaccepted_units(table));
-}
-
-KTEST(handoff, accepted_units_were_accepted)
-{
-	const struct efi_unaccepted_memory *table = handoff_table_or_skip(t);
-	const struct platform_ops *p = platform_current();
-	u64 pages = 0, bad = 0, bad_units = 0, raw;
-
-	if (!table)
-		return;
-	if (!p->page_state)
-		KTEST_SKIP(t, "the platform cannot say whether a page is accepted");
-	for (u64 unit = 0; unit < unaccepted_units(table); unit++) {
-		struct range r = unaccepted_unit_range(table, unit);
-		u64 unit_bad = 0, first = 0, first_raw = 0;
-		enum cc_page_state first_state = CC_PAGE_UNKNOWN;
-
-		if (unaccepted_test(table, unit))
-			continue;
-		for (u64 page = r.start; page < r.end; page += EFI_PAGE_SIZE) {
-			enum cc_page_state s;
-			if (!handoff_is_ram(page))
-				continue;
-			pages++;
-			s = p->page_state(page, &raw);
-			if (s != CC_PAGE_PENDING && s != CC_PAGE_UNKNOWN)
-				continue;
-			if (!unit_bad++)
-				first = page, first_raw = raw, first_state = s;
-		}
-		bad += unit_bad;
-		if (unit_bad && bad_units++ < REPORT_MAX)
-			ktest_fail(t, __FILE__, __LINE__, "unit [0x%llx-0x%llx) is accepted in the table, but %llu of its "
-				   "pages are not, the first 0x%llx %s (raw status 0x%llx)", r.start, r.end, unit_bad, first,
-				   first_state == CC_PAGE_PENDING ? "pending" : "of unknown state", first_raw);
-	}
-	ktest_evidence(t, "%llu RAM page(s) in units the table calls accepted asked; %llu not accepted, in %llu unit(s)",
-		       pages, bad, bad_units);
 }
 
 KTEST(handoff, unaccepted_units_accept_cleanly)

@@ -27,8 +27,12 @@
  * handler installed, so the guest stops without output (docs/bzimage.md). On a platform that accepts
  * memory, the inherited unaccepted table is this stage's bitmap, and what it calls unaccepted is reserved
  * before anything is allocated, as Linux memblock_reserve()s it (drivers/firmware/efi/efi.c
- * reserve_unaccepted()); the early allocations stay below 4 GiB, where firmware leaves memory accepted
- * (OvmfPkg/Library/PlatformInitLib/IntelTdx.c, OvmfPkg/PlatformPei/AmdSev.c).
+ * reserve_unaccepted()); the early allocations stay below 4 GiB, where OVMF leaves memory accepted by
+ * default (OvmfPkg/Library/PlatformInitLib/IntelTdx.c, OvmfPkg/PlatformPei/AmdSev.c), though not always:
+ * with sim_unaccepted=SIZE the model's pending memory lies below 4 GiB too (kept out by the reservation
+ * alone), and sim_fw_bug=pending-tail leaves pending RAM there that no table names, which is why under a
+ * model every page handed out is checked against the model's state (early_pages()). The first bytes of
+ * every configuration table are copied before the first allocation (handoff_probe.c), for the handoff suite.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
@@ -39,6 +43,7 @@
 #include <ccktf/console.h>
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
+#include <ccktf/handoff.h>
 #include <ccktf/kernel.h>
 #include <ccktf/ktest.h>
 #include <ccktf/metric.h>
@@ -56,6 +61,8 @@
 #include "boot/setup_data.h"
 #include "efi/acpi_pm.h"
 #include "mm/unaccepted.h"
+#include "../sim/sim_handoff.h"
+#include "handoff_stage2_alloc.h"
 #include "boot64.h"
 
 #define KERNEL_STACK_PAGES 16
@@ -83,6 +90,11 @@ static const void *mapped_read(void *ctx, u64 pa, u64 len)
 }
 
 static const struct boot_phys firmware_phys = { mapped_read, NULL };
+
+static const void *mapped_read_at(u64 pa, u64 len)
+{
+	return mapped_read(NULL, pa, len);
+}
 
 static __noreturn void refuse(const char *what, const char *why)
 {
@@ -215,27 +227,105 @@ static void select_platform(struct boot_info *b)
 		alloc.ceiling = MIN(alloc.ceiling, 4 * GiB);
 }
 
+/*
+ * Under a model, what the allocator hands out must be accepted memory: e820 RAM may still be pending (a
+ * previous stage that handed over no table, or left pending memory outside it: sim_fw_bug=pending-tail), and
+ * before the model attaches nothing here would fault on it, where on hardware the first write ends the
+ * guest (TDX with SEPT_VE_DISABLE; otherwise a #VE/#VC with no handler yet). So every page handed out is
+ * asked of the model (platform_ops.page_state, from the state it adopted): pages handed out while it
+ * adopted (its own tables) right after the adoption, later ones at once; a pending page ends the boot as
+ * the guest would end (crashed), naming it. On hardware page_state would accept the page: not asked.
+ */
+struct early_grant {
+	u64 pa, pages;
+};
+static struct early_grant grants[32];
+static unsigned grant_count;
+static bool model_state_adopted;
+
+static void check_accepted(u64 pa, u64 pages)
+{
+	u64 raw;
+
+	for (u64 page = pa; page < pa + pages * EFI_PAGE_SIZE; page += EFI_PAGE_SIZE) {
+		enum cc_page_state st = platform_current()->page_state(page, &raw);
+		if (st != CC_PAGE_PENDING && st != CC_PAGE_UNKNOWN)
+			continue;
+		printk("# ccktf: %s: the early allocator handed out [0x%llx-0x%llx), whose page 0x%llx the model holds "
+		       "%s (raw status 0x%llx): e820 RAM no table calls unaccepted; on hardware the first write there "
+		       "ends the guest: ended\n", platform_name(), pa, pa + pages * EFI_PAGE_SIZE, page,
+		       st == CC_PAGE_PENDING ? "pending" : "of unknown state", raw);
+		ccktf_exit(CCKTF_EXIT_CRASHED);
+	}
+}
+
 static u64 early_pages(u64 pages)
 {
-	return e820_alloc_pages(&alloc, pages);
+	u64 pa = e820_alloc_pages(&alloc, pages);
+
+	if (!pa || !cc_platform_has(CC_ATTR_HW_MODEL) || !platform_current()->page_state)
+		return pa;
+	if (model_state_adopted)
+		check_accepted(pa, pages);
+	else if (grant_count < ARRAY_SIZE(grants))
+		grants[grant_count++] = (struct early_grant){ pa, pages };
+	else
+		refuse("the early allocator", "more grants before the model's state is adopted than it keeps to check");
+	return pa;
+}
+
+static bool e820_ram_overlaps(void *ctx, u64 start, u64 end)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < e820_count; i++)
+		if (e820[i].type == E820_TYPE_RAM && start < e820[i].addr + e820[i].size && e820[i].addr < end)
+			return true;
+	return false;
 }
 
 /* The model takes its state over (sim_handoff.h), after what is unaccepted is reserved: what it allocates
- * for itself comes from this stage's allocator. */
+ * for itself comes from this stage's allocator. The header is checked first (sim_handoff_check.c): this
+ * stage trusts no address the previous stage names. */
 static void adopt_model(void)
 {
+	const struct sim_handoff_ram ram = { e820_ram_overlaps, NULL };
+	const struct sim_handoff *h;
+	u64 pa, bytes;
 	const char *why;
 
 	if (!cc_platform_has(CC_ATTR_HW_MODEL))
 		return;
 	if (scan.model.len != SIM_SETUP_DATA_LEN)
 		refuse("the model's setup_data node", "wrong length");
+	pa = bp_get(scan.model.data, 8);
+	bytes = bp_get(scan.model.data + 8, 8);
+	if (bytes != sizeof(*h) || !(h = mapped_read(NULL, pa, sizeof(*h))))
+		refuse("the model's setup_data node", "it names a header of the wrong size, or one this stage cannot read");
+	if ((why = sim_handoff_check(pa, h, platform_name(), &ram)))
+		refuse("the model's state from the previous stage", why);
 	sim_alloc_without_boot_services(early_pages);
-	why = sim_handoff_adopt(bp_get(scan.model.data, 8), bp_get(scan.model.data + 8, 8), platform_name());
+	why = sim_handoff_adopt(pa, bytes, platform_name());
 	if (why)
 		refuse("the model's state from the previous stage", why);
+	model_state_adopted = true;
+	for (unsigned i = 0; i < grant_count; i++)
+		check_accepted(grants[i].pa, grants[i].pages);
 	printk("# ccktf: %s: the model's state taken over from the previous stage (setup_data type 0x%x)\n",
 	       platform_name(), SIM_SETUP_DATA_TYPE);
+}
+
+/* handoff_stage2_alloc=SIZE: as a larger kernel's early allocations, checked as every other (early_pages()) */
+static void take_stage2_alloc(void)
+{
+	u64 bytes = handoff_stage2_alloc_bytes(), pa;
+
+	if (!bytes)
+		return;
+	pa = early_pages(ALIGN_UP(bytes, EFI_PAGE_SIZE) / EFI_PAGE_SIZE);
+	if (!pa)
+		refuse("handoff_stage2_alloc", "the early allocator has no free range that large below its ceiling");
+	printk("# ccktf: handoff_stage2_alloc: [0x%llx-0x%llx) from the early allocator\n", pa,
+	       pa + ALIGN_UP(bytes, EFI_PAGE_SIZE));
 }
 
 /* "# firmware:" as efi_main prints it, FirmwareVendor read at SETUP_EFI's physical fw_vendor. */
@@ -361,9 +451,9 @@ static void plan_take_over(struct boot_info *b, struct machine_plan *plan)
 {
 	plan->top = memmap_top(&b->memmap);
 	plan->table_pages = paging_pages_needed(plan->top);
-	plan->tables = (void *)(uintptr_t)e820_alloc_pages(&alloc, plan->table_pages);
+	plan->tables = (void *)(uintptr_t)early_pages(plan->table_pages);
 	plan->stack_pages = KERNEL_STACK_PAGES;
-	plan->stack = (void *)(uintptr_t)e820_alloc_pages(&alloc, KERNEL_STACK_PAGES);
+	plan->stack = (void *)(uintptr_t)early_pages(KERNEL_STACK_PAGES);
 	if (!plan->tables || !plan->stack) {
 		printk("# ccktf: FATAL: no e820 RAM free for %llu page-table and %u stack pages below 0x%llx\n",
 		       plan->table_pages, KERNEL_STACK_PAGES, mapped_top);
@@ -407,6 +497,7 @@ __noreturn void boot64_main(const u8 *bp)
 	select_platform(b);
 	kernel_list_if_asked(&b->args);
 	read_efi(b, ei, have_setup_efi, &efi);
+	handoff_probe_take(b, mapped_read_at); /* before the first allocation: what the previous stage left */
 	synthesize_memmap(b);
 	{
 		struct memmap map = memmap_view(&b->memmap);
@@ -415,6 +506,7 @@ __noreturn void boot64_main(const u8 *bp)
 	calibrate_tsc(b);
 	adopt_unaccepted(b);
 	adopt_model();
+	take_stage2_alloc();
 	smp_prepare_none(NO_BOOT_SERVICES " to allocate the APs' pages from, so one CPU only");
 	ktest_skip_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES, NO_BOOT_SERVICES);
 	kernel_run_phase(KTEST_BEFORE_EXIT_BOOT_SERVICES);

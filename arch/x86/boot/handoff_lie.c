@@ -11,7 +11,10 @@
  *                       reader that trusts the table touches it;
  *   table-in-reclaimed  the table moves into boot-services data, which the reclaim then overwrites (an
  *                       EFI stub that allocated it there: Linux allocates it EfiLoaderData /
- *                       EfiACPIReclaimMemory, drivers/firmware/efi/libstub/unaccepted_memory.c).
+ *                       EfiACPIReclaimMemory, drivers/firmware/efi/libstub/unaccepted_memory.c);
+ *   drop-table          the table is removed from the configuration-table array handed over, with memory
+ *                       still pending: without a table the next kernel takes all memory as accepted
+ *                       (Linux drivers/firmware/efi/unaccepted_memory.c accept_memory()).
  */
 #include <ccktf/args.h>
 #include <ccktf/boot.h>
@@ -24,8 +27,8 @@
 #include "handoff_lie.h"
 
 static const char *const lie_names[] = { "none", "table-version", "accept-behind", "clear-behind",
-					 "table-in-reclaimed" };
-enum lie { LIE_NONE, LIE_TABLE_VERSION, LIE_ACCEPT_BEHIND, LIE_CLEAR_BEHIND, LIE_TABLE_IN_RECLAIMED };
+					 "table-in-reclaimed", "drop-table" };
+enum lie { LIE_NONE, LIE_TABLE_VERSION, LIE_ACCEPT_BEHIND, LIE_CLEAR_BEHIND, LIE_TABLE_IN_RECLAIMED, LIE_DROP_TABLE };
 static enum lie lie;
 
 static bool parse_lie(const char *v)
@@ -39,7 +42,7 @@ static bool parse_lie(const char *v)
 }
 
 static const struct arg_key_ext handoff_lie_key = {
-	"handoff_lie", "none|table-version|accept-behind|clear-behind|table-in-reclaimed", parse_lie
+	"handoff_lie", "none|table-version|accept-behind|clear-behind|table-in-reclaimed|drop-table", parse_lie
 };
 ARG_KEY_REGISTER(handoff_lie_key);
 
@@ -102,6 +105,21 @@ static void table_in_reclaimed(struct efi_unaccepted_memory *t, const struct mem
 	printk("# handoff: lie: the unaccepted table now lies in boot-services data at 0x%llx\n", to);
 }
 
+/* The table's entry leaves the system table's array (the one SETUP_EFI hands over), the rest moved down. */
+static void drop_table(void)
+{
+	struct efi_system_table *st = boot_info.st;
+	efi_guid_t guid = LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID;
+	u64 kept = 0, n = st->number_of_table_entries;
+
+	for (u64 i = 0; i < n; i++)
+		if (!efi_guid_equal(&st->configuration_table[i].guid, &guid))
+			st->configuration_table[kept++] = st->configuration_table[i];
+	st->number_of_table_entries = kept;
+	printk("# handoff: lie: the unaccepted table is dropped from the configuration tables (%llu of %llu kept), "
+	       "%llu unit(s) still pending\n", kept, n, unaccepted_count_set(unaccepted.table));
+}
+
 const char *handoff_lie_refusal(void)
 {
 	struct range unit;
@@ -137,6 +155,9 @@ void handoff_lie_apply(const struct memmap *m)
 		break;
 	case LIE_TABLE_IN_RECLAIMED:
 		table_in_reclaimed(t, m);
+		break;
+	case LIE_DROP_TABLE:
+		drop_table();
 		break;
 	case LIE_NONE:
 		break;

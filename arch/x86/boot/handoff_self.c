@@ -31,6 +31,7 @@
 #include "handoff_lie.h"
 #include "handoff_model.h"
 #include "handoff_params.h"
+#include "handoff_stage2_alloc.h"
 #include <ccktf/handoff.h>
 
 #define KERNEL_ALIGNMENT (2 * MiB) /* the header's kernel_alignment (pe_header.asm) */
@@ -118,6 +119,8 @@ static void stage2_cmdline(char *buf, size_t size)
 
 	if (strcmp(platform_name(), "none"))
 		n += snprintf(buf + n, size - (size_t)n, " platform=%s", platform_name());
+	if (handoff_stage2_alloc_bytes())
+		n += snprintf(buf + n, size - (size_t)n, " handoff_stage2_alloc=%llu", handoff_stage2_alloc_bytes());
 	if (a->tests && strcmp(a->tests, "*"))
 		snprintf(buf + n, size - (size_t)n, " tests=%s", a->tests);
 }

@@ -14,6 +14,17 @@ enum handoff_mode handoff_mode(void);
 void handoff_if_asked(enum ccktf_exit verdict);
 
 struct boot_info;
+/*
+ * Stage 2 (boot64.c), before its first allocation: the first HANDOFF_PROBE_BYTES of each configuration table
+ * as the previous stage left them (handoff_probe.c); read(pa, len) gives the bytes or NULL. The handoff
+ * suite reads handoff_probe(i) for boot_info.config_tables[i]: NULL when it could not be read or when no
+ * snapshot was taken (handoff_probe_taken()).
+ */
+#define HANDOFF_PROBE_BYTES 32 /* 16 for the reclaim pattern; the unaccepted table's 24-byte header */
+void handoff_probe_take(const struct boot_info *b, const void *(*read)(u64 pa, u64 len));
+bool handoff_probe_taken(void);
+const u8 *handoff_probe(u64 i);
+
 /* With handoff=linux, before ExitBootServices (boot services up): reads the bundle from the Linux initrd media
  * device path and checks it; a usage error, before any test runs, when it is missing or wrong. */
 void handoff_linux_prepare(struct boot_info *b);
