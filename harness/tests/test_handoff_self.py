@@ -154,6 +154,8 @@ def test_on_a_model_the_model_state_and_the_table_survive_and_agree(ccktf_boot, 
         ghcb = re.search(r"# snp: GHCB at GPA (0x[0-9a-f]+) shared and registered", stage2)
         assert ghcb and ghcb.group(1) != finish.group(2), "stage 2 shares a GHCB page of its own"
         assert "AllowUnacceptedMemory: not called: no boot services in this stage" in stage2
+        # the host's RMP as stage 2 found it: nothing left shared (fails when stage 1 skips the unsharing)
+        assert "; RMP taken over from stage 1 (handoff=self) with 0 page(s) shared" in stage2, stage2[:6000]
         assert re.search(r"# platform-identity: platform=sim-snp source=model .*snp_report=ok ", stage2), stage2[:6000]
 
 
