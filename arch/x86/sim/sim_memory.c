@@ -103,7 +103,9 @@ void sim_alloc_without_boot_services(u64 (*pages_fn)(u64 pages))
 }
 
 /* Pages of memory_type from the firmware, or, in a stage entered without boot services (handoff=self's
- * stage 2), from that stage's own allocator (the type then is the caller's e820 bookkeeping). */
+ * stage 2), from that stage's own early allocator (boot64.c), which keeps them from its later allocations
+ * only: no type is recorded there that a later stage would see (stage 2 writes no e820), so such pages
+ * serve this stage's own tables (sim_alloc()), never the hardware's state (sim_alloc_hw()). */
 static void *alloc_pages(struct boot_info *b, u64 pages, u32 memory_type)
 {
 	if (b->no_boot_services)
@@ -122,11 +124,13 @@ void *sim_alloc(struct boot_info *b, u64 bytes)
 }
 
 /* EfiReservedMemoryType: what efi_to_e820() (Linux do_add_efi_memmap()) hands every later stage as e820
- * reserved, so the state survives handoff=self as the S-EPT/RMP survive a kexec (sim_handoff.h). */
+ * reserved, so the state survives handoff=self as the S-EPT/RMP survive a kexec (sim_handoff.h). NULL
+ * without boot services: stage 2 adopts the hardware's state, it cannot create any (nothing it allocates
+ * is reserved for a later stage). */
 void *sim_alloc_hw(struct boot_info *b, u64 bytes)
 {
 	u64 pages = ALIGN_UP(bytes, EFI_PAGE_SIZE) / EFI_PAGE_SIZE;
-	void *p = alloc_pages(b, pages, EFI_RESERVED_MEMORY);
+	void *p = b->no_boot_services ? NULL : alloc_pages(b, pages, EFI_RESERVED_MEMORY);
 
 	if (p)
 		memset(p, 0, pages * EFI_PAGE_SIZE);
