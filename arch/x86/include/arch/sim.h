@@ -80,7 +80,8 @@ void *sim_alloc(struct boot_info *b, u64 bytes);
  * ExitBootServices.
  */
 void *sim_alloc_hw(struct boot_info *b, u64 bytes);
-/* A stage without boot services (handoff=self's stage 2) gives sim_alloc()/sim_alloc_hw() its allocator. */
+/* A stage without boot services (handoff=self's stage 2) gives sim_alloc() its allocator; sim_alloc_hw()
+ * returns NULL there (the hardware's state is adopted, never created). */
 void sim_alloc_without_boot_services(u64 (*pages_fn)(u64 pages));
 
 /*
