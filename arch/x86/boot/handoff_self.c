@@ -14,8 +14,10 @@
  * .data is the image's as it was when the arguments were read (a snapshot, handoff_snapshot()), so stage
  * 2 does not inherit what stage 1's tests changed; .bss the entry zeroes; the relocations it re-applies
  * write absolute values (entry.asm apply_relocations), so re-applying them at another address is sound.
- * Platform none only, on one CPU: stage 2 refuses the models (their state lives in stage 1's memory), and
- * the APs of an smp boot would be parked in stage 1's memory, which stage 2 reuses.
+ * Platform none, or a model (sim-tdx, sim-snp) whose state crosses as hardware state would: in reserved
+ * pages named by a private setup_data node (handoff_model.c, arch/x86/sim/sim_handoff.h; docs/bzimage.md).
+ * One CPU: the APs of an smp boot would be parked in stage 1's memory, which stage 2 reuses. Real TDX/SNP are
+ * refused (stage 2's entry does port I/O before it has a #VE/#VC handler).
  */
 #include <arch/cpu.h>
 #include <ccktf/args.h>
