@@ -100,6 +100,19 @@ def test_handoff_self_is_refused_below_an_svsm(ccktf_boot):
     assert MARK not in out[out.find(MARK) + 1:], "no stage 2"
 
 
+def test_a_selection_too_long_for_stage_2_is_a_usage_error(ccktf_boot):
+    """Stage 2 gets stage 1's tests= on the command line it builds (255 bytes): cut short, stage 2 would run
+    another selection than stage 1 was given, and could pass. Refused after stage 1's tests instead (it was
+    cut mid-pattern silently before)."""
+    tests = ",".join(["selftest*"] * 30)  # every pattern matches (one that matches nothing is refused)
+    assert len(tests) > 255
+    run, out = boot(ccktf_boot, f"tests={tests} handoff=self")
+    assert "# handoff: refused: stage 2's command line (handoff=stage2, platform=, tests=) would not fit" in out, \
+        out[-3000:]
+    assert "# ccktf: exit=usage-error code=2" in out
+    assert MARK not in out[out.find(MARK) + 1:], "no stage 2"
+
+
 def test_a_lie_without_an_unaccepted_table_is_a_usage_error(ccktf_boot):
     """Platform none has no unaccepted table to lie about: refused after stage 1's tests, saying why."""
     run, out = boot(ccktf_boot, "tests=selftest handoff=self handoff_lie=table-version")

@@ -114,17 +114,22 @@ static void fill_header(u8 *bp, u64 cmdline, u64 setup_data)
 
 /* "handoff=stage2", with stage 1's platform when it is not none and its tests= when it gave one: stage 2 runs
  * on the platform stage 1 ran on (a model's state crosses, handoff_model.c) and the same selection. */
-static void stage2_cmdline(char *buf, size_t size)
+static char stage2_line[1024];
+
+/* Writes stage2_line; returns the length the whole line needs (sizeof(stage2_line) or more: it did not fit). */
+static size_t stage2_cmdline(void)
 {
 	const struct kernel_args *a = &boot_info.args;
-	int n = snprintf(buf, size, "%s", STAGE2_CMDLINE);
+	size_t size = sizeof(stage2_line), n = (size_t)snprintf(stage2_line, size, "%s", STAGE2_CMDLINE);
 
-	if (strcmp(platform_name(), "none"))
-		n += snprintf(buf + n, size - (size_t)n, " platform=%s", platform_name());
-	if (handoff_stage2_alloc_bytes())
-		n += snprintf(buf + n, size - (size_t)n, " handoff_stage2_alloc=%llu", handoff_stage2_alloc_bytes());
-	if (a->tests && strcmp(a->tests, "*"))
-		snprintf(buf + n, size - (size_t)n, " tests=%s", a->tests);
+	if (n < size && strcmp(platform_name(), "none"))
+		n += (size_t)snprintf(stage2_line + n, size - n, " platform=%s", platform_name());
+	if (n < size && handoff_stage2_alloc_bytes())
+		n += (size_t)snprintf(stage2_line + n, size - n, " handoff_stage2_alloc=%llu",
+				      handoff_stage2_alloc_bytes());
+	if (n < size && a->tests && strcmp(a->tests, "*"))
+		n += (size_t)snprintf(stage2_line + n, size - n, " tests=%s", a->tests);
+	return n;
 }
 
 static const char *refusal(void)
@@ -139,6 +144,10 @@ static const char *refusal(void)
 		return ".data is larger than the snapshot kept for stage 2";
 	if (!boot_info.st)
 		return "no EFI system table to hand over";
+	/* cut short, stage 2 would run another selection than stage 1 was given, and could pass */
+	if (stage2_cmdline() >= SETUP_EFI_OFFSET)
+		return "stage 2's command line (handoff=stage2, platform=, tests=) would not fit the 255 bytes kept for "
+		       "it: select the tests with fewer or shorter patterns";
 	return NULL;
 }
 
@@ -164,7 +173,7 @@ void handoff_if_asked(enum ccktf_exit verdict)
 	bp = (u8 *)(uintptr_t)bp_pa;
 	memset(bp, 0, BOOT_PARAMS_SIZE);
 	memset((void *)(uintptr_t)page, 0, HANDOFF_PAGE);
-	stage2_cmdline((char *)(uintptr_t)page, SETUP_EFI_OFFSET);
+	memcpy((void *)(uintptr_t)page, stage2_line, strlen(stage2_line) + 1); /* fits: refusal() */
 	handoff_fill_setup_efi((u8 *)(uintptr_t)(page + SETUP_EFI_OFFSET));
 	if (handoff_model_node((u8 *)(uintptr_t)(page + SETUP_MODEL_OFFSET)))
 		bp_put((u8 *)(uintptr_t)(page + SETUP_EFI_OFFSET), page + SETUP_MODEL_OFFSET, 8); /* SETUP_EFI's next */
