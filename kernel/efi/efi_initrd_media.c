@@ -61,11 +61,18 @@ efi_status_t efi_load_initrd_media(struct boot_info *b, u8 **buf, u64 *size, cha
 	if (EFI_IS_ERROR(s))
 		return failed(err, err_size, "HandleProtocol(LoadFile2)", s);
 	s = lf2->load_file(lf2, path, 0, &want, NULL);
+	if (s == EFI_SUCCESS) { /* what the firmware said, and ccktf's own code for the caller */
+		snprintf(err, err_size, "LoadFile2 for the size returned EFI_SUCCESS (0x0) with size %llu, not "
+			 "EFI_BUFFER_TOO_SMALL", (unsigned long long)want);
+		return EFI_LOAD_ERROR;
+	}
 	if (s != EFI_BUFFER_TOO_SMALL)
-		return failed(err, err_size, "LoadFile2 for the size (expected EFI_BUFFER_TOO_SMALL)",
-			      s == EFI_SUCCESS ? EFI_LOAD_ERROR : s);
-	if (!want)
-		return failed(err, err_size, "LoadFile2 (the file is empty)", EFI_LOAD_ERROR);
+		return failed(err, err_size, "LoadFile2 for the size (expected EFI_BUFFER_TOO_SMALL)", s);
+	if (!want) {
+		snprintf(err, err_size, "LoadFile2 returned EFI_BUFFER_TOO_SMALL (0x%llx) with size 0: the file is empty",
+			 (unsigned long long)s);
+		return EFI_LOAD_ERROR;
+	}
 	s = bs->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, (want + PAGE_SIZE - 1) / PAGE_SIZE, &pa);
 	if (EFI_IS_ERROR(s))
 		return failed(err, err_size, "AllocatePages for the initrd media file", s);
@@ -73,7 +80,11 @@ efi_status_t efi_load_initrd_media(struct boot_info *b, u8 **buf, u64 *size, cha
 	s = lf2->load_file(lf2, path, 0, &got, (void *)(uintptr_t)pa);
 	if (EFI_IS_ERROR(s) || got > want) {
 		bs->free_pages(pa, (want + PAGE_SIZE - 1) / PAGE_SIZE);
-		return failed(err, err_size, "LoadFile2 into the buffer", EFI_IS_ERROR(s) ? s : EFI_BAD_BUFFER_SIZE);
+		if (EFI_IS_ERROR(s))
+			return failed(err, err_size, "LoadFile2 into the buffer", s);
+		snprintf(err, err_size, "LoadFile2 into the buffer returned 0x%llx with size %llu, more than the %llu "
+			 "it asked for", (unsigned long long)s, (unsigned long long)got, (unsigned long long)want);
+		return EFI_BAD_BUFFER_SIZE;
 	}
 	*buf = (u8 *)(uintptr_t)pa;
 	*size = got;
