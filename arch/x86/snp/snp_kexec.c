@@ -27,23 +27,37 @@ const char *snp_kexec_refusal(void)
 	return NULL;
 }
 
+/* Which step of making a page private failed, at which page, with the raw status of that step. */
+struct private_error {
+	const char *step; /* NULL: none failed */
+	u64 gpa, raw;
+	unsigned term; /* the GHCB termination reason of Linux's set that matches the step */
+};
+
+static bool failed(struct private_error *e, const char *step, u64 gpa, u64 raw, unsigned term)
+{
+	*e = (struct private_error){ step, gpa, raw, term };
+	return false;
+}
+
 /* [start, end) private again: C-bit, Page State Change (GHCB page protocol or MSR), PVALIDATE. */
-static const char *make_private(u64 start, u64 end, bool by_msr)
+static bool make_private(u64 start, u64 end, bool by_msr, struct private_error *e)
 {
 	u64 raw;
 	bool unchanged;
 
 	for (u64 gpa = start; gpa < end; gpa += EFI_PAGE_SIZE)
-		if (!paging_set_page_flags(gpa, paging_encryption_mask(), 0))
-			return "setting the C-bit of a shared page failed";
+		if (!paging_set_page_flags(gpa, paging_encryption_mask(), 0)) /* no hardware status: our tables */
+			return failed(e, "setting the C-bit (no page table to split)", gpa, 0, GHCB_TERM_PSC);
 	for (u64 gpa = start; gpa < end; gpa += EFI_PAGE_SIZE)
 		if (by_msr ? !psc_msr_4k(gpa, SNP_PSC_OP_PRIVATE)
 			   : psc_set_range(gpa, EFI_PAGE_SIZE, SNP_PSC_OP_PRIVATE) != EFI_PAGE_SIZE)
-			return "the page-state change to private was refused";
+			return failed(e, "the page-state change to private", gpa, psc_last_error(), GHCB_TERM_PSC);
 	for (u64 gpa = start; gpa < end; gpa += EFI_PAGE_SIZE)
 		if (snp_validate(gpa, PVALIDATE_PAGE_4K, PVALIDATE_VALIDATE, &unchanged, &raw) != PVALIDATE_SUCCESS)
-			return "PVALIDATE of a page made private again failed";
-	return NULL;
+			return failed(e, "PVALIDATE", gpa, raw, GHCB_TERM_PVALIDATE);
+	e->step = NULL;
+	return true;
 }
 
 /* Every shared range but the GHCB's, through the GHCB; then the GHCB through the MSR protocol. A failure
@@ -51,23 +65,23 @@ static const char *make_private(u64 start, u64 end, bool by_msr)
 void snp_kexec_finish(void)
 {
 	u64 ghcb = snp_ghcb_gpa(), start, end, pages = 0;
-	const char *why;
+	struct private_error e;
 
 	for (unsigned i = 0; snp_shared_range(i, &start, &end);) {
 		if (start <= ghcb && ghcb < end && end - start == EFI_PAGE_SIZE) {
 			i++;
 			continue;
 		}
-		if ((why = make_private(start, end, false))) {
-			printk("# handoff: FATAL: making [0x%llx, 0x%llx) private again: %s (raw 0x%llx)\n", start, end,
-			       why, psc_last_error());
-			ghcb_terminate(GHCB_TERM_SET_LINUX, GHCB_TERM_PSC);
+		if (!make_private(start, end, false, &e)) {
+			printk("# handoff: FATAL: making [0x%llx, 0x%llx) private again: %s failed at 0x%llx (raw 0x%llx)\n",
+			       start, end, e.step, e.gpa, e.raw);
+			ghcb_terminate(GHCB_TERM_SET_LINUX, e.term);
 		}
 		pages += (end - start) / EFI_PAGE_SIZE; /* the record dropped the range: i now names the next */
 	}
 	printk("# handoff: snp: %llu shared page(s) private again; the GHCB at 0x%llx next, through the GHCB MSR "
 	       "protocol: no port I/O from here to stage 2 (Linux snp_kexec_finish())\n", pages, ghcb);
 	ghcb_page_retire();
-	if (make_private(ghcb, ghcb + EFI_PAGE_SIZE, true))
-		ghcb_terminate(GHCB_TERM_SET_LINUX, GHCB_TERM_PSC);
+	if (!make_private(ghcb, ghcb + EFI_PAGE_SIZE, true, &e)) /* no console now: the reason is the step's */
+		ghcb_terminate(GHCB_TERM_SET_LINUX, e.term);
 }
