@@ -79,11 +79,17 @@ static u64 first_pending_page(void)
 	return unit.start;
 }
 
+/* Accepts the 4 KiB page; on failure prints the platform's error with its raw status (kernel/mm/accept.h). */
 static bool accept_4k(u64 page)
 {
 	struct accept_stats stats = { 0 };
+	char fields[240];
 
-	return platform_current()->accept_range(page, EFI_PAGE_SIZE, &stats) == EFI_PAGE_SIZE;
+	if (platform_current()->accept_range(page, EFI_PAGE_SIZE, &stats) == EFI_PAGE_SIZE)
+		return true;
+	accept_error_format(&stats.first_error, fields, sizeof(fields));
+	printk("# ccktf: probe: accept-error: %s\n", fields);
+	return false;
 }
 
 static __noreturn void touch_beside_accepted(void)
