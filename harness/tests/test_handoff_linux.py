@@ -234,10 +234,11 @@ def test_no_hand_off_when_stage_1_fails(ccktf_boot, ccktf_kernel, tmp_path):
 
 
 def test_a_model_platform_is_refused_before_the_tests(ccktf_boot, ccktf_kernel, tmp_path):
-    """A model's page state lives in ccktf's memory, which Linux would take for its own."""
+    """A model cannot run under Linux, which would take the memory the model holds pending for plain RAM."""
     data = linux_bundle.bundle(ccktf_kernel.read_bytes(), None, "tests=selftest")
     run, out = boot(ccktf_boot, tmp_path, data, append="tests=selftest platform=sim-tdx sim_unaccepted=64M handoff=linux")
-    refused(run, out, "handoff=linux runs on platform none only: sim-tdx keeps its state in memory Linux would reuse")
+    refused(run, out, "handoff=linux runs on platform none only: sim-tdx cannot run under Linux, which would take "
+                      "the memory it holds pending for plain RAM")
 
 
 def test_more_than_one_cpu_is_refused(ccktf_boot, ccktf_kernel, tmp_path):

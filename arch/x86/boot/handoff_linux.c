@@ -32,8 +32,8 @@
  *   - a GDT with boot.rst's __BOOT_CS (0x10, flat 64-bit code) and __BOOT_DS (0x18, flat data), CS = 0x10,
  *     DS/ES/SS = 0x18, interrupts off, RSI = the zero page, entry at load address + 0x200, on stage 1's
  *     identity map (it maps all of memory).
- * Platform none on one CPU, as handoff=self: the APs would be parked in memory Linux reuses, and a model's
- * state lives in ccktf's memory.
+ * Platform none on one CPU: the APs would be parked in memory Linux reuses; and a model cannot run under
+ * Linux, which does not know it: the memory the model holds pending would be plain RAM to Linux.
  */
 #include <arch/cpu.h>
 #include <ccktf/args.h>
@@ -144,7 +144,7 @@ void handoff_linux_prepare(struct boot_info *b)
 		return;
 	if (strcmp(platform_name(), "none"))
 		refuse("handoff=linux runs on platform none only: %s %s", platform_name(),
-		       "keeps its state in memory Linux would reuse");
+		       "cannot run under Linux, which would take the memory it holds pending for plain RAM");
 	/* ccktf does not verify vmlinuz's signature: under Secure Boot it would boot an unverified kernel */
 	bundle.secure_boot = linux_secureboot_mode(&b->secure_boot);
 	if (bundle.secure_boot != LINUX_SECUREBOOT_DISABLED)
