@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from . import initramfs
+from . import bzimage, initramfs, linux_guest
 from .errors import CcktfError
 
 # The rule the kernel's reader applies to the cmdline member (arch/x86/boot/handoff_linux.c read_cmdline()):
@@ -28,16 +28,14 @@ from .errors import CcktfError
 # "cmdline_size": the longest command line without its NUL). Checked here too, so a bad bundle is refused when
 # it is written rather than at boot.
 CMDLINE_MAX = 2048
-CMDLINE_SIZE_OFFSET = 0x238  # setup header cmdline_size (u32), from protocol 2.06
 
 
 def image_cmdline_size(vmlinuz: bytes) -> Optional[int]:
-    """The bzImage's cmdline_size, or None when vmlinuz has no 2.06+ setup header to say it."""
-    if len(vmlinuz) < CMDLINE_SIZE_OFFSET + 4 or vmlinuz[0x202:0x206] != b"HdrS":
+    """The bzImage's cmdline_size, or None when vmlinuz has no 2.06+ setup header to say it (bzimage.FIELDS)."""
+    try:
+        return bzimage.Image(vmlinuz).field("cmdline_size")
+    except bzimage.Missing:
         return None
-    if int.from_bytes(vmlinuz[0x206:0x208], "little") < 0x0206:
-        return None
-    return int.from_bytes(vmlinuz[CMDLINE_SIZE_OFFSET:CMDLINE_SIZE_OFFSET + 4], "little")
 
 
 def check_cmdline(cmdline: str, vmlinuz: Optional[bytes] = None) -> None:
@@ -86,22 +84,16 @@ TOOLS = ("sh", "mount", "echo", "cat", "uname", "grep", "ls", "wc", "insmod", "p
 
 
 def efivarfs_module(root: Path, package: str) -> Optional[Path]:
-    """efivarfs.ko of the kernel ``package`` unpacked under ``root`` (Debian builds efivarfs as a module)."""
-    module = root / "lib" / "modules" / package.removeprefix("linux-image-") / "kernel" / "fs" / "efivarfs" / "efivarfs.ko"
-    return module if module.is_file() else None
+    """efivarfs.ko of the kernel ``package`` unpacked under ``root`` (linux_guest.kernel_module())."""
+    return linux_guest.kernel_module(root, package, linux_guest.EFIVARFS_MODULE)
 
 
 def memmap_initramfs(busybox: Path, efivarfs: Optional[Path] = None) -> bytes:
     """Linux's initramfs: busybox, the /init above and, when given, the kernel's efivarfs.ko (uncompressed)."""
-    links = {f"/bin/{tool}": "busybox" for tool in TOOLS}
-    files = {"/bin/busybox": (busybox.read_bytes(), 0o755), "/init": (INIT.format(mark=MARK).encode(), 0o755)}
+    files = {"/init": (INIT.format(mark=MARK).encode(), 0o755)}
     if efivarfs is not None:
         files["/efivarfs.ko"] = (efivarfs.read_bytes(), 0o644)
-    members = initramfs.tree(list(files) + list(links) + ["/proc/x", "/sys/x", "/dev/x"])
-    members += [initramfs.char_device("/dev/console", 5, 1), initramfs.char_device("/dev/ttyS0", 4, 64)]
-    members += [initramfs.regular(path, data, perm) for path, (data, perm) in files.items()]
-    members += [initramfs.symlink(path, target) for path, target in links.items()]
-    return initramfs.write(members)
+    return linux_guest.busybox_initramfs(busybox, files, TOOLS)
 
 
 def bundle(vmlinuz: Optional[bytes], initrd: Optional[bytes] = None, cmdline: Optional[str] = DEFAULT_CMDLINE) -> bytes:
@@ -138,13 +130,12 @@ def configure(parser) -> None:
 
 
 def execute(args) -> int:
-    from . import linux_guest  # fetching Debian's packages only when asked
     vmlinuz, initrd = args.vmlinuz, args.initrd.read_bytes() if args.initrd else None
     if args.debian:
         linux = linux_guest.fetch()
         vmlinuz = vmlinuz or linux.vmlinuz
         if initrd is None:
-            initrd = memmap_initramfs(linux.root / "bin" / "busybox", efivarfs_module(linux.root, linux.package))
+            initrd = memmap_initramfs(linux.root / "bin" / "busybox", linux.module(linux_guest.EFIVARFS_MODULE))
     if vmlinuz is None:
         raise CcktfError("linux-bundle: give --vmlinuz FILE, or --debian")
     args.out.write_bytes(bundle(vmlinuz.read_bytes(), initrd, args.cmdline))

@@ -21,6 +21,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from . import debian, initramfs
 from .errors import CcktfError
@@ -36,6 +37,8 @@ LIB_DIR = "/lib/x86_64-linux-gnu"
 LOADER = "/lib64/ld-linux-x86-64.so.2"
 _LDD_LINE = re.compile(r"^\s*(\S+)\s+=>\s+(not found|\S+)")
 TOOLS = ("sh", "mount", "echo", "cat", "uname", "poweroff")  # the busybox applets /init uses (links)
+# efivarfs, under /lib/modules/VERSION: Debian builds it as a module (CONFIG_EFIVAR_FS=m in its kernel config)
+EFIVARFS_MODULE = "kernel/fs/efivarfs/efivarfs.ko"
 
 INIT = """#!/bin/sh
 export PATH=/bin:/sbin
@@ -103,21 +106,28 @@ def write_initrd(root: Path, init: str, files: dict[str, tuple[bytes, int]], arg
     """An initramfs with ``init`` as /init, Debian's busybox (linked as each of ``tools``), kexec with the
     libraries it needs, ``args`` in /ccktf.args, and ``files`` ({path: (bytes, permissions)})."""
     kexec = root / "sbin" / "kexec"
-    busybox = root / "bin" / "busybox"
     libs = _libraries(root, kexec)
-    files = {"/bin/busybox": (busybox.read_bytes(), 0o755), "/sbin/kexec": (kexec.read_bytes(), 0o755),
-             LOADER: (Path(LOADER).read_bytes(), 0o755), "/ccktf.args": (args.encode() + b"\n", 0o644),
-             "/init": (init.encode(), 0o755), **files}
+    files = {"/sbin/kexec": (kexec.read_bytes(), 0o755), LOADER: (Path(LOADER).read_bytes(), 0o755),
+             "/ccktf.args": (args.encode() + b"\n", 0o644), "/init": (init.encode(), 0o755), **files}
     for lib in libs:
         files.setdefault(f"{LIB_DIR}/{lib.name}", (lib.read_bytes(), 0o755))
+    out.write_bytes(busybox_initramfs(root / "bin" / "busybox", files, tools))
+    return out
+
+
+def busybox_initramfs(busybox: Path, files: dict[str, tuple[bytes, int]], tools: tuple[str, ...]) -> bytes:
+    """The newc archive every initramfs here is: ``busybox`` as /bin/busybox, linked as /bin/TOOL for each of
+    ``tools``; ``files`` ({path: (bytes, permissions)}, /init among them); the mount points /proc, /sys and
+    /dev; and /dev/console (5:1) and /dev/ttyS0 (4:64), Linux Documentation/admin-guide/devices.txt, for
+    /init's output before anything mounts devtmpfs."""
+    files = {"/bin/busybox": (busybox.read_bytes(), 0o755), **files}
     links = {f"/bin/{tool}": "busybox" for tool in tools}
     dirs = ["/proc", "/sys", "/dev"]
     members = initramfs.tree(list(files) + list(links) + [d + "/x" for d in dirs])
     members += [initramfs.char_device("/dev/console", 5, 1), initramfs.char_device("/dev/ttyS0", 4, 64)]
     members += [initramfs.regular(path, data, perm) for path, (data, perm) in files.items()]
     members += [initramfs.symlink(path, target) for path, target in links.items()]
-    out.write_bytes(initramfs.write(members))
-    return out
+    return initramfs.write(members)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,18 @@ class DebianLinux:
     root: Path  # where ccktf.debian unpacked the packages
     package: str  # the linux-image package, e.g. linux-image-6.1.0-57-amd64
     vmlinuz: Path
+
+    def module(self, relpath: str) -> Optional[Path]:
+        """The kernel's module ``relpath`` (kernel_module()), or None when the package does not hold it."""
+        return kernel_module(self.root, self.package, relpath)
+
+
+def kernel_module(root: Path, package: str, relpath: str) -> Optional[Path]:
+    """The module ``relpath`` (e.g. EFIVARFS_MODULE) of the kernel ``package`` unpacked under ``root``: Debian
+    installs a kernel's modules under /lib/modules/VERSION, VERSION being the package name without
+    ``linux-image-``. None when the file is not there."""
+    module = root / "lib" / "modules" / package.removeprefix("linux-image-") / relpath
+    return module if module.is_file() else None
 
 
 def fetch() -> DebianLinux:

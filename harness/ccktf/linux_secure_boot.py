@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import firmware, linux_guest, qemu
-from .linux_guest import MARK, DebianLinux, LinuxGuest, LinuxGuestError
+from .linux_guest import EFIVARFS_MODULE, MARK, DebianLinux, LinuxGuest, LinuxGuestError
 
 # The images /init kexecs, by role, and where they sit in the initramfs.
 IMAGES = {"unsigned": "/ccktf.unsigned.efi", "wrongly-signed": "/ccktf.wrongly-signed.efi",
@@ -51,9 +51,8 @@ EFIVARS = ("SecureBoot", "SetupMode")
 # UEFI 2.10 section 8.2: EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS; Table 3-1 gives both
 # variables exactly these attributes.
 BS_RT = 0x6
-# efivarfs is a module in Debian's kernel (CONFIG_EFIVAR_FS=m); loading it under lockdown needs its signature,
-# which Debian's build key (compiled in) verifies.
-EFIVARFS_MODULE = "kernel/fs/efivarfs/efivarfs.ko"
+# efivarfs is a module in Debian's kernel (linux_guest.EFIVARFS_MODULE); loading it under lockdown needs its
+# signature, which Debian's build key (compiled in) verifies.
 TOOLS = linux_guest.TOOLS + ("od", "dmesg", "grep", "insmod", "head", "mknod")
 # /dev/kmsg, where a write becomes one record of the kernel's log (Linux Documentation/ABI/testing/dev-kmsg;
 # char 1:11, Documentation/admin-guide/devices.txt). The initramfs has no devtmpfs, so /init makes the node.
@@ -120,8 +119,8 @@ def prepare(linux: DebianLinux, images: dict[str, Path], args: str, out_dir: Pat
     if set(images) != set(IMAGES):
         raise LinuxGuestError(f"images for {', '.join(sorted(images))}; needed: {', '.join(sorted(IMAGES))}")
     check_fresh(images["unsigned"], images["signed"])
-    module = linux.root / "lib" / "modules" / linux.package.removeprefix("linux-image-") / EFIVARFS_MODULE
-    if not module.is_file():
+    module = linux.module(EFIVARFS_MODULE)
+    if module is None:
         raise LinuxGuestError(f"{linux.package} has no {EFIVARFS_MODULE} (needed to read SecureBoot and SetupMode)")
     files = {IMAGES[role]: (path.read_bytes(), 0o644) for role, path in images.items()}
     files["/efivarfs.ko"] = (module.read_bytes(), 0o644)
