@@ -61,7 +61,6 @@
 #include "boot/setup_data.h"
 #include "efi/acpi_pm.h"
 #include "mm/unaccepted.h"
-#include "../sim/sim_handoff.h"
 #include "handoff_stage2_alloc.h"
 #include "boot64.h"
 
@@ -283,28 +282,27 @@ static bool e820_ram_overlaps(void *ctx, u64 start, u64 end)
 	return false;
 }
 
-/* The model takes its state over (sim_handoff.h), after what is unaccepted is reserved: what it allocates
- * for itself comes from this stage's allocator. The header is checked first (sim_handoff_check.c): this
- * stage trusts no address the previous stage names. */
+static const void *read_phys(u64 pa, u64 bytes)
+{
+	return mapped_read(NULL, pa, bytes);
+}
+
+/* The model takes its state over (platform_handoff_ops.adopt), after what is unaccepted is reserved: what it
+ * allocates for itself comes from this stage's allocator. The platform checks what the node names before it
+ * adopts it: this stage trusts no address the previous stage names. */
 static void adopt_model(void)
 {
-	const struct sim_handoff_ram ram = { e820_ram_overlaps, NULL };
-	const struct sim_handoff *h;
-	u64 pa, bytes;
+	const struct handoff_stage2 env = { read_phys, e820_ram_overlaps, early_pages };
+	const struct platform_handoff_ops *h = platform_current()->handoff;
 	const char *why;
 
 	if (!cc_platform_has(CC_ATTR_HW_MODEL))
 		return;
 	if (scan.model.len != SIM_SETUP_DATA_LEN)
 		refuse("the model's setup_data node", "wrong length");
-	pa = bp_get(scan.model.data, 8);
-	bytes = bp_get(scan.model.data + 8, 8);
-	if (bytes != sizeof(*h) || !(h = mapped_read(NULL, pa, sizeof(*h))))
-		refuse("the model's setup_data node", "it names a header of the wrong size, or one this stage cannot read");
-	if ((why = sim_handoff_check(pa, h, platform_name(), &ram)))
-		refuse("the model's state from the previous stage", why);
-	sim_alloc_without_boot_services(early_pages);
-	why = sim_handoff_adopt(pa, bytes, platform_name());
+	if (!h || !h->adopt)
+		refuse(platform_name(), "this model cannot take its state over from a previous stage");
+	why = h->adopt(bp_get(scan.model.data, 8), bp_get(scan.model.data + 8, 8), &env);
 	if (why)
 		refuse("the model's state from the previous stage", why);
 	model_state_adopted = true;

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What handoff=self needs from the platform it runs on (docs/bzimage.md "handoff=self"). Platform none has
- * nothing to hand over. A hardware model hands its state over as the hardware would keep it: in reserved
- * pages, named by a private setup_data node (arch/sim.h SIM_SETUP_DATA_TYPE, sim_handoff.h). Real TDX/SNP
- * keep their state themselves, but stage 2's boot-protocol entry does native port I/O before it has a
- * #VE/#VC handler, which kills a real TD or SNP guest: refused. On SNP (the model) stage 1 makes every
- * page it shared private again just before the jump, as Linux does before a kexec (snp_kexec.c).
+ * What handoff=self needs from the platform it runs on (docs/bzimage.md "handoff=self"), asked through its
+ * ops table (platform_handoff_ops). A platform without one has nothing to hand over (none). A hardware model
+ * hands its state over as the hardware would keep it: in reserved pages, named by a private setup_data node
+ * (arch/sim.h SIM_SETUP_DATA_TYPE). Real TDX/SNP keep their state themselves, but stage 2's boot-protocol
+ * entry does native port I/O before it has a #VE/#VC handler, which kills a guest whose state is protected:
+ * refused. On SNP (the model) stage 1 makes every page it shared private again just before the jump, as
+ * Linux does before a kexec (the platform's finish hook).
  */
 #include <arch/sim.h>
 #include <ccktf/platform.h>
 #include <ccktf/string.h>
 
-#include "../snp/snp.h"
 #include "boot/boot_params.h"
 #include "boot/setup_data.h"
 #include "handoff_model.h"
@@ -20,25 +20,23 @@ static u64 state_pa, state_bytes;
 
 const char *handoff_platform_refusal(void)
 {
-	const char *why;
+	const struct platform_handoff_ops *h = platform_current()->handoff;
 
-	if (!cc_platform_has(CC_ATTR_HW_MODEL))
-		return strcmp(platform_name(), "none") ? "on TDX/SNP hardware stage 2's boot-protocol entry would do port "
-							 "I/O before it has a #VE/#VC handler"
-						       : NULL;
-	if (cc_platform_has(CC_ATTR_SEV_SNP_GUEST) && (why = snp_kexec_refusal()))
-		return why;
-	if ((why = sim_handoff_state(&state_pa, &state_bytes)))
-		return why;
-	return NULL;
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_PROTECTED) && !cc_platform_has(CC_ATTR_HW_MODEL))
+		return "on TDX/SNP hardware stage 2's boot-protocol entry would do port I/O before it has a #VE/#VC "
+		       "handler";
+	if (!h || !h->save)
+		return cc_platform_has(CC_ATTR_HW_MODEL) ? "this model cannot hand its state over to stage 2" : NULL;
+	return h->save(&state_pa, &state_bytes);
 }
 
-/* The last step before the jump: on SNP every page this guest made shared is private again, its GHCB last
- * (snp_kexec.c, as Linux's snp_kexec_finish()); no port I/O after it. */
+/* The last step before the jump (platform_handoff_ops.finish); no port I/O after it. */
 void handoff_platform_finish(void)
 {
-	if (cc_platform_has(CC_ATTR_SEV_SNP_GUEST))
-		snp_kexec_finish();
+	const struct platform_handoff_ops *h = platform_current()->handoff;
+
+	if (h && h->finish)
+		h->finish();
 }
 
 bool handoff_model_node(u8 *node)

@@ -48,20 +48,30 @@ static const struct {
 	{ "sim-snp", sim_snp_handoff_adopt },
 };
 
-const char *sim_handoff_adopt(u64 pa, u64 bytes, const char *platform)
+/*
+ * Stage 2 (platform_handoff_ops.adopt): each check once, in this order: the node names a readable header of
+ * the right size; it is one (magic, version, size), so garbage is refused as such; the selected model wrote
+ * it; what it names is sane and outside e820 RAM (sim_handoff_check.c). Only then does the model allocate
+ * (from stage 2's allocator) and adopt.
+ */
+const char *sim_handoff_adopt(u64 pa, u64 bytes, const struct handoff_stage2 *env)
 {
-	const struct sim_handoff *h = (const struct sim_handoff *)(uintptr_t)pa;
+	const struct sim_handoff_ram ram = { env->overlaps_ram, NULL };
+	const char *platform = platform_name();
+	const struct sim_handoff *h;
+	const char *why;
 
-	if (bytes != sizeof(*h) || !pa)
-		return "the model's hand-off node gives a header of the wrong size";
+	if (!pa || bytes != sizeof(*h) || !(h = env->read(pa, bytes)))
+		return "the model's setup_data node names a header of the wrong size, or one this stage cannot read";
 	if (h->magic != SIM_HANDOFF_MAGIC || h->version != SIM_HANDOFF_VERSION || h->bytes != sizeof(*h))
 		return "the model's hand-off header has the wrong magic, version or size";
 	if (strncmp(h->platform, platform, sizeof(h->platform)))
 		return "the model's hand-off header was written by another model than the one selected";
-	if (h->count > SIM_MAX_REGIONS)
-		return "the model's hand-off header lists more regions than a model tracks";
+	if ((why = sim_handoff_check(pa, h, platform, &ram)))
+		return why;
 	for (unsigned i = 0; i < ARRAY_SIZE(adopters); i++)
 		if (!strcmp(adopters[i].platform, platform)) {
+			sim_alloc_without_boot_services(env->alloc_pages);
 			sim_knobs = h->knobs;
 			return adopters[i].adopt(h);
 		}

@@ -13,6 +13,7 @@
 #define ARCH_SIM_HANDOFF_H
 
 #include <arch/sim.h>
+#include <ccktf/platform.h>
 
 #define SIM_HANDOFF_MAGIC 0x54534d53544b4343ull /* "CCKTSMST" */
 #define SIM_HANDOFF_VERSION 2 /* 2: the SNP model's fields */
@@ -55,6 +56,13 @@ struct sim_handoff_ram {
  * unaligned or overlapping another, too many regions, a TDX GPA width other than 48/52 (sim_handoff_check.c). */
 const char *sim_handoff_check(u64 pa, const struct sim_handoff *h, const char *platform,
 			      const struct sim_handoff_ram *ram);
+
+/* Stage 1, after its tests (platform_handoff_ops.save): the header written; NULL and its place, or why
+ * this model cannot hand off. */
+const char *sim_handoff_state(u64 *pa, u64 *bytes);
+/* Stage 2 (platform_handoff_ops.adopt): checks the header at [pa, pa + bytes) (sim_handoff.c says in which
+ * order) and has the selected model adopt it. */
+const char *sim_handoff_adopt(u64 pa, u64 bytes, const struct handoff_stage2 *env);
 
 /* Before ExitBootServices: a model that can hand its state over reserves the header's page. */
 const char *sim_handoff_offer(struct boot_info *b, sim_handoff_save_fn save);

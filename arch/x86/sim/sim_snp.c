@@ -134,6 +134,23 @@ static void sim_snp_describe(char *buf, size_t size)
 	snprintf(buf, size, "MODEL of SNP firmware/RMP (no SNP hardware): %s", backend);
 }
 
+/* handoff=self, stage 1: what the SNP backend refuses (snp_kexec.c: an SVSM, a lost shared-page record),
+ * before anything is written; then the RMP and the PSP's state in reserved pages (sim_handoff.h). */
+static const char *sim_snp_handoff_save(u64 *pa, u64 *bytes)
+{
+	const char *why = snp_kexec_refusal();
+
+	return why ? why : sim_handoff_state(pa, bytes);
+}
+
+/* The backend makes every page it shared private again just before the jump (snp_kexec_finish(), as
+ * Linux's); stage 2 adopts the RMP in place. */
+static const struct platform_handoff_ops sim_snp_handoff = {
+	.save = sim_snp_handoff_save,
+	.finish = snp_kexec_finish,
+	.adopt = sim_handoff_adopt,
+};
+
 static const struct platform_ops sim_snp_platform = {
 	.name = "sim-snp",
 	.auto_priority = -1,
@@ -151,5 +168,6 @@ static const struct platform_ops sim_snp_platform = {
 	.has = snp_has,
 	.model = &snp_model_ops,
 	.cpu_wake = CPU_WAKE_SNP_AP_CREATE,
+	.handoff = &sim_snp_handoff,
 };
 PLATFORM_REGISTER(sim_snp_platform);

@@ -79,6 +79,12 @@ static void sim_tdx_describe(char *buf, size_t size)
 		 td, memory.bytes / MiB, sim_host_map_name(), tdx_model_tdcalls_served());
 }
 
+/* handoff=self: the module's state crosses in reserved pages (sim_handoff.h); nothing to undo before the jump. */
+static const struct platform_handoff_ops sim_tdx_handoff = {
+	.save = sim_handoff_state,
+	.adopt = sim_handoff_adopt,
+};
+
 static const struct platform_ops sim_tdx_platform = {
 	.name = "sim-tdx",
 	.auto_priority = -1,
@@ -96,5 +102,6 @@ static const struct platform_ops sim_tdx_platform = {
 		 CC_ATTR_BIT(CC_ATTR_GUEST_STATE_PROTECTED) | CC_ATTR_BIT(CC_ATTR_HW_MODEL),
 	.model = &tdx_model_ops,
 	.cpu_wake = CPU_WAKE_MADT_MAILBOX,
+	.handoff = &sim_tdx_handoff,
 };
 PLATFORM_REGISTER(sim_tdx_platform);

@@ -110,6 +110,33 @@ struct platform_model_ops {
 	void (*hold_accept)(u64 addr, volatile u32 *state);
 };
 
+/*
+ * What stage 2 of handoff=self (the 64-bit boot-protocol entry, no boot services) lends a platform that
+ * takes handed-over state in: a reader of physical memory (NULL: not readable), the question whether a range
+ * overlaps e820 RAM, and its early page allocator.
+ */
+struct handoff_stage2 {
+	const void *(*read)(u64 pa, u64 bytes);
+	bool (*overlaps_ram)(void *ctx, u64 start, u64 end);
+	u64 (*alloc_pages)(u64 pages);
+};
+
+/*
+ * handoff=self (docs/bzimage.md "handoff=self"): how a platform hands its state to the next ccktf stage.
+ * A platform without this table has nothing to hand over; one whose guest state is protected and that is
+ * not a model is refused before (stage 2's entry does port I/O before it has a #VE/#VC handler).
+ */
+struct platform_handoff_ops {
+	/* Stage 1, after its tests: NULL and where the state lies (*pa, *bytes, for the platform's setup_data
+	 * node), or why it cannot cross. */
+	const char *(*save)(u64 *pa, u64 *bytes);
+	/* Stage 1, the last step before the jump (SNP: every shared page private again). NULL: none. */
+	void (*finish)(void);
+	/* Stage 2, before it allocates for the platform: checks and takes over the state at [pa, pa + bytes);
+	 * NULL or why it refuses. */
+	const char *(*adopt)(u64 pa, u64 bytes, const struct handoff_stage2 *env);
+};
+
 struct platform_ops {
 	const char *name;     /* none, tdx, snp, sim-tdx, sim-snp: printed with every result */
 	int auto_priority;    /* platform=auto picks the detected platform with the highest; <0: never auto */
@@ -157,6 +184,7 @@ struct platform_ops {
 	bool (*has)(enum cc_attr attr);	       /* those found at run time (NULL: none) */
 	const struct platform_model_ops *model; /* NULL on real hardware */
 	enum cpu_wake cpu_wake;		       /* how its application processors are started */
+	const struct platform_handoff_ops *handoff; /* handoff=self; NULL: nothing crosses */
 };
 
 #define PLATFORM_REGISTER(ops_) \

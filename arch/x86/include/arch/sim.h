@@ -92,10 +92,6 @@ void sim_alloc_without_boot_services(u64 (*pages_fn)(u64 pages));
  */
 #define SIM_SETUP_DATA_TYPE 0x43434b54u /* "TKCC": ccktf-private */
 #define SIM_SETUP_DATA_LEN 16
-/* Stage 1, after its tests: the header written; NULL and its place, or why this model cannot hand off. */
-const char *sim_handoff_state(u64 *pa, u64 *bytes);
-/* Stage 2, before any allocation: the model named platform adopts the state at [pa, pa + bytes). */
-const char *sim_handoff_adopt(u64 pa, u64 bytes, const char *platform);
 
 /* platform_ops.page_state for a model platform: the model's own view (sim_memory.c). */
 enum cc_page_state sim_page_state(u64 addr, u64 *raw_status);
