@@ -219,7 +219,7 @@ static void select_platform(struct boot_info *b)
 	if (cc_platform_has(CC_ATTR_HW_MODEL) && !scan.model_found)
 		refuse(platform_name(), "the 64-bit boot-protocol entry runs a model only on the state a previous ccktf "
 				        "stage handed over (handoff=self); a kexec from Linux brings none");
-	if (!cc_platform_has(CC_ATTR_HW_MODEL) && strcmp(platform_name(), "none"))
+	if (!cc_platform_has(CC_ATTR_HW_MODEL) && cc_platform_has(CC_ATTR_GUEST_STATE_PROTECTED))
 		refuse(platform_name(), "the 64-bit boot-protocol entry does not run on TDX/SNP hardware: this path's "
 				        "port I/O would need #VE/#VC handlers");
 	if (platform_current()->accept_range)

@@ -142,7 +142,8 @@ void handoff_linux_prepare(struct boot_info *b)
 
 	if (handoff_mode() != HANDOFF_LINUX)
 		return;
-	if (strcmp(platform_name(), "none"))
+	/* a platform that accepts memory holds some pending, which Linux here would take for plain RAM */
+	if (platform_current()->accept_range)
 		refuse("handoff=linux runs on platform none only: %s %s", platform_name(),
 		       "cannot run under Linux, which would take the memory it holds pending for plain RAM");
 	/* ccktf does not verify vmlinuz's signature: under Secure Boot it would boot an unverified kernel */

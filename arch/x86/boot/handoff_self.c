@@ -112,7 +112,7 @@ static void fill_header(u8 *bp, u64 cmdline, u64 setup_data)
 	bp_put(bp + BP_HDR_SETUP_DATA, setup_data, 8);
 }
 
-/* "handoff=stage2", with stage 1's platform when it is not none and its tests= when it gave one: stage 2 runs
+/* "handoff=stage2", with stage 1's platform when its state crosses (platform_ops.handoff) and its tests= when it gave one: stage 2 runs
  * on the platform stage 1 ran on (a model's state crosses, handoff_model.c) and the same selection. */
 static char stage2_line[1024];
 
@@ -122,7 +122,7 @@ static size_t stage2_cmdline(void)
 	const struct kernel_args *a = &boot_info.args;
 	size_t size = sizeof(stage2_line), n = (size_t)snprintf(stage2_line, size, "%s", STAGE2_CMDLINE);
 
-	if (n < size && strcmp(platform_name(), "none"))
+	if (n < size && platform_current()->handoff)
 		n += (size_t)snprintf(stage2_line + n, size - n, " platform=%s", platform_name());
 	if (n < size && handoff_stage2_alloc_bytes())
 		n += (size_t)snprintf(stage2_line + n, size - n, " handoff_stage2_alloc=%llu",
