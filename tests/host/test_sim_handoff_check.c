@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stage 2's check of a model's hand-off header (arch/x86/sim/sim_handoff_check.c): the header and its state
+ * Stage 2's check of a model's hand-off header (arch/x86/sim/sim_handoff_check.c): its magic, version, size
+ * and model first, the header and its state
  * ranges outside e820 RAM, sane regions, a TDX GPA width of 48 or 52. The host build compiles only kernel/
  * and tests/host/, so the check's pure source is compiled into this file.
  */
@@ -27,6 +28,10 @@ static const struct sim_handoff_ram ram = { ram_below_1g, NULL };
 static void good(struct sim_handoff *h)
 {
 	memset(h, 0, sizeof(*h));
+	h->magic = SIM_HANDOFF_MAGIC;
+	h->version = SIM_HANDOFF_VERSION;
+	h->bytes = sizeof(*h);
+	memcpy(h->platform, "sim-tdx", sizeof("sim-tdx"));
 	h->tdx_gpaw = TDX_GPAW_48;
 	h->count = 2;
 	h->regions[0] = (struct sim_handoff_region){ 4 * GiB, 5 * GiB, RESERVED + 0x1000, 0x9000, 0, 0 };
@@ -102,5 +107,26 @@ KTEST(host_sim_handoff_check, tdx_gpa_width_is_48_or_52)
 	KEXPECT_TRUE(t, check(&h) != NULL && strstr(check(&h), "GPA width"));
 	h.tdx_gpaw = 0;
 	KEXPECT_TRUE(t, check(&h) != NULL);
+	memcpy(h.platform, "sim-snp", sizeof("sim-snp"));
 	KEXPECT_TRUE(t, sim_handoff_check(HEADER_PA, &h, "sim-snp", &ram) == NULL); /* no GPAW on SNP */
+}
+
+/* The header's identity is checked before anything it names: garbage (here every byte 0xff, so its regions
+ * also overlap and lie past every bound) is refused as the wrong magic, a header of another model as such. */
+KTEST(host_sim_handoff_check, garbage_is_refused_by_its_magic_first)
+{
+	struct sim_handoff h;
+	const char *why;
+
+	memset(&h, 0xff, sizeof(h));
+	KEXPECT_TRUE(t, (why = check(&h)) && strstr(why, "wrong magic"));
+	good(&h);
+	h.version = SIM_HANDOFF_VERSION + 1;
+	h.regions[1] = h.regions[0]; /* overlapping too: the version is what is reported */
+	KEXPECT_TRUE(t, (why = check(&h)) && strstr(why, "wrong magic, version"));
+	good(&h);
+	h.bytes--;
+	KEXPECT_TRUE(t, check(&h) != NULL);
+	good(&h);
+	KEXPECT_TRUE(t, (why = sim_handoff_check(HEADER_PA, &h, "sim-snp", &ram)) && strstr(why, "another model"));
 }

@@ -40,6 +40,17 @@ const char *sim_handoff_state(u64 *pa, u64 *bytes)
 	return NULL;
 }
 
+void sim_handoff_regions(const struct sim_handoff *h, struct sim_memory *mem)
+{
+	memset(mem, 0, sizeof(*mem));
+	for (unsigned i = 0; i < h->count; i++) {
+		const struct sim_handoff_region *r = &h->regions[i];
+		mem->regions[i] = (struct sim_region){ r->start, r->end, r->unreported != 0 };
+		mem->bytes += r->end - r->start;
+	}
+	mem->count = h->count;
+}
+
 static const struct {
 	const char *platform;
 	sim_handoff_adopt_fn adopt;
@@ -49,9 +60,8 @@ static const struct {
 };
 
 /*
- * Stage 2 (platform_handoff_ops.adopt): each check once, in this order: the node names a readable header of
- * the right size; it is one (magic, version, size), so garbage is refused as such; the selected model wrote
- * it; what it names is sane and outside e820 RAM (sim_handoff_check.c). Only then does the model allocate
+ * Stage 2 (platform_handoff_ops.adopt): the node names a readable header of the right size; the header is
+ * checked (sim_handoff_check.c: its identity first, then what it names). Only then does the model allocate
  * (from stage 2's allocator) and adopt.
  */
 const char *sim_handoff_adopt(u64 pa, u64 bytes, const struct handoff_stage2 *env)
@@ -63,10 +73,6 @@ const char *sim_handoff_adopt(u64 pa, u64 bytes, const struct handoff_stage2 *en
 
 	if (!pa || bytes != sizeof(*h) || !(h = env->read(pa, bytes)))
 		return "the model's setup_data node names a header of the wrong size, or one this stage cannot read";
-	if (h->magic != SIM_HANDOFF_MAGIC || h->version != SIM_HANDOFF_VERSION || h->bytes != sizeof(*h))
-		return "the model's hand-off header has the wrong magic, version or size";
-	if (strncmp(h->platform, platform, sizeof(h->platform)))
-		return "the model's hand-off header was written by another model than the one selected";
 	if ((why = sim_handoff_check(pa, h, platform, &ram)))
 		return why;
 	for (unsigned i = 0; i < ARRAY_SIZE(adopters); i++)

@@ -52,7 +52,8 @@ struct sim_handoff_ram {
 	bool (*overlaps)(void *ctx, u64 start, u64 end);
 	void *ctx;
 };
-/* NULL, or why stage 2 refuses the header: it or a state range in e820 RAM, a region empty, reversed,
+/* NULL, or why stage 2 refuses the header: the wrong magic, version or size (checked first), another model
+ * than platform wrote it, it or a state range in e820 RAM, a region empty, reversed,
  * unaligned or overlapping another, too many regions, a TDX GPA width other than 48/52 (sim_handoff_check.c). */
 const char *sim_handoff_check(u64 pa, const struct sim_handoff *h, const char *platform,
 			      const struct sim_handoff_ram *ram);
@@ -66,6 +67,9 @@ const char *sim_handoff_adopt(u64 pa, u64 bytes, const struct handoff_stage2 *en
 
 /* Before ExitBootServices: a model that can hand its state over reserves the header's page. */
 const char *sim_handoff_offer(struct boot_info *b, sim_handoff_save_fn save);
+
+/* Stage 2: the model's regions as the header lists them (checked: sim_handoff_check()). */
+void sim_handoff_regions(const struct sim_handoff *h, struct sim_memory *mem);
 
 /* sim-tdx (sim_tdx.c / tdx_model.c) */
 const char *sim_tdx_handoff_adopt(const struct sim_handoff *h);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stage 2's check of the model's hand-off header before the model adopts it (sim_handoff.h). Stage 2 does
+ * Stage 2's check of the model's hand-off header before the model adopts it (sim_handoff.h), each check once
+ * and the header's identity first (magic, version, size, then the model that wrote it), so that garbage is
+ * refused as garbage, not by whichever field it happens to break. Stage 2 does
  * not trust what it finds at the address a setup_data node names: the header and every state range it
  * names must lie outside e820 RAM (the "hardware" lives in EfiReservedMemoryType pages, sim_alloc_hw(); RAM
  * there would be memory this stage hands out, which the hardware's state never is), the regions must be
@@ -51,6 +53,10 @@ const char *sim_handoff_check(u64 pa, const struct sim_handoff *h, const char *p
 {
 	const char *why;
 
+	if (h->magic != SIM_HANDOFF_MAGIC || h->version != SIM_HANDOFF_VERSION || h->bytes != sizeof(*h))
+		return "the model's hand-off header has the wrong magic, version or size";
+	if (strncmp(h->platform, platform, sizeof(h->platform)))
+		return "the model's hand-off header was written by another model than the one selected";
 	if (!pa || !range_ok(pa, sizeof(*h)) || ram->overlaps(ram->ctx, pa, pa + sizeof(*h)))
 		return "the model's hand-off header lies in e820 RAM (the model's state never does)";
 	if ((why = check_regions(h, ram)))

@@ -50,13 +50,7 @@ const char *sim_snp_handoff_adopt(const struct sim_handoff *h)
 	struct snp_discovery d;
 	const char *err;
 
-	memset(&sim_mem, 0, sizeof(sim_mem));
-	for (unsigned i = 0; i < h->count; i++) {
-		const struct sim_handoff_region *r = &h->regions[i];
-		sim_mem.regions[i] = (struct sim_region){ r->start, r->end, r->unreported != 0 };
-		sim_mem.bytes += r->end - r->start;
-	}
-	sim_mem.count = h->count;
+	sim_handoff_regions(h, &sim_mem);
 	if ((err = snp_model_adopt(h, &sim_mem)))
 		return err;
 	snp_model_discovery(&d);

@@ -41,13 +41,7 @@ static const char *sim_tdx_setup_before_exit(struct boot_info *b)
  * gone), no APs (stage 2 runs on one CPU). */
 const char *sim_tdx_handoff_adopt(const struct sim_handoff *h)
 {
-	memset(&memory, 0, sizeof(memory));
-	for (unsigned i = 0; i < h->count; i++) {
-		const struct sim_handoff_region *r = &h->regions[i];
-		memory.regions[i] = (struct sim_region){ r->start, r->end, r->unreported != 0 };
-		memory.bytes += r->end - r->start;
-	}
-	memory.count = h->count;
+	sim_handoff_regions(h, &memory);
 	adopted = true;
 	return tdx_model_adopt(h, &memory);
 }
