@@ -5,10 +5,6 @@
 #include "boot/e820_write.h"
 #include "boot/setup_data.h"
 
-#define SETUP_NEXT 0 /* struct setup_data: u64 next, u32 type, u32 len, u8 data[] */
-#define SETUP_TYPE 8
-#define SETUP_LEN 12
-
 static void put_entry(u8 *at, const struct e820_entry *e)
 {
 	bp_put(at, e->addr, 8);
@@ -30,9 +26,9 @@ static void append_node(u8 *bp, u8 *node)
 
 	for (unsigned i = 0; at && i < SETUP_DATA_MAX_NODES; i++) {
 		last = (u8 *)(uintptr_t)at;
-		at = bp_get(last + SETUP_NEXT, 8);
+		at = bp_get(last + SETUP_DATA_NEXT, 8);
 	}
-	bp_put(last ? last + SETUP_NEXT : bp + BP_HDR_SETUP_DATA, (u64)(uintptr_t)node, 8);
+	bp_put(last ? last + SETUP_DATA_NEXT : bp + BP_HDR_SETUP_DATA, (u64)(uintptr_t)node, 8);
 }
 
 unsigned e820_write(u8 *bp, const struct e820_entry *e, unsigned n, u8 *ext)
@@ -44,9 +40,7 @@ unsigned e820_write(u8 *bp, const struct e820_entry *e, unsigned n, u8 *ext)
 		put_entry(bp + BP_E820_TABLE + i * E820_ENTRY_SIZE, &e[i]);
 	if (n <= zp)
 		return zp;
-	memset(ext, 0, SETUP_DATA_HEADER);
-	bp_put(ext + SETUP_TYPE, SETUP_E820_EXT, 4);
-	bp_put(ext + SETUP_LEN, (u64)(n - zp) * E820_ENTRY_SIZE, 4);
+	setup_data_put(ext, SETUP_E820_EXT, (n - zp) * E820_ENTRY_SIZE);
 	for (unsigned i = zp; i < n; i++)
 		put_entry(ext + SETUP_DATA_HEADER + (i - zp) * E820_ENTRY_SIZE, &e[i]);
 	append_node(bp, ext);

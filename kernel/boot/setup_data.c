@@ -22,14 +22,14 @@ const char *setup_data_walk(u64 first, const struct boot_phys *phys,
 		seen[*nodes] = pa;
 		if (pa + SETUP_DATA_HEADER < pa || !(header = phys->read(phys->ctx, pa, SETUP_DATA_HEADER)))
 			return "a setup_data header cannot be read";
-		node.type = (u32)bp_get(header + 8, 4);
-		node.len = (u32)bp_get(header + 12, 4);
+		node.type = (u32)bp_get(header + SETUP_DATA_TYPE, 4);
+		node.len = (u32)bp_get(header + SETUP_DATA_LEN, 4);
 		if (pa + SETUP_DATA_HEADER + node.len < pa + SETUP_DATA_HEADER)
 			return "a setup_data node wraps past 2^64";
 		node.data = node.len ? phys->read(phys->ctx, pa + SETUP_DATA_HEADER, node.len) : header + SETUP_DATA_HEADER;
 		if (!node.data)
 			return "a setup_data node's data cannot be read";
-		pa = bp_get(header, 8); /* before visit: the callback may not keep header alive */
+		pa = bp_get(header + SETUP_DATA_NEXT, 8); /* before visit: the callback may not keep header alive */
 		if (!visit(ctx, &node)) {
 			(*nodes)++;
 			return NULL;

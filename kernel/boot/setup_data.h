@@ -11,9 +11,14 @@
 #ifndef CCKTF_BOOT_SETUP_DATA_H
 #define CCKTF_BOOT_SETUP_DATA_H
 
+#include <ccktf/string.h>
+
 #include "boot_params.h"
 
 #define SETUP_DATA_HEADER 16 /* u64 next, u32 type, u32 len */
+#define SETUP_DATA_NEXT 0
+#define SETUP_DATA_TYPE 8
+#define SETUP_DATA_LEN 12
 #define SETUP_E820_EXT 1
 #define SETUP_EFI 4
 #define SETUP_CC_BLOB 7
@@ -29,6 +34,14 @@ struct setup_node {
 	u32 len;	  /* of data */
 	const u8 *data;	  /* len readable bytes */
 };
+
+/* Writes a node's header at node (next = 0: the caller links it; type; len) and zeroes its len data bytes. */
+static inline void setup_data_put(u8 *node, u32 type, u32 len)
+{
+	memset(node, 0, SETUP_DATA_HEADER + (size_t)len);
+	bp_put(node + SETUP_DATA_TYPE, type, 4);
+	bp_put(node + SETUP_DATA_LEN, len, 4);
+}
 
 /* Calls visit on each node in chain order until it returns false. NULL when the chain ended (next = 0) or
  * visit stopped it; otherwise why it was refused: a header or its data cannot be read, data that wraps past

@@ -43,9 +43,7 @@ bool handoff_model_node(u8 *node)
 {
 	if (!state_pa)
 		return false;
-	memset(node, 0, SETUP_DATA_HEADER + SIM_SETUP_DATA_LEN);
-	bp_put(node + 8, SIM_SETUP_DATA_TYPE, 4);
-	bp_put(node + 12, SIM_SETUP_DATA_LEN, 4);
+	setup_data_put(node, SIM_SETUP_DATA_TYPE, SIM_SETUP_DATA_LEN);
 	bp_put(node + SETUP_DATA_HEADER, state_pa, 8);
 	bp_put(node + SETUP_DATA_HEADER + 8, state_bytes, 8);
 	return true;

@@ -113,9 +113,7 @@ void handoff_fill_setup_efi(u8 *node)
 {
 	const struct efi_system_table *st = boot_info.st;
 
-	memset(node, 0, SETUP_DATA_HEADER + EFI_SETUP_DATA_SIZE);
-	bp_put(node + 8, SETUP_EFI, 4);
-	bp_put(node + 12, EFI_SETUP_DATA_SIZE, 4);
+	setup_data_put(node, SETUP_EFI, EFI_SETUP_DATA_SIZE);
 	bp_put(node + SETUP_DATA_HEADER + EFI_SETUP_FW_VENDOR, (u64)(uintptr_t)st->firmware_vendor, 8);
 	bp_put(node + SETUP_DATA_HEADER + EFI_SETUP_TABLES, (u64)(uintptr_t)st->configuration_table, 8);
 	bp_put(node + SETUP_DATA_HEADER + EFI_SETUP_SMBIOS, smbios_table(), 8);
