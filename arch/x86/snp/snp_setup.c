@@ -117,14 +117,21 @@ static void read_secrets(void)
 	       have_cpuid_page ? "" : " (a leaf with sub-leaves and ECX != 0 is refused)");
 }
 
-const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d)
+/* What every stage does first with what the platform discovered: the C-bit as the page tables' encryption
+ * mask, and whether PVALIDATE needs the software cache eviction (snp_pvalidate_cfg). */
+static void take_discovery(const struct snp_discovery *d)
 {
-	const char *err;
-
 	snp.disc = *d;
 	snp.cbit_mask = 1ull << d->cbit;
 	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
 	paging_set_encryption_mask(snp.cbit_mask);
+}
+
+const char *snp_setup_before_exit(struct boot_info *b, const struct snp_discovery *d)
+{
+	const char *err;
+
+	take_discovery(d);
 	snp.allow_unaccepted = allow_unaccepted_memory(b);
 	if ((err = read_cc_blob(efi_config_table(b->st, EFI_CC_BLOB_GUID))))
 		return err;
@@ -148,10 +155,7 @@ const char *snp_setup_without_boot_services(struct boot_info *b, const struct sn
 {
 	const char *err;
 
-	snp.disc = *d;
-	snp.cbit_mask = 1ull << d->cbit;
-	snp_pvalidate_cfg.evict = !(d->cpuid_ebx & CPUID_SEV_EBX_COHERENCY_SFW_NO);
-	paging_set_encryption_mask(snp.cbit_mask);
+	take_discovery(d);
 	snp.allow_unaccepted = "not called: no boot services in this stage (the previous stage's firmware is gone)";
 	if ((err = read_cc_blob(boot_config_table(b, (efi_guid_t)EFI_CC_BLOB_GUID))))
 		return err;
