@@ -17,13 +17,27 @@
 #define BP_EFI_INFO 0x1c0	  /* struct efi_info, 32 bytes */
 #define BP_E820_ENTRIES 0x1e8	  /* u8 */
 #define BP_SECURE_BOOT 0x1ec	  /* u8: enum efi_secureboot_mode (Linux include/linux/efi.h), 0 = unset */
+/* struct setup_header (arch/x86/include/uapi/asm/bootparam.h), at 0x1f1 of both a bzImage and boot_params
+ * (Documentation/arch/x86/boot.rst "The real-mode kernel header"); the protocol version that added a field */
+#define BP_HDR_SETUP_START 0x1f1  /* the setup header's first byte */
+#define BP_HDR_SETUP_SECTS 0x1f1  /* u8; 0 means 4 */
+#define BP_HDR_BOOT_FLAG 0x1fe	  /* u16 0xaa55 */
+#define BP_HDR_JUMP 0x200	  /* EB rel8: the header ends at 0x202 + rel8 (bzimage_header_end()) */
+#define BP_HDR_HEADER 0x202	  /* "HdrS" */
 #define BP_HDR_VERSION 0x206	  /* u16, setup_header.version */
 #define BP_HDR_TYPE_OF_LOADER 0x210
+#define BP_HDR_LOADFLAGS 0x211	  /* u8 */
 #define BP_HDR_RAMDISK_IMAGE 0x218 /* u32, + ext_ramdisk_image << 32 */
 #define BP_HDR_RAMDISK_SIZE 0x21c  /* u32, + ext_ramdisk_size << 32 */
 #define BP_HDR_CMD_LINE_PTR 0x228 /* u32 */
+#define BP_HDR_INITRD_ADDR_MAX 0x22c /* u32, from 2.03 */
+#define BP_HDR_KERNEL_ALIGNMENT 0x230 /* u32, from 2.05 */
+#define BP_HDR_RELOCATABLE 0x234  /* u8, from 2.05 */
+#define BP_HDR_XLOADFLAGS 0x236	  /* u16, from 2.12 */
 #define BP_HDR_CMDLINE_SIZE 0x238 /* u32, from protocol 2.06 */
 #define BP_HDR_SETUP_DATA 0x250	  /* u64 */
+#define BP_HDR_PREF_ADDRESS 0x258 /* u64, from 2.10 */
+#define BP_HDR_INIT_SIZE 0x260	  /* u32, from 2.10 */
 #define BP_E820_TABLE 0x2d0	  /* struct boot_e820_entry[E820_MAX_ENTRIES_ZEROPAGE] */
 #define E820_MAX_ENTRIES_ZEROPAGE 128
 

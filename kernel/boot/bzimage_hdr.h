@@ -11,22 +11,10 @@
 
 #include <ccktf/types.h>
 
-/* Offsets in the image's first sector (arch/x86/include/uapi/asm/bootparam.h struct setup_header, which
- * starts at 0x1f1 of both the file and boot_params). */
-#define BZ_SETUP_HEADER 0x1f1
-#define BZ_SETUP_SECTS 0x1f1	   /* u8; 0 means 4 */
-#define BZ_BOOT_FLAG 0x1fe	   /* u16 0xaa55 */
-#define BZ_JUMP 0x200		   /* EB rel8 (signed, 0..0x7f forward): the header ends at 0x202 + rel8 */
-#define BZ_HEADER 0x202		   /* "HdrS" */
-#define BZ_VERSION 0x206	   /* u16 */
-#define BZ_LOADFLAGS 0x211	   /* u8 */
-#define BZ_INITRD_ADDR_MAX 0x22c   /* u32, from 2.03 */
-#define BZ_KERNEL_ALIGNMENT 0x230  /* u32, from 2.05 */
-#define BZ_RELOCATABLE 0x234	   /* u8, from 2.05 */
-#define BZ_XLOADFLAGS 0x236	   /* u16, from 2.12 */
-#define BZ_CMDLINE_SIZE 0x238	   /* u32, from 2.06 */
-#define BZ_PREF_ADDRESS 0x258	   /* u64, from 2.10 */
-#define BZ_INIT_SIZE 0x260	   /* u32, from 2.10 */
+#include "boot_params.h"
+
+/* The header's offsets are boot_params.h's BP_HDR_* (the setup header sits at 0x1f1 of both the file and
+ * boot_params). */
 #define BZ_HEADER_MIN_END 0x264	   /* through init_size: what a 2.12 header holds at least */
 #define BZ_MIN_LEN 1024		   /* kexec-bzimage64.c: "kernel should be at least two sectors long" */
 #define BZ_BOOT_FLAG_MAGIC 0xaa55
@@ -49,6 +37,10 @@ struct bzimage_info {
 	u32 kernel_alignment, init_size, initrd_addr_max, cmdline_size;
 	u16 version, xloadflags;
 };
+
+/* Where the setup header of img (at least BP_HDR_JUMP + 2 bytes) ends: 0x202 + the jump's rel8 (boot.rst
+ * "jump"); bzimage_check() refuses a header whose jump is not a short forward one. */
+u64 bzimage_header_end(const u8 *img);
 
 /* True when img (len bytes) is a bzImage this loader can enter through the 64-bit boot protocol, with
  * *out filled; false with "FIELD: what was found, what is needed (source)" in err. */

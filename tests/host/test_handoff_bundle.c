@@ -177,20 +177,20 @@ static u8 img[0x8000];
 static void good_image(void)
 {
 	memset(img, 0, sizeof(img));
-	img[BZ_SETUP_SECTS] = 0x27;
-	bp_put(img + BZ_BOOT_FLAG, 0xaa55, 2);
-	img[BZ_JUMP] = 0xeb;
-	img[BZ_JUMP + 1] = 0x6a;
-	memcpy(img + BZ_HEADER, "HdrS", 4);
-	bp_put(img + BZ_VERSION, 0x020f, 2);
-	img[BZ_LOADFLAGS] = BZ_LOADED_HIGH;
-	bp_put(img + BZ_INITRD_ADDR_MAX, 0x7fffffff, 4);
-	bp_put(img + BZ_KERNEL_ALIGNMENT, 0x200000, 4);
-	img[BZ_RELOCATABLE] = 1;
-	bp_put(img + BZ_XLOADFLAGS, 0x7f, 2);
-	bp_put(img + BZ_CMDLINE_SIZE, 2047, 4);
-	bp_put(img + BZ_PREF_ADDRESS, 0x1000000, 8);
-	bp_put(img + BZ_INIT_SIZE, 0x3f98000, 4);
+	img[BP_HDR_SETUP_SECTS] = 0x27;
+	bp_put(img + BP_HDR_BOOT_FLAG, 0xaa55, 2);
+	img[BP_HDR_JUMP] = 0xeb;
+	img[BP_HDR_JUMP + 1] = 0x6a;
+	memcpy(img + BP_HDR_HEADER, "HdrS", 4);
+	bp_put(img + BP_HDR_VERSION, 0x020f, 2);
+	img[BP_HDR_LOADFLAGS] = BZ_LOADED_HIGH;
+	bp_put(img + BP_HDR_INITRD_ADDR_MAX, 0x7fffffff, 4);
+	bp_put(img + BP_HDR_KERNEL_ALIGNMENT, 0x200000, 4);
+	img[BP_HDR_RELOCATABLE] = 1;
+	bp_put(img + BP_HDR_XLOADFLAGS, 0x7f, 2);
+	bp_put(img + BP_HDR_CMDLINE_SIZE, 2047, 4);
+	bp_put(img + BP_HDR_PREF_ADDRESS, 0x1000000, 8);
+	bp_put(img + BP_HDR_INIT_SIZE, 0x3f98000, 4);
 }
 
 KTEST(host_handoff_bundle, bzimage_like_debian_passes)
@@ -207,7 +207,7 @@ KTEST(host_handoff_bundle, bzimage_like_debian_passes)
 	KEXPECT_EQ(t, b.init_size, 0x3f98000);
 	KEXPECT_EQ(t, b.initrd_addr_max, 0x7fffffff);
 	KEXPECT_EQ(t, b.version, 0x020f);
-	img[BZ_SETUP_SECTS] = 0; /* boot.rst: 0 means 4 */
+	img[BP_HDR_SETUP_SECTS] = 0; /* boot.rst: 0 means 4 */
 	KASSERT_TRUE(t, bzimage_check(img, sizeof(img), &b, err, sizeof(err)));
 	KEXPECT_EQ(t, b.kern16, 0xa00);
 }
@@ -220,21 +220,21 @@ KTEST(host_handoff_bundle, bzimage_refusals_name_the_field)
 		u64 value;
 		const char *err;
 	} cases[] = {
-		{ BZ_BOOT_FLAG, 2, 0x1234, "boot_flag (0x1fe) is 0x1234: needs 0xaa55 (boot.rst \"boot_flag\")" },
-		{ BZ_HEADER, 4, 0x58585858, "header (0x202) is 0x58585858: needs \"HdrS\" (0x53726448; boot.rst \"header\")" },
-		{ BZ_VERSION, 2, 0x020b, "version (0x206) is 0x20b: needs >= 0x020c, protocol 2.12, for xloadflags (boot.rst \"xloadflags\")" },
-		{ BZ_JUMP + 1, 1, 0x20, "jump (0x200) is 0x20eb: needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")" },
+		{ BP_HDR_BOOT_FLAG, 2, 0x1234, "boot_flag (0x1fe) is 0x1234: needs 0xaa55 (boot.rst \"boot_flag\")" },
+		{ BP_HDR_HEADER, 4, 0x58585858, "header (0x202) is 0x58585858: needs \"HdrS\" (0x53726448; boot.rst \"header\")" },
+		{ BP_HDR_VERSION, 2, 0x020b, "version (0x206) is 0x20b: needs >= 0x020c, protocol 2.12, for xloadflags (boot.rst \"xloadflags\")" },
+		{ BP_HDR_JUMP + 1, 1, 0x20, "jump (0x200) is 0x20eb: needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")" },
 		/* rel8 is signed: 0x90 jumps back 0x70 bytes, not to 0x292 */
-		{ BZ_JUMP + 1, 1, 0x90, "jump (0x200) is 0x90eb: needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")" },
-		{ BZ_INITRD_ADDR_MAX, 4, 0xfffff, "initrd_addr_max (0x22c) is 0xfffff: needs at least 0x100000: ccktf places nothing in the first MiB (boot.rst \"initrd_addr_max\")" },
-		{ BZ_LOADFLAGS, 1, 0, "loadflags (0x211) is 0x0: needs LOADED_HIGH: a zImage is not a bzImage (boot.rst \"loadflags\")" },
-		{ BZ_XLOADFLAGS, 2, 0x7e, "xloadflags (0x236) is 0x7e: needs XLF_KERNEL_64, the 64-bit entry (boot.rst \"xloadflags\")" },
-		{ BZ_RELOCATABLE, 1, 0, "relocatable_kernel (0x234) is 0x0: needs nonzero: the image goes where free memory is (boot.rst \"relocatable_kernel\")" },
-		{ BZ_KERNEL_ALIGNMENT, 4, 0x300000, "kernel_alignment (0x230) is 0x300000: needs a power of two from 4 KiB to 16 MiB (boot.rst \"kernel_alignment\")" },
-		{ BZ_KERNEL_ALIGNMENT, 4, 0x800, "kernel_alignment (0x230) is 0x800: needs a power of two from 4 KiB to 16 MiB (boot.rst \"kernel_alignment\")" },
-		{ BZ_SETUP_SECTS, 1, 0x40, "setup_sects (0x1f1) is 0x40: the protected-mode part at (setup_sects + 1) * 512 starts past the file's end" },
-		{ BZ_INIT_SIZE, 4, 0x1000, "init_size (0x260) is 0x1000: needs at least the protected-mode part's bytes (boot.rst \"init_size\")" },
-		{ BZ_CMDLINE_SIZE, 4, 0, "cmdline_size (0x238) is 0x0: needs room for a command line" },
+		{ BP_HDR_JUMP + 1, 1, 0x90, "jump (0x200) is 0x90eb: needs EB rel8 (0..0x7f) with the header through init_size (0x264) (boot.rst \"jump\")" },
+		{ BP_HDR_INITRD_ADDR_MAX, 4, 0xfffff, "initrd_addr_max (0x22c) is 0xfffff: needs at least 0x100000: ccktf places nothing in the first MiB (boot.rst \"initrd_addr_max\")" },
+		{ BP_HDR_LOADFLAGS, 1, 0, "loadflags (0x211) is 0x0: needs LOADED_HIGH: a zImage is not a bzImage (boot.rst \"loadflags\")" },
+		{ BP_HDR_XLOADFLAGS, 2, 0x7e, "xloadflags (0x236) is 0x7e: needs XLF_KERNEL_64, the 64-bit entry (boot.rst \"xloadflags\")" },
+		{ BP_HDR_RELOCATABLE, 1, 0, "relocatable_kernel (0x234) is 0x0: needs nonzero: the image goes where free memory is (boot.rst \"relocatable_kernel\")" },
+		{ BP_HDR_KERNEL_ALIGNMENT, 4, 0x300000, "kernel_alignment (0x230) is 0x300000: needs a power of two from 4 KiB to 16 MiB (boot.rst \"kernel_alignment\")" },
+		{ BP_HDR_KERNEL_ALIGNMENT, 4, 0x800, "kernel_alignment (0x230) is 0x800: needs a power of two from 4 KiB to 16 MiB (boot.rst \"kernel_alignment\")" },
+		{ BP_HDR_SETUP_SECTS, 1, 0x40, "setup_sects (0x1f1) is 0x40: the protected-mode part at (setup_sects + 1) * 512 starts past the file's end" },
+		{ BP_HDR_INIT_SIZE, 4, 0x1000, "init_size (0x260) is 0x1000: needs at least the protected-mode part's bytes (boot.rst \"init_size\")" },
+		{ BP_HDR_CMDLINE_SIZE, 4, 0, "cmdline_size (0x238) is 0x0: needs room for a command line" },
 	};
 	struct bzimage_info b;
 	char err[200];

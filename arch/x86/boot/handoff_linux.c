@@ -189,7 +189,7 @@ void handoff_linux_prepare(struct boot_info *b)
 static void fill_zero_page(u8 *bp, u64 cmdline, u64 initrd, const struct memmap *m, struct e820_alloc *a)
 {
 	memset(bp, 0, BOOT_PARAMS_SIZE);
-	memcpy(bp + BZ_SETUP_HEADER, bundle.image + BZ_SETUP_HEADER, bundle.hdr.header_end - BZ_SETUP_HEADER);
+	memcpy(bp + BP_HDR_SETUP_START, bundle.image + BP_HDR_SETUP_START, bundle.hdr.header_end - BP_HDR_SETUP_START);
 	bp_put(bp + BP_HDR_TYPE_OF_LOADER, HANDOFF_LOADER_UNDEFINED, 1);
 	bp_put(bp + BP_HDR_CMD_LINE_PTR, (u32)cmdline, 4);
 	bp_put(bp + BP_EXT_CMD_LINE_PTR, cmdline >> 32, 4);

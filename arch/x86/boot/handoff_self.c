@@ -30,6 +30,7 @@
 #include <ccktf/string.h>
 
 #include "boot/boot_params.h"
+#include "boot/bzimage_hdr.h"
 #include "handoff_lie.h"
 #include "handoff_model.h"
 #include "handoff_params.h"
@@ -38,8 +39,6 @@
 
 #define KERNEL_ALIGNMENT (2 * MiB) /* the header's kernel_alignment (pe_header.asm) */
 #define STAGE2_CMDLINE "handoff=stage2"
-#define BP_HDR_SETUP_START 0x1f1
-#define BP_HDR_KERNEL_ALIGNMENT 0x230
 #define HDR_MAGIC "HdrS"
 #define DATA_SNAPSHOT_MAX (64 * 1024)
 #define SETUP_EFI_OFFSET 256   /* in the command-line page: the SETUP_EFI node */
@@ -101,8 +100,8 @@ static void fill_header(u8 *bp, u64 cmdline, u64 setup_data)
 {
 	const u8 *hdr = (const u8 *)__image_base;
 
-	if (!memcmp(hdr + BP_HDR_VERSION - 4, HDR_MAGIC, 4)) /* "HdrS" at 0x202 */
-		memcpy(bp + BP_HDR_SETUP_START, hdr + BP_HDR_SETUP_START, 0x202 + hdr[0x201] - BP_HDR_SETUP_START);
+	if (!memcmp(hdr + BP_HDR_HEADER, HDR_MAGIC, 4))
+		memcpy(bp + BP_HDR_SETUP_START, hdr + BP_HDR_SETUP_START, bzimage_header_end(hdr) - BP_HDR_SETUP_START);
 	else
 		bp_put(bp + BP_HDR_VERSION, 0x020f, 2);
 	bp_put(bp + BP_HDR_TYPE_OF_LOADER, HANDOFF_LOADER_UNDEFINED, 1);
@@ -112,8 +111,9 @@ static void fill_header(u8 *bp, u64 cmdline, u64 setup_data)
 	bp_put(bp + BP_HDR_SETUP_DATA, setup_data, 8);
 }
 
-/* "handoff=stage2", with stage 1's platform when its state crosses (platform_ops.handoff) and its tests= when it gave one: stage 2 runs
- * on the platform stage 1 ran on (a model's state crosses, handoff_model.c) and the same selection. */
+/* "handoff=stage2", with stage 1's platform when its state crosses (platform_ops.handoff) and its tests= when
+ * it gave one: stage 2 runs on the platform stage 1 ran on (a model's state crosses, handoff_model.c) and the
+ * same selection. */
 static char stage2_line[1024];
 
 /* Writes stage2_line; returns the length the whole line needs (sizeof(stage2_line) or more: it did not fit). */
