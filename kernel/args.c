@@ -52,7 +52,7 @@ static bool parse_tests(struct kernel_args *a, const char *v)
 }
 
 /* The index of v in names, or -1: how every key with a fixed set of values is parsed. */
-static int name_index(const char *const *names, size_t count, const char *v)
+int args_lookup(const char *const *names, size_t count, const char *v)
 {
 	for (size_t i = 0; i < count; i++)
 		if (!strcmp(v, names[i]))
@@ -60,12 +60,10 @@ static int name_index(const char *const *names, size_t count, const char *v)
 	return -1;
 }
 
-#define LOOKUP(names, v) name_index((names), ARRAY_SIZE(names), (v))
-
 static bool parse_platform(struct kernel_args *a, const char *v)
 {
 	static const char *const names[] = { "auto", "none", "tdx", "snp", "sim-tdx", "sim-snp" };
-	int i = LOOKUP(names, v);
+	int i = ARGS_LOOKUP(names, v);
 
 	if (i >= 0)
 		a->platform = names[i];
@@ -82,7 +80,7 @@ const char *args_crash_name(enum crash_kind kind)
 
 static bool parse_crash(struct kernel_args *a, const char *v)
 {
-	int i = LOOKUP(crash_names, v);
+	int i = ARGS_LOOKUP(crash_names, v);
 
 	if (i >= 0)
 		a->crash = (enum crash_kind)i;
@@ -131,7 +129,7 @@ static bool kernel_kind_given;
 
 static bool parse_kernel_kind(struct kernel_args *a, const char *v)
 {
-	int i = LOOKUP(kernel_kind_names, v);
+	int i = ARGS_LOOKUP(kernel_kind_names, v);
 
 	if (i >= 0)
 		a->kernel_kind = (enum kernel_kind)i;
@@ -165,7 +163,7 @@ static bool settle_kernel_kind(struct kernel_args *a, char *err, size_t err_size
 static bool parse_bench(struct kernel_args *a, const char *v)
 {
 	static const char *const names[] = { [BENCH_OFF] = "off", [BENCH_SHORT] = "short", [BENCH_FULL] = "full" };
-	int i = LOOKUP(names, v);
+	int i = ARGS_LOOKUP(names, v);
 
 	if (i >= 0)
 		a->bench = (enum bench_mode)i;
@@ -183,7 +181,7 @@ static bool parse_probe(struct kernel_args *a, const char *v)
 					     [PROBE_TOUCH_PENDING_RAM] = "touch_pending_ram",
 					     [PROBE_TOUCH_BESIDE_ACCEPTED] = "touch_beside_accepted",
 					     [PROBE_TOUCH_DURING_ACCEPT] = "touch_during_accept" };
-	int i = LOOKUP(names, v);
+	int i = ARGS_LOOKUP(names, v);
 
 	if (i >= 0)
 		a->probe = (enum probe_kind)i;

@@ -33,12 +33,11 @@ static enum lie lie;
 
 static bool parse_lie(const char *v)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(lie_names); i++)
-		if (!strcmp(v, lie_names[i])) {
-			lie = (enum lie)i;
-			return true;
-		}
-	return false;
+	int i = ARGS_LOOKUP(lie_names, v);
+
+	if (i >= 0)
+		lie = (enum lie)i;
+	return i >= 0;
 }
 
 static const struct arg_key_ext handoff_lie_key = {

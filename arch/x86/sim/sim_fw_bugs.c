@@ -57,12 +57,11 @@ static enum sim_fw_bug bug;
 
 static bool parse_bug(const char *v)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(bug_names); i++)
-		if (!strcmp(v, bug_names[i])) {
-			bug = (enum sim_fw_bug)i;
-			return true;
-		}
-	return false;
+	int i = ARGS_LOOKUP(bug_names, v);
+
+	if (i >= 0)
+		bug = (enum sim_fw_bug)i;
+	return i >= 0;
 }
 
 static const struct arg_key_ext sim_fw_bug_key = {

@@ -65,6 +65,9 @@ struct arg_key_ext {
 	static const struct arg_key_ext *const arg_key_ptr_##key_ __section("arg_keys") __used = &(key_)
 
 /* Value parsers for owners of keys: "0"/"1"; a size with an optional K, M or G suffix. */
+/* The index of v in names[count], or -1: a key's value given by name (ARGS_LOOKUP for an array). */
+int args_lookup(const char *const *names, size_t count, const char *v);
+#define ARGS_LOOKUP(names, v) args_lookup((names), ARRAY_SIZE(names), (v))
 bool args_parse_flag(const char *s, bool *out);
 bool args_parse_size(const char *s, u64 *out);
 void args_print_valid_keys(void);
