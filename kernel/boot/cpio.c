@@ -119,7 +119,8 @@ static bool read_header(struct walk *w, struct cpio_member *m)
 	return true;
 }
 
-bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out, char *err, size_t err_size)
+enum cpio_result cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out, char *err,
+			   size_t err_size)
 {
 	struct walk w = { buf, len, 0, err, err_size };
 	struct cpio_member m;
@@ -130,22 +131,24 @@ bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out
 		u64 at = w.off;
 
 		if (!read_header(&w, &m))
-			return false;
+			return CPIO_BAD;
 		if (!strcmp(m.name, TRAILER))
 			break;
 		if (!strcmp(strip_prefix(m.name), name)) {
-			if (found)
-				return refuse(&w, "member named twice", at);
+			if (found) {
+				refuse(&w, "member named twice", at);
+				return CPIO_BAD;
+			}
 			if ((m.mode & S_IFMT) != S_IFREG) {
 				snprintf(err, err_size, "archive: '%s' is not a regular file (mode 0%o)", name, m.mode);
-				return false;
+				return CPIO_BAD;
 			}
 			/* newc hard links: every copy but the last has filesize 0; the data rides on the last
 			 * (buffer-format.rst; init/initramfs.c maybe_link()) */
 			if (m.nlink > 1) {
 				snprintf(err, err_size, "archive: '%s' is a hard link (nlink %u): its data may be "
 					 "in another member", name, m.nlink);
-				return false;
+				return CPIO_BAD;
 			}
 			*out = m;
 			found = true;
@@ -157,5 +160,5 @@ bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out
 	}
 	if (!found)
 		snprintf(err, err_size, "archive: no member '%s'", name);
-	return found;
+	return found ? CPIO_FOUND : CPIO_MISSING;
 }

@@ -30,9 +30,12 @@ struct cpio_member {
 
 /*
  * The member named name (without a leading "/" or "./"), a regular file (mode S_IFREG) with nlink 1, found
- * once in the archive: returns true and fills *out; else false with the reason in err ("archive: no member 'vmlinuz'",
+ * once in the archive: returns CPIO_FOUND and fills *out; else CPIO_MISSING (a sound archive without it) or
+ * CPIO_BAD (the archive or that member is refused), with the reason in err ("archive: no member 'vmlinuz'",
  * "archive: bad magic at offset 0x...", ...). The whole archive up to its trailer is checked either way.
  */
-bool cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out, char *err, size_t err_size);
+enum cpio_result { CPIO_FOUND, CPIO_MISSING, CPIO_BAD };
+enum cpio_result cpio_find(const u8 *buf, u64 len, const char *name, struct cpio_member *out, char *err,
+			   size_t err_size);
 
 #endif

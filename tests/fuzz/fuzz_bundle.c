@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		struct cpio_member m;
 		char err[CPIO_ERR_MAX];
 
-		if (!cpio_find(data, size, names[i], &m, err, sizeof(err))) {
+		if (cpio_find(data, size, names[i], &m, err, sizeof(err)) != CPIO_FOUND) {
 			if (!memchr(err, '\0', sizeof(err)) || strncmp(err, "archive: ", 9))
 				abort();
 			continue;

@@ -69,17 +69,17 @@ KTEST(host_handoff_bundle, cpio_finds_members)
 	add("./initrd", REG, "ramdisk!", 8);
 	add("cmdline", REG, "console=ttyS0", 13);
 	trailer();
-	KASSERT_TRUE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KASSERT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_FOUND);
 	KEXPECT_EQ(t, m.size, 6);
 	KEXPECT_TRUE(t, !memcmp(arc + m.offset, "kernel", 6));
 	KEXPECT_EQ(t, m.offset % 4, 0);
-	KASSERT_TRUE(t, cpio_find(arc, arc_len, "initrd", &m, err, sizeof(err)));
+	KASSERT_EQ(t, cpio_find(arc, arc_len, "initrd", &m, err, sizeof(err)), CPIO_FOUND);
 	KEXPECT_TRUE(t, !memcmp(arc + m.offset, "ramdisk!", 8));
-	KASSERT_TRUE(t, cpio_find(arc, arc_len, "/cmdline", &m, err, sizeof(err)));
+	KASSERT_EQ(t, cpio_find(arc, arc_len, "/cmdline", &m, err, sizeof(err)), CPIO_FOUND);
 	KEXPECT_EQ(t, m.size, 13);
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "missing", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "missing", &m, err, sizeof(err)), CPIO_MISSING);
 	KEXPECT_STREQ(t, err, "archive: no member 'missing'");
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "boot", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "boot", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: 'boot' is not a regular file (mode 040755)");
 }
 
@@ -90,29 +90,29 @@ KTEST(host_handoff_bundle, cpio_refusals_name_what_and_where)
 
 	start();
 	add("vmlinuz", REG, "kernel", 6);
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: truncated header (no TRAILER!!! member) at offset 0x80");
 	trailer();
-	KEXPECT_FALSE(t, cpio_find(arc, 0x80 + CPIO_HEADER_SIZE + 5, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, 0x80 + CPIO_HEADER_SIZE + 5, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: name past the end at offset 0x80");
 	arc[0] = 'X';
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: bad magic (not a newc cpio archive) at offset 0x0");
 	arc[0] = '0';
 	arc[6 + 8 * 6] = 'g'; /* filesize */
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: header field not 8 hex digits at offset 0x36");
 	memcpy(arc + 6 + 8 * 6, "00100000", 8); /* 1 MiB of data in a small archive */
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: member data past the end at offset 0x0");
 	memcpy(arc + 6 + 8 * 6, "00000006", 8);
 	memcpy(arc + 6 + 8 * 11, "00000004", 8); /* namesize cuts "vmlinuz" short: no NUL there */
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: name not NUL-terminated at its namesize at offset 0x0");
 	memcpy(arc + 6 + 8 * 11, "00000000", 8);
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: name size out of range (2..256) at offset 0x0");
-	KEXPECT_FALSE(t, cpio_find(arc, 0, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, 0, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: truncated header (no TRAILER!!! member) at offset 0x0");
 }
 
@@ -125,7 +125,7 @@ KTEST(host_handoff_bundle, cpio_refuses_a_member_named_twice)
 	add("vmlinuz", REG, "one", 3);
 	add("/vmlinuz", REG, "two", 3);
 	trailer();
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: member named twice at offset 0x7c");
 }
 
@@ -140,19 +140,19 @@ KTEST(host_handoff_bundle, cpio_070702_checksum_is_verified)
 	add_ext("070702", "boot", DIR, 2, "", 0, 0);
 	add_ext("070702", "vmlinuz", REG, 1, "kernel", 6, sum);
 	trailer();
-	KASSERT_TRUE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KASSERT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_FOUND);
 	KEXPECT_EQ(t, m.size, 6);
 	start();
 	add_ext("070702", "vmlinuz", REG, 1, "kernel", 6, sum + 1);
 	trailer();
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: 070702 checksum does not match the data (Linux init/initramfs.c: \"bad data "
 			      "checksum\") at offset 0x0");
 	start(); /* a bad checksum on another member refuses the archive too, as Linux's unpacking fails */
 	add_ext("070702", "initrd", REG, 1, "x", 1, 0);
 	add_ext("070702", "vmlinuz", REG, 1, "kernel", 6, sum);
 	trailer();
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 }
 
 /* newc hard links carry the data in the last copy only (buffer-format.rst): a linked member is refused. */
@@ -165,9 +165,9 @@ KTEST(host_handoff_bundle, cpio_refuses_a_hard_linked_member)
 	add_ext("070701", "vmlinuz", REG, 2, "", 0, 0);
 	add_ext("070701", "other", REG, 2, "kernel", 6, 0);
 	trailer();
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "vmlinuz", &m, err, sizeof(err)), CPIO_BAD);
 	KEXPECT_STREQ(t, err, "archive: 'vmlinuz' is a hard link (nlink 2): its data may be in another member");
-	KEXPECT_FALSE(t, cpio_find(arc, arc_len, "other", &m, err, sizeof(err)));
+	KEXPECT_EQ(t, cpio_find(arc, arc_len, "other", &m, err, sizeof(err)), CPIO_BAD);
 }
 
 /* A header shaped like Debian's 6.1 vmlinuz (measured: setup_sects 0x27, protocol 2.15, jump EB 6A,

@@ -101,11 +101,13 @@ static const struct cpio_member *member(const u8 *buf, u64 len, const char *name
 {
 	static struct cpio_member m;
 	char err[CPIO_ERR_MAX];
+	enum cpio_result r = cpio_find(buf, len, name, &m, err, sizeof(err));
 
-	if (cpio_find(buf, len, name, &m, err, sizeof(err)))
+	if (r == CPIO_FOUND)
 		return &m;
-	if (required || strncmp(err, "archive: no member", 18))
-		refuse("handoff=linux: the bundle (-initrd) %s: %s", "is not usable", err);
+	if (r == CPIO_MISSING && !required)
+		return NULL;
+	refuse("handoff=linux: the bundle (-initrd) %s: %s", "is not usable", err);
 	return NULL;
 }
 
