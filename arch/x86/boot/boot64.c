@@ -461,6 +461,32 @@ static void plan_take_over(struct boot_info *b, struct machine_plan *plan)
 	       (u64)(uintptr_t)plan->tables, plan->table_pages, (u64)(uintptr_t)plan->stack);
 }
 
+/* The first lines of the document: how ccktf was entered and what the loader handed over; a load address
+ * the entry's own identity map does not cover is refused. */
+static void announce_entry(const u8 *bp, struct boot_params_summary *s)
+{
+	char line[256];
+
+	printk("\nKTAP version 1\n");
+	boot_params_summarize(bp, s);
+	printk("# ccktf: entry=boot-protocol loader=0x%02x protocol=%u.%02u boot_params=0x%llx image=0x%llx "
+	       "paging=%u-level\n", s->type_of_loader, s->version >> 8, s->version & 0xff, (u64)(uintptr_t)bp,
+	       (u64)(uintptr_t)__text_start, boot64_paging_la57() ? 5 : 4);
+	boot_params_format(s, line, sizeof(line));
+	printk("# ccktf: boot_params: %s\n", line);
+	if ((u64)(uintptr_t)__bss_end > boot64_paging_top() || (u64)(uintptr_t)bp >= boot64_paging_top())
+		refuse("the load address", "the image or boot_params lies above what the entry's own identity map "
+					   "covers (4 GiB, or 512 GiB with 1 GiB pages)");
+}
+
+/* The ACPI PM1a control port, for powering off without the firmware (kernel/efi/acpi_pm.h). */
+static void find_acpi_pm(struct boot_info *b)
+{
+	struct memmap map = memmap_view(&b->memmap);
+
+	machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(boot_config_table(b, (efi_guid_t)EFI_ACPI_20_TABLE_GUID), &map));
+}
+
 __noreturn void boot64_main(const u8 *bp)
 {
 	struct boot_info *b = &boot_info;
@@ -468,23 +494,12 @@ __noreturn void boot64_main(const u8 *bp)
 	struct efi_info ei_store, *ei = &ei_store;
 	struct efi_setup efi;
 	struct machine_plan plan;
-	char line[256];
-	u64 image = (u64)(uintptr_t)__text_start;
 
 	b->entry_tsc = rdtsc();
 	b->no_boot_services = NO_BOOT_SERVICES;
 	uart_init();
 	console_set_writer(uart_write);
-	printk("\nKTAP version 1\n");
-	boot_params_summarize(bp, &s);
-	printk("# ccktf: entry=boot-protocol loader=0x%02x protocol=%u.%02u boot_params=0x%llx image=0x%llx "
-	       "paging=%u-level\n", s.type_of_loader, s.version >> 8, s.version & 0xff, (u64)(uintptr_t)bp, image,
-	       boot64_paging_la57() ? 5 : 4);
-	boot_params_format(&s, line, sizeof(line));
-	printk("# ccktf: boot_params: %s\n", line);
-	if ((u64)(uintptr_t)__bss_end > boot64_paging_top() || (u64)(uintptr_t)bp >= boot64_paging_top())
-		refuse("the load address", "the image or boot_params lies above what the entry's own identity map "
-					   "covers (4 GiB, or 512 GiB with 1 GiB pages)");
+	announce_entry(bp, &s);
 	mapped_top = boot64_paging_switch();
 	read_e820(bp, s.setup_data);
 	if (boot_params_efi_info(bp, ei))
@@ -497,10 +512,7 @@ __noreturn void boot64_main(const u8 *bp)
 	read_efi(b, ei, have_setup_efi, &efi);
 	handoff_probe_take(b, mapped_read_at); /* before the first allocation: what the previous stage left */
 	synthesize_memmap(b);
-	{
-		struct memmap map = memmap_view(&b->memmap);
-		machine_set_acpi_pm1a_cnt(acpi_pm1a_cnt_port_in(boot_config_table(b, (efi_guid_t)EFI_ACPI_20_TABLE_GUID), &map));
-	}
+	find_acpi_pm(b);
 	calibrate_tsc(b);
 	adopt_unaccepted(b);
 	adopt_model();
