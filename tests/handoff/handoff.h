@@ -21,5 +21,9 @@ bool handoff_table_says_unaccepted(const struct efi_unaccepted_memory *table, u6
 u64 handoff_unit_of(const struct efi_unaccepted_memory *table, u64 addr);
 /* Is [addr, addr + 4 KiB) e820 RAM (the synthesized map's conventional memory)? */
 bool handoff_is_ram(u64 addr);
+/* Calls visit for every 4 KiB page of e820 RAM that table (NULL: none, so all) does not call unaccepted, in
+ * address order; returns the bytes of RAM it skipped as unaccepted. */
+typedef void (*handoff_page_fn)(void *ctx, u64 page);
+u64 handoff_walk_accepted_ram(const struct efi_unaccepted_memory *table, handoff_page_fn visit, void *ctx);
 
 #endif

@@ -31,7 +31,9 @@ struct unit_tally {
 };
 
 struct accepted_walk {
+	struct ktest *t;
 	const struct efi_unaccepted_memory *table;
+	bool model;
 	u64 unit_size, pages, bad, bad_units;
 	struct unit_tally unit;
 };
@@ -59,8 +61,9 @@ static void flush_unit(struct ktest *t, struct accepted_walk *w)
 	*u = (struct unit_tally){ 0 };
 }
 
-static void ask_page(struct ktest *t, struct accepted_walk *w, u64 page)
+static void ask_page(struct accepted_walk *w, u64 page)
 {
+	struct ktest *t = w->t;
 	const struct platform_ops *p = platform_current();
 	u64 unit = w->table ? handoff_unit_of(w->table, page) : ALIGN_DOWN(page, w->unit_size), raw;
 	enum cc_page_state s;
@@ -75,36 +78,33 @@ static void ask_page(struct ktest *t, struct accepted_walk *w, u64 page)
 		w->unit.first = page, w->unit.first_raw = raw, w->unit.first_state = s;
 }
 
+/* On hardware only the pages the table covers are asked: page_state accepts what it finds pending. */
+static void ask_if_ours(void *ctx, u64 page)
+{
+	struct accepted_walk *w = ctx;
+
+	if (w->model || (w->table && handoff_table_covers(w->table, page)))
+		ask_page(w, page);
+}
+
 KTEST(handoff, accepted_units_were_accepted)
 {
 	char why[256];
-	struct accepted_walk w = { .table = handoff_table(why, sizeof(why)) };
-	bool model = cc_platform_has(CC_ATTR_HW_MODEL);
-	struct memmap m = memmap_view(&boot_info.memmap);
-	const struct efi_memory_descriptor *d;
+	struct accepted_walk w = { .t = t, .table = handoff_table(why, sizeof(why)),
+				   .model = cc_platform_has(CC_ATTR_HW_MODEL) };
 
 	if (!w.table && why[0])
 		KTEST_SKIP(t, "no valid inherited unaccepted table (unaccepted_table_valid says why)");
 	if (!platform_current()->page_state)
 		KTEST_SKIP(t, "the platform cannot say whether a page is accepted");
-	if (!w.table && !model)
+	if (!w.table && !w.model)
 		KTEST_SKIP(t, "no unaccepted table inherited; on hardware asking every page would accept it");
 	w.unit_size = w.table ? w.table->unit_size : UNIT_NO_TABLE;
 	w.unit.start = ~0ull;
-	for_each_memmap_desc(&m, i, d) {
-		struct range r = memmap_desc_range(d);
-		if (d->type != EFI_CONVENTIONAL_MEMORY)
-			continue;
-		for (u64 page = r.start; page < r.end; page += EFI_PAGE_SIZE) {
-			if (w.table && handoff_table_says_unaccepted(w.table, page))
-				continue;
-			if (model || (w.table && handoff_table_covers(w.table, page)))
-				ask_page(t, &w, page);
-		}
-	}
+	handoff_walk_accepted_ram(w.table, ask_if_ours, &w);
 	flush_unit(t, &w);
 	ktest_evidence(t, "%llu RAM page(s) %s asked; %llu not accepted, in %llu unit(s)", w.pages,
-		       model ? "of all e820 RAM the table (or its absence) calls accepted" :
+		       w.model ? "of all e820 RAM the table (or its absence) calls accepted" :
 			       "in units the table calls accepted",
 		       w.bad, w.bad_units);
 }

@@ -35,40 +35,40 @@ static int read_byte_safe(const volatile u8 *p)
 	return exception_vector();
 }
 
+struct dump_walk {
+	struct ktest *t;
+	const struct efi_unaccepted_memory *table;
+	u64 read, faults, faulted_unit;
+};
+
+static void read_page(void *ctx, u64 page)
+{
+	struct dump_walk *w = ctx;
+	int vector;
+
+	if (handoff_unit_of(w->table, page) == w->faulted_unit || page == NULL_PAGE)
+		return;
+	vector = read_byte_safe((const volatile u8 *)(uintptr_t)page);
+	if (vector < 0) {
+		w->read += EFI_PAGE_SIZE;
+		return;
+	}
+	w->faulted_unit = handoff_unit_of(w->table, page);
+	if (w->faults++ < REPORT_MAX)
+		ktest_fail(w->t, __FILE__, __LINE__, "reading page 0x%llx, which the table calls accepted, raised "
+			   "vector %d (%s)", page, vector, trap_vector_name((unsigned)vector));
+}
+
 KTEST(handoff, dump_reader_skips_unaccepted)
 {
-	const struct efi_unaccepted_memory *table = handoff_table_or_skip(t);
-	struct memmap m = memmap_view(&boot_info.memmap);
-	const struct efi_memory_descriptor *d;
-	u64 read = 0, skipped = 0, faults = 0, faulted_unit = ~0ull;
+	struct dump_walk w = { .t = t, .table = handoff_table_or_skip(t), .faulted_unit = ~0ull };
+	u64 skipped;
 
-	if (!table)
+	if (!w.table)
 		return;
-	for_each_memmap_desc(&m, i, d) {
-		struct range r = memmap_desc_range(d);
-		if (d->type != EFI_CONVENTIONAL_MEMORY)
-			continue;
-		for (u64 page = r.start; page < r.end; page += EFI_PAGE_SIZE) {
-			int vector;
-			if (handoff_table_says_unaccepted(table, page)) {
-				skipped += EFI_PAGE_SIZE;
-				continue;
-			}
-			if (handoff_unit_of(table, page) == faulted_unit || page == NULL_PAGE)
-				continue;
-			vector = read_byte_safe((const volatile u8 *)(uintptr_t)page);
-			if (vector < 0) {
-				read += EFI_PAGE_SIZE;
-				continue;
-			}
-			faulted_unit = handoff_unit_of(table, page);
-			if (faults++ < REPORT_MAX)
-				ktest_fail(t, __FILE__, __LINE__, "reading page 0x%llx, which the table calls accepted, raised "
-					   "vector %d (%s)", page, vector, trap_vector_name((unsigned)vector));
-		}
-	}
-	metric_u64("handoff.dump.read", read, "bytes", NULL);
+	skipped = handoff_walk_accepted_ram(w.table, read_page, &w);
+	metric_u64("handoff.dump.read", w.read, "bytes", NULL);
 	metric_u64("handoff.dump.skipped", skipped, "bytes", NULL);
 	ktest_evidence(t, "read %llu KiB of e820 RAM; skipped %llu KiB the table calls unaccepted; %llu unit(s) "
-		       "faulted", read / 1024, skipped / 1024, faults);
+		       "faulted", w.read / 1024, skipped / 1024, w.faults);
 }

@@ -97,6 +97,26 @@ u64 handoff_unit_of(const struct efi_unaccepted_memory *table, u64 addr)
 	return table->phys_base + ALIGN_DOWN(addr - table->phys_base, table->unit_size);
 }
 
+u64 handoff_walk_accepted_ram(const struct efi_unaccepted_memory *table, handoff_page_fn visit, void *ctx)
+{
+	struct memmap m = memmap_view(&boot_info.memmap);
+	const struct efi_memory_descriptor *d;
+	u64 skipped = 0;
+
+	for_each_memmap_desc(&m, i, d) {
+		struct range r = memmap_desc_range(d);
+		if (d->type != EFI_CONVENTIONAL_MEMORY)
+			continue;
+		for (u64 page = r.start; page < r.end; page += EFI_PAGE_SIZE) {
+			if (table && handoff_table_says_unaccepted(table, page))
+				skipped += EFI_PAGE_SIZE;
+			else
+				visit(ctx, page);
+		}
+	}
+	return skipped;
+}
+
 bool handoff_is_ram(u64 addr)
 {
 	struct memmap m = memmap_view(&boot_info.memmap);
