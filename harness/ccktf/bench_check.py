@@ -9,9 +9,11 @@ Checks (each problem is one human-readable string naming the figure):
 - no figure appears twice (same name, platform and context), since the comparison could not match it;
 - every name of the contract appears at least once per platform (``require_all=True``, the default);
 - on TDX-like platforms (``tdx``, ``sim-tdx``) acceptance zeroes the page, so acceptance throughput may not
-  exceed the `` zeroing bandwidth by more than ``margin`` (default 10 %), and
-  ``bench.accept.zero_ratio`` may not exceed 1 + ``margin`` (docs/benchmarks.md ``zero_ratio``), each judged
-  by its lowest repetition when repeated (one repetition slowed by a busy host is noise, not evidence);
+  exceed the warm ``method=best`` zeroing bandwidth by more than ``margin`` (default 10 %), and
+  a warm ``bench.accept.zero_ratio`` may not exceed 1 + ``margin`` (docs/benchmarks.md ``zero_ratio``), each
+  judged by its lowest repetition when repeated (one repetition slowed by a busy host is noise, not evidence);
+  a ``memory=cold`` ratio is not bounded (its reference is one unrepeated pass over memory whose first touch
+  costs the host a different amount at each moment);
 - on every platform, ``bench.accept.zero_ratio`` is what docs/benchmarks.md defines: the acceptance throughput
   of the same level and size divided by the fastest zeroing bandwidth, ``method=best`` (within the 3-decimal rounding
   of the metric line and ``RATIO_SLACK``).
@@ -119,7 +121,12 @@ def zeroing_problems(records: Sequence[Record], margin: float = DEFAULT_MARGIN) 
             if record.name == "bench.accept.throughput" and low > limit:
                 problems.append(f"{_label(record)}: {record.value:g} MiB/s exceeds the {method} zeroing bandwidth "
                                 f"{zeroing[0]:g} MiB/s by more than {margin:.0%} (accepting zeroes the page)")
-            if record.name == "bench.accept.zero_ratio" and low > 1 + margin:
+            # Only a warm ratio: its reference (method=best) is repeated like the acceptance it divides. The
+            # cold reference is one pass at the suite's start, and the host's first touch it includes varies
+            # from moment to moment (docs/benchmarks.md "Cold and warm memory"); the throughput bound above
+            # still holds cold acceptance to the warm zeroing it cannot beat.
+            if record.name == "bench.accept.zero_ratio" and record.context.get("memory", "warm") != "cold" \
+                    and low > 1 + margin:
                 problems.append(f"{_label(record)}: ratio {record.value:g} (lowest repetition {low:g}) > "
                                 f"{1 + margin:g} (accepting zeroes the page)")
     return problems
