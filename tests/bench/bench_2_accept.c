@@ -48,11 +48,12 @@ static u64 calls_so_far(void)
 static bool timed(struct measurement *m, u64 (*accept)(u64 start, u64 size), u64 start, u64 size)
 {
 	struct accept_stats before = unaccepted.stats;
-	struct snp_pvalidate_cfg evict = snp_pvalidate_cfg;
+	struct snp_evict_totals evict = snp_evict_totals();
 	u64 calls = calls_so_far(), t0 = time_now_ns(), done = accept(start, size), ns = time_now_ns() - t0;
+	struct snp_evict_totals after = snp_evict_totals();
 
-	m->evict_ns += snp_pvalidate_cfg.evict_ns - evict.evict_ns;
-	m->evicted_pages += snp_pvalidate_cfg.evicted_pages - evict.evicted_pages;
+	m->evict_ns += after.ns - evict.ns;
+	m->evicted_pages += after.pages - evict.pages;
 	bench_rep_latency_add(&m->latency, ns);
 	m->ns += ns;
 	m->bytes += done;

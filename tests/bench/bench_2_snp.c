@@ -126,11 +126,11 @@ KTEST_PARAM(bench, snp_coherency, evict_modes)
 	KASSERT_TRUE(t, take(1, &r)); /* untimed warm-up */
 	KASSERT_EQ(t, unaccepted_accept(r.start, UNIT, NULL), ACCEPT_MEMORY_OK);
 	for (unsigned rep = 0; rep < bench_reps(); rep++) {
-		u64 before = snp_pvalidate_cfg.evicted_pages, ns;
+		u64 before = snp_evict_totals().pages, ns;
 
 		KASSERT_TRUE(t, take(n, &r));
 		KASSERT_TRUE(t, accept_timed(r, &ns));
-		pages += snp_pvalidate_cfg.evicted_pages - before;
+		pages += snp_evict_totals().pages - before;
 		reps[rep] = mibps_milli(range_len(r), ns);
 	}
 	snprintf(ctx, sizeof(ctx), "evict=%s memory=%s", evict ? "on" : "off", memory_kind());

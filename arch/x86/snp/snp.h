@@ -138,11 +138,15 @@ extern struct psc_cfg psc_cfg;
 
 /* pvalidate.c: PVALIDATE as the engine's per-page acceptor. */
 struct snp_pvalidate_cfg {
-	bool evict;	     /* COHERENCY_SFW_NO clear: snp_evict_cache() after every validation */
-	u64 evicted_pages;   /* 4 KiB pages evicted so far */
-	u64 evict_ns;	     /* time spent doing it (kernel clock), for the benchmarks */
+	bool evict; /* COHERENCY_SFW_NO clear: snp_evict_cache() after every validation */
 };
 extern struct snp_pvalidate_cfg snp_pvalidate_cfg;
+/* What the coherency step cost so far, summed over the CPUs (each counts its own: see pvalidate.c). */
+struct snp_evict_totals {
+	u64 pages; /* 4 KiB pages evicted */
+	u64 ns;	   /* time spent doing it (kernel clock), for the benchmarks */
+};
+struct snp_evict_totals snp_evict_totals(void);
 extern const struct page_acceptor snp_pvalidate_acceptor;
 
 /* coherency.c: reads the first and last byte of each 4 KiB page of [va, va + pages * 4 KiB). */
