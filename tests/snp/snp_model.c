@@ -83,13 +83,13 @@ KTEST(snp, ghcb_page_shared_others_encrypted)
 
 KTEST(snp, serial_goes_through_ghcb_ioio)
 {
-	u64 before = snp_model_counters.ioio_exits;
+	u64 before = snp_model_counters_read().ioio_exits;
 
 	KEXPECT_TRUE(t, portio_get_ops() == &snp_portio);
 	ktest_log(t, "this line is written through GHCB IOIO exits");
 	if (model()) {
-		KEXPECT_GT(t, snp_model_counters.ioio_exits, before);
-		ktest_log(t, "the model has answered %llu IOIO exits so far", snp_model_counters.ioio_exits);
+		KEXPECT_GT(t, snp_model_counters_read().ioio_exits, before);
+		ktest_log(t, "the model has answered %llu IOIO exits so far", snp_model_counters_read().ioio_exits);
 	}
 }
 
@@ -135,16 +135,16 @@ KTEST(snp, pvalidate_statuses)
 
 KTEST(snp, psc_batches_more_than_253_entries)
 {
-	u64 unit = take_unit(), pages = 300, exits = snp_model_counters.psc_exits;
-	u64 entries = snp_model_counters.psc_entries;
+	u64 unit = take_unit(), pages = 300, exits = snp_model_counters_read().psc_exits;
+	u64 entries = snp_model_counters_read().psc_entries;
 
 	KASSERT_NE(t, unit, 0);
 	/* From a 4K offset, so every entry is a 4K one: 253 in the first descriptor, 47 in the second. */
 	KEXPECT_EQ(t, psc_set_range(unit + PAGE, pages * PAGE, SNP_PSC_OP_PRIVATE), pages * PAGE);
 	if (model()) {
-		KEXPECT_EQ(t, snp_model_counters.psc_entries - entries, pages);
+		KEXPECT_EQ(t, snp_model_counters_read().psc_entries - entries, pages);
 		/* The model stops after SIM_SNP_PSC_ENTRIES_PER_EXIT: 253 -> 3 exits, 47 -> 1. */
-		KEXPECT_EQ(t, snp_model_counters.psc_exits - exits, 4);
+		KEXPECT_EQ(t, snp_model_counters_read().psc_exits - exits, 4);
 	}
 	KEXPECT_EQ(t, finish_unit(unit), ACCEPT_MEMORY_OK);
 }

@@ -22,12 +22,15 @@
  * RAM above it: fine at the sizes TCG runs; a guest of about 1 TiB would be refused at setup, saying so.
  * Closing again (present -> not present) happens only in sim_host_back(), on the CPU that asks: other CPUs
  * could keep a stale TLB entry for such a page (no shootdown here), which would let a touch through, never
- * stop one that hardware allows. Every edit runs under the model's lock (the callers'); the #PF hook reads
- * without it, and a page found present by then was opened meanwhile: the access is retried.
+ * stop one that hardware allows. Every edit of a unit runs under the model's lock for that unit (the
+ * callers': the SNP model's per 2 MiB chunk, the TDX model's one lock), and an unreported region's edits
+ * also under spare_lock; the #PF hook reads without them, and a page found present by then was opened
+ * meanwhile: the access is retried.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/sim.h>
+#include <ccktf/spinlock.h>
 
 #define UNIT (2 * MiB)
 #define UNIT_PAGES (UNIT / EFI_PAGE_SIZE)
@@ -36,7 +39,16 @@ static const struct sim_memory *guarded, *reserved_for;
 static sim_touch_fn touch_fn;
 static sim_unit_pending_fn pending_fn;
 static u64 *unit_tables; /* UNIT_PAGES entries per guardable unit, in region order */
-static u16 *unit_open;	 /* per guardable unit: its 4 KiB pages present while it is split */
+/* Per guardable unit: its 4 KiB pages present while it is split. A cache line each: the vCPUs accepting
+ * neighbouring units would otherwise bump counts on one line (snp_model.h, counters). */
+struct unit_state {
+	u16 open;
+} __attribute__((aligned(64)));
+static struct unit_state *unit_state;
+#define unit_open(idx) (unit_state[idx].open)
+/* The unreported regions' 4 KiB edits draw on the kernel's spare page tables, which every unit shares:
+ * they take this lock inside the model's (the per-unit edits need only the model's lock of that unit). */
+static struct spinlock spare_lock = SPINLOCK_INIT;
 static u64 unit_count;
 
 static u64 first_unit(const struct sim_region *r)
@@ -101,8 +113,12 @@ static void open_pages(u64 start, u64 end)
 	for (unsigned i = 0; guarded && i < guarded->count; i++) {
 		const struct sim_region *r = &guarded->regions[i];
 		u64 lo = MAX(ALIGN_DOWN(start, EFI_PAGE_SIZE), r->start), hi = MIN(end, r->end);
-		for (u64 page = lo; r->unreported && page < hi; page += EFI_PAGE_SIZE)
+		if (!r->unreported || lo >= hi)
+			continue;
+		spin_lock(&spare_lock);
+		for (u64 page = lo; page < hi; page += EFI_PAGE_SIZE)
 			set_page_present(page, true);
+		spin_unlock(&spare_lock);
 	}
 }
 
@@ -129,7 +145,7 @@ static void split_unit(u64 unit, s64 idx)
 {
 	if (!paging_split_large_into(unit, own_table(idx)))
 		sim_stop("the guard could not split the 2 MiB page at", unit);
-	unit_open[idx] = (paging_page_entry(unit) & PAGING_PRESENT) ? UNIT_PAGES : 0;
+	unit_open(idx) = (paging_page_entry(unit) & PAGING_PRESENT) ? UNIT_PAGES : 0;
 }
 
 /* The unit's mapping made to match the model's page state, page by page (setup and host_back only). */
@@ -153,7 +169,7 @@ static void sync_unit(u64 unit, s64 idx)
 		split_unit(unit, idx);
 	for (u64 page = unit; page < unit + UNIT; page += EFI_PAGE_SIZE)
 		set_page_present(page, sim_page_state(page, &raw) != CC_PAGE_PENDING);
-	unit_open[idx] = (u16)(UNIT_PAGES - pending);
+	unit_open(idx) = (u16)(UNIT_PAGES - pending);
 }
 
 /* Opens [lo, hi), which lies in the guardable unit idx, at 4 KiB; the whole unit open joins it back. */
@@ -173,9 +189,9 @@ static void open_in_unit(u64 unit, s64 idx, u64 lo, u64 hi)
 	for (u64 page = lo; page < hi; page += EFI_PAGE_SIZE)
 		if (!(paging_page_entry(page) & PAGING_PRESENT)) {
 			set_page_present(page, true);
-			unit_open[idx]++;
+			unit_open(idx)++;
 		}
-	if (unit_open[idx] == UNIT_PAGES)
+	if (unit_open(idx) == UNIT_PAGES)
 		join_unit(unit, true);
 }
 
@@ -231,8 +247,8 @@ const char *sim_guard_reserve(struct boot_info *b, const struct sim_memory *mem)
 	if (!unit_count)
 		return NULL;
 	unit_tables = sim_alloc(b, unit_count * UNIT_PAGES * sizeof(u64));
-	unit_open = sim_alloc(b, unit_count * sizeof(u16));
-	return unit_tables && unit_open ? NULL : "no memory for the pending-memory guard's page tables";
+	unit_state = sim_alloc(b, unit_count * sizeof(*unit_state));
+	return unit_tables && unit_state ? NULL : "no memory for the pending-memory guard's page tables";
 }
 
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch)
@@ -281,7 +297,9 @@ void sim_host_back(u64 start, u64 size)
 		if (idx >= 0)
 			sync_unit(unit, idx);
 	}
+	spin_lock(&spare_lock);
 	for (u64 page = ALIGN_DOWN(start, EFI_PAGE_SIZE); page < end; page += EFI_PAGE_SIZE)
 		if (guardable_page(page) && sim_page_state(page, &raw) == CC_PAGE_PENDING)
 			set_page_present(page, false);
+	spin_unlock(&spare_lock);
 }

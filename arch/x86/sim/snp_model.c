@@ -20,6 +20,7 @@
 #include <arch/snp_spec.h>
 #include <ccktf/boot.h>
 #include <ccktf/format.h>
+#include <ccktf/smp.h>
 #include <ccktf/string.h>
 #include "../snp/snp.h"
 #include "sim_firmware.h"
@@ -44,8 +45,19 @@ struct injection {
 	u64 pfn, status;
 };
 
-struct snp_model_counters snp_model_counters;
-struct spinlock snp_rmp_lock = SPINLOCK_INIT;
+#define RMP_LOCKS 64 /* stripes: chunk i takes lock i % RMP_LOCKS */
+
+struct counter_slot {
+	struct snp_model_counters c;
+} __attribute__((aligned(64)));
+
+struct lock_slot {
+	struct spinlock l;
+} __attribute__((aligned(64)));
+
+static struct counter_slot counter_slots[SMP_MAX_CPUS];
+static struct lock_slot rmp_locks[RMP_LOCKS], outside_lock, injection_lock;
+static u32 injections_armed; /* entries of injected[] in use: read without the lock on every validation */
 static struct sim_memory mem;
 static struct rmp_region rmp[SIM_MAX_REGIONS];
 static struct outside_page *outside; /* OUTSIDE_PAGES entries, in reserved pages as the bitmaps */
@@ -123,6 +135,32 @@ static void model_firmware(struct model_firmware_report *out)
 	sim_fw_report(out, fw_kind);
 }
 
+/* Counters and locks (snp_model.h) */
+
+struct snp_model_counters *snp_model_count(void)
+{
+	return &counter_slots[snp_cpu_index()].c; /* the slot of the CPU the trap came from */
+}
+
+struct snp_model_counters snp_model_counters_read(void)
+{
+	struct snp_model_counters sum = { 0 };
+	u64 *out = (u64 *)&sum;
+
+	_Static_assert(sizeof(sum) % sizeof(u64) == 0, "snp_model_counters holds u64 counts only");
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		for (size_t i = 0; i < sizeof(sum) / sizeof(u64); i++)
+			out[i] += __atomic_load_n((u64 *)&counter_slots[cpu].c + i, __ATOMIC_RELAXED);
+	return sum;
+}
+
+struct spinlock *snp_rmp_lock_of(u64 addr)
+{
+	if (!sim_region_of(&mem, addr))
+		return &outside_lock.l;
+	return &rmp_locks[(addr / (2 * MiB)) % RMP_LOCKS].l;
+}
+
 /* RMP lookups */
 
 static struct rmp_region *region_of(u64 addr, const struct sim_region **r)
@@ -158,9 +196,14 @@ static bool bit(const u8 *map, u64 i)
 	return map[i / 8] & (1u << (i % 8));
 }
 
+/* Atomic: a byte may hold pages of two 2 MiB chunks (a region need not start 32 KiB-aligned), whose locks
+ * differ. */
 static void set_bit_to(u8 *map, u64 i, bool v)
 {
-	map[i / 8] = v ? map[i / 8] | (u8)(1u << (i % 8)) : map[i / 8] & (u8) ~(1u << (i % 8));
+	if (v)
+		__atomic_fetch_or(&map[i / 8], (u8)(1u << (i % 8)), __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&map[i / 8], (u8) ~(1u << (i % 8)), __ATOMIC_RELAXED);
 }
 
 /* One bit of a page: which = 0 assigned, 1 validated (the RMP's), 2 shared by a PSC (the model's). */
@@ -330,14 +373,20 @@ void snp_model_describe(char *buf, size_t size)
 
 u64 snp_rmp_take_injection(u64 pfn)
 {
-	for (unsigned i = 0; i < INJECTIONS; i++) {
+	u64 s = 0;
+
+	if (!__atomic_load_n(&injections_armed, __ATOMIC_ACQUIRE))
+		return 0;
+	spin_lock(&injection_lock.l);
+	for (unsigned i = 0; i < INJECTIONS && !s; i++) {
 		if (injected[i].status && injected[i].pfn == pfn) {
-			u64 s = injected[i].status;
+			s = injected[i].status;
 			injected[i].status = 0;
-			return s;
+			__atomic_fetch_sub(&injections_armed, 1, __ATOMIC_RELEASE);
 		}
 	}
-	return 0;
+	spin_unlock(&injection_lock.l);
+	return s;
 }
 
 static void inject_error(u64 addr, u64 status)
@@ -345,13 +394,18 @@ static void inject_error(u64 addr, u64 status)
 	u64 pfn = addr / EFI_PAGE_SIZE;
 	struct injection *slot = NULL;
 
-	spin_lock(&snp_rmp_lock);
+	spin_lock(&injection_lock.l);
 	for (unsigned i = 0; i < INJECTIONS; i++)
 		if ((injected[i].status && injected[i].pfn == pfn) || (!slot && !injected[i].status))
 			slot = &injected[i];
-	if (slot)
+	if (slot) {
+		if (!slot->status && status)
+			__atomic_fetch_add(&injections_armed, 1, __ATOMIC_RELEASE);
+		else if (slot->status && !status)
+			__atomic_fetch_sub(&injections_armed, 1, __ATOMIC_RELEASE);
 		*slot = (struct injection){ pfn, status };
-	spin_unlock(&snp_rmp_lock);
+	}
+	spin_unlock(&injection_lock.l);
 }
 
 static void set_host_4k(u64 addr, bool host_4k)
@@ -363,14 +417,16 @@ static void set_host_4k(u64 addr, bool host_4k)
 }
 
 /* A test writing into memory the guest has not validated: that 4 KiB page stays present afterwards, since
- * the tests read the poison back before validating (tests/accept validate_keeps_contents). Under snp_rmp_lock,
- * as PVALIDATE's guard changes (snp_model_pvalidate.c decide()): both edit the same page tables. */
+ * the tests read the poison back before validating (tests/accept validate_keeps_contents). Under the chunk's
+ * lock, as PVALIDATE's guard changes (snp_model_pvalidate.c decide()): both edit the same page tables. */
 static void poison(u64 addr)
 {
-	spin_lock(&snp_rmp_lock);
+	struct spinlock *l = snp_rmp_lock_of(addr);
+
+	spin_lock(l);
 	sim_guard_open(addr, addr + 1);
 	memset((void *)(uintptr_t)ALIGN_DOWN(addr, EFI_PAGE_SIZE), 0xa5, EFI_PAGE_SIZE);
-	spin_unlock(&snp_rmp_lock);
+	spin_unlock(l);
 }
 
 static bool page_accepted(u64 addr)
@@ -380,7 +436,7 @@ static bool page_accepted(u64 addr)
 
 static u64 double_accepts(void)
 {
-	return __atomic_load_n(&snp_model_counters.double_validations, __ATOMIC_RELAXED);
+	return snp_model_counters_read().double_validations;
 }
 
 static bool page_shared(u64 addr)
@@ -411,12 +467,18 @@ static bool touch_not_validated(struct cpu_regs *regs, u64 addr)
 	return vc && vc(regs);
 }
 
-/* platform_model_ops.host_back under snp_rmp_lock, as every edit of the guard's tables */
+/* platform_model_ops.host_back, each 2 MiB chunk under its lock, as every edit of the guard's tables */
 static void host_back(u64 start, u64 size)
 {
-	spin_lock(&snp_rmp_lock);
-	sim_host_back(start, size);
-	spin_unlock(&snp_rmp_lock);
+	for (u64 a = start, end = start + size; a < end;) {
+		u64 next = MIN(ALIGN_DOWN(a, 2 * MiB) + 2 * MiB, end);
+		struct spinlock *l = snp_rmp_lock_of(a);
+
+		spin_lock(l);
+		sim_host_back(a, next - a);
+		spin_unlock(l);
+		a = next;
+	}
 }
 
 void snp_model_guard_install(void)

@@ -13,22 +13,31 @@
 
 struct snp_discovery;
 
-/* What the model did, for the boot log and the snp suite. */
+/*
+ * What the model did, for the boot log and the snp suite: u64 counts only (snp_model_counters_read() sums
+ * them field by field). Each CPU counts in a slot of its own (snp_model_count()), so that no count the
+ * vCPUs bump on every PVALIDATE moves one cache line between the host's cores (docs/benchmarks.md
+ * "Scaling": such lines and one lock over the whole RMP held 2 vCPUs to 1.3x the speed of one).
+ */
 struct snp_model_counters {
 	u64 pvalidates, psmash, msr_exits, ghcb_exits, ioio_exits, psc_exits, psc_entries, guest_requests;
 	u64 double_validations; /* PVALIDATE(validate) of a page already validated: CF=1 */
 };
-extern struct snp_model_counters snp_model_counters;
+struct snp_model_counters *snp_model_count(void); /* this CPU's slot: only this CPU writes it */
+struct snp_model_counters snp_model_counters_read(void);
 /*
  * The RMP and the model's other page state, changed from whichever vCPU's #UD answers PVALIDATE or a
- * VMGEXIT: held across each PVALIDATE and each Page State Change entry, so that a racing second
- * validation of a page sees the first one's result. APM vol. 3 PVALIDATE has no busy status: it returns
- * SUCCESS with CF=0 (the Validated bit changed) or CF=1 (it already had the asked value), FAIL_INPUT or
- * FAIL_SIZEMISMATCH, so two PVALIDATEs of one page take effect one after the other and exactly one of them
- * changes the entry; the model's single lock gives one such order (coarser than per-entry, never more
- * permissive).
+ * VMGEXIT, under the lock of the 2 MiB chunk the page lies in (snp_rmp_lock_of()): held across each
+ * PVALIDATE and each Page State Change entry, which never cover more than one chunk, so that a racing
+ * second validation of a page sees the first one's result. APM vol. 3 PVALIDATE has no busy status: it
+ * returns SUCCESS with CF=0 (the Validated bit changed) or CF=1 (it already had the asked value),
+ * FAIL_INPUT or FAIL_SIZEMISMATCH, so two PVALIDATEs of one page take effect one after the other and
+ * exactly one of them changes the entry; a lock per chunk gives one such order (coarser than the
+ * hardware's per-entry order, never more permissive), and the guard's edits of the chunk's mapping
+ * (sim_guard.c: one table per 2 MiB unit) are under the same lock. Pages outside the model's regions
+ * share one lock: their entries live in one small table.
  */
-extern struct spinlock snp_rmp_lock;
+struct spinlock *snp_rmp_lock_of(u64 addr);
 
 /* Before ExitBootServices: the model's bookkeeping for the regions it presents as unaccepted. */
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *mem);

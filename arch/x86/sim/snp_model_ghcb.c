@@ -51,7 +51,7 @@ static void ioio(const struct ghcb_view *g, u64 info1, u64 rax, bool rax_valid)
 	u16 port = (info1 >> IOIO_PORT_SHIFT) & IOIO_PORT_MASK;
 	unsigned size = info1 & IOIO_SZ8 ? 1 : info1 & IOIO_SZ16 ? 2 : info1 & IOIO_SZ32 ? 4 : 0;
 
-	snp_model_counters.ioio_exits++;
+	snp_model_count()->ioio_exits++;
 	if (!size || (info1 & (IOIO_TYPE_STR | IOIO_REP)))
 		return malformed(g, GHCB_ERR_INVALID_INPUT);
 	if (info1 & IOIO_TYPE_IN) {
@@ -78,14 +78,16 @@ static bool psc_entry(u64 e)
 
 	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) || !IS_ALIGNED(gfn, pages))
 		return false;
-	spin_lock(&snp_rmp_lock); /* several vCPUs: snp_model.h */
+	struct spinlock *l = snp_rmp_lock_of(gfn * EFI_PAGE_SIZE); /* an entry is one 2 MiB chunk at most */
+
+	spin_lock(l); /* several vCPUs: snp_model.h */
 	for (u64 i = 0; i < pages; i++)
 		if (!snp_rmp_assign(gfn + i, op == SNP_PSC_OP_PRIVATE)) {
-			spin_unlock(&snp_rmp_lock);
+			spin_unlock(l);
 			return false;
 		}
-	snp_model_counters.psc_entries++;
-	spin_unlock(&snp_rmp_lock);
+	snp_model_count()->psc_entries++;
+	spin_unlock(l);
 	return true;
 }
 
@@ -94,7 +96,7 @@ static void psc(const struct ghcb_view *g, u64 scratch)
 	struct psc_hdr *h = (void *)(g->page + GHCB_OFF_SHARED_BUFFER);
 	u64 *entries = (u64 *)(h + 1);
 
-	snp_model_counters.psc_exits++;
+	snp_model_count()->psc_exits++;
 	if (scratch != g->gpa + GHCB_OFF_SHARED_BUFFER)
 		return malformed(g, GHCB_ERR_INVALID_SCRATCH_AREA);
 	if (h->end_entry >= PSC_MAX_ENTRIES || h->cur_entry > h->end_entry)

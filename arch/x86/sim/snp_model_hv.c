@@ -72,11 +72,12 @@ static u64 psc_resp(u64 req)
 	u64 gfn = (req >> GHCB_MSR_DATA_SHIFT) & GHCB_MSR_GFN_MASK;
 	unsigned op = (req >> GHCB_MSR_PSC_OP_SHIFT) & GHCB_MSR_PSC_OP_MASK;
 	bool known = op == SNP_PSC_OP_PRIVATE || op == SNP_PSC_OP_SHARED;
+	struct spinlock *l = snp_rmp_lock_of(gfn * EFI_PAGE_SIZE);
 	bool ok;
 
-	spin_lock(&snp_rmp_lock); /* several vCPUs: snp_model.h */
+	spin_lock(l); /* several vCPUs: snp_model.h */
 	ok = known && snp_rmp_assign(gfn, op == SNP_PSC_OP_PRIVATE);
-	spin_unlock(&snp_rmp_lock);
+	spin_unlock(l);
 
 	return (ok ? 0 : PSC_ERROR_GENERIC) | GHCB_MSR_PSC_RESP;
 }
@@ -129,10 +130,10 @@ bool snp_model_vmgexit(struct cpu_regs *r)
 	u64 req = ghcb_msr_shadow;
 
 	if (req & GHCB_MSR_INFO_MASK) {
-		snp_model_counters.msr_exits++;
+		snp_model_count()->msr_exits++;
 		ghcb_msr_shadow = msr_protocol(req, r);
 	} else {
-		snp_model_counters.ghcb_exits++;
+		snp_model_count()->ghcb_exits++;
 		ghcb_page_request(req);
 	}
 	return true;

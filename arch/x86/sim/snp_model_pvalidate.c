@@ -53,7 +53,7 @@ static bool rmp_size_matches(const struct pvalidate_req *q)
 	if (!q->large) {
 		if (first && !*first) {
 			*first = 1;
-			snp_model_counters.psmash++;
+			snp_model_count()->psmash++;
 		}
 		return true;
 	}
@@ -81,7 +81,7 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 	if (q->validate && (injected = take_injection(q))) /* EAX is 32 bits: keep a wider status non-zero */
 		return (u32)injected ? (u32)injected : PVALIDATE_FAIL_INPUT;
 	if ((*unchanged = already(q))) {
-		snp_model_counters.double_validations += q->validate;
+		snp_model_count()->double_validations += q->validate;
 		return PVALIDATE_SUCCESS;
 	}
 	for (u64 i = 0; i < q->pages; i++)
@@ -94,6 +94,7 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 static u64 validate(struct pvalidate_req *q, u64 page_size, bool *unchanged)
 {
 	u64 size = q->large ? 2 * MiB : EFI_PAGE_SIZE;
+	struct spinlock *lock;
 	u64 status;
 
 	*unchanged = false;
@@ -101,10 +102,11 @@ static u64 validate(struct pvalidate_req *q, u64 page_size, bool *unchanged)
 	q->pages = size / EFI_PAGE_SIZE;
 	if (page_size > RCX_SIZE_MAX || !IS_ALIGNED(q->va, size))
 		return PVALIDATE_FAIL_INPUT;
-	spin_lock(&snp_rmp_lock); /* several vCPUs: see snp_model.h */
-	snp_model_counters.pvalidates++;
+	lock = snp_rmp_lock_of(q->va); /* q->va is size-aligned: one 2 MiB chunk (snp_model.h) */
+	spin_lock(lock);
+	snp_model_count()->pvalidates++;
 	status = decide(q, unchanged);
-	spin_unlock(&snp_rmp_lock);
+	spin_unlock(lock);
 	return status;
 }
 
