@@ -16,6 +16,7 @@
  * Pure table logic: the only CPU operation, the TLB flush, is paging_flush_page() (arch/x86/cpu/tlb.c).
  */
 #include <arch/machine.h>
+#include <ccktf/spinlock.h>
 #include <ccktf/string.h>
 
 #define PTE_PRESENT (1ull << 0)
@@ -194,15 +195,34 @@ static bool split_2m(u64 *pde)
 		return false;
 	for (u64 i = 0; i < ENTRIES; i++)
 		pt[i] = (base + i * PAGE) | flags;
-	*pde = table_entry(pt);
+	__atomic_store_n(pde, table_entry(pt), __ATOMIC_RELEASE); /* the table whole before anyone sees it */
 	return true;
+}
+
+/*
+ * A split draws a table from the spare pool, which every caller shares (the models' guard for unreported
+ * pages, pages made shared by the SNP backend, the APIC page): split_lock makes the draw and the PDE's
+ * change one step, so that two CPUs splitting the same 2 MiB page do not both split it (one table lost, one
+ * CPU's PTE edit with it). Edits of a 4 KiB entry are the callers' to serialize; the common case, a page
+ * already mapped at 4 KiB, takes no lock.
+ */
+static struct spinlock split_lock = SPINLOCK_INIT;
+
+static bool split_once(u64 *pde)
+{
+	bool ok;
+
+	spin_lock(&split_lock);
+	ok = !(__atomic_load_n(pde, __ATOMIC_ACQUIRE) & PTE_LARGE) || split_2m(pde);
+	spin_unlock(&split_lock);
+	return ok;
 }
 
 bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
 {
 	u64 *pde = pd_entry_of(addr), *pte;
 
-	if (!pde || !(*pde & PTE_PRESENT) || ((*pde & PTE_LARGE) && !split_2m(pde)))
+	if (!pde || !(*pde & PTE_PRESENT) || ((__atomic_load_n(pde, __ATOMIC_ACQUIRE) & PTE_LARGE) && !split_once(pde)))
 		return false;
 	pte = &next_table(*pde)[addr >> 12 & 511];
 	*pte = (*pte | set) & ~clear;

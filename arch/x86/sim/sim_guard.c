@@ -23,14 +23,13 @@
  * Closing again (present -> not present) happens only in sim_host_back(), on the CPU that asks: other CPUs
  * could keep a stale TLB entry for such a page (no shootdown here), which would let a touch through, never
  * stop one that hardware allows. Every edit of a unit runs under the model's lock for that unit (the
- * callers': the SNP model's per 2 MiB chunk, the TDX model's one lock), and an unreported region's edits
- * also under spare_lock; the #PF hook reads without them, and a page found present by then was opened
- * meanwhile: the access is retried.
+ * callers': the SNP model's per 2 MiB chunk, the TDX model's one lock; an unreported page's split of its
+ * 2 MiB page is serialized inside paging_set_page_flags()); the #PF hook reads without them, and a page
+ * found present by then was opened meanwhile: the access is retried.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/sim.h>
-#include <ccktf/spinlock.h>
 
 #define UNIT (2 * MiB)
 #define UNIT_PAGES (UNIT / EFI_PAGE_SIZE)
@@ -46,9 +45,7 @@ struct unit_state {
 } __attribute__((aligned(64)));
 static struct unit_state *unit_state;
 #define unit_open(idx) (unit_state[idx].open)
-/* The unreported regions' 4 KiB edits draw on the kernel's spare page tables, which every unit shares:
- * they take this lock inside the model's (the per-unit edits need only the model's lock of that unit). */
-static struct spinlock spare_lock = SPINLOCK_INIT;
+
 static u64 unit_count;
 
 static u64 first_unit(const struct sim_region *r)
@@ -113,12 +110,8 @@ static void open_pages(u64 start, u64 end)
 	for (unsigned i = 0; guarded && i < guarded->count; i++) {
 		const struct sim_region *r = &guarded->regions[i];
 		u64 lo = MAX(ALIGN_DOWN(start, EFI_PAGE_SIZE), r->start), hi = MIN(end, r->end);
-		if (!r->unreported || lo >= hi)
-			continue;
-		spin_lock(&spare_lock);
-		for (u64 page = lo; page < hi; page += EFI_PAGE_SIZE)
+		for (u64 page = lo; r->unreported && page < hi; page += EFI_PAGE_SIZE)
 			set_page_present(page, true);
-		spin_unlock(&spare_lock);
 	}
 }
 
@@ -297,9 +290,7 @@ void sim_host_back(u64 start, u64 size)
 		if (idx >= 0)
 			sync_unit(unit, idx);
 	}
-	spin_lock(&spare_lock);
 	for (u64 page = ALIGN_DOWN(start, EFI_PAGE_SIZE); page < end; page += EFI_PAGE_SIZE)
 		if (guardable_page(page) && sim_page_state(page, &raw) == CC_PAGE_PENDING)
 			set_page_present(page, false);
-	spin_unlock(&spare_lock);
 }
