@@ -45,7 +45,7 @@ struct injection {
 	u64 pfn, status;
 };
 
-#define RMP_LOCKS 64 /* stripes: chunk i takes lock i % RMP_LOCKS */
+#define RMP_LOCKS 256 /* stripes: chunk i takes lock i % RMP_LOCKS (chunks 512 MiB apart share one) */
 
 struct counter_slot {
 	struct snp_model_counters c;
@@ -56,6 +56,7 @@ struct lock_slot {
 } __attribute__((aligned(64)));
 
 static struct counter_slot counter_slots[SMP_MAX_CPUS];
+/* outside_lock and injection_lock are leaves: taken inside a chunk's lock, nothing taken inside them */
 static struct lock_slot rmp_locks[RMP_LOCKS], outside_lock, injection_lock;
 static u32 injections_armed; /* entries of injected[] in use: read without the lock on every validation */
 static struct sim_memory mem;
@@ -147,17 +148,17 @@ struct snp_model_counters snp_model_counters_read(void)
 	struct snp_model_counters sum = { 0 };
 	u64 *out = (u64 *)&sum;
 
-	_Static_assert(sizeof(sum) % sizeof(u64) == 0, "snp_model_counters holds u64 counts only");
+	_Static_assert(sizeof(sum) == 9 * sizeof(u64), "snp_model_counters: u64 counts only, 9 of them (sum below)");
 	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
 		for (size_t i = 0; i < sizeof(sum) / sizeof(u64); i++)
 			out[i] += __atomic_load_n((u64 *)&counter_slots[cpu].c + i, __ATOMIC_RELAXED);
 	return sum;
 }
 
+/* By chunk only, never by region: a chunk may hold the end of a region and pages outside it, and a 2 MiB
+ * entry over it must exclude a 4 KiB one on either side. */
 struct spinlock *snp_rmp_lock_of(u64 addr)
 {
-	if (!sim_region_of(&mem, addr))
-		return &outside_lock.l;
 	return &rmp_locks[(addr / (2 * MiB)) % RMP_LOCKS].l;
 }
 
@@ -224,11 +225,15 @@ static bool rmp_get(u64 pfn, int which)
 	const struct sim_region *r;
 	struct rmp_region *e = region_of(pfn * EFI_PAGE_SIZE, &r);
 	struct outside_page *o;
+	bool v;
 
 	if (e)
 		return bit(region_map(e, which), pfn - r->start / EFI_PAGE_SIZE);
+	spin_lock(&outside_lock.l);
 	o = outside_of(pfn, false);
-	return o ? *outside_flag(o, which) : which != RMP_SHARED;
+	v = o ? *outside_flag(o, which) : which != RMP_SHARED;
+	spin_unlock(&outside_lock.l);
+	return v;
 }
 
 static bool rmp_set(u64 pfn, int which, bool v)
@@ -241,10 +246,11 @@ static bool rmp_set(u64 pfn, int which, bool v)
 		set_bit_to(region_map(e, which), pfn - r->start / EFI_PAGE_SIZE, v);
 		return true;
 	}
-	if (!(o = outside_of(pfn, true)))
-		return false;
-	*outside_flag(o, which) = v;
-	return true;
+	spin_lock(&outside_lock.l);
+	if ((o = outside_of(pfn, true)))
+		*outside_flag(o, which) = v;
+	spin_unlock(&outside_lock.l);
+	return o != NULL;
 }
 
 /*

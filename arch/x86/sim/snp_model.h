@@ -15,27 +15,30 @@ struct snp_discovery;
 
 /*
  * What the model did, for the boot log and the snp suite: u64 counts only (snp_model_counters_read() sums
- * them field by field). Each CPU counts in a slot of its own (snp_model_count()), so that no count the
+ * them field by field). Each CPU counts in a slot of its own (SNP_MODEL_COUNT()), so that no count the
  * vCPUs bump on every PVALIDATE moves one cache line between the host's cores (docs/benchmarks.md
- * "Scaling": such lines and one lock over the whole RMP held 2 vCPUs to 1.3x the speed of one).
+ * "Scaling": such lines and one lock over the whole RMP held 2 vCPUs to about 1.3x the speed of one).
  */
 struct snp_model_counters {
 	u64 pvalidates, psmash, msr_exits, ghcb_exits, ioio_exits, psc_exits, psc_entries, guest_requests;
 	u64 double_validations; /* PVALIDATE(validate) of a page already validated: CF=1 */
 };
 struct snp_model_counters *snp_model_count(void); /* this CPU's slot: only this CPU writes it */
+/* Relaxed atomic: an NMI's exit on the same CPU may count in between, and readers load atomically. */
+#define SNP_MODEL_COUNT(field, n) __atomic_fetch_add(&snp_model_count()->field, (n), __ATOMIC_RELAXED)
 struct snp_model_counters snp_model_counters_read(void);
 /*
  * The RMP and the model's other page state, changed from whichever vCPU's #UD answers PVALIDATE or a
- * VMGEXIT, under the lock of the 2 MiB chunk the page lies in (snp_rmp_lock_of()): held across each
- * PVALIDATE and each Page State Change entry, which never cover more than one chunk, so that a racing
+ * VMGEXIT, under the lock of the 2 MiB chunk the page lies in (snp_rmp_lock_of(), whether or not the page
+ * is in one of the model's regions): held across each PVALIDATE and each Page State Change entry, which
+ * never cover more than one chunk (though one may cover the end of a region and pages beyond), so that a racing
  * second validation of a page sees the first one's result. APM vol. 3 PVALIDATE has no busy status: it
  * returns SUCCESS with CF=0 (the Validated bit changed) or CF=1 (it already had the asked value),
  * FAIL_INPUT or FAIL_SIZEMISMATCH, so two PVALIDATEs of one page take effect one after the other and
  * exactly one of them changes the entry; a lock per chunk gives one such order (coarser than the
  * hardware's per-entry order, never more permissive), and the guard's edits of the chunk's mapping
- * (sim_guard.c: one table per 2 MiB unit) are under the same lock. Pages outside the model's regions
- * share one lock: their entries live in one small table.
+ * (sim_guard.c: one table per 2 MiB unit) are under the same lock. The small table of pages outside the
+ * model's regions has a lock of its own inside that one.
  */
 struct spinlock *snp_rmp_lock_of(u64 addr);
 

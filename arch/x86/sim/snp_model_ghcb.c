@@ -51,7 +51,7 @@ static void ioio(const struct ghcb_view *g, u64 info1, u64 rax, bool rax_valid)
 	u16 port = (info1 >> IOIO_PORT_SHIFT) & IOIO_PORT_MASK;
 	unsigned size = info1 & IOIO_SZ8 ? 1 : info1 & IOIO_SZ16 ? 2 : info1 & IOIO_SZ32 ? 4 : 0;
 
-	snp_model_count()->ioio_exits++;
+	SNP_MODEL_COUNT(ioio_exits, 1);
 	if (!size || (info1 & (IOIO_TYPE_STR | IOIO_REP)))
 		return malformed(g, GHCB_ERR_INVALID_INPUT);
 	if (info1 & IOIO_TYPE_IN) {
@@ -86,7 +86,7 @@ static bool psc_entry(u64 e)
 			spin_unlock(l);
 			return false;
 		}
-	snp_model_count()->psc_entries++;
+	SNP_MODEL_COUNT(psc_entries, 1);
 	spin_unlock(l);
 	return true;
 }
@@ -96,7 +96,7 @@ static void psc(const struct ghcb_view *g, u64 scratch)
 	struct psc_hdr *h = (void *)(g->page + GHCB_OFF_SHARED_BUFFER);
 	u64 *entries = (u64 *)(h + 1);
 
-	snp_model_count()->psc_exits++;
+	SNP_MODEL_COUNT(psc_exits, 1);
 	if (scratch != g->gpa + GHCB_OFF_SHARED_BUFFER)
 		return malformed(g, GHCB_ERR_INVALID_SCRATCH_AREA);
 	if (h->end_entry >= PSC_MAX_ENTRIES || h->cur_entry > h->end_entry)

@@ -87,7 +87,7 @@ u64 snp_model_guest_request(u64 req_gpa, u64 resp_gpa)
 {
 	u32 status;
 
-	snp_model_count()->guest_requests++;
+	SNP_MODEL_COUNT(guest_requests, 1);
 	if (req_gpa == resp_gpa || !shared_page(req_gpa) || !shared_page(resp_gpa))
 		return VMM_ERR_GENERIC;
 	/* The host copies the request out and the response back, as KVM does through its own pages. */

@@ -130,10 +130,10 @@ bool snp_model_vmgexit(struct cpu_regs *r)
 	u64 req = ghcb_msr_shadow;
 
 	if (req & GHCB_MSR_INFO_MASK) {
-		snp_model_count()->msr_exits++;
+		SNP_MODEL_COUNT(msr_exits, 1);
 		ghcb_msr_shadow = msr_protocol(req, r);
 	} else {
-		snp_model_count()->ghcb_exits++;
+		SNP_MODEL_COUNT(ghcb_exits, 1);
 		ghcb_page_request(req);
 	}
 	return true;

@@ -53,7 +53,7 @@ static bool rmp_size_matches(const struct pvalidate_req *q)
 	if (!q->large) {
 		if (first && !*first) {
 			*first = 1;
-			snp_model_count()->psmash++;
+			SNP_MODEL_COUNT(psmash, 1);
 		}
 		return true;
 	}
@@ -81,7 +81,7 @@ static u64 decide(const struct pvalidate_req *q, bool *unchanged)
 	if (q->validate && (injected = take_injection(q))) /* EAX is 32 bits: keep a wider status non-zero */
 		return (u32)injected ? (u32)injected : PVALIDATE_FAIL_INPUT;
 	if ((*unchanged = already(q))) {
-		snp_model_count()->double_validations += q->validate;
+		SNP_MODEL_COUNT(double_validations, q->validate);
 		return PVALIDATE_SUCCESS;
 	}
 	for (u64 i = 0; i < q->pages; i++)
@@ -104,7 +104,7 @@ static u64 validate(struct pvalidate_req *q, u64 page_size, bool *unchanged)
 		return PVALIDATE_FAIL_INPUT;
 	lock = snp_rmp_lock_of(q->va); /* q->va is size-aligned: one 2 MiB chunk (snp_model.h) */
 	spin_lock(lock);
-	snp_model_count()->pvalidates++;
+	SNP_MODEL_COUNT(pvalidates, 1);
 	status = decide(q, unchanged);
 	spin_unlock(lock);
 	return status;
