@@ -205,6 +205,11 @@ static void report_fixed_cost(const char *level, const struct bench_rep_latency 
 
 static struct measurement measured; /* static: struct samples is too large for the stack */
 
+static void restore_time_evict(void *saved)
+{
+	snp_pvalidate_cfg.time_evict = (bool)(uintptr_t)saved;
+}
+
 /* Throughput and latency by request size, pages accepted at the parameter's level. */
 KTEST_PARAM(bench, accept_by_request_size, bench_levels)
 {
@@ -216,6 +221,9 @@ KTEST_PARAM(bench, accept_by_request_size, bench_levels)
 			   need / MiB, left / MiB);
 	/* Restored however the case ends. */
 	bench_cap_level(t, level);
+	/* SNP: bench.accept.coherency_ns needs each eviction timed (snp.h: off elsewhere, it costs clock reads) */
+	ktest_add_action(t, restore_time_evict, (void *)(uintptr_t)snp_pvalidate_cfg.time_evict);
+	snp_pvalidate_cfg.time_evict = true;
 	for (size_t i = 0; i < ARRAY_SIZE(plans); i++) {
 		const struct size_plan *p = &plans[i];
 		unsigned reps = plan_reps(p);

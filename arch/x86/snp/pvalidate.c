@@ -60,14 +60,16 @@ static enum accept_answer answer_of(u32 status, bool unchanged, u64 *raw)
 static void after_validation(struct snp_pvalidate_cfg *cfg, u64 addr, enum accept_level level)
 {
 	struct evict_count *mine = &evict_counts[snp_cpu_index()];
-	u64 t0;
+	u64 t0 = 0;
 
 	if (!cfg->evict)
 		return;
-	t0 = time_now_ns();
+	if (cfg->time_evict)
+		t0 = time_now_ns();
 	snp_evict_cache(addr, accept_level_size(level) / EFI_PAGE_SIZE);
 	/* only this CPU writes its slot; the relaxed stores keep a reader's sum from seeing a torn value */
-	__atomic_store_n(&mine->ns, mine->ns + time_now_ns() - t0, __ATOMIC_RELAXED);
+	if (cfg->time_evict)
+		__atomic_store_n(&mine->ns, mine->ns + time_now_ns() - t0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mine->pages, mine->pages + accept_level_size(level) / EFI_PAGE_SIZE, __ATOMIC_RELAXED);
 }
 

@@ -138,13 +138,19 @@ extern struct psc_cfg psc_cfg;
 
 /* pvalidate.c: PVALIDATE as the engine's per-page acceptor. */
 struct snp_pvalidate_cfg {
-	bool evict; /* COHERENCY_SFW_NO clear: snp_evict_cache() after every validation */
+	bool evict;	 /* COHERENCY_SFW_NO clear: snp_evict_cache() after every validation */
+	/*
+	 * Time each eviction (snp_evict_totals().ns): off unless a benchmark asks, since it reads the clock
+	 * twice per validation, and under QEMU's TCG every RDTSC takes one lock shared by all vCPUs
+	 * (softmmu/cpu-timers.c cpu_get_ticks(): vm_clock_lock, and a write of cpu_ticks_prev).
+	 */
+	bool time_evict;
 };
 extern struct snp_pvalidate_cfg snp_pvalidate_cfg;
 /* What the coherency step cost so far, summed over the CPUs (each counts its own: see pvalidate.c). */
 struct snp_evict_totals {
 	u64 pages; /* 4 KiB pages evicted */
-	u64 ns;	   /* time spent doing it (kernel clock), for the benchmarks */
+	u64 ns;	   /* time spent doing it (kernel clock) while snp_pvalidate_cfg.time_evict was set */
 };
 struct snp_evict_totals snp_evict_totals(void);
 extern const struct page_acceptor snp_pvalidate_acceptor;
