@@ -22,6 +22,10 @@ void paging_flush_page(u64 addr)
 	(void)addr;
 }
 
+void paging_flush_all(void)
+{
+}
+
 static struct range desc_range_at(const struct memmap *m, u64 i)
 {
 	return memmap_desc_range(memmap_desc(m, i));

@@ -13,7 +13,8 @@
  * __set_clr_pte_enc() (arch/x86/coco/sev/core.c) does. tests/host/test_paging.c runs this file with
  * C-bit 47, 51 and 52.
  *
- * Pure table logic: the only CPU operation, the TLB flush, is paging_flush_page() (arch/x86/cpu/tlb.c).
+ * Pure table logic: the only CPU operations, the TLB flushes, are paging_flush_page() and paging_flush_all()
+ * (arch/x86/cpu/tlb.c).
  */
 #include <arch/machine.h>
 #include <ccktf/spinlock.h>
@@ -218,26 +219,41 @@ static bool split_once(u64 *pde)
 	return ok;
 }
 
+/*
+ * An entry that was not present is never in a TLB or paging-structure cache, so making it present needs
+ * no flush (SDM vol. 3A 4.10.4.3; another CPU may still take one spurious #PF on it, which the models'
+ * guard retries as Linux's spurious_kernel_fault() does). The flush is not free under QEMU's TCG: an INVLPG
+ * inside the range of 2 MiB pages it has seen flushes that CPU's whole TLB (accel/tcg/cputlb.c
+ * tlb_flush_page_locked(), large_page_mask), and the kernel maps all RAM with 2 MiB pages.
+ */
 bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
 {
-	u64 *pde = pd_entry_of(addr), *pte;
+	u64 *pde = pd_entry_of(addr), *pte, old;
+	bool was_large;
 
-	if (!pde || !(*pde & PTE_PRESENT) || ((__atomic_load_n(pde, __ATOMIC_ACQUIRE) & PTE_LARGE) && !split_once(pde)))
+	if (!pde || !(*pde & PTE_PRESENT))
+		return false;
+	was_large = __atomic_load_n(pde, __ATOMIC_ACQUIRE) & PTE_LARGE;
+	if (was_large && !split_once(pde))
 		return false;
 	pte = &next_table(*pde)[addr >> 12 & 511];
-	*pte = (*pte | set) & ~clear;
-	paging_flush_page(addr);
+	old = *pte;
+	*pte = (old | set) & ~clear;
+	if (was_large || (old & PTE_PRESENT)) /* split: the present 2 MiB translation may be cached */
+		paging_flush_page(addr);
 	return true;
 }
 
 bool paging_set_large_flags(u64 addr, u64 set, u64 clear)
 {
-	u64 *pde = pd_entry_of(addr);
+	u64 *pde = pd_entry_of(addr), old;
 
 	if (!pde || !(*pde & PTE_LARGE))
 		return false;
-	*pde = (*pde | set) & ~clear;
-	paging_flush_page(addr);
+	old = *pde;
+	*pde = (old | set) & ~clear;
+	if (old & PTE_PRESENT)
+		paging_flush_page(addr);
 	return true;
 }
 
@@ -268,9 +284,11 @@ bool paging_split_large_into(u64 addr, u64 *pt)
 /* Bits a join may find differing between the 512 entries: present, accessed, dirty (SDM vol. 3A 4.8). */
 #define JOIN_MAY_DIFFER (PTE_PRESENT | (1ull << 5) | (1ull << 6))
 
+#define FLUSH_PAGES_CEILING 33
+
 bool paging_join_large(u64 addr, bool present)
 {
-	u64 *pde = pd_entry_of(addr), *pt, unit = addr & ~(2 * MiB - 1);
+	u64 *pde = pd_entry_of(addr), *pt, unit = addr & ~(2 * MiB - 1), cached = 0;
 
 	if (!pde || !(*pde & PTE_PRESENT) || (*pde & PTE_LARGE))
 		return false;
@@ -281,10 +299,19 @@ bool paging_join_large(u64 addr, bool present)
 	for (u64 i = 1; i < ENTRIES; i++)
 		if ((pt[i] ^ (pt[0] + i * PAGE)) & ~JOIN_MAY_DIFFER)
 			return false;
+	for (u64 i = 0; i < ENTRIES; i++)
+		cached += (pt[i] & PTE_PRESENT) != 0;
 	*pde = (entry_addr(pt[0], PTE_ADDR_MASK) & ~(2 * MiB - 1)) | (join_flags(pt[0]) & ~PTE_PRESENT) |
 	       (present ? PTE_PRESENT : 0);
+	/* Only the present 4 KiB entries can be cached. Past Linux's ceiling one flush of all is cheaper than
+	 * an INVLPG each (arch/x86/mm/tlb.c tlb_single_page_flush_ceiling, 33). */
+	if (cached > FLUSH_PAGES_CEILING) {
+		paging_flush_all();
+		return true;
+	}
 	for (u64 i = 0; i < ENTRIES; i++)
-		paging_flush_page(unit + i * PAGE);
+		if (pt[i] & PTE_PRESENT)
+			paging_flush_page(unit + i * PAGE);
 	return true;
 }
 

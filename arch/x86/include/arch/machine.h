@@ -67,8 +67,13 @@ const u64 *paging_leaf_table(u64 addr);
 #define PAGING_ALIAS_TOP (1ull << 47)
 u64 paging_alias_tables_needed(u64 va, u64 size);
 bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages);
-/* Drops the TLB entry of the page at addr (arch/x86/cpu/tlb.c: INVLPG); paging.c calls it after each edit. */
+/*
+ * Drops the TLB entry of the page at addr (arch/x86/cpu/tlb.c: INVLPG); paging.c calls it after an edit of
+ * an entry that was present (one that was not is never cached: SDM vol. 3A 4.10.4.3).
+ */
 void paging_flush_page(u64 addr);
+/* Drops every translation of this CPU (tlb.c: CR3 written with itself; the kernel maps nothing global). */
+void paging_flush_all(void);
 /* The leaf entry (4 KiB PTE or 2 MiB PDE) that maps addr, 0 if none: lets a model check a page's C-bit. */
 u64 paging_page_entry(u64 addr);
 
