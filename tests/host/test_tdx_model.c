@@ -5,6 +5,7 @@
  * model's pure part is compiled into this file.
  */
 #include <ccktf/ktest.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "../../arch/x86/sim/tdx_model_pages.c"
@@ -201,4 +202,62 @@ KTEST(host_tdx_model, adopted_state_answers_as_before)
 	KEXPECT_EQ(t, tdx_pages_accept(&stage2, (BASE + 4 * MiB) | PS2M), TDX_PAGE_SIZE_MISMATCH | PS2M);
 	KEXPECT_EQ(t, tdx_pages_accept(&stage2, (BASE + 6 * MiB) | PS2M), TDX_SUCCESS);
 	model_free(m);
+}
+
+/*
+ * Two vCPUs accepting in different 2 MiB chunks at once (tdx_model.c holds only each chunk's lock): every
+ * page ends accepted exactly once and no in-flight slot is left taken. The region starts 4 KiB past a 256
+ * KiB boundary, so each bitmap word holds pages of two chunks, and both threads claim in-flight slots from
+ * the one table. With the bitmap's read-modify-write and the slot claim not atomic, accepts were lost.
+ */
+struct chunk_worker {
+	struct model *m;
+	u64 start, end; /* this thread's chunks: every other one */
+	unsigned not_ok;
+	volatile unsigned *go;
+};
+
+static void *accept_every_other_chunk(void *arg)
+{
+	struct chunk_worker *w = arg;
+
+	while (!__atomic_load_n(w->go, __ATOMIC_ACQUIRE))
+		;
+	for (u64 chunk = w->start; chunk < w->end; chunk += 4 * MiB)
+		for (u64 a = chunk; a < chunk + 2 * MiB && a < w->end; a += 4 * KiB) {
+			if (tdx_pages_accept_begin(&w->m->p, a | PS4K) != TDX_SUCCESS) {
+				w->not_ok++;
+				continue;
+			}
+			tdx_pages_accept_end(&w->m->p, a | PS4K);
+		}
+	return NULL;
+}
+
+KTEST(host_tdx_model, accepts_in_different_chunks_run_at_once)
+{
+	u64 start = BASE + 2 * MiB, end = BASE + 66 * MiB, lost = 0, slots = 0;
+
+	for (unsigned round = 0; round < 8; round++) {
+		struct model *m = model_new(start + 4 * KiB, end, true);
+		volatile unsigned go = 0;
+		struct chunk_worker w[2] = { { m, ALIGN_UP(start + 4 * KiB, 2 * MiB), end, 0, &go },
+					     { m, ALIGN_UP(start + 4 * KiB, 2 * MiB) + 2 * MiB, end, 0, &go } };
+		pthread_t th[2];
+
+		for (unsigned i = 0; i < 2; i++)
+			KASSERT_EQ(t, pthread_create(&th[i], NULL, accept_every_other_chunk, &w[i]), 0);
+		__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+		for (unsigned i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		KEXPECT_EQ(t, w[0].not_ok + w[1].not_ok, 0);
+		for (u64 a = ALIGN_UP(start + 4 * KiB, 2 * MiB); a < end; a += 4 * KiB)
+			lost += !tdx_pages_accepted(&m->p, a);
+		for (unsigned i = 0; i < TDX_MODEL_INFLIGHT; i++)
+			slots += m->p.inflight[i].bytes != 0;
+		KEXPECT_EQ(t, m->p.double_accepts, 0);
+		model_free(m);
+	}
+	KEXPECT_EQ(t, lost, 0);
+	KEXPECT_EQ(t, slots, 0);
 }

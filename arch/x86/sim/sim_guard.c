@@ -30,6 +30,7 @@
 #include <arch/cpu.h>
 #include <arch/machine.h>
 #include <arch/sim.h>
+#include <ccktf/spinlock.h>
 
 #define UNIT (2 * MiB)
 #define UNIT_PAGES (UNIT / EFI_PAGE_SIZE)
@@ -275,7 +276,7 @@ void sim_guard_open(u64 start, u64 end)
  * forbids. For the benchmarks only (docs/benchmarks.md "Cold and warm memory"); afterwards every unit it
  * opened is mapped exactly as its pages' states say again, so the guard stays as strict as before.
  */
-void sim_host_back(u64 start, u64 size)
+static void host_back_chunk(u64 start, u64 size)
 {
 	u64 end = start + size, *p = (u64 *)(uintptr_t)start, n = size / sizeof(u64), raw;
 
@@ -293,4 +294,19 @@ void sim_host_back(u64 start, u64 size)
 	for (u64 page = ALIGN_DOWN(start, EFI_PAGE_SIZE); page < end; page += EFI_PAGE_SIZE)
 		if (guardable_page(page) && sim_page_state(page, &raw) == CC_PAGE_PENDING)
 			set_page_present(page, false);
+}
+
+/* platform_model_ops.host_back of both models: each 2 MiB chunk under its lock (sim_chunk_lock()), as every
+ * edit of the guard's tables and every change of a model's page state. */
+void sim_host_back(u64 start, u64 size)
+{
+	for (u64 a = start, end = start + size; a < end;) {
+		u64 next = MIN(ALIGN_DOWN(a, UNIT) + UNIT, end);
+		struct spinlock *lock = sim_chunk_lock(a);
+
+		spin_lock(lock);
+		host_back_chunk(a, next - a);
+		spin_unlock(lock);
+		a = next;
+	}
 }

@@ -45,8 +45,6 @@ struct injection {
 	u64 pfn, status;
 };
 
-#define RMP_LOCKS 256 /* stripes: chunk i takes lock i % RMP_LOCKS (chunks 512 MiB apart share one) */
-
 struct counter_slot {
 	struct snp_model_counters c;
 } __attribute__((aligned(64)));
@@ -56,8 +54,8 @@ struct lock_slot {
 } __attribute__((aligned(64)));
 
 static struct counter_slot counter_slots[SMP_MAX_CPUS];
-/* outside_lock and injection_lock are leaves: taken inside a chunk's lock, nothing taken inside them */
-static struct lock_slot rmp_locks[RMP_LOCKS], outside_lock, injection_lock;
+/* leaves: taken inside a chunk's lock (sim_chunk_lock()), nothing taken inside them */
+static struct lock_slot outside_lock, injection_lock;
 static u32 injections_armed; /* entries of injected[] in use: read without the lock on every validation */
 static struct sim_memory mem;
 static struct rmp_region rmp[SIM_MAX_REGIONS];
@@ -153,13 +151,6 @@ struct snp_model_counters snp_model_counters_read(void)
 		for (size_t i = 0; i < sizeof(sum) / sizeof(u64); i++)
 			out[i] += __atomic_load_n((u64 *)&counter_slots[cpu].c + i, __ATOMIC_RELAXED);
 	return sum;
-}
-
-/* By chunk only, never by region: a chunk may hold the end of a region and pages outside it, and a 2 MiB
- * entry over it must exclude a 4 KiB one on either side. */
-struct spinlock *snp_rmp_lock_of(u64 addr)
-{
-	return &rmp_locks[(addr / (2 * MiB)) % RMP_LOCKS].l;
 }
 
 /* RMP lookups */
@@ -427,7 +418,7 @@ static void set_host_4k(u64 addr, bool host_4k)
  * lock, as PVALIDATE's guard changes (snp_model_pvalidate.c decide()): both edit the same page tables. */
 static void poison(u64 addr)
 {
-	struct spinlock *l = snp_rmp_lock_of(addr);
+	struct spinlock *l = sim_chunk_lock(addr);
 
 	spin_lock(l);
 	sim_guard_open(addr, addr + 1);
@@ -473,20 +464,6 @@ static bool touch_not_validated(struct cpu_regs *regs, u64 addr)
 	return vc && vc(regs);
 }
 
-/* platform_model_ops.host_back, each 2 MiB chunk under its lock, as every edit of the guard's tables */
-static void host_back(u64 start, u64 size)
-{
-	for (u64 a = start, end = start + size; a < end;) {
-		u64 next = MIN(ALIGN_DOWN(a, 2 * MiB) + 2 * MiB, end);
-		struct spinlock *l = snp_rmp_lock_of(a);
-
-		spin_lock(l);
-		sim_host_back(a, next - a);
-		spin_unlock(l);
-		a = next;
-	}
-}
-
 void snp_model_guard_install(void)
 {
 	sim_guard_install(&mem, unit_pending, touch_not_validated);
@@ -499,7 +476,7 @@ const struct platform_model_ops snp_model_ops = {
 	.page_accepted = page_accepted,
 	.double_accepts = double_accepts,
 	.page_shared = page_shared,
-	.host_back = host_back,
+	.host_back = sim_host_back,
 	.firmware = model_firmware,
 };
 

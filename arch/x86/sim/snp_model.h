@@ -29,18 +29,16 @@ struct snp_model_counters *snp_model_count(void); /* this CPU's slot: only this 
 struct snp_model_counters snp_model_counters_read(void);
 /*
  * The RMP and the model's other page state, changed from whichever vCPU's #UD answers PVALIDATE or a
- * VMGEXIT, under the lock of the 2 MiB chunk the page lies in (snp_rmp_lock_of(), whether or not the page
- * is in one of the model's regions): held across each PVALIDATE and each Page State Change entry, which
- * never cover more than one chunk (though one may cover the end of a region and pages beyond), so that a racing
- * second validation of a page sees the first one's result. APM vol. 3 PVALIDATE has no busy status: it
- * returns SUCCESS with CF=0 (the Validated bit changed) or CF=1 (it already had the asked value),
- * FAIL_INPUT or FAIL_SIZEMISMATCH, so two PVALIDATEs of one page take effect one after the other and
- * exactly one of them changes the entry; a lock per chunk gives one such order (coarser than the
- * hardware's per-entry order, never more permissive), and the guard's edits of the chunk's mapping
- * (sim_guard.c: one table per 2 MiB unit) are under the same lock. The small table of pages outside the
- * model's regions has a lock of its own inside that one.
+ * VMGEXIT, under the lock of the 2 MiB chunk the page lies in (sim_chunk_lock(), arch/sim.h: by chunk,
+ * whether or not the page is in one of the model's regions, since a chunk may hold a region's end and pages
+ * beyond): held across each PVALIDATE and each Page State Change entry, which never cover more than one
+ * chunk, so that a racing second validation of a page sees the first one's result. APM vol. 3 PVALIDATE
+ * has no busy status: it returns SUCCESS with CF=0 (the Validated bit changed) or CF=1 (it already had the
+ * asked value), FAIL_INPUT or FAIL_SIZEMISMATCH, so two PVALIDATEs of one page take effect one after the
+ * other and exactly one of them changes the entry; a lock per chunk gives one such order (coarser than the
+ * hardware's per-entry order, never more permissive), and the guard's edits of the chunk's mapping are
+ * under the same lock. The small table of pages outside the model's regions has a leaf lock of its own.
  */
-struct spinlock *snp_rmp_lock_of(u64 addr);
 
 /* Before ExitBootServices: the model's bookkeeping for the regions it presents as unaccepted. */
 const char *snp_model_init(struct boot_info *b, const struct sim_memory *mem);

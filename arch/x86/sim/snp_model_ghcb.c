@@ -78,7 +78,7 @@ static bool psc_entry(u64 e)
 
 	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) || !IS_ALIGNED(gfn, pages))
 		return false;
-	struct spinlock *l = snp_rmp_lock_of(gfn * EFI_PAGE_SIZE); /* an entry is one 2 MiB chunk at most */
+	struct spinlock *l = sim_chunk_lock(gfn * EFI_PAGE_SIZE); /* an entry is one 2 MiB chunk at most */
 
 	spin_lock(l); /* several vCPUs: snp_model.h */
 	for (u64 i = 0; i < pages; i++)

@@ -72,7 +72,7 @@ static u64 psc_resp(u64 req)
 	u64 gfn = (req >> GHCB_MSR_DATA_SHIFT) & GHCB_MSR_GFN_MASK;
 	unsigned op = (req >> GHCB_MSR_PSC_OP_SHIFT) & GHCB_MSR_PSC_OP_MASK;
 	bool known = op == SNP_PSC_OP_PRIVATE || op == SNP_PSC_OP_SHARED;
-	struct spinlock *l = snp_rmp_lock_of(gfn * EFI_PAGE_SIZE);
+	struct spinlock *l = sim_chunk_lock(gfn * EFI_PAGE_SIZE);
 	bool ok;
 
 	spin_lock(l); /* several vCPUs: snp_model.h */

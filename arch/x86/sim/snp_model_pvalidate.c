@@ -102,7 +102,7 @@ static u64 validate(struct pvalidate_req *q, u64 page_size, bool *unchanged)
 	q->pages = size / EFI_PAGE_SIZE;
 	if (page_size > RCX_SIZE_MAX || !IS_ALIGNED(q->va, size))
 		return PVALIDATE_FAIL_INPUT;
-	lock = snp_rmp_lock_of(q->va); /* q->va is size-aligned: one 2 MiB chunk (snp_model.h) */
+	lock = sim_chunk_lock(q->va); /* q->va is size-aligned: one 2 MiB chunk (snp_model.h) */
 	spin_lock(lock);
 	SNP_MODEL_COUNT(pvalidates, 1);
 	status = decide(q, unchanged);

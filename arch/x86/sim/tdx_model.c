@@ -53,7 +53,6 @@ static struct {
 #define ve_info (ve_infos[this_cpu_index()])
 
 static struct tdx_pages pages;
-static struct spinlock pages_lock = SPINLOCK_INIT; /* pages, from whichever vCPU's #UD answers a TDCALL */
 static const struct sim_memory *memory; /* the regions, for the pending-memory guard (arch/sim.h) */
 
 /*
@@ -205,9 +204,10 @@ static void hold_if_asked(u64 gpa, u64 bytes)
 }
 
 /*
- * Several vCPUs accept at once: the page state is changed under pages_lock, the zeroing is not (the module
- * zeroes with the S-EPT entry locked, not the whole S-EPT: tdx_pages_accept_begin() in tdx_model.h), so
- * that accepts of different pages on different vCPUs run in parallel, as on hardware.
+ * Several vCPUs accept at once: the page state is changed under the lock of its 2 MiB chunk
+ * (sim_chunk_lock(): a request never spans two), the zeroing is not (the module zeroes with the S-EPT entry
+ * locked, not the whole S-EPT: tdx_pages_accept_begin() in tdx_model.h), so that accepts of different
+ * pages on different vCPUs run in parallel, as on hardware.
  *
  * The page stays pending, and the guest's mapping of it not present, until the accept has completed: the
  * module zeroes it through its own view (module_view()) and the guard opens it only after
@@ -220,17 +220,19 @@ static u64 page_accept(struct cpu_regs *r)
 	u64 gpa = r->rcx & TDX_PAGE_INFO_GPA_MASK, bytes = tdx_level_bytes(r->rcx & TDX_PAGE_INFO_LEVEL_MASK);
 	u64 status;
 
-	spin_lock(&pages_lock);
+	struct spinlock *lock = sim_chunk_lock(gpa);
+
+	spin_lock(lock);
 	status = tdx_pages_accept_begin(&pages, r->rcx);
-	spin_unlock(&pages_lock);
+	spin_unlock(lock);
 	if (status != TDX_SUCCESS)
 		return status;
 	fill_quads(module_view(gpa), bytes, 0); /* the module zeroes what it accepts (init_sept_4k_page()) */
 	hold_if_asked(gpa, bytes);
-	spin_lock(&pages_lock);
+	spin_lock(lock);
 	tdx_pages_accept_end(&pages, r->rcx);
 	sim_guard_open(gpa, gpa + bytes);
-	spin_unlock(&pages_lock);
+	spin_unlock(lock);
 	return status;
 }
 
@@ -535,39 +537,37 @@ void tdx_model_attach(void)
 
 static void model_set_host_4k(u64 addr, bool host_4k)
 {
-	spin_lock(&pages_lock);
+	struct spinlock *lock = sim_chunk_lock(addr);
+
+	spin_lock(lock);
 	tdx_pages_set_host_4k(&pages, addr, host_4k);
-	spin_unlock(&pages_lock);
+	spin_unlock(lock);
 }
 
 static void model_inject_error(u64 addr, u64 raw_status)
 {
-	spin_lock(&pages_lock);
+	struct spinlock *lock = sim_chunk_lock(addr);
+
+	spin_lock(lock);
 	tdx_pages_inject(&pages, addr, raw_status);
-	spin_unlock(&pages_lock);
+	spin_unlock(lock);
 }
 
 /* A test writing into pending memory the guest could not touch: that 4 KiB page stays present afterwards, since
- * the tests read the poison back before accepting (tests/tdx, tests/accept). Under pages_lock, as every
- * change of the page state and of the guard's page tables (page_accept()): another vCPU accepting at once
- * could otherwise begin its accept between the pending check and the write, or edit the same page
+ * the tests read the poison back before accepting (tests/tdx, tests/accept). Under the chunk's lock, as
+ * every change of the page state and of the guard's page tables (page_accept()): another vCPU accepting at
+ * once could otherwise begin its accept between the pending check and the write, or edit the same page
  * table. */
 static void model_poison(u64 addr)
 {
-	spin_lock(&pages_lock);
+	struct spinlock *lock = sim_chunk_lock(addr);
+
+	spin_lock(lock);
 	if (tdx_pages_pending(&pages, addr)) {
 		sim_guard_open(addr, addr + 1);
 		fill_quads(ALIGN_DOWN(addr, 4 * KiB), 4 * KiB, TDX_MODEL_POISON);
 	}
-	spin_unlock(&pages_lock);
-}
-
-/* platform_model_ops.host_back under pages_lock, as every edit of the guard's tables */
-static void model_host_back(u64 start, u64 size)
-{
-	spin_lock(&pages_lock);
-	sim_host_back(start, size);
-	spin_unlock(&pages_lock);
+	spin_unlock(lock);
 }
 
 static bool model_page_accepted(u64 addr)
@@ -591,7 +591,7 @@ const struct platform_model_ops tdx_model_ops = {
 	.poison = model_poison,
 	.page_accepted = model_page_accepted,
 	.double_accepts = model_double_accepts,
-	.host_back = model_host_back,
+	.host_back = sim_host_back,
 	.firmware = model_firmware,
 	.hold_accept = model_hold_accept,
 };

@@ -84,8 +84,10 @@ bool tdx_pages_add_region(struct tdx_pages *p, u64 start, u64 end, void *zeroed_
 /* TDG.MEM.PAGE.ACCEPT with this RCX: the status, the state updated. The caller zeroes on TDX_SUCCESS. */
 u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info);
 /*
- * The same in two steps, for several vCPUs (the caller serializes the calls, not the zeroing between
- * them). The module locks the S-EPT entry, zeroes the page(s), writes the entry MAPPED and unlocks it
+ * The same in two steps, for several vCPUs. The caller serializes the calls for one 2 MiB chunk (every
+ * request lies in one: tdx_model.c takes sim_chunk_lock()), not the zeroing between them; calls for
+ * different chunks run at once, and what they share (the bitmap words, the in-flight slots, the injections,
+ * the count) changes with atomic operations. The module locks the S-EPT entry, zeroes the page(s), writes the entry MAPPED and unlocks it
  * (tdg_mem_page_accept.c: sept_lock_acquire_guest(), init_sept_4k_page(), sept_lock_release()); a
  * concurrent accept of a locked entry fails to take the lock and gets TDX_OPERAND_BUSY | operand RCX.
  * begin: the status; on TDX_SUCCESS the page(s) are in flight (locked, still pending) until end(), which

@@ -19,14 +19,19 @@ static u64 bitmap_bytes(u64 bits)
 
 static bool bit_test(const u64 *map, u64 i)
 {
-	return (map[i / BITS_PER_WORD] >> (i % BITS_PER_WORD)) & 1;
+	return (__atomic_load_n(&map[i / BITS_PER_WORD], __ATOMIC_RELAXED) >> (i % BITS_PER_WORD)) & 1;
 }
 
+/* Atomic: a word may hold pages of two 2 MiB chunks (a region need not start 256 KiB-aligned), which
+ * callers on different vCPUs change at once (tdx_model.h, tdx_pages_accept_begin()). */
 static void bit_assign(u64 *map, u64 i, bool value)
 {
 	u64 mask = 1ull << (i % BITS_PER_WORD);
 
-	map[i / BITS_PER_WORD] = value ? map[i / BITS_PER_WORD] | mask : map[i / BITS_PER_WORD] & ~mask;
+	if (value)
+		__atomic_fetch_or(&map[i / BITS_PER_WORD], mask, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&map[i / BITS_PER_WORD], ~mask, __ATOMIC_RELAXED);
 }
 
 static u64 chunks_of(u64 start, u64 end)
@@ -151,43 +156,67 @@ static bool operand_ok(const struct tdx_pages *p, u64 page_info)
 	return (gpa >> p->gpaw) == 0 && !(gpa & (1ull << (p->gpaw - 1)));
 }
 
-/* An injected status for a page in [gpa, gpa + bytes): returned once, then forgotten. */
+/* An injected status for a page in [gpa, gpa + bytes): returned once, then forgotten (taken atomically: a
+ * slot is read by every vCPU's accept, whatever its chunk). */
 static u64 take_injection(struct tdx_pages *p, u64 gpa, u64 bytes)
 {
 	for (unsigned i = 0; i < TDX_MODEL_INJECTIONS; i++) {
 		struct tdx_injection *inj = &p->injections[i];
-		u64 status = inj->status;
+		u64 status = __atomic_load_n(&inj->status, __ATOMIC_ACQUIRE);
 		if (!status || inj->page < gpa || inj->page >= gpa + bytes)
 			continue;
-		*inj = (struct tdx_injection){ 0 };
-		return status;
+		if ((status = __atomic_exchange_n(&inj->status, 0, __ATOMIC_ACQ_REL)))
+			return status;
 	}
 	return TDX_SUCCESS;
 }
 
-/* Accepts in flight (locked S-EPT entries) */
+/*
+ * Accepts in flight (locked S-EPT entries). The slots are shared by every chunk: a slot is taken by moving
+ * its bytes from 0 to INFLIGHT_CLAIMING (compare-and-swap), then its gpa is written, then its bytes
+ * (release); a reader (acquire) sees either a free or claiming slot, or a whole entry. An entry overlapping
+ * the caller's request lies in the caller's chunk, and only a holder of that chunk's lock writes one.
+ */
+#define INFLIGHT_CLAIMING 1
 
 static struct tdx_inflight *inflight_overlapping(struct tdx_pages *p, u64 gpa, u64 bytes)
 {
 	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT; i++) {
 		struct tdx_inflight *f = &p->inflight[i];
+		u64 n = __atomic_load_n(&f->bytes, __ATOMIC_ACQUIRE);
 
-		if (f->bytes && gpa < f->gpa + f->bytes && f->gpa < gpa + bytes)
+		if (n > INFLIGHT_CLAIMING && gpa < f->gpa + n && f->gpa < gpa + bytes)
 			return f;
 	}
 	return NULL;
 }
 
+static bool inflight_claim(struct tdx_pages *p, u64 gpa, u64 bytes)
+{
+	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT; i++) {
+		struct tdx_inflight *f = &p->inflight[i];
+		u64 free_ = 0;
+
+		if (__atomic_compare_exchange_n(&f->bytes, &free_, INFLIGHT_CLAIMING, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			f->gpa = gpa;
+			__atomic_store_n(&f->bytes, bytes, __ATOMIC_RELEASE);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The entry is locked by another vCPU's accept: sept_lock_acquire_guest() fails (tdg_mem_page_accept.c). */
 static u64 sept_busy(struct tdx_pages *p)
 {
-	p->double_accepts++;
+	__atomic_fetch_add(&p->double_accepts, 1, __ATOMIC_RELAXED);
 	return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 }
 
 static u64 already_accepted(struct tdx_pages *p, u64 level)
 {
-	p->double_accepts++;
+	__atomic_fetch_add(&p->double_accepts, 1, __ATOMIC_RELAXED);
 	return TDX_PAGE_ALREADY_ACCEPTED | level;
 }
 
@@ -234,19 +263,14 @@ u64 tdx_pages_accept_begin(struct tdx_pages *p, u64 page_info)
 	u64 level = page_info & TDX_PAGE_INFO_LEVEL_MASK;
 	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
 	u64 status;
-	struct tdx_inflight *slot = NULL;
 
 	if (!operand_ok(p, page_info))
 		return operand_invalid_rcx();
 	status = level == TDX_PS_4K ? accept_4k(p, gpa) : accept_2m(p, gpa);
 	if (status != TDX_SUCCESS)
 		return status;
-	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT && !slot; i++)
-		if (!p->inflight[i].bytes)
-			slot = &p->inflight[i];
-	if (!slot) /* more accepts in flight than vCPUs: the module's lock is taken, the caller retries */
+	if (!inflight_claim(p, gpa, tdx_level_bytes(level))) /* more in flight than vCPUs: the caller retries */
 		return sept_busy(p);
-	*slot = (struct tdx_inflight){ gpa, tdx_level_bytes(level) };
 	return TDX_SUCCESS;
 }
 
@@ -259,8 +283,8 @@ void tdx_pages_accept_end(struct tdx_pages *p, u64 page_info)
 
 	if (!f || f->gpa != gpa || f->bytes != bytes || !r)
 		return; /* not begun: nothing to end */
-	*f = (struct tdx_inflight){ 0 };
 	set_accepted(r, gpa, bytes);
+	__atomic_store_n(&f->bytes, 0, __ATOMIC_RELEASE); /* accepted before the entry's lock is let go */
 }
 
 u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info)
@@ -300,8 +324,13 @@ void tdx_pages_inject(struct tdx_pages *p, u64 addr, u64 status)
 	u64 page = ALIGN_DOWN(addr, PAGE_4K);
 	struct tdx_injection *slot = injection_slot(p, page);
 
-	if (slot)
-		*slot = status ? (struct tdx_injection){ page, status } : (struct tdx_injection){ 0 };
+	if (!slot)
+		return;
+	__atomic_store_n(&slot->status, 0, __ATOMIC_RELEASE); /* take_injection() never sees a half-written slot */
+	if (status) {
+		slot->page = page;
+		__atomic_store_n(&slot->status, status, __ATOMIC_RELEASE);
+	}
 }
 
 bool tdx_pages_accepted(const struct tdx_pages *p, u64 addr)

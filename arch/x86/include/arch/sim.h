@@ -17,6 +17,8 @@
 #include <ccktf/platform.h>
 #include <ccktf/types.h>
 
+struct spinlock;
+
 struct boot_info;
 struct efi_memmap_snapshot;
 struct memmap;
@@ -120,14 +122,18 @@ u64 sim_guard_units(const struct sim_memory *mem);
 /* After ExitBootServices (the kernel's page tables in place): hides the pending pages, hooks #PF. */
 void sim_guard_install(const struct sim_memory *mem, sim_unit_pending_fn pending, sim_touch_fn touch);
 /* Makes every 4 KiB page that [start, end) overlaps present again: once they are accepted, or for a write
- * of the model's own (a test's poison). Under the model's lock, as every edit of the guard's tables. */
+ * of the model's own (a test's poison). Under the chunk's lock (sim_chunk_lock()), as every edit of the
+ * guard's tables: one unit's table is one chunk's. */
 void sim_guard_open(u64 start, u64 end);
 /* Does the guest map the 2 MiB around va as one 2 MiB page? The guard's own 4 KiB split of it (for pages
  * that are still pending) counts as the 2 MiB page it stands for: it is the model's, not the guest's. */
 bool sim_guard_maps_large(u64 va);
-/* platform_model_ops.host_back: the host backs pending memory now (zeroes it), states unchanged. Under the
- * model's lock. */
+/* platform_model_ops.host_back of both models: the host backs pending memory now (zeroes it), states
+ * unchanged; takes each chunk's lock (sim_chunk_lock()) itself. */
 void sim_host_back(u64 start, u64 size);
+/* The lock of the 2 MiB chunk addr lies in (sim_chunk_lock.c): a model's page state of that chunk and the
+ * guard's tables for it change only under it. */
+struct spinlock *sim_chunk_lock(u64 addr);
 
 /*
  * A confidential guest's limits after ExitBootServices (sim_protect.c): native port I/O becomes the
