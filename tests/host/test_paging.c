@@ -202,9 +202,9 @@ KTEST(host_paging, level5_wraps_the_same_pml4)
 /*
  * The models' guard splits a hidden (not present) 2 MiB page into a table it owns, opens single pages,
  * and joins the unit back once every page is open: each step keeps the address, the C-bit and the PAT of
- * every page; opening a page that was not present flushes nothing (SDM vol. 3A 4.10.4.3: never cached),
- * and the join flushes the TLB once (a 4 KiB entry of any open page would outlive it; past Linux's 33
- * pages one flush of all, not one INVLPG each).
+ * every page; opening a page that was not present flushes nothing (SDM vol. 3A 4.10.4.3: never cached);
+ * the join flushes each present page (a 4 KiB entry of one would outlive it), past Linux's 33 pages one
+ * flush of all instead, and with none present still the directory entry (SDM vol. 3A 4.10.4.2).
  */
 static void split_join_hidden(struct ktest *t, unsigned cbit)
 {
@@ -245,6 +245,13 @@ static void split_join_hidden(struct ktest *t, unsigned cbit)
 		   PTE_PRESENT | PTE_LARGE | PDE_PAT_2M | tb.mask);
 	KEXPECT_EQ(t, addr_of(paging_page_entry(open), tb.mask) & ~(2 * MiB - 1), base);
 	KEXPECT_FALSE(t, paging_join_large(base, true)); /* nothing to join */
+	KASSERT_TRUE(t, paging_set_large_flags(base, 0, PAGING_PRESENT)); /* hidden, split, joined hidden */
+	KASSERT_TRUE(t, paging_split_large_into(base, pt));
+	flushes = full_flushes = 0;
+	KASSERT_TRUE(t, paging_join_large(base, false));
+	KEXPECT_EQ(t, flushes, 1);
+	KEXPECT_EQ(t, flushed[0], base);
+	KEXPECT_EQ(t, full_flushes, 0);
 	paging_set_encryption_mask(0);
 	release(&tb);
 }

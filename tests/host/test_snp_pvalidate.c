@@ -161,6 +161,10 @@ KTEST(host_snp_pvalidate, evictions_are_timed_only_when_asked)
 	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 2 * MiB, &s), 2 * MiB);
 	KEXPECT_EQ(t, snp_evict_totals().pages - before.pages, 512);
 	KEXPECT_EQ(t, snp_evict_totals().ns, before.ns);
+	play(1, a);
+	snp_pvalidate_cfg.time_evict = true;
+	KEXPECT_EQ(t, accept_pages(&snp_pvalidate_acceptor, 4 * GiB, 2 * MiB, &s), 2 * MiB);
+	KEXPECT_GT(t, snp_evict_totals().ns, before.ns);
 }
 
 /* Below an SVSM the same answers come as SVSM codes (edk2 Svsm.h; coconut-svsm errors.rs), and the raw

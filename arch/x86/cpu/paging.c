@@ -201,34 +201,39 @@ static bool split_2m(u64 *pde)
 }
 
 /*
- * A split draws a table from the spare pool, which every caller shares (the models' guard for unreported
- * pages, pages made shared by the SNP backend, the APIC page): split_lock makes the draw and the PDE's
- * change one step, so that two CPUs splitting the same 2 MiB page do not both split it (one table lost, one
- * CPU's PTE edit with it). Edits of a 4 KiB entry are the callers' to serialize; the common case, a page
- * already mapped at 4 KiB, takes no lock.
+ * Every change of a 2 MiB directory entry (a split, a join, its flags) is under pde_lock: a split draws a
+ * table from the spare pool, which every caller shares (the models' guard for unreported pages, pages made
+ * shared by the SNP backend, the APIC page), and two CPUs splitting the same 2 MiB page must not both split
+ * it (one table lost, one CPU's PTE edit with it), nor may a flag change of the entry overwrite a split.
+ * These are rare (once per 2 MiB at most). Edits of a 4 KiB entry are the callers' to serialize; the common
+ * case, a page already mapped at 4 KiB, takes no lock.
  */
-static struct spinlock split_lock = SPINLOCK_INIT;
+static struct spinlock pde_lock = SPINLOCK_INIT;
 
+/* The entry still a present 2 MiB page under the lock: split it; already split (by another CPU): done. */
 static bool split_once(u64 *pde)
 {
+	u64 e;
 	bool ok;
 
-	spin_lock(&split_lock);
-	ok = !(__atomic_load_n(pde, __ATOMIC_ACQUIRE) & PTE_LARGE) || split_2m(pde);
-	spin_unlock(&split_lock);
+	spin_lock(&pde_lock);
+	e = __atomic_load_n(pde, __ATOMIC_ACQUIRE);
+	ok = (e & PTE_PRESENT) && (!(e & PTE_LARGE) || split_2m(pde));
+	spin_unlock(&pde_lock);
 	return ok;
 }
 
 /*
  * An entry that was not present is never in a TLB or paging-structure cache, so making it present needs
- * no flush (SDM vol. 3A 4.10.4.3; another CPU may still take one spurious #PF on it, which the models'
- * guard retries as Linux's spurious_kernel_fault() does). The flush is not free under QEMU's TCG: an INVLPG
- * inside the range of 2 MiB pages it has seen flushes that CPU's whole TLB (accel/tcg/cputlb.c
- * tlb_flush_page_locked(), large_page_mask), and the kernel maps all RAM with 2 MiB pages.
+ * no flush (SDM vol. 3A 4.10.4.3). Only the models' guard does that; another CPU that touched the page
+ * while it was being opened takes a not-present #PF, which the guard's #PF hook retries once it finds the
+ * page present. The flush is not free under QEMU's TCG: an INVLPG inside the range of 2 MiB pages it has
+ * seen flushes that CPU's whole TLB (accel/tcg/cputlb.c tlb_flush_page_locked(), large_page_mask), and the
+ * kernel maps all RAM with 2 MiB pages.
  */
 bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
 {
-	u64 *pde = pd_entry_of(addr), *pte, old;
+	u64 *pde = pd_entry_of(addr), *pte, old, e;
 	bool was_large;
 
 	if (!pde || !(*pde & PTE_PRESENT))
@@ -236,7 +241,10 @@ bool paging_set_page_flags(u64 addr, u64 set, u64 clear)
 	was_large = __atomic_load_n(pde, __ATOMIC_ACQUIRE) & PTE_LARGE;
 	if (was_large && !split_once(pde))
 		return false;
-	pte = &next_table(*pde)[addr >> 12 & 511];
+	e = __atomic_load_n(pde, __ATOMIC_ACQUIRE); /* read once: a table from here on */
+	if (!(e & PTE_PRESENT) || (e & PTE_LARGE))
+		return false;
+	pte = &next_table(e)[addr >> 12 & 511];
 	old = *pte;
 	*pte = (old | set) & ~clear;
 	if (was_large || (old & PTE_PRESENT)) /* split: the present 2 MiB translation may be cached */
@@ -248,10 +256,15 @@ bool paging_set_large_flags(u64 addr, u64 set, u64 clear)
 {
 	u64 *pde = pd_entry_of(addr), old;
 
-	if (!pde || !(*pde & PTE_LARGE))
+	if (!pde)
 		return false;
+	spin_lock(&pde_lock);
 	old = *pde;
-	*pde = (old | set) & ~clear;
+	if (old & PTE_LARGE)
+		*pde = (old | set) & ~clear;
+	spin_unlock(&pde_lock);
+	if (!(old & PTE_LARGE))
+		return false;
 	if (old & PTE_PRESENT)
 		paging_flush_page(addr);
 	return true;
@@ -270,15 +283,21 @@ static u64 join_flags(u64 pte)
 bool paging_split_large_into(u64 addr, u64 *pt)
 {
 	u64 *pde = pd_entry_of(addr), base, flags;
+	bool ok;
 
-	if (!pde || !(*pde & PTE_LARGE))
+	if (!pde)
 		return false;
-	base = entry_addr(*pde, PDE_2M_ADDR_MASK);
-	flags = split_flags(*pde);
-	for (u64 i = 0; i < ENTRIES; i++)
-		pt[i] = (base + i * PAGE) | flags;
-	*pde = table_entry(pt);
-	return true;
+	spin_lock(&pde_lock);
+	ok = (*pde & PTE_LARGE) != 0;
+	if (ok) {
+		base = entry_addr(*pde, PDE_2M_ADDR_MASK);
+		flags = split_flags(*pde);
+		for (u64 i = 0; i < ENTRIES; i++)
+			pt[i] = (base + i * PAGE) | flags;
+		__atomic_store_n(pde, table_entry(pt), __ATOMIC_RELEASE);
+	}
+	spin_unlock(&pde_lock);
+	return ok;
 }
 
 /* Bits a join may find differing between the 512 entries: present, accessed, dirty (SDM vol. 3A 4.8). */
@@ -286,33 +305,57 @@ bool paging_split_large_into(u64 addr, u64 *pt)
 
 #define FLUSH_PAGES_CEILING 33
 
-bool paging_join_large(u64 addr, bool present)
+/* The 512 entries of pt are one 2 MiB page's: contiguous, 2 MiB aligned, the same flags (C-bit, PAT, ...). */
+static bool one_large_page(const u64 *pt)
 {
-	u64 *pde = pd_entry_of(addr), *pt, unit = addr & ~(2 * MiB - 1), cached = 0;
-
-	if (!pde || !(*pde & PTE_PRESENT) || (*pde & PTE_LARGE))
-		return false;
-	pt = next_table(*pde);
-	/* one 2 MiB page only where the 512 are one: contiguous, 2 MiB aligned, the same flags (C-bit, PAT, ...) */
 	if (entry_addr(pt[0], PTE_ADDR_MASK) & (2 * MiB - 1))
 		return false;
 	for (u64 i = 1; i < ENTRIES; i++)
 		if ((pt[i] ^ (pt[0] + i * PAGE)) & ~JOIN_MAY_DIFFER)
 			return false;
-	for (u64 i = 0; i < ENTRIES; i++)
-		cached += (pt[i] & PTE_PRESENT) != 0;
-	*pde = (entry_addr(pt[0], PTE_ADDR_MASK) & ~(2 * MiB - 1)) | (join_flags(pt[0]) & ~PTE_PRESENT) |
-	       (present ? PTE_PRESENT : 0);
-	/* Only the present 4 KiB entries can be cached. Past Linux's ceiling one flush of all is cheaper than
-	 * an INVLPG each (arch/x86/mm/tlb.c tlb_single_page_flush_ceiling, 33). */
-	if (cached > FLUSH_PAGES_CEILING) {
+	return true;
+}
+
+/*
+ * What the join leaves cached: the present 4 KiB translations, and the directory entry that pointed at the
+ * table, which the paging-structure caches may hold even when no entry of the table is present (SDM vol.
+ * 3A 4.10.4.2: one INVLPG in the range drops it). Past Linux's ceiling one flush of all is cheaper than an
+ * INVLPG each (arch/x86/mm/tlb.c tlb_single_page_flush_ceiling, 33).
+ */
+static void flush_joined(u64 unit, const u64 *pt, u64 present_entries)
+{
+	if (present_entries > FLUSH_PAGES_CEILING) {
 		paging_flush_all();
-		return true;
+		return;
+	}
+	if (!present_entries) {
+		paging_flush_page(unit);
+		return;
 	}
 	for (u64 i = 0; i < ENTRIES; i++)
 		if (pt[i] & PTE_PRESENT)
 			paging_flush_page(unit + i * PAGE);
-	return true;
+}
+
+bool paging_join_large(u64 addr, bool present)
+{
+	u64 *pde = pd_entry_of(addr), *pt = NULL, unit = addr & ~(2 * MiB - 1), cached = 0;
+	bool ok;
+
+	if (!pde)
+		return false;
+	spin_lock(&pde_lock);
+	ok = (*pde & PTE_PRESENT) && !(*pde & PTE_LARGE) && one_large_page(pt = next_table(*pde));
+	if (ok) {
+		for (u64 i = 0; i < ENTRIES; i++)
+			cached += (pt[i] & PTE_PRESENT) != 0;
+		*pde = (entry_addr(pt[0], PTE_ADDR_MASK) & ~(2 * MiB - 1)) | (join_flags(pt[0]) & ~PTE_PRESENT) |
+		       (present ? PTE_PRESENT : 0);
+	}
+	spin_unlock(&pde_lock);
+	if (ok)
+		flush_joined(unit, pt, cached);
+	return ok;
 }
 
 bool paging_is_large(u64 addr)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The TLB flush behind the page-table code (arch/x86/cpu/paging.c): INVLPG (Intel SDM vol. 2A). */
+/* The TLB flushes behind the page-table code (arch/x86/cpu/paging.c): INVLPG (Intel SDM vol. 2A) and a CR3
+ * reload. */
 #include <arch/machine.h>
 
 void paging_flush_page(u64 addr)

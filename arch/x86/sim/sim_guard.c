@@ -22,10 +22,10 @@
  * RAM above it: fine at the sizes TCG runs; a guest of about 1 TiB would be refused at setup, saying so.
  * Closing again (present -> not present) happens only in sim_host_back(), on the CPU that asks: other CPUs
  * could keep a stale TLB entry for such a page (no shootdown here), which would let a touch through, never
- * stop one that hardware allows. Every edit of a unit runs under the model's lock for that unit (the
- * callers': the SNP model's per 2 MiB chunk, the TDX model's one lock; an unreported page's split of its
- * 2 MiB page is serialized inside paging_set_page_flags()); the #PF hook reads without them, and a page
- * found present by then was opened meanwhile: the access is retried.
+ * stop one that hardware allows. Every edit of a unit runs under its chunk's lock (sim_chunk_lock(), taken
+ * by both models and by sim_host_back()); a change of any 2 MiB directory entry is also serialized inside
+ * paging.c. The #PF hook reads without them, and a page found present by then was opened meanwhile: the
+ * access is retried.
  */
 #include <arch/cpu.h>
 #include <arch/machine.h>
@@ -206,8 +206,8 @@ static bool guard_pf_hook(struct cpu_regs *regs)
 		return false;
 	if (!(paging_page_entry(addr) & PAGING_PRESENT))
 		return touch_fn(regs, addr);
-	/* present by now: another CPU's accept opened it after this access faulted; retried, as Linux
-	 * spurious_kernel_fault() retries. A protection fault (P set) is not the guard's. */
+	/* present by now: another CPU's accept opened it after this access faulted (making a page present needs
+	 * no flush, paging.c), so the access is retried. A protection fault (P set) is not the guard's. */
 	return !(regs->error_code & PF_ERROR_PRESENT);
 }
 

@@ -51,8 +51,9 @@ bool paging_set_large_flags(u64 addr, u64 set, u64 clear);
  */
 bool paging_split_large_into(u64 addr, u64 *pt);
 /* The 512 4 KiB entries of the 2 MiB at addr back into one 2 MiB entry with the flags of the first, present
- * or not as asked; flushes all 512 pages. False when the 2 MiB is not split, or its entries are not one 2 MiB
- * page's (not contiguous, or flags other than present/accessed/dirty differ: a shared page, say). */
+ * or not as asked; flushes what may be cached (the present pages, the directory entry). False when the 2 MiB
+ * is not split, or its entries are not one 2 MiB page's (not contiguous, or flags other than present/
+ * accessed/dirty differ: a shared page, say). */
 bool paging_join_large(u64 addr, bool present);
 /* Is the 2 MiB at addr mapped by one 2 MiB entry (present or not)? */
 bool paging_is_large(u64 addr);
@@ -72,7 +73,8 @@ bool paging_map_alias(u64 va, u64 pa, u64 size, u64 pool, u64 pool_pages);
  * an entry that was present (one that was not is never cached: SDM vol. 3A 4.10.4.3).
  */
 void paging_flush_page(u64 addr);
-/* Drops every translation of this CPU (tlb.c: CR3 written with itself; the kernel maps nothing global). */
+/* Drops every non-global translation of this CPU's current PCID (tlb.c: CR3 written with itself): all the
+ * kernel maps, since its tables set no G bit and it never enables PCIDs. */
 void paging_flush_all(void);
 /* The leaf entry (4 KiB PTE or 2 MiB PDE) that maps addr, 0 if none: lets a model check a page's C-bit. */
 u64 paging_page_entry(u64 addr);
