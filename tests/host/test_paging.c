@@ -328,7 +328,7 @@ KTEST(host_paging, join_refuses_entries_that_are_not_one_large_page)
 /*
  * Two CPUs editing two 4 KiB pages of one 2 MiB page at the same moment (the SNP model's guard opening an
  * unreported page while the backend shares one beside it) split it once: one table drawn from the spare
- * pool, both edits kept. Before split_lock both could see the large page, both split it, and the second
+ * pool, both edits kept. Before the lock (pde_lock) both could see the large page, both split it, and the second
  * PDE store threw the first CPU's table and its edit away.
  */
 struct split_race {

@@ -207,8 +207,8 @@ KTEST(host_tdx_model, adopted_state_answers_as_before)
 /*
  * Two vCPUs accepting in different 2 MiB chunks at once (tdx_model.c holds only each chunk's lock): every
  * page ends accepted exactly once and no in-flight slot is left taken. The region starts 4 KiB past a 256
- * KiB boundary, so each bitmap word holds pages of two chunks, and both threads claim in-flight slots from
- * the one table. With the bitmap's read-modify-write and the slot claim not atomic, accepts were lost.
+ * KiB boundary, so the bitmap word at each chunk boundary holds pages of two chunks, and both threads
+ * claim in-flight slots from the one table. With the bitmap's read-modify-write and the slot claim not atomic, accepts were lost.
  */
 struct chunk_worker {
 	struct model *m;
@@ -260,4 +260,25 @@ KTEST(host_tdx_model, accepts_in_different_chunks_run_at_once)
 	}
 	KEXPECT_EQ(t, lost, 0);
 	KEXPECT_EQ(t, slots, 0);
+}
+
+/*
+ * A reader of an in-flight slot that another chunk's vCPU frees and claims again between the reader's two
+ * loads can see the size of one entry with the gpa of the next: here a 2 MiB entry's size with the gpa of a
+ * 4 KiB accept in the chunk below. Such a pair overlaps the chunk above without being in it; taken for an
+ * entry there, it made the accept BUSY (and an end miss its own slot, leaving the page pending forever).
+ */
+KTEST(host_tdx_model, a_torn_inflight_slot_of_another_chunk_is_not_an_overlap)
+{
+	struct model *m = model_new(BASE, BASE + SIZE, true);
+	u64 below = BASE + 2 * MiB - 4 * KiB, page = BASE + 2 * MiB + 4 * KiB;
+
+	m->p.inflight[0] = (struct tdx_inflight){ below, 2 * MiB }; /* the mixed pair, in slot 0 */
+	KEXPECT_EQ(t, tdx_pages_accept_begin(&m->p, page | PS4K), TDX_SUCCESS);
+	tdx_pages_accept_end(&m->p, page | PS4K);
+	KEXPECT_TRUE(t, tdx_pages_accepted(&m->p, page));
+	KEXPECT_EQ(t, m->p.double_accepts, 0);
+	KEXPECT_EQ(t, m->p.inflight[1].bytes, 0); /* its own slot freed */
+	KEXPECT_EQ(t, accept(m, page, PS4K), TDX_PAGE_ALREADY_ACCEPTED | PS4K);
+	model_free(m);
 }

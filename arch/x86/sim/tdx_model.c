@@ -18,6 +18,7 @@
 #include <ccktf/exit.h>
 #include <ccktf/format.h>
 #include <ccktf/platform.h>
+#include <ccktf/smp.h>
 #include <ccktf/spinlock.h>
 #include <ccktf/string.h>
 #include "sim_firmware.h"
@@ -215,12 +216,13 @@ static void hold_if_asked(u64 gpa, u64 bytes)
  * entry is not MAPPED before TDG.MEM.PAGE.ACCEPT returns (with SEPT_VE_DISABLE, such a touch ends the TD).
  * A 4K accept opens that 4 KiB page only (sim_guard.c).
  */
+_Static_assert(TDX_MODEL_INFLIGHT >= SMP_MAX_CPUS, "an in-flight slot for every vCPU's accept (tdx_model.h)");
+
 static u64 page_accept(struct cpu_regs *r)
 {
 	u64 gpa = r->rcx & TDX_PAGE_INFO_GPA_MASK, bytes = tdx_level_bytes(r->rcx & TDX_PAGE_INFO_LEVEL_MASK);
-	u64 status;
-
 	struct spinlock *lock = sim_chunk_lock(gpa);
+	u64 status;
 
 	spin_lock(lock);
 	status = tdx_pages_accept_begin(&pages, r->rcx);

@@ -35,6 +35,7 @@
 #define ARCH_SIM_TDX_MODEL_H
 
 #include <arch/sim.h>
+#include <ccktf/spinlock.h>
 #include <ccktf/types.h>
 
 struct boot_info;
@@ -69,6 +70,7 @@ struct tdx_pages {
 	unsigned count;
 	unsigned gpaw;
 	struct tdx_injection injections[TDX_MODEL_INJECTIONS]; /* status 0: free */
+	struct spinlock injections_lock;			/* tdx_pages_inject()'s choice of a slot */
 	struct tdx_inflight inflight[TDX_MODEL_INFLIGHT];
 	u64 double_accepts; /* accepts that met a page already accepted or being accepted (BUSY) */
 };
@@ -87,8 +89,9 @@ u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info);
  * The same in two steps, for several vCPUs. The caller serializes the calls for one 2 MiB chunk (every
  * request lies in one: tdx_model.c takes sim_chunk_lock()), not the zeroing between them; calls for
  * different chunks run at once, and what they share (the bitmap words, the in-flight slots, the injections,
- * the count) changes with atomic operations. The module locks the S-EPT entry, zeroes the page(s), writes the entry MAPPED and unlocks it
- * (tdg_mem_page_accept.c: sept_lock_acquire_guest(), init_sept_4k_page(), sept_lock_release()); a
+ * the count) changes with atomic operations. The module locks the S-EPT entry, zeroes the page(s), writes
+ * the entry MAPPED and unlocks it (tdg_mem_page_accept.c: sept_lock_acquire_guest(), init_sept_4k_page(),
+ * sept_lock_release()); a
  * concurrent accept of a locked entry fails to take the lock and gets TDX_OPERAND_BUSY | operand RCX.
  * begin: the status; on TDX_SUCCESS the page(s) are in flight (locked, still pending) until end(), which
  * marks them accepted. Simplification: a 4K accept inside a 2M in flight (on hardware an EPT-violation exit

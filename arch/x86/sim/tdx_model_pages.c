@@ -5,6 +5,7 @@
  * no I/O, no kernel services, so tests/host/test_tdx_model.c compiles it into the host tests.
  */
 #include <arch/tdx_spec.h>
+#include <ccktf/spinlock.h>
 #include "tdx_model.h"
 
 #define PAGE_4K (4 * KiB)
@@ -174,18 +175,36 @@ static u64 take_injection(struct tdx_pages *p, u64 gpa, u64 bytes)
 /*
  * Accepts in flight (locked S-EPT entries). The slots are shared by every chunk: a slot is taken by moving
  * its bytes from 0 to INFLIGHT_CLAIMING (compare-and-swap), then its gpa is written, then its bytes
- * (release); a reader (acquire) sees either a free or claiming slot, or a whole entry. An entry overlapping
- * the caller's request lies in the caller's chunk, and only a holder of that chunk's lock writes one.
+ * (release). Every entry and every request lies in one 2 MiB chunk, so only an entry of the caller's own
+ * chunk can overlap its request, and such an entry is written only under the lock the caller holds: it is
+ * stable. Any other slot may be freed and claimed again by another chunk's vCPU between the reader's two
+ * loads, giving a size of one entry with the gpa of the next; such a pair never names the caller's chunk,
+ * and the reader skips it.
  */
 #define INFLIGHT_CLAIMING 1
+
+/* The slot's entry if it lies in gpa's chunk (read once), else false. */
+static bool inflight_in_chunk(const struct tdx_inflight *f, u64 gpa, u64 *f_gpa, u64 *f_bytes)
+{
+	u64 n = __atomic_load_n(&f->bytes, __ATOMIC_ACQUIRE), g;
+
+	if (n <= INFLIGHT_CLAIMING)
+		return false;
+	g = __atomic_load_n(&f->gpa, __ATOMIC_RELAXED);
+	if (ALIGN_DOWN(g, PAGE_2M) != ALIGN_DOWN(gpa, PAGE_2M))
+		return false;
+	*f_gpa = g;
+	*f_bytes = n;
+	return true;
+}
 
 static struct tdx_inflight *inflight_overlapping(struct tdx_pages *p, u64 gpa, u64 bytes)
 {
 	for (unsigned i = 0; i < TDX_MODEL_INFLIGHT; i++) {
 		struct tdx_inflight *f = &p->inflight[i];
-		u64 n = __atomic_load_n(&f->bytes, __ATOMIC_ACQUIRE);
+		u64 g, n;
 
-		if (n > INFLIGHT_CLAIMING && gpa < f->gpa + n && f->gpa < gpa + bytes)
+		if (inflight_in_chunk(f, gpa, &g, &n) && gpa < g + n && g < gpa + bytes)
 			return f;
 	}
 	return NULL;
@@ -199,7 +218,7 @@ static bool inflight_claim(struct tdx_pages *p, u64 gpa, u64 bytes)
 
 		if (__atomic_compare_exchange_n(&f->bytes, &free_, INFLIGHT_CLAIMING, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
-			f->gpa = gpa;
+			__atomic_store_n(&f->gpa, gpa, __ATOMIC_RELAXED);
 			__atomic_store_n(&f->bytes, bytes, __ATOMIC_RELEASE);
 			return true;
 		}
@@ -278,13 +297,19 @@ void tdx_pages_accept_end(struct tdx_pages *p, u64 page_info)
 {
 	u64 gpa = page_info & TDX_PAGE_INFO_GPA_MASK;
 	u64 bytes = tdx_level_bytes(page_info & TDX_PAGE_INFO_LEVEL_MASK);
-	struct tdx_inflight *f = inflight_overlapping(p, gpa, bytes);
 	const struct tdx_pages_region *r = region_of(p, gpa);
 
-	if (!f || f->gpa != gpa || f->bytes != bytes || !r)
-		return; /* not begun: nothing to end */
-	set_accepted(r, gpa, bytes);
-	__atomic_store_n(&f->bytes, 0, __ATOMIC_RELEASE); /* accepted before the entry's lock is let go */
+	for (unsigned i = 0; r && i < TDX_MODEL_INFLIGHT; i++) {
+		struct tdx_inflight *f = &p->inflight[i];
+		u64 g, n;
+
+		if (!inflight_in_chunk(f, gpa, &g, &n) || g != gpa || n != bytes)
+			continue;
+		set_accepted(r, gpa, bytes);
+		__atomic_store_n(&f->bytes, 0, __ATOMIC_RELEASE); /* accepted before the entry's lock is let go */
+		return;
+	}
+	/* not begun: nothing to end */
 }
 
 u64 tdx_pages_accept(struct tdx_pages *p, u64 page_info)
@@ -322,15 +347,20 @@ static struct tdx_injection *injection_slot(struct tdx_pages *p, u64 page)
 void tdx_pages_inject(struct tdx_pages *p, u64 addr, u64 status)
 {
 	u64 page = ALIGN_DOWN(addr, PAGE_4K);
-	struct tdx_injection *slot = injection_slot(p, page);
+	struct tdx_injection *slot;
 
-	if (!slot)
+	spin_lock(&p->injections_lock); /* injectors of different chunks pick slots one at a time */
+	slot = injection_slot(p, page);
+	if (!slot) {
+		spin_unlock(&p->injections_lock);
 		return;
+	}
 	__atomic_store_n(&slot->status, 0, __ATOMIC_RELEASE); /* take_injection() never sees a half-written slot */
 	if (status) {
 		slot->page = page;
 		__atomic_store_n(&slot->status, status, __ATOMIC_RELEASE);
 	}
+	spin_unlock(&p->injections_lock);
 }
 
 bool tdx_pages_accepted(const struct tdx_pages *p, u64 addr)
