@@ -170,9 +170,9 @@ CONTRACT: dict[str, FigureSpec] = {spec.name: spec for spec in (
                optional={**_INEXACT, **_REPEATED}),
     FigureSpec("bench.strategy.lazy.second_touch", "ns", Direction.LOWER,
                {LAZY_UNIT_KEY: None, "stat": ("median",)}, optional={**_INEXACT, **_REPEATED}),
-    # once per boot: ExitBootServices cannot be repeated inside one boot (no reps=)
+    # once per boot: ExitBootServices cannot be repeated inside one boot (no reps=); cpus= since 2026-11-30
     FigureSpec("bench.strategy.firmware.exit_boot_services", "ns", Direction.LOWER,
-               {"allow_unaccepted": ("0", "1")}),
+               {"allow_unaccepted": ("0", "1")}, optional={"cpus": None}),
 )}
 
 # Units whose direction is known when a figure is not in the contract (e.g. a newer kernel's figure).

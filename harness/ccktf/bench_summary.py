@@ -182,9 +182,10 @@ def strategies_section(figures: Figures) -> list[str]:
         rows.append([f"lazy, {human_size(unit)} unit: first touch", "ns", stats])
         rows.append([f"lazy, {human_size(unit)} unit: second touch", "ns (median)",
                      _stat(figures, "bench.strategy.lazy.second_touch", "median", **{LAZY_UNIT_KEY: unit})])
-    for allow in figures.values("bench.strategy.firmware.exit_boot_services", "allow_unaccepted"):
-        rows.append([f"firmware: ExitBootServices, allow_unaccepted={allow}", "ns",
-                     number(figures.get("bench.strategy.firmware.exit_boot_services", allow_unaccepted=allow))])
+    for record in (r for r in figures.records if r.name == "bench.strategy.firmware.exit_boot_services"):
+        cpus = f", {record.context['cpus']} vCPU(s)" if "cpus" in record.context else ""
+        rows.append([f"firmware: ExitBootServices, allow_unaccepted={record.context.get('allow_unaccepted')}{cpus}",
+                     "ns", number(record.value)])
     return md_table(["strategy", "figure", "value"], rows, "llr")
 
 
