@@ -188,14 +188,23 @@ static bool bit(const u8 *map, u64 i)
 	return map[i / 8] & (1u << (i % 8));
 }
 
-/* Atomic: a byte may hold pages of two 2 MiB chunks (a region need not start 32 KiB-aligned), whose locks
- * differ. */
-static void set_bit_to(u8 *map, u64 i, bool v)
+/*
+ * Page i's bit, from region start. The caller holds the lock of the page's 2 MiB chunk, which serializes
+ * every writer of a byte wholly inside the chunk; a byte at a chunk's edge may also hold pages of the next
+ * chunk (a region need not start 32 KiB-aligned), whose writers hold another lock: that byte is changed
+ * atomically. Only there: a locked RMW per page costs a PVALIDATE at 2 MiB several hundred of them under TCG.
+ */
+static void set_bit_to(u8 *map, u64 start, u64 i, bool v)
 {
-	if (v)
-		__atomic_fetch_or(&map[i / 8], (u8)(1u << (i % 8)), __ATOMIC_RELAXED);
+	u64 first = start + ALIGN_DOWN(i, 8) * EFI_PAGE_SIZE;
+	u8 mask = (u8)(1u << (i % 8));
+
+	if (ALIGN_DOWN(first, 2 * MiB) == ALIGN_DOWN(first + 7 * EFI_PAGE_SIZE, 2 * MiB))
+		map[i / 8] = v ? map[i / 8] | mask : map[i / 8] & (u8)~mask;
+	else if (v)
+		__atomic_fetch_or(&map[i / 8], mask, __ATOMIC_RELAXED);
 	else
-		__atomic_fetch_and(&map[i / 8], (u8) ~(1u << (i % 8)), __ATOMIC_RELAXED);
+		__atomic_fetch_and(&map[i / 8], (u8)~mask, __ATOMIC_RELAXED);
 }
 
 /* One bit of a page: which = 0 assigned, 1 validated (the RMP's), 2 shared by a PSC (the model's). */
@@ -234,7 +243,7 @@ static bool rmp_set(u64 pfn, int which, bool v)
 	struct outside_page *o;
 
 	if (e) {
-		set_bit_to(region_map(e, which), pfn - r->start / EFI_PAGE_SIZE, v);
+		set_bit_to(region_map(e, which), r->start, pfn - r->start / EFI_PAGE_SIZE, v);
 		return true;
 	}
 	spin_lock(&outside_lock.l);

@@ -23,8 +23,9 @@ static bool bit_test(const u64 *map, u64 i)
 	return (__atomic_load_n(&map[i / BITS_PER_WORD], __ATOMIC_RELAXED) >> (i % BITS_PER_WORD)) & 1;
 }
 
-/* Atomic: a word may hold pages of two 2 MiB chunks (a region need not start 256 KiB-aligned), which
- * callers on different vCPUs change at once (tdx_model.h, tdx_pages_accept_begin()). */
+/* Atomic: a word may hold bits that callers on different vCPUs change at once (tdx_model.h,
+ * tdx_pages_accept_begin()): the host-mapping bits of 64 chunks, or the pages of two chunks where a region
+ * does not start 256 KiB-aligned. set_accepted() uses the plain store where it can. */
 static void bit_assign(u64 *map, u64 i, bool value)
 {
 	u64 mask = 1ull << (i % BITS_PER_WORD);
@@ -102,10 +103,18 @@ static bool page_accepted(const struct tdx_pages_region *r, u64 addr)
 	return bit_test(r->accepted, (addr - r->start) / PAGE_4K);
 }
 
+/* The caller holds the lock of addr's chunk: a word wholly inside the chunk has no other writer, and is
+ * set with a plain store; a word at the chunk's edge atomically (bit_assign()). */
 static void set_accepted(const struct tdx_pages_region *r, u64 addr, u64 bytes)
 {
-	for (u64 a = addr; a < addr + bytes; a += PAGE_4K)
-		bit_assign(r->accepted, (a - r->start) / PAGE_4K, true);
+	for (u64 a = addr; a < addr + bytes; a += PAGE_4K) {
+		u64 i = (a - r->start) / PAGE_4K, first = r->start + ALIGN_DOWN(i, BITS_PER_WORD) * PAGE_4K;
+
+		if (ALIGN_DOWN(first, PAGE_2M) == ALIGN_DOWN(first + (BITS_PER_WORD - 1) * PAGE_4K, PAGE_2M))
+			r->accepted[i / BITS_PER_WORD] |= 1ull << (i % BITS_PER_WORD);
+		else
+			bit_assign(r->accepted, i, true);
+	}
 }
 
 static u64 chunk_index(const struct tdx_pages_region *r, u64 addr)
