@@ -15,11 +15,7 @@
 
 #define SIM_CHUNK_LOCKS 256
 
-struct chunk_lock {
-	struct spinlock l;
-} __attribute__((aligned(64)));
-
-static struct chunk_lock chunk_locks[SIM_CHUNK_LOCKS];
+static struct spinlock_line chunk_locks[SIM_CHUNK_LOCKS];
 
 struct spinlock *sim_chunk_lock(u64 addr)
 {

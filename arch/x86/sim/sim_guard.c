@@ -43,7 +43,7 @@ static u64 *unit_tables; /* UNIT_PAGES entries per guardable unit, in region ord
  * neighbouring units would otherwise bump counts on one line (snp_model.h, counters). */
 struct unit_state {
 	u16 open;
-} __attribute__((aligned(64)));
+} __cacheline_aligned;
 static struct unit_state *unit_state;
 #define unit_open(idx) (unit_state[idx].open)
 

@@ -47,15 +47,11 @@ struct injection {
 
 struct counter_slot {
 	struct snp_model_counters c;
-} __attribute__((aligned(64)));
-
-struct lock_slot {
-	struct spinlock l;
-} __attribute__((aligned(64)));
+} __cacheline_aligned;
 
 static struct counter_slot counter_slots[SMP_MAX_CPUS];
 /* leaves: taken inside a chunk's lock (sim_chunk_lock()), nothing taken inside them */
-static struct lock_slot outside_lock, injection_lock;
+static struct spinlock_line outside_lock, injection_lock;
 static u32 injections_armed; /* entries of injected[] in use: read without the lock on every validation */
 static struct sim_memory mem;
 static struct rmp_region rmp[SIM_MAX_REGIONS];
@@ -196,10 +192,9 @@ static bool bit(const u8 *map, u64 i)
  */
 static void set_bit_to(u8 *map, u64 start, u64 i, bool v)
 {
-	u64 first = start + ALIGN_DOWN(i, 8) * EFI_PAGE_SIZE;
 	u8 mask = (u8)(1u << (i % 8));
 
-	if (ALIGN_DOWN(first, 2 * MiB) == ALIGN_DOWN(first + 7 * EFI_PAGE_SIZE, 2 * MiB))
+	if (sim_bit_word_in_one_chunk(start, i, 8))
 		map[i / 8] = v ? map[i / 8] | mask : map[i / 8] & (u8)~mask;
 	else if (v)
 		__atomic_fetch_or(&map[i / 8], mask, __ATOMIC_RELAXED);

@@ -108,9 +108,9 @@ static bool page_accepted(const struct tdx_pages_region *r, u64 addr)
 static void set_accepted(const struct tdx_pages_region *r, u64 addr, u64 bytes)
 {
 	for (u64 a = addr; a < addr + bytes; a += PAGE_4K) {
-		u64 i = (a - r->start) / PAGE_4K, first = r->start + ALIGN_DOWN(i, BITS_PER_WORD) * PAGE_4K;
+		u64 i = (a - r->start) / PAGE_4K;
 
-		if (ALIGN_DOWN(first, PAGE_2M) == ALIGN_DOWN(first + (BITS_PER_WORD - 1) * PAGE_4K, PAGE_2M))
+		if (sim_bit_word_in_one_chunk(r->start, i, BITS_PER_WORD))
 			r->accepted[i / BITS_PER_WORD] |= 1ull << (i % BITS_PER_WORD);
 		else
 			bit_assign(r->accepted, i, true);

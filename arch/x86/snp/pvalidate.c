@@ -28,7 +28,7 @@ struct snp_pvalidate_cfg snp_pvalidate_cfg = { .evict = true }; /* the safe defa
  */
 struct evict_count {
 	u64 pages, ns;
-} __attribute__((aligned(64)));
+} __cacheline_aligned;
 static struct evict_count evict_counts[SMP_MAX_CPUS];
 
 struct snp_evict_totals snp_evict_totals(void)

@@ -18,6 +18,11 @@ struct spinlock {
 
 #define SPINLOCK_INIT { 0, 0 }
 
+/* A lock alone on its cache line: for arrays of locks (stripes) that different CPUs take at once. */
+struct spinlock_line {
+	struct spinlock l;
+} __cacheline_aligned;
+
 static inline bool spin_trylock(struct spinlock *l)
 {
 	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);

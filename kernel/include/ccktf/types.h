@@ -36,6 +36,10 @@ typedef long long s64;
 		max_a_ > max_b_ ? max_a_ : max_b_; \
 	})
 
+/* x86's cache line (CPUID leaf 1 EBX[15:8], CLFLUSH line size, is 8 x 8 bytes on every part): what several
+ * CPUs write lives alone on one, so that one CPU's writes never move another's line (false sharing). */
+#define CACHE_LINE_BYTES 64
+#define __cacheline_aligned __attribute__((aligned(CACHE_LINE_BYTES)))
 #define __packed __attribute__((packed))
 #define __noreturn __attribute__((noreturn))
 #define __used __attribute__((used))

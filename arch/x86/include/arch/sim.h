@@ -134,6 +134,17 @@ void sim_host_back(u64 start, u64 size);
 /* The lock of the 2 MiB chunk addr lies in (sim_chunk_lock.c): a model's page state of that chunk and the
  * guard's tables for it change only under it. */
 struct spinlock *sim_chunk_lock(u64 addr);
+/*
+ * Does the bitmap word (of word_bits bits, one per 4 KiB page from region_start) that holds page bit lie in
+ * one 2 MiB chunk? Then its writers all hold that chunk's lock and may store plainly; a word at a chunk's
+ * edge (a region need not start aligned) is changed atomically.
+ */
+static inline bool sim_bit_word_in_one_chunk(u64 region_start, u64 bit, u64 word_bits)
+{
+	u64 first = region_start + ALIGN_DOWN(bit, word_bits) * 4096;
+
+	return ALIGN_DOWN(first, 2 * MiB) == ALIGN_DOWN(first + (word_bits - 1) * 4096, 2 * MiB);
+}
 
 /*
  * A confidential guest's limits after ExitBootServices (sim_protect.c): native port I/O becomes the
